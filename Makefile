@@ -1,0 +1,47 @@
+# kfqa: `make run` sets up and starts the chat UI on the bundled corpus; `make test` sets up and runs the tests.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+KFQA   := $(VENV)/bin/kfqa
+PYTHON ?= python3
+
+.PHONY: setup setup-dev run ask test bench lint clean
+
+setup: $(VENV)/.kfqa-installed
+
+# Re-installs only when pyproject.toml changes; torch is pinned to the local CPU build first,
+# so nothing else can pull the CUDA wheels.
+$(VENV)/.kfqa-installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e .
+	touch $@
+
+setup-dev: $(VENV)/.kfqa-dev-installed
+
+$(VENV)/.kfqa-dev-installed: $(VENV)/.kfqa-installed
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+# Ingest is incremental: a no-change re-ingest takes seconds, so the store is never stale.
+run: setup
+	$(KFQA) ingest
+	$(KFQA) ui
+
+ask: setup
+	$(KFQA) ingest
+	$(KFQA) ask "If an attacker owns one Kubeflow controller, what's the blast radius?"
+
+test: setup-dev
+	bash tests/ensure_chromium.sh
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) bench/run.py
+
+lint: setup-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts eval-out

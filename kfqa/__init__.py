@@ -1,0 +1,1 @@
+"""kfqa core: settings, shared types, text rules, embedding model and store access."""

@@ -1,0 +1,215 @@
+"""`kfqa` command line: a thin layer over ingest, qa, eval and ui.
+
+Heavy imports (torch, chromadb, llama-index, gradio) happen inside the commands,
+so `kfqa --help` is instant.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from kfqa.config import Settings
+from kfqa.types import KfqaError
+
+app = typer.Typer(
+    name="kfqa",
+    help="Cited answers for security reviewers of Kubeflow: ingest sources, ask, evaluate, chat.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+StoreOpt = Annotated[
+    Path | None, typer.Option("--store", help="Store directory (env KFQA_STORE; default: per-user data dir).")
+]
+HostOpt = Annotated[
+    str | None, typer.Option("--chroma-host", help="Use a Chroma server at this host (env KFQA_CHROMA_HOST).")
+]
+PortOpt = Annotated[int | None, typer.Option("--chroma-port", help="Chroma server port (env KFQA_CHROMA_PORT).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+
+
+def settings_from(store: Path | None, chroma_host: str | None, chroma_port: int | None, **extra) -> Settings:
+    return Settings().with_overrides(store_dir=store, chroma_host=chroma_host, chroma_port=chroma_port, **extra)
+
+
+def fail(message: str, code: int = 1) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Folders or files to ingest (default: the bundled corpus).")] = None,
+    store: StoreOpt = None,
+    chroma_host: HostOpt = None,
+    chroma_port: PortOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Turn sources into chunks in the store (incremental: unchanged files are skipped).
+
+    Examples:
+
+        kfqa ingest                         # the bundled corpus
+
+        kfqa ingest ~/notes/assessments     # any folder of the same kinds
+
+        kfqa ingest --store /tmp/kfqa-store --chroma-host 127.0.0.1 --chroma-port 8000
+    """
+    from ingest import run_ingest
+
+    settings = settings_from(store, chroma_host, chroma_port)
+    try:
+        report = run_ingest(paths or [settings.corpus_dir], settings, console=None if as_json else console)
+    except KfqaError as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(report.to_json(), indent=1))
+    if report.failed and not report.files_ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def stats(store: StoreOpt = None, chroma_host: HostOpt = None, chroma_port: PortOpt = None, as_json: JsonOpt = False) -> None:
+    """Show what the store holds: files, chunks by kind, location, embedding model, last ingest.
+
+    Examples:
+
+        kfqa stats
+
+        kfqa stats --json | jq .chunks_by_kind
+    """
+    from ingest import store_stats
+
+    settings = settings_from(store, chroma_host, chroma_port)
+    try:
+        data = store_stats(settings)
+    except KfqaError as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(data, indent=1))
+        return
+    for key, value in data.items():
+        console.print(f"[bold]{key}[/]: {value}", highlight=False)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question; '-' reads it from standard input.")],
+    as_json: JsonOpt = False,
+    k: Annotated[int, typer.Option("--k", help="Chunks retrieved per question.")] = 8,
+    kind: Annotated[list[str] | None, typer.Option("--kind", help="Only these source kinds (repeatable).")] = None,
+    project: Annotated[list[str] | None, typer.Option("--project", help="Only these projects (repeatable).")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only sources whose path matches this glob.")] = None,
+    history: Annotated[
+        bool | None, typer.Option("--history/--current", help="Include / exclude superseded revisions (default: by question).")
+    ] = None,
+    llm: Annotated[bool, typer.Option("--llm", help="Answer with the LLM endpoint (KFQA_LLM_BASE_URL, KFQA_LLM_MODEL).")] = False,
+    llm_base_url: Annotated[str | None, typer.Option("--llm-base-url", help="OpenAI-compatible base URL.")] = None,
+    llm_model: Annotated[str | None, typer.Option("--llm-model", help="Model name at that endpoint.")] = None,
+    store: StoreOpt = None,
+    chroma_host: HostOpt = None,
+    chroma_port: PortOpt = None,
+) -> None:
+    """Answer a question with numbered citations (file, section, link, quoted passage).
+
+    Examples:
+
+        kfqa ask "If an attacker owns one Kubeflow controller, what's the blast radius?"
+
+        kfqa ask "What did the audit find about Katib?" --kind audit --json
+
+        kfqa ask "How did the Overview change during review?" --history
+    """
+    from kfqa.render import render_answer
+    from kfqa.types import Filters
+    from qa import Assistant
+
+    if question == "-":
+        question = sys.stdin.read()
+    settings = settings_from(store, chroma_host, chroma_port, llm_base_url=llm_base_url, llm_model=llm_model)
+    filters = Filters(kinds=kind or [], projects=project or [], source_glob=source or "", include_superseded=history)
+    try:
+        answer = Assistant.open(settings).ask(question, filters=filters, k=k, llm=llm)
+    except KfqaError as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps(answer.to_json(), indent=1, ensure_ascii=False))
+    else:
+        render_answer(answer, console)
+
+
+@app.command(name="eval")
+def eval_(
+    questions: Annotated[Path | None, typer.Option("--questions", help="JSONL eval set (default: the shipped dev set).")] = None,
+    k: Annotated[int, typer.Option("--k", help="Chunks retrieved per question.")] = 10,
+    compare: Annotated[bool, typer.Option("--compare", help="Also score the baselines side by side.")] = False,
+    llm: Annotated[bool, typer.Option("--llm", help="Also score the LLM backend (needs KFQA_LLM_* settings).")] = False,
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.json, report.md and the chart.")] = Path("eval-out"),
+    as_json: JsonOpt = False,
+    store: StoreOpt = None,
+    chroma_host: HostOpt = None,
+    chroma_port: PortOpt = None,
+) -> None:
+    """Score retrieval and answers on an eval set (format: ../shared/eval/README.md).
+
+    Examples:
+
+        kfqa eval                                  # dev set, kfqa alone
+
+        kfqa eval --compare --out eval-out         # with the four baselines
+
+        kfqa eval --questions my-set.jsonl --json
+    """
+    from eval import run_eval
+
+    settings = settings_from(store, chroma_host, chroma_port)
+    try:
+        run_eval(settings, questions=questions, k=k, compare=compare, llm=llm, out=out, as_json=as_json, console=console)
+    except KfqaError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def ui(
+    host: Annotated[str, typer.Option("--host", help="Interface to bind (default loopback only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 7860,
+    auth: Annotated[
+        str | None, typer.Option("--auth", help="USER:PASS required to use the UI (env KFQA_UI_AUTH).", envvar="KFQA_UI_AUTH")
+    ] = None,
+    feedback: Annotated[Path | None, typer.Option("--feedback", help="JSONL file for thumbs up/down feedback.")] = None,
+    store: StoreOpt = None,
+    chroma_host: HostOpt = None,
+    chroma_port: PortOpt = None,
+) -> None:
+    """Start the chat UI for reviewers.
+
+    Examples:
+
+        kfqa ui                                # http://127.0.0.1:7860
+
+        kfqa ui --host 0.0.0.0 --auth reviewer:s3cret --port 8080
+    """
+    from ui import launch
+
+    settings = settings_from(store, chroma_host, chroma_port)
+    try:
+        launch(settings, host=host, port=port, auth=auth, feedback_path=feedback)
+    except KfqaError as exc:
+        fail(str(exc))
+
+
+def main() -> None:  # pragma: no cover - console script entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,60 @@
+"""Settings shared by ingest, qa, eval and ui.
+
+Every value has a default, can be set from the environment (``KFQA_*``) and is
+overridden by CLI options. Secrets (the LLM API key) come from the environment
+only and are never included in ``repr`` or logs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CORPUS = REPO_ROOT / "corpus"
+DEV_QUESTIONS = REPO_ROOT / "eval" / "questions" / "dev.jsonl"
+
+COLLECTION = "kfqa_chunks"
+# all-MiniLM-L6-v2 reads at most 256 word pieces; [CLS] and [SEP] take two of them.
+EMBED_MAX_TOKENS = 254
+MAX_QUESTION_CHARS = 2000
+KINDS = ("assessment", "review", "docs", "audit", "guide")
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name)
+    return int(value) if value else None
+
+
+def default_store_dir() -> Path:
+    return Path(os.environ.get("KFQA_STORE") or Path(user_data_dir("kfqa")) / "store")
+
+
+@dataclass(frozen=True)
+class Settings:
+    store_dir: Path = field(default_factory=default_store_dir)
+    corpus_dir: Path = field(default_factory=lambda: Path(os.environ.get("KFQA_CORPUS") or BUNDLED_CORPUS))
+    chroma_host: str | None = field(default_factory=lambda: os.environ.get("KFQA_CHROMA_HOST") or None)
+    chroma_port: int | None = field(default_factory=lambda: _env_int("KFQA_CHROMA_PORT"))
+    llm_base_url: str | None = field(default_factory=lambda: os.environ.get("KFQA_LLM_BASE_URL") or None)
+    llm_model: str | None = field(default_factory=lambda: os.environ.get("KFQA_LLM_MODEL") or None)
+    llm_api_key: str | None = field(
+        default_factory=lambda: os.environ.get("KFQA_LLM_API_KEY") or None, repr=False
+    )
+    llm_timeout_s: float = field(default_factory=lambda: float(os.environ.get("KFQA_LLM_TIMEOUT") or 30))
+
+    def with_overrides(self, **values) -> Settings:
+        """A copy with the given non-None values replaced (CLI options win over env)."""
+        given = {k: v for k, v in values.items() if v is not None}
+        if "store_dir" in given:
+            given["store_dir"] = Path(given["store_dir"])
+        if "corpus_dir" in given:
+            given["corpus_dir"] = Path(given["corpus_dir"])
+        return replace(self, **given)
+
+    @property
+    def uses_server(self) -> bool:
+        return bool(self.chroma_host)

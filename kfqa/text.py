@@ -1,0 +1,85 @@
+"""Text rules shared by the composer, the LLM verifier and the eval scorer.
+
+``normalize`` and ``is_supported`` implement the eval README's matching and
+faithfulness rules, so what the answerer checks is exactly what the eval scores.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MARKER_RE = re.compile(r"\[(\d+)\]")
+_WORD_RE = re.compile(r"[a-z0-9][a-z0-9'\-\./]*[a-z0-9]|[a-z0-9]")
+
+STOP_WORDS = frozenset(
+    """a about above after again against all also am an and any are aren't as at be because been before
+    being below between both but by can cannot could couldn't did didn't do does doesn't doing don't down
+    during each either etc few for from further had hadn't has hasn't have haven't having he her here hers
+    herself him himself his how however i if in into is isn't it it's its itself just let's may me might
+    more most much must mustn't my myself no nor not of off on once only or other ought our ours ourselves
+    out over own per same shall shan't she should shouldn't so some such than that that's the their theirs
+    them themselves then there there's these they this those through thus to too under until up upon us
+    very via was wasn't we were weren't what what's when where which while who whom whose why will with
+    within without won't would wouldn't yes yet you your yours yourself yourselves e.g i.e""".split()
+)
+
+
+def normalize(text: str) -> str:
+    """The eval's normalisation: NFKC, lower case, no * _ ` marks, whitespace runs folded."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"[*_`]", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def words(text: str) -> list[str]:
+    return _WORD_RE.findall(normalize(text))
+
+
+def content_words(text: str) -> list[str]:
+    """Words of a sentence that carry content: not stop words, not bare markers."""
+    return [w for w in words(MARKER_RE.sub(" ", text)) if w not in STOP_WORDS]
+
+
+def strip_markers(text: str) -> str:
+    return re.sub(r"\s+", " ", MARKER_RE.sub("", text)).strip()
+
+
+def is_supported(sentence: str, passages: list[str]) -> bool:
+    """Every content word of ``sentence`` appears in the cited passages (the eval's faithfulness rule)."""
+    if not passages:
+        return False
+    vocabulary = set()
+    for passage in passages:
+        vocabulary.update(words(passage))
+    return all(w in vocabulary for w in content_words(sentence))
+
+
+# Sentence ends: ., ! or ? followed by space and an upper-case letter, digit, quote or bracket;
+# or a line break that ends a list item / table row. Abbreviations like "e.g." are kept whole.
+_ABBREV = r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bDr)(?<!\bMr)(?<!\bNo)"
+_SENT_END = re.compile(_ABBREV + r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z0-9\"'(\[`*_-])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a passage into sentences without cutting list items, table rows or code lines apart."""
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        for line in _logical_lines(block):
+            out.extend(s.strip() for s in _SENT_END.split(line) if s.strip())
+    return out
+
+
+def _logical_lines(block: str) -> list[str]:
+    """Join wrapped lines of a paragraph; keep list items, table rows and headings as their own lines."""
+    lines: list[str] = []
+    for raw in block.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        starts_item = bool(re.match(r"([-*+]\s|\d+[.)]\s|\||#{1,6}\s|>)", line))
+        if lines and not starts_item and not lines[-1].startswith(("|", "#")):
+            lines[-1] = f"{lines[-1]} {line}"
+        else:
+            lines.append(line)
+    return lines
