@@ -1,27 +1,43 @@
 """The public entry point: ``Assistant.open(settings).ask(question)`` -> ``Answer``.
 
-The CLI (`kfqa ask`), the chat UI and `kfqa eval` all go through this class.
+The CLI (`kfqa ask`), the chat UI and `kfqa eval` all go through this class:
+
+    from qa import Assistant
+    answer = Assistant.open().ask("Who runs the Katib controllers?")
+    print(answer.answer); [print(c.n, c.chunk.meta.url, c.quote) for c in answer.citations]
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from dataclasses import replace
 
-from kfqa.config import Settings
-from kfqa.types import Answer, Filters
+from kfqa.config import MAX_QUESTION_CHARS, Settings
+from kfqa.store import Store
+from kfqa.types import Answer, Filters, KfqaError
+from qa.compose import Composer, TermStats
+from qa.query import prepare
+from qa.retrieval import HybridRetriever
 
 
 class Assistant:
-    """Retrieval + answering over one store. Open once; ``ask`` is cheap and thread-safe for reads."""
+    """Retrieval + answering over one store. Open once (loads the model and indexes); ``ask`` is fast."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, retriever: HybridRetriever, composer: Composer):
         self.settings = settings
-        raise NotImplementedError("being written")
+        self.retriever = retriever
+        self.composer = composer
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> Assistant:
         """Open the store in ``settings.store_dir`` (or the Chroma server); raises StoreError if unusable."""
-        return cls(settings or Settings())
+        settings = settings or Settings()
+        store = Store(settings)
+        store.open_for_queries()
+        retriever = HybridRetriever(store)
+        stats = TermStats(c.text for c in retriever.chunks.values())
+        return cls(settings, retriever, Composer(stats, sentence_scorer=_similarities))
 
     def ask(
         self,
@@ -32,7 +48,11 @@ class Assistant:
         llm: bool = False,
     ) -> Answer:
         """Answer ``question`` with cited sentences, or abstain. ``history``: earlier questions of the conversation."""
-        raise NotImplementedError
+        answer = None
+        for item in self.ask_stream(question, filters, history, k, llm):
+            answer = item
+        assert isinstance(answer, Answer)
+        return answer
 
     def ask_stream(
         self,
@@ -43,4 +63,85 @@ class Assistant:
         llm: bool = False,
     ) -> Iterator[str | Answer]:
         """Yield answer text as it is produced (str pieces), then the final ``Answer``."""
-        raise NotImplementedError
+        started = time.perf_counter()
+        question, notices = check_question(question)
+        prepared = prepare(question, history, self.retriever.vocabulary)
+        filters = filters or Filters()
+        if filters.include_superseded is None:
+            filters = replace(filters, include_superseded=prepared.wants_history)
+        if prepared.corrections:
+            notices.append("Read " + ", ".join(f"{w!r} as {r!r}" for w, r in prepared.corrections.items()) + ".")
+
+        retrieved = self.retriever.retrieve(prepared.text, k=k, filters=filters)
+        retrieved_at = time.perf_counter()
+
+        if llm:
+            answer = yield from self._llm_answer(question, prepared.text, retrieved, notices)
+            if answer is not None:
+                answer.timings_ms = _timings(started, retrieved_at)
+                yield answer
+                return
+
+        composed = self.composer.compose(prepared.text, retrieved)
+        answer = Answer(
+            question=question,
+            answer=composed.answer,
+            abstained=composed.abstained,
+            citations=composed.citations,
+            retrieved=retrieved,
+            sentences=composed.sentences,
+            closest=retrieved[:3] if composed.abstained else [],
+            notices=notices,
+        )
+        answer.timings_ms = _timings(started, retrieved_at)
+        for line in answer.answer.splitlines(keepends=True):
+            yield line
+        yield answer
+
+    def _llm_answer(self, question, query, retrieved, notices) -> Iterator[str]:
+        """Generator: streams LLM text; returns the verified Answer, or None to fall back to extraction."""
+        from qa.llm import LLMError, answer_with_llm
+
+        pieces: list[str] = []
+        try:
+            answer = answer_with_llm(question, retrieved, self.settings, on_delta=pieces.append)
+        except LLMError as exc:
+            notices.append(f"LLM endpoint unavailable ({exc}); showing the extractive answer.")
+            return None
+        yield from pieces
+        answer.retrieved = retrieved
+        answer.notices = notices + answer.notices
+        return answer
+
+
+def check_question(question: str) -> tuple[str, list[str]]:
+    """The question to answer, and notices about what was done to it. Empty questions are refused."""
+    if question is None or not question.strip():
+        raise KfqaError("The question is empty: ask something, e.g. kfqa ask \"Who runs the Katib controllers?\"")
+    question = " ".join(question.split())
+    notices = []
+    if len(question) > MAX_QUESTION_CHARS:
+        notices.append(
+            f"The question was {len(question):,} characters long; only its first {MAX_QUESTION_CHARS:,} were used."
+        )
+        question = question[:MAX_QUESTION_CHARS]
+    return question, notices
+
+
+def _timings(started: float, retrieved_at: float) -> dict[str, float]:
+    done = time.perf_counter()
+    return {
+        "retrieve": (retrieved_at - started) * 1000,
+        "answer": (done - retrieved_at) * 1000,
+        "total": (done - started) * 1000,
+    }
+
+
+def _similarities(question: str, sentences: list[str]) -> list[float]:
+    """Cosine similarity of the question to each sentence (vectors are normalised)."""
+    from kfqa.embedding import get_embed_model
+
+    model = get_embed_model()
+    q = HybridRetriever.embed_query(question)
+    vectors = model.get_text_embedding_batch(sentences)
+    return [sum(a * b for a, b in zip(q, v, strict=True)) for v in vectors]

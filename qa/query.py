@@ -1,0 +1,131 @@
+"""Understanding the question before retrieval: abbreviations, typos, history intent, follow-ups.
+
+The synonym map holds the abbreviations reviewers actually type; every expansion is a
+phrase that occurs in the corpus, so expanding can only add matching evidence.
+Typos are corrected against the corpus vocabulary (the BM25 index's words).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+# abbreviation (lower case, whole word) -> phrase used in the corpus
+SYNONYMS: dict[str, str] = {
+    "kfp": "Kubeflow Pipelines",
+    "pss": "Pod Security Standards",
+    "psa": "Pod Security Admission",
+    "sa": "service account",
+    "rbac": "RBAC role-based access control",
+    "kcd": "Kubeflow community distribution",
+    "dd": "due diligence",
+    "gtr": "general technical review",
+    "authn": "authentication",
+    "authz": "authorization",
+    "netpol": "NetworkPolicy network policy",
+    "netpols": "NetworkPolicy network policies",
+    "ctrl": "controller",
+    "ctrls": "controllers",
+    "spark-operator": "Spark Operator",
+    "sparkop": "Spark Operator",
+    "mlmd": "ML Metadata MLMD",
+    "mr": "Model Registry",
+    "ssrf": "SSRF server-side request forgery",
+    "xss": "cross-site scripting",
+    "csrf": "cross-site request forgery",
+    "sbom": "SBOM software bill of materials",
+    "sboms": "SBOMs software bill of materials",
+    "cve": "CVE vulnerability",
+    "vuln": "vulnerability",
+    "vulns": "vulnerabilities",
+    "k8s": "Kubernetes",
+    "ns": "namespace",
+    "oidc": "OIDC OpenID Connect",
+    "sso": "single sign-on",
+    "mtls": "mTLS mutual TLS",
+    "crd": "CRD custom resource",
+    "crds": "CRDs custom resources",
+    "ui": "UI web interface",
+    "repo": "repository",
+    "pr": "pull request",
+    "ada": "Ada Logics",
+    "audit": "audit Ada Logics",
+}
+
+# Phrases that say the question is about the document's history, so superseded revisions count.
+_HISTORY_RE = re.compile(
+    r"\b(first (submitted )?(revision|draft|version)|original (draft|version)|initial (draft|version|revision)|"
+    r"earlier (draft|version|revision)|previous (draft|version|revision)|before (the )?review|"
+    r"what changed|how did .{0,80}\bchange|changed (during|after|in) (the )?review|"
+    r"during review|in the first|(draft|revision) history|was .{0,60} there (in|before))",
+    re.IGNORECASE,
+)
+
+# Follow-ups lean on the previous turn: pronouns with no subject of their own, or "and ...?" openers.
+_FOLLOW_UP_RE = re.compile(
+    r"^\s*(and|also|what about|how about|then|so|but)\b|\b(it|its|it's|they|them|their|this|that|these|those|he|she)\b",
+    re.IGNORECASE,
+)
+_TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z0-9\-]*")
+
+
+@dataclass
+class PreparedQuery:
+    original: str  # what the user typed (possibly cut)
+    text: str  # what retrieval searches for: context + corrections + expansions
+    wants_history: bool
+    corrections: dict[str, str]
+    expansions: list[str]
+
+
+def wants_history(question: str) -> bool:
+    return bool(_HISTORY_RE.search(question))
+
+
+def is_follow_up(question: str) -> bool:
+    return len(question.split()) <= 12 and bool(_FOLLOW_UP_RE.search(question))
+
+
+def correct_typos(question: str, vocabulary: set[str]) -> dict[str, str]:
+    """Words not in the corpus vocabulary, mapped to the closest corpus word (if close enough)."""
+    fixes: dict[str, str] = {}
+    if not vocabulary:
+        return fixes
+    for token in _TOKEN_RE.findall(question):
+        word = token.lower()
+        if len(word) < 5 or word in vocabulary or word in SYNONYMS or "-" in word:
+            continue
+        match = difflib.get_close_matches(word, _candidates(word, vocabulary), n=1, cutoff=0.84)
+        if match:
+            fixes[token] = match[0]
+    return fixes
+
+
+def _candidates(word: str, vocabulary: set[str]) -> list[str]:
+    # Only words of similar length sharing the first letter: keeps difflib fast on a 20k-word vocabulary.
+    return [v for v in vocabulary if v[:1] == word[:1] and abs(len(v) - len(word)) <= 2]
+
+
+def prepare(question: str, history: list[str] | None, vocabulary: set[str]) -> PreparedQuery:
+    """The retrieval query for ``question``: follow-ups carry the previous question along."""
+    context = ""
+    if history and is_follow_up(question):
+        context = history[-1].strip() + " "
+    corrections = correct_typos(question, vocabulary)
+    text = question
+    for wrong, right in corrections.items():
+        text = re.sub(rf"\b{re.escape(wrong)}\b", right, text)
+    expansions = []
+    for token in set(_TOKEN_RE.findall(text)):
+        phrase = SYNONYMS.get(token.lower())
+        if phrase and phrase.lower() not in text.lower():
+            expansions.append(phrase)
+    full = (context + text + (" (" + "; ".join(sorted(expansions)) + ")" if expansions else "")).strip()
+    return PreparedQuery(
+        original=question,
+        text=full,
+        wants_history=wants_history(question) or (bool(context) and wants_history(context)),
+        corrections=corrections,
+        expansions=sorted(expansions),
+    )

@@ -1,0 +1,156 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank (llama-index QueryFusionRetriever).
+
+Both retrievers return the same canonical ``TextNode`` objects (one per committed chunk),
+so the fusion de-duplicates them by hash, and only chunks the manifest commits are
+ever returned.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from functools import lru_cache
+
+from llama_index.core import VectorStoreIndex
+from llama_index.core.llms import MockLLM
+from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
+from llama_index.retrievers.bm25 import BM25Retriever
+
+from kfqa.embedding import get_embed_model
+from kfqa.store import Store
+from kfqa.types import Chunk, Filters, Retrieved
+
+# How deep each retriever looks before fusion: deeper than k so filters and de-duplication
+# still leave k good chunks.
+CANDIDATES = 40
+
+
+def _node(chunk: Chunk) -> TextNode:
+    return TextNode(id_=chunk.id, text=chunk.text, metadata={"source": chunk.meta.source})
+
+
+class _ChunkRetriever(BaseRetriever):
+    """Adapts a retriever's hits to canonical nodes, dropping uncommitted or filtered-out chunks."""
+
+    def __init__(self, inner: BaseRetriever, owner: HybridRetriever, filters: Filters):
+        super().__init__()
+        self._inner, self._owner, self._filters = inner, owner, filters
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        hits = []
+        for hit in self._inner.retrieve(query_bundle):
+            chunk = self._owner.chunks.get(hit.node.node_id)
+            if chunk is not None and self._owner.admits(chunk, self._filters):
+                hits.append(NodeWithScore(node=self._owner.nodes[chunk.id], score=hit.score))
+        return hits
+
+
+class HybridRetriever:
+    def __init__(self, store: Store):
+        self.store = store
+        self.chunks: dict[str, Chunk] = {c.id: c for c in store.load_chunks()}
+        self.nodes: dict[str, TextNode] = {cid: _node(c) for cid, c in self.chunks.items()}
+        self._bm25 = BM25Retriever.from_persist_dir(str(store.bm25_dir))
+        self._index = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=get_embed_model())
+        self.vocabulary = _vocabulary(self.chunks.values())
+
+    # --- filters ---------------------------------------------------------------------------
+    @staticmethod
+    def admits(chunk: Chunk, filters: Filters) -> bool:
+        m = chunk.meta
+        if filters.kinds and m.kind not in filters.kinds:
+            return False
+        if filters.projects and m.project not in filters.projects:
+            return False
+        if filters.source_glob and not fnmatch.fnmatch(m.source, filters.source_glob):
+            return False
+        return not (m.superseded and not filters.include_superseded)
+
+    @staticmethod
+    def _metadata_filters(filters: Filters) -> MetadataFilters | None:
+        parts = []
+        if filters.kinds:
+            parts.append(MetadataFilter(key="kind", value=list(filters.kinds), operator=FilterOperator.IN))
+        if filters.projects:
+            parts.append(MetadataFilter(key="project", value=list(filters.projects), operator=FilterOperator.IN))
+        if not filters.include_superseded:
+            parts.append(MetadataFilter(key="superseded", value=False, operator=FilterOperator.EQ))
+        return MetadataFilters(filters=parts) if parts else None
+
+    # --- the three retrievers ----------------------------------------------------------------
+    def _dense_retriever(self, filters: Filters, depth: int) -> BaseRetriever:
+        inner = self._index.as_retriever(similarity_top_k=depth, filters=self._metadata_filters(filters))
+        return _ChunkRetriever(inner, self, filters)
+
+    def _bm25_retriever(self, filters: Filters, depth: int) -> BaseRetriever:
+        # A weight mask keeps BM25 inside the filters (so a narrow filter still yields `depth` hits).
+        mask = self._bm25_mask(filters.kinds and tuple(filters.kinds), filters.projects and tuple(filters.projects),
+                               filters.source_glob, bool(filters.include_superseded))
+        inner = BM25Retriever(existing_bm25=self._bm25.bm25, similarity_top_k=depth, corpus_weight_mask=mask)
+        return _ChunkRetriever(inner, self, filters)
+
+    @lru_cache(maxsize=64)  # noqa: B019 - one retriever per process; the cache is its lifetime
+    def _bm25_mask(self, kinds, projects, source_glob, include_superseded) -> list[int]:
+        filters = Filters(kinds=list(kinds or ()), projects=list(projects or ()), source_glob=source_glob,
+                          include_superseded=include_superseded)
+        return [
+            int(entry["node_id"] in self.chunks and self.admits(self.chunks[entry["node_id"]], filters))
+            for entry in self._bm25.corpus
+        ]
+
+    def dense(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Retrieved]:
+        return self._run(self._dense_retriever(filters or Filters(), k), query, k)
+
+    def bm25(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Retrieved]:
+        return self._run(self._bm25_retriever(filters or Filters(), k * 3), query, k)
+
+    def retrieve(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Retrieved]:
+        """Dense and BM25 candidates fused by reciprocal rank, near-duplicate windows removed."""
+        filters = filters or Filters()
+        fusion = QueryFusionRetriever(
+            [self._dense_retriever(filters, CANDIDATES), self._bm25_retriever(filters, CANDIDATES)],
+            llm=MockLLM(),  # num_queries=1: no query generation, so no model is needed
+            mode="reciprocal_rerank",
+            num_queries=1,
+            similarity_top_k=CANDIDATES,
+            use_async=False,
+        )
+        return drop_overlaps(self._run(fusion, query, CANDIDATES))[:k]
+
+    def _run(self, retriever: BaseRetriever, query: str, k: int) -> list[Retrieved]:
+        hits = retriever.retrieve(QueryBundle(query_str=query, embedding=self.embed_query(query)))
+        return [Retrieved(chunk=self.chunks[h.node.node_id], score=float(h.score or 0.0)) for h in hits[:k]]
+
+    @staticmethod
+    @lru_cache(maxsize=512)
+    def embed_query(query: str) -> list[float]:
+        return get_embed_model().get_query_embedding(query)
+
+
+def drop_overlaps(hits: list[Retrieved]) -> list[Retrieved]:
+    """Drop a chunk whose text lies mostly inside a better-ranked chunk of the same file (window overlap)."""
+    kept: list[Retrieved] = []
+    for hit in hits:
+        mine = _sentence_set(hit.chunk.text)
+        duplicate = any(
+            other.chunk.meta.source == hit.chunk.meta.source
+            and mine
+            and len(mine & _sentence_set(other.chunk.text)) >= 0.8 * len(mine)
+            for other in kept
+        )
+        if not duplicate:
+            kept.append(hit)
+    return kept
+
+
+def _sentence_set(text: str) -> set[str]:
+    return {s.strip().lower() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if len(s.strip()) > 20}
+
+
+def _vocabulary(chunks) -> set[str]:
+    words: set[str] = set()
+    for chunk in chunks:
+        words.update(w.lower() for w in re.findall(r"[A-Za-z][A-Za-z\-]{2,}", chunk.text))
+    return words

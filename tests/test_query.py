@@ -1,0 +1,52 @@
+"""Question preparation: abbreviations, typos, history intent, follow-ups; question limits."""
+
+import pytest
+
+from kfqa.config import MAX_QUESTION_CHARS
+from kfqa.types import KfqaError
+from qa.assistant import check_question
+from qa.query import correct_typos, is_follow_up, prepare, wants_history
+
+VOCAB = {"dependency", "supplied", "assessment", "controller", "sandbox", "kubeflow"}
+
+
+def test_abbreviations_expand_to_corpus_phrases():
+    q = prepare("Which PSS level does KFP enforce?", None, VOCAB)
+    assert "Pod Security Standards" in q.text
+    assert "Kubeflow Pipelines" in q.text
+    assert q.original == "Which PSS level does KFP enforce?"
+
+
+def test_typos_are_corrected_against_the_vocabulary():
+    assert correct_typos("where are the dependncy lists", VOCAB) == {"dependncy": "dependency"}
+    assert correct_typos("user-suplied code", VOCAB) == {}  # hyphenated words are left alone
+    assert correct_typos("Does kubeflow sandbox user suplied code", VOCAB) == {"suplied": "supplied"}
+    # A word of the corpus is never "corrected".
+    assert correct_typos("controller assessment", VOCAB) == {}
+
+
+def test_history_intent():
+    assert wants_history("How did the Overview change between the first submitted draft and now?")
+    assert wants_history("Was the blast radius discussion there in the first revision?")
+    assert wants_history("What changed during review?")
+    assert not wants_history("Who runs the Katib controllers?")
+
+
+def test_follow_up_carries_the_previous_question():
+    assert is_follow_up("and who runs it?")
+    assert not is_follow_up("Which PSS level is enforced for workloads in the community distribution?")
+    q = prepare("and who runs it?", ["What does the Katib controller do?"], VOCAB)
+    assert q.text.startswith("What does the Katib controller do?")
+    fresh = prepare("Who runs the Katib controllers?", ["What does the audit say?"], VOCAB)
+    assert "audit" not in fresh.text
+
+
+def test_empty_question_is_refused():
+    with pytest.raises(KfqaError, match="empty"):
+        check_question("   \n ")
+
+
+def test_huge_question_is_cut_with_a_notice():
+    question, notices = check_question("why " * 25_000)  # 100 kB
+    assert len(question) == MAX_QUESTION_CHARS
+    assert notices and f"{MAX_QUESTION_CHARS:,}" in notices[0]
