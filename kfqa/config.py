@@ -21,6 +21,8 @@ COLLECTION = "kfqa_chunks"
 # all-MiniLM-L6-v2 reads at most 256 word pieces; [CLS] and [SEP] take two of them.
 EMBED_MAX_TOKENS = 254
 MAX_QUESTION_CHARS = 2000
+# The project kfqa is about: preferred unless a question names another one.
+HOME_PROJECT = "kubeflow"
 KINDS = ("assessment", "review", "docs", "audit", "guide")
 
 

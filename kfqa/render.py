@@ -36,14 +36,3 @@ def render_answer(answer: Answer, console: Console) -> None:
         if m.flagged:
             console.print(f"    [red]warning: {FLAG_WARNING}[/]")
         console.print(f"    [dim]“{escape(c.quote)}”[/]", highlight=False)
-
-
-def answer_markdown(answer: Answer) -> str:
-    """The answer and its sources as Markdown, for copying into a review."""
-    out = [f"**Q:** {answer.question}", "", answer.answer, ""]
-    for c in answer.citations:
-        m = c.chunk.meta
-        links = f"[{m.source}]({m.url})" + (f" · [page]({m.page_url})" if m.page_url else "")
-        out.append(f"{c.n}. {links} — {location(c)}" + (f" ⚠ {FLAG_WARNING}" if m.flagged else ""))
-        out.append(f"   > {c.quote}")
-    return "\n".join(out).rstrip() + "\n"

@@ -36,6 +36,8 @@ class FileEntry:
     kind: str
     chunk_ids: list[str] = field(default_factory=list)
     ingested_at: str = ""
+    root: str = ""  # the ingested folder the file came from (removals are scoped to it)
+    chunker: str = ""  # chunker version that cut it: a new version re-chunks unchanged files
 
 
 @dataclass
@@ -49,7 +51,8 @@ class Manifest:
     @classmethod
     def load(cls, path: Path) -> Manifest:
         data = json.loads(path.read_text(encoding="utf-8"))
-        files = {k: FileEntry(**v) for k, v in data.pop("files", {}).items()}
+        names = set(FileEntry.__dataclass_fields__)
+        files = {k: FileEntry(**{f: x for f, x in v.items() if f in names}) for k, v in data.pop("files", {}).items()}
         return cls(files=files, **data)
 
     def to_json(self) -> dict[str, Any]:
@@ -145,8 +148,12 @@ class Store:
         return chunks
 
     def write_chunks(self, chunks: list[Chunk]) -> None:
-        lines = (json.dumps({"id": c.id, "text": c.text, "meta": c.meta.to_store()}, ensure_ascii=False) for c in chunks)
-        write_atomic(self.chunks_path, "\n".join(lines) + "\n")
+        self.write_chunk_rows([{"id": c.id, "text": c.text, "meta": c.meta.to_store()} for c in chunks])
+
+    def write_chunk_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Rows ``{id, text, meta[, extra]}`` (``extra``: loader details such as a review's diff hunk)."""
+        lines = [json.dumps(row, ensure_ascii=False) for row in rows]
+        write_atomic(self.chunks_path, "".join(line + "\n" for line in lines))
 
     # --- Chroma ----------------------------------------------------------------------------
     @cached_property

@@ -13,12 +13,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 
-from kfqa.config import MAX_QUESTION_CHARS, Settings
+from kfqa.config import HOME_PROJECT, MAX_QUESTION_CHARS, Settings
 from kfqa.store import Store
 from kfqa.types import Answer, Filters, KfqaError
 from qa.compose import Composer, TermStats
-from qa.query import prepare
-from qa.retrieval import HybridRetriever
+from qa.query import asks_about_other_projects, prepare
+from qa.retrieval import HybridRetriever, Preference
 
 
 class Assistant:
@@ -65,14 +65,20 @@ class Assistant:
         """Yield answer text as it is produced (str pieces), then the final ``Answer``."""
         started = time.perf_counter()
         question, notices = check_question(question)
-        prepared = prepare(question, history, self.retriever.vocabulary)
+        r = self.retriever
+        prepared = prepare(question, history, r.vocabulary, r.projects, r.people)
         filters = filters or Filters()
         if filters.include_superseded is None:
             filters = replace(filters, include_superseded=prepared.wants_history)
         if prepared.corrections:
             notices.append("Read " + ", ".join(f"{w!r} as {r!r}" for w, r in prepared.corrections.items()) + ".")
 
-        retrieved = self.retriever.retrieve(prepared.text, k=k, filters=filters)
+        if not filters.projects and not prepared.projects and not asks_about_other_projects(question):
+            # Other CNCF projects' assessments are there for comparisons; a question that names no
+            # project is about Kubeflow (or TAG Security's guides, which belong to no project).
+            filters = replace(filters, projects=[HOME_PROJECT, ""])
+        prefer = Preference(kinds=prepared.kinds, projects=prepared.projects)
+        retrieved = r.retrieve(prepared.text, k=k, filters=filters, prefer=prefer)
         retrieved_at = time.perf_counter()
 
         if llm:
@@ -94,8 +100,7 @@ class Assistant:
             notices=notices,
         )
         answer.timings_ms = _timings(started, retrieved_at)
-        for line in answer.answer.splitlines(keepends=True):
-            yield line
+        yield from answer.answer.splitlines(keepends=True)
         yield answer
 
     def _llm_answer(self, question, query, retrieved, notices) -> Iterator[str]:

@@ -27,20 +27,27 @@ PASSAGES_READ = 6  # top retrieved passages the composer reads sentences from
 MAX_POINTS = 4  # sentences in an answer (lead + supporting)
 MIN_WORDS, MAX_WORDS = 5, 90
 
-# Calibrated on the dev set's unanswerable vs answerable questions (see eval report / issue note).
-COVERAGE_THRESHOLD = 0.5
+# Calibrated on the dev set: coverage alone separates answerable from unanswerable questions
+# poorly (an unanswerable question about a near-topic scores like an answerable one), so it only
+# catches questions with nothing relevant at all; the expected-value checks below do the rest.
+COVERAGE_THRESHOLD = 0.12
 
 # Question words that carry no topic: they are never "focus" terms the evidence must cover.
 GENERIC = frozenset(
     """kubeflow kubeflow's project projects assessment self-assessment document doc docs say says said
     describe described mean means actually exactly default defaults use used using get gets got go
     happen happens work works need needs want wants tell tells show shows give gives like one ok okay
-    something someone anybody somebody anyone thing things way ways much many time times currently""".split()
+    something someone anybody somebody anyone thing things way ways much many time times currently
+    walk see seen land answer answers answered ask asks asked call called part instead count counts serve
+    expect expected vs concretely agree check ship squaring behind putting deal worried worry own best worst
+    common gap gaps find found wrong detail details catch enable set act touch end around add still
+    whether pointed improve recommend final overall main take i've i'm i'd we've ok kind sort stuff""".split()
 )
 
 _EXPECTED_VALUE = [  # question pattern -> what a sentence must contain to answer it
     (re.compile(r"\bcve\b", re.I), re.compile(r"\bCVE-\d{4}-\d+", re.I)),
-    (re.compile(r"\bhow many\b|\bnumber of\b|\bhow much\b", re.I), re.compile(r"\b\d+\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b", re.I)),
+    (re.compile(r"\bhow many\b|\bnumber of\b", re.I), re.compile(r"\b\d+\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b", re.I)),
+    (re.compile(r"\b(payouts?|bount(y|ies)|rewards?|prices?|costs?|fees?)\b", re.I), re.compile(r"[$€£]\s?\d|\b\d+\s?(usd|eur|dollars?)\b", re.I)),
     (re.compile(r"\b(lifetime|how long|expir\w*|ttl|timeout)\b", re.I), re.compile(r"\b\d+\s*(s|sec|seconds?|m|min|minutes?|h|hours?|d|days?|weeks?)\b", re.I)),
 ]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # abbreviation (lower case, whole word) -> phrase used in the corpus
 SYNONYMS: dict[str, str] = {
@@ -50,7 +50,6 @@ SYNONYMS: dict[str, str] = {
     "repo": "repository",
     "pr": "pull request",
     "ada": "Ada Logics",
-    "audit": "audit Ada Logics",
 }
 
 # Phrases that say the question is about the document's history, so superseded revisions count.
@@ -70,6 +69,22 @@ _FOLLOW_UP_RE = re.compile(
 _TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z0-9\-]*")
 
 
+# Words that say which kind of source a question is about: boosts, never filters
+# (cross-source questions need the other kinds too).
+KIND_HINTS: dict[str, re.Pattern] = {
+    "audit": re.compile(r"\baudit(or|ors|ed)?s?\b|ada[ -]logics|ada-kubefl|\bfindings?\b|scorecard", re.I),
+    "review": re.compile(
+        r"\breview(er|ers)?\b|\bthread\b|\bpr\s*#?\d+|pull request|\bissue\s*#?\d+|comment|\basked\b|"
+        r"\banswered\b|graduation|due diligence|\bdd\b",
+        re.I,
+    ),
+    "docs": re.compile(r"kubeflow\.org|\bdocs?\b|documentation|website|\bpage\b", re.I),
+    "guide": re.compile(r"\btag\b|tag security|template|\bguide|outline", re.I),
+    "assessment": re.compile(r"self-assessment|assessment", re.I),
+}
+_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
 @dataclass
 class PreparedQuery:
     original: str  # what the user typed (possibly cut)
@@ -77,6 +92,37 @@ class PreparedQuery:
     wants_history: bool
     corrections: dict[str, str]
     expansions: list[str]
+    kinds: list[str] = field(default_factory=list)  # kinds of source the question points at
+    projects: list[str] = field(default_factory=list)  # projects the question names
+
+
+_OTHER_PROJECTS_RE = re.compile(
+    r"\bother (cncf )?projects?\b|\bcompar\w*|\bsimilar projects?\b|\bacross projects\b|\bcncf projects\b", re.I
+)
+
+
+def asks_about_other_projects(question: str) -> bool:
+    return bool(_OTHER_PROJECTS_RE.search(question))
+
+
+def kind_hints(question: str) -> list[str]:
+    return [kind for kind, pattern in KIND_HINTS.items() if pattern.search(question)]
+
+
+def named_projects(question: str, projects: set[str]) -> list[str]:
+    low = question.lower()
+    return sorted(p for p in projects if len(p) > 2 and re.search(rf"\b{re.escape(p)}\b", low))
+
+
+def name_expansions(question: str, people: set[str]) -> list[str]:
+    """GitHub logins a question names by a part ("Justin" -> JustinCappos, "Rishabh" -> RobuRishabh)."""
+    found = []
+    names = {w.lower() for w in re.findall(r"\b[A-Z][a-z]{3,}\b", question)}
+    for login in people:
+        parts = {p.lower() for p in re.split(r"[-_]|" + _CAMEL_RE.pattern, login) if len(p) >= 4}
+        if names & parts or any(login.lower().startswith(n) for n in names if len(n) >= 5):
+            found.append(login)
+    return sorted(found)
 
 
 def wants_history(question: str) -> bool:
@@ -107,7 +153,13 @@ def _candidates(word: str, vocabulary: set[str]) -> list[str]:
     return [v for v in vocabulary if v[:1] == word[:1] and abs(len(v) - len(word)) <= 2]
 
 
-def prepare(question: str, history: list[str] | None, vocabulary: set[str]) -> PreparedQuery:
+def prepare(
+    question: str,
+    history: list[str] | None,
+    vocabulary: set[str],
+    projects: set[str] = frozenset(),
+    people: set[str] = frozenset(),
+) -> PreparedQuery:
     """The retrieval query for ``question``: follow-ups carry the previous question along."""
     context = ""
     if history and is_follow_up(question):
@@ -121,6 +173,10 @@ def prepare(question: str, history: list[str] | None, vocabulary: set[str]) -> P
         phrase = SYNONYMS.get(token.lower())
         if phrase and phrase.lower() not in text.lower():
             expansions.append(phrase)
+        elif _CAMEL_RE.search(token) and not token.isupper():  # NetworkPolicy -> network policy
+            expansions.append(_CAMEL_RE.sub(" ", token).lower())
+    expansions += name_expansions(question, people)
+    scope = context + question
     full = (context + text + (" (" + "; ".join(sorted(expansions)) + ")" if expansions else "")).strip()
     return PreparedQuery(
         original=question,
@@ -128,4 +184,6 @@ def prepare(question: str, history: list[str] | None, vocabulary: set[str]) -> P
         wants_history=wants_history(question) or (bool(context) and wants_history(context)),
         corrections=corrections,
         expansions=sorted(expansions),
+        kinds=kind_hints(scope),
+        projects=named_projects(scope, projects),
     )

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from llama_index.core import VectorStoreIndex
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
-from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
 from llama_index.retrievers.bm25 import BM25Retriever
 
+from kfqa.config import HOME_PROJECT
 from kfqa.embedding import get_embed_model
 from kfqa.store import Store
 from kfqa.types import Chunk, Filters, Retrieved
@@ -25,6 +26,25 @@ from kfqa.types import Chunk, Filters, Retrieved
 # How deep each retriever looks before fusion: deeper than k so filters and de-duplication
 # still leave k good chunks.
 CANDIDATES = 40
+# Multipliers on the fused score for chunks the question points at (see qa.query): a nudge of
+# ~15-25 ranks at RRF scale, enough to lift the right kind of source, not to override relevance.
+KIND_BOOST = 1.25
+PROJECT_BOOST = 1.4
+HOME_BOOST = 1.5
+
+
+@dataclass
+class Preference:
+    kinds: list[str] = field(default_factory=list)
+    projects: list[str] = field(default_factory=list)  # named in the question; else home_project wins
+    home_project: str = HOME_PROJECT
+
+    def weight(self, chunk: Chunk) -> float:
+        m = chunk.meta
+        weight = KIND_BOOST if m.kind in self.kinds else 1.0
+        if self.projects:
+            return weight * (PROJECT_BOOST if m.project in self.projects else 1.0)
+        return weight * (HOME_BOOST if m.project == self.home_project else 1.0)
 
 
 def _node(chunk: Chunk) -> TextNode:
@@ -55,6 +75,8 @@ class HybridRetriever:
         self._bm25 = BM25Retriever.from_persist_dir(str(store.bm25_dir))
         self._index = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=get_embed_model())
         self.vocabulary = _vocabulary(self.chunks.values())
+        self.projects = {c.meta.project for c in self.chunks.values() if c.meta.project}
+        self.people = {c.meta.author for c in self.chunks.values() if c.meta.author}
 
     # --- filters ---------------------------------------------------------------------------
     @staticmethod
@@ -69,25 +91,32 @@ class HybridRetriever:
         return not (m.superseded and not filters.include_superseded)
 
     @staticmethod
-    def _metadata_filters(filters: Filters) -> MetadataFilters | None:
-        parts = []
+    def _chroma_where(filters: Filters) -> dict | None:
+        """The filters as a Chroma where-clause (llama-index's MetadataFilter has no booleans)."""
+        parts: list[dict] = []
         if filters.kinds:
-            parts.append(MetadataFilter(key="kind", value=list(filters.kinds), operator=FilterOperator.IN))
+            parts.append({"kind": {"$in": list(filters.kinds)}})
         if filters.projects:
-            parts.append(MetadataFilter(key="project", value=list(filters.projects), operator=FilterOperator.IN))
+            parts.append({"project": {"$in": list(filters.projects)}})
         if not filters.include_superseded:
-            parts.append(MetadataFilter(key="superseded", value=False, operator=FilterOperator.EQ))
-        return MetadataFilters(filters=parts) if parts else None
+            parts.append({"superseded": {"$eq": False}})
+        if len(parts) > 1:
+            return {"$and": parts}
+        return parts[0] if parts else None
 
     # --- the three retrievers ----------------------------------------------------------------
     def _dense_retriever(self, filters: Filters, depth: int) -> BaseRetriever:
-        inner = self._index.as_retriever(similarity_top_k=depth, filters=self._metadata_filters(filters))
+        where = self._chroma_where(filters)
+        inner = self._index.as_retriever(
+            similarity_top_k=depth, vector_store_kwargs={"where": where} if where else {}
+        )
         return _ChunkRetriever(inner, self, filters)
 
     def _bm25_retriever(self, filters: Filters, depth: int) -> BaseRetriever:
         # A weight mask keeps BM25 inside the filters (so a narrow filter still yields `depth` hits).
-        mask = self._bm25_mask(filters.kinds and tuple(filters.kinds), filters.projects and tuple(filters.projects),
-                               filters.source_glob, bool(filters.include_superseded))
+        mask = self._bm25_mask(
+            tuple(filters.kinds), tuple(filters.projects), filters.source_glob, bool(filters.include_superseded)
+        )
         inner = BM25Retriever(existing_bm25=self._bm25.bm25, similarity_top_k=depth, corpus_weight_mask=mask)
         return _ChunkRetriever(inner, self, filters)
 
@@ -106,18 +135,25 @@ class HybridRetriever:
     def bm25(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Retrieved]:
         return self._run(self._bm25_retriever(filters or Filters(), k * 3), query, k)
 
-    def retrieve(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Retrieved]:
-        """Dense and BM25 candidates fused by reciprocal rank, near-duplicate windows removed."""
+    def retrieve(
+        self, query: str, k: int = 10, filters: Filters | None = None, prefer: Preference | None = None
+    ) -> list[Retrieved]:
+        """Dense and BM25 candidates fused by reciprocal rank, nudged by ``prefer``, near-duplicates removed."""
         filters = filters or Filters()
         fusion = QueryFusionRetriever(
             [self._dense_retriever(filters, CANDIDATES), self._bm25_retriever(filters, CANDIDATES)],
             llm=MockLLM(),  # num_queries=1: no query generation, so no model is needed
-            mode="reciprocal_rerank",
+            mode="dist_based_score",
             num_queries=1,
             similarity_top_k=CANDIDATES,
             use_async=False,
         )
-        return drop_overlaps(self._run(fusion, query, CANDIDATES))[:k]
+        hits = self._run(fusion, query, CANDIDATES)
+        if prefer:
+            for hit in hits:
+                hit.score *= prefer.weight(hit.chunk)
+            hits.sort(key=lambda h: h.score, reverse=True)
+        return drop_overlaps(hits)[:k]
 
     def _run(self, retriever: BaseRetriever, query: str, k: int) -> list[Retrieved]:
         hits = retriever.retrieve(QueryBundle(query_str=query, embedding=self.embed_query(query)))

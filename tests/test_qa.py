@@ -1,0 +1,129 @@
+"""The Assistant over the whole bundled corpus: answers, citations, abstention, filters, revisions, bad input."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from kfqa.config import Settings
+from kfqa.store import Store
+from kfqa.text import MARKER_RE, is_supported, normalize, split_sentences, strip_markers
+from kfqa.types import Filters, StoreError
+from qa import Assistant
+
+
+@pytest.fixture(scope="module")
+def assistant(corpus_store):
+    return Assistant.open(corpus_store)
+
+
+def test_answer_sentences_are_cited_and_quoted_from_their_sources(assistant):
+    answer = assistant.ask("If an attacker owns one Kubeflow controller, what's the blast radius?")
+    assert not answer.abstained
+    assert answer.citations
+    by_n = {c.n: c for c in answer.citations}
+    for sentence in split_sentences(answer.answer):
+        markers = [int(n) for n in MARKER_RE.findall(sentence)]
+        assert markers, f"uncited sentence: {sentence!r}"
+        passages = [by_n[n].chunk.text for n in markers]
+        assert is_supported(strip_markers(sentence), passages)
+    for c in answer.citations:
+        for piece in c.quote.split(" … "):
+            assert normalize(piece) in normalize(c.chunk.text)
+    assert any("blast radius is bounded by its service account" in normalize(c.quote) for c in answer.citations)
+    top = answer.citations[0].chunk.meta
+    assert top.source == "assessments/kubeflow/self-assessment.md"
+    assert top.url.startswith("https://github.com/cncf/toc/blob/") and "#L" in top.url
+
+
+def test_unanswerable_question_is_declined_with_closest_material(assistant):
+    answer = assistant.ask("Does Kubeflow run a paid bug bounty program? What are the payout tiers?")
+    assert answer.abstained
+    assert "don't answer" in answer.answer
+    assert answer.citations == []
+    assert answer.closest
+
+
+def test_kind_filter_restricts_every_retrieved_chunk(assistant):
+    answer = assistant.ask("Which deployments are missing a network policy?", filters=Filters(kinds=["audit"]))
+    assert answer.retrieved
+    assert {r.chunk.meta.kind for r in answer.retrieved} == {"audit"}
+    assert all(r.chunk.meta.page >= 1 for r in answer.retrieved)
+
+
+def test_source_glob_filter(assistant):
+    answer = assistant.ask("Who can see vulnerability reports?", filters=Filters(source_glob="reviews/*"))
+    assert answer.retrieved and all(r.chunk.meta.source.startswith("reviews/") for r in answer.retrieved)
+
+
+def test_superseded_revision_only_for_history_questions(assistant):
+    current = assistant.ask("What does the Spark Operator's mutating admission webhook do?", k=10)
+    assert not any(r.chunk.meta.superseded for r in current.retrieved)
+    history = assistant.ask("How did the Spark Operator webhook description change from the first revision?", k=10)
+    assert any(r.chunk.meta.superseded for r in history.retrieved)
+    assert any(not r.chunk.meta.superseded for r in history.retrieved)
+
+
+def test_follow_up_is_resolved_against_the_previous_turn(assistant):
+    first = "What are the Katib controllers responsible for?"
+    alone = assistant.ask("and who runs them?")
+    followed = assistant.ask("and who runs them?", history=[first])
+    assert any("katib" in r.chunk.text.lower() for r in followed.retrieved[:3])
+    assert [r.chunk.id for r in alone.retrieved] != [r.chunk.id for r in followed.retrieved]
+
+
+def test_abbreviations_and_typos_still_find_the_passage(assistant):
+    answer = assistant.ask("does kubeflow sandbox user-suplied trainng code?")
+    texts = " ".join(normalize(r.chunk.text) for r in answer.retrieved[:5])
+    assert "does not sandbox it" in texts
+
+
+def test_missing_and_empty_store_say_how_to_ingest(tmp_path):
+    with pytest.raises(StoreError, match="kfqa ingest"):
+        Assistant.open(Settings(store_dir=tmp_path / "nothing-here"))
+    store = Store(Settings(store_dir=tmp_path / "empty"))
+    store.save_manifest(store.load_manifest())
+    with pytest.raises(StoreError, match="empty"):
+        Assistant.open(Settings(store_dir=tmp_path / "empty"))
+
+
+def test_store_built_with_another_model_is_refused(tmp_path):
+    store = Store(Settings(store_dir=tmp_path))
+    manifest = store.load_manifest()
+    manifest.embedding_model = "intfloat/e5-large"
+    store.save_manifest(manifest)
+    with pytest.raises(StoreError, match="e5-large"):
+        Assistant.open(Settings(store_dir=tmp_path))
+
+
+def _kfqa(*args, stdin=None, store=None):
+    env = dict(os.environ, KFQA_STORE=str(store)) if store else dict(os.environ)
+    return subprocess.run(
+        [sys.executable, "-m", "kfqa.cli", *args], input=stdin, capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def test_cli_json_is_stable(corpus_store):
+    run = _kfqa("ask", "Who operates the Kubeflow controllers and webhooks?", "--json", store=corpus_store.store_dir)
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert {"answer", "abstained", "citations", "retrieved", "timings_ms"} <= set(data)
+    assert data["citations"]
+    assert set(data["citations"][0]) >= {"n", "source", "kind", "title", "section", "url", "page_url", "page", "lines", "quote"}
+    assert set(data["retrieved"][0]) == {"source", "section", "score"}
+
+
+def test_cli_refuses_empty_question_and_cuts_huge_one(corpus_store):
+    empty = _kfqa("ask", "  ", store=corpus_store.store_dir)
+    assert empty.returncode != 0 and "empty" in empty.stderr and "Traceback" not in empty.stderr
+    huge = _kfqa("ask", "-", "--json", stdin="what is the blast radius? " * 4000, store=corpus_store.store_dir)
+    assert huge.returncode == 0, huge.stderr
+    assert "characters" in json.loads(huge.stdout)["notices"][0]
+
+
+def test_cli_without_store_says_to_ingest(tmp_path):
+    run = _kfqa("ask", "anything", store=tmp_path / "none")
+    assert run.returncode != 0
+    assert "kfqa ingest" in run.stderr and "Traceback" not in run.stderr

@@ -1,0 +1,142 @@
+"""Shared helpers for the UI tests (test_ui_browser.py, test_ui_api.py): a tiny store, a running app, fakes."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from kfqa.config import Settings
+from kfqa.types import Answer, AnswerSentence, Chunk, ChunkMeta, Citation
+
+XSS_SCRIPT = "<script>window.__xss=1</script>"
+XSS_IMG = '<img src=x onerror="window.__xss=2">'
+
+THREAT_MODEL = f"""---
+title: Widget Operator threat model
+---
+
+# Widget Operator threat model
+
+## Controller compromise
+
+If an attacker compromises the widget controller, the blast radius is bounded by its service account. The controller can read and write the widget resources in namespaces it is authorized for, but it cannot read secrets of unrelated tenants.
+
+## Rendering notes
+
+Reviewers pasted this sample payload into the notes: {XSS_SCRIPT} and also {XSS_IMG} to show that the widget dashboard escapes untrusted markup. The widget dashboard escapes untrusted markup before it renders tenant labels.
+"""
+
+AUDIT = """---
+title: Widget Operator security audit
+---
+
+# Widget Operator security audit
+
+## Findings
+
+The auditors found that the widget controller service account has cluster-wide permissions to read secrets. The auditors recommend scoping the widget controller service account to the namespaces it manages. The auditors found no NetworkPolicy for the widget webhook deployment.
+"""
+
+Q_BOTH_KINDS = "What can the widget controller service account do?"  # cites the assessment and the audit
+Q_XSS = "Does the widget dashboard escape untrusted markup?"  # cites the passage with the payload
+
+_store_lock = threading.Lock()
+_stores: dict[str, Settings] = {}
+
+
+def tiny_store(base: Path) -> Settings:
+    """A store over two small markdown files (assessment + audit, one with an XSS payload); built once per session."""
+    with _store_lock:
+        if "tiny" not in _stores:
+            from ingest import run_ingest
+
+            corpus = base / "corpus"
+            (corpus / "assessments" / "kubeflow").mkdir(parents=True)
+            (corpus / "audits" / "kubeflow").mkdir(parents=True)
+            (corpus / "assessments" / "kubeflow" / "threat-model.md").write_text(THREAT_MODEL, encoding="utf-8")
+            (corpus / "audits" / "kubeflow" / "widget-audit.md").write_text(AUDIT, encoding="utf-8")
+            settings = Settings(store_dir=base / "store", chroma_host=None, chroma_port=None, llm_base_url=None)
+            report = run_ingest([corpus], settings)
+            assert report.files_ok == 2, report.to_json()
+            _stores["tiny"] = settings
+        return _stores["tiny"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running(app, auth=None):
+    """Launch a Blocks app on a free loopback port in this process; yield its URL; close it afterwards."""
+    app.queue(default_concurrency_limit=4)
+    port = free_port()
+    app.launch(
+        prevent_thread_lock=True,
+        server_name="127.0.0.1",
+        server_port=port,
+        auth=auth,
+        quiet=True,
+    )
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        app.close()
+
+
+def _citation(n: int, kind: str, quote: str, title: str, section: str, flagged: bool = False) -> Citation:
+    meta = ChunkMeta(
+        source=f"{kind}s/kubeflow/widget-{n}.md",
+        kind=kind,
+        project="kubeflow",
+        title=title,
+        section=section,
+        url=f"https://github.com/example/widget/blob/0123abc/{kind}s/widget-{n}.md#L3-L5",
+        page_url="https://example.org/widget/" if kind == "docs" else "",
+        line_start=3,
+        line_end=5,
+        flagged=flagged,
+    )
+    return Citation(n=n, chunk=Chunk(id=f"{kind}-{n}", text=quote, meta=meta), quote=quote)
+
+
+class FakeAssistant:
+    """Streams a fixed two-sentence answer slowly; records each call (question, filters, history, llm)."""
+
+    S1 = "The blast radius is bounded by the controller's service account."
+    S2 = "Secrets of unrelated tenants stay out of reach."
+
+    def __init__(self, delay: float = 0.15, notice_when_llm: str = "LLM endpoint unreachable; answered extractively."):
+        self.delay = delay
+        self.notice_when_llm = notice_when_llm
+        self.calls: list[dict] = []
+
+    def _answer(self, question: str, llm: bool) -> Answer:
+        c1 = _citation(1, "assessment", f"Controllers run with service accounts. {self.S1} RBAC limits it.", "Threat model", "Controllers")
+        c2 = _citation(2, "audit", f"{self.S2} The audit checked this.", "Audit report", "Findings > F-3", flagged=True)
+        return Answer(
+            question=question,
+            answer=f"{self.S1} [1] {self.S2} [2]",
+            abstained=False,
+            citations=[c1, c2],
+            retrieved=[],
+            sentences=[AnswerSentence(self.S1, [1]), AnswerSentence(self.S2, [2])],
+            notices=[self.notice_when_llm] if llm else [],
+        )
+
+    def ask_stream(self, question, filters=None, history=None, k=8, llm=False):
+        self.calls.append({"question": question, "filters": filters, "history": list(history or []), "llm": llm})
+        answer = self._answer(question, llm)
+        for word in answer.answer.split(" "):
+            time.sleep(self.delay)
+            yield word + " "
+        yield answer
+
+    def ask(self, question, filters=None, history=None, k=8, llm=False):
+        self.calls.append({"question": question, "filters": filters, "history": list(history or []), "llm": llm})
+        return self._answer(question, llm)
