@@ -82,7 +82,7 @@ class Assistant:
         retrieved_at = time.perf_counter()
 
         if llm:
-            answer = yield from self._llm_answer(question, prepared.text, retrieved, notices)
+            answer = yield from self._llm_answer(question, retrieved, notices)
             if answer is not None:
                 answer.timings_ms = _timings(started, retrieved_at)
                 yield answer
@@ -103,17 +103,25 @@ class Assistant:
         yield from answer.answer.splitlines(keepends=True)
         yield answer
 
-    def _llm_answer(self, question, query, retrieved, notices) -> Iterator[str]:
-        """Generator: streams LLM text; returns the verified Answer, or None to fall back to extraction."""
-        from qa.llm import LLMError, answer_with_llm
+    def _llm_answer(self, question, retrieved, notices) -> Iterator[str]:
+        """Generator: streams LLM text live; returns the verified Answer, or None to fall back to extraction."""
+        from qa.llm import LLMError, LLMNoAnswer, stream_answer_with_llm
 
-        pieces: list[str] = []
+        answer = None
         try:
-            answer = answer_with_llm(question, retrieved, self.settings, on_delta=pieces.append)
+            for item in stream_answer_with_llm(question, retrieved, self.settings):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    yield item
+        except LLMNoAnswer:
+            notices.append("The LLM found no answer the sources support; showing the extractive answer.")
+            return None
         except LLMError as exc:
             notices.append(f"LLM endpoint unavailable ({exc}); showing the extractive answer.")
             return None
-        yield from pieces
+        if answer is None:
+            return None
         answer.retrieved = retrieved
         answer.notices = notices + answer.notices
         return answer

@@ -158,12 +158,20 @@ class Composer:
 def answerable_sentences(chunk: Chunk) -> list[str]:
     """Sentences of a passage that can stand in an answer: prose, list items and table rows, not headings."""
     out = []
+    lines = chunk.text.splitlines()
+    headers = {  # a table's header row says nothing by itself
+        re.sub(r"\s+", " ", line).strip()
+        for line, after in zip(lines, lines[1:])
+        if re.fullmatch(r"\s*\|[\s|:\-]+\|?\s*", after)
+    }
     for raw in split_sentences(chunk.text):
         sentence = re.sub(r"\s+", " ", raw).strip()
-        if sentence.startswith("#") or re.fullmatch(r"[|:\-\s]+", sentence):
+        if sentence.startswith("#") or re.fullmatch(r"[|:\-\s]+", sentence) or sentence in headers:
             continue
         n_words = len(sentence.split())
-        if MIN_WORDS <= n_words <= MAX_WORDS:
+        # Folding line breaks can join what the splitter would cut again; such a sentence would
+        # lose its marker in the answer, so it is left out.
+        if MIN_WORDS <= n_words <= MAX_WORDS and len(split_sentences(sentence)) == 1:
             out.append(sentence)
     return out
 
@@ -204,9 +212,12 @@ def render(chosen: list[Candidate], coverage: float) -> Composition:
         chunk_id = cand.hit.chunk.id
         n = numbers.setdefault(chunk_id, len(numbers) + 1)
         quotes.setdefault(chunk_id, []).append(cand.text)
-        body = cand.text.rstrip().rstrip(".")
+        # The marker goes inside the sentence's own end mark ("... [1]?"), so a splitter keeps them together.
+        body = cand.text.rstrip()
+        end = body[-1] if body[-1] in ".?!" else "."
+        body = body.rstrip(".?!").rstrip()
         sentences.append(AnswerSentence(text=cand.text, citations=[n], verified=True))
-        lines.append(f"{body} [{n}]." if i == 0 else f"- {body} [{n}].")
+        lines.append(f"{body} [{n}]{end}" if i == 0 else f"- {body} [{n}]{end}")
     answer = lines[0] + ("\n\n" + "\n".join(lines[1:]) if len(lines) > 1 else "")
     hits = {c.hit.chunk.id: c.hit for c in chosen}
     citations = [Citation(n=n, chunk=hits[cid].chunk, quote=" … ".join(quotes[cid])) for cid, n in numbers.items()]

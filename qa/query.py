@@ -143,7 +143,8 @@ def correct_typos(question: str, vocabulary: set[str]) -> dict[str, str]:
         if len(word) < 5 or word in vocabulary or word in SYNONYMS or "-" in word:
             continue
         match = difflib.get_close_matches(word, _candidates(word, vocabulary), n=1, cutoff=0.84)
-        if match:
+        # A longer or shorter form of a corpus word ("reopened" / "reopen") is not a typo.
+        if match and not (word.startswith(match[0]) or match[0].startswith(word)):
             fixes[token] = match[0]
     return fixes
 
