@@ -161,7 +161,7 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
     lines = chunk.text.splitlines()
     headers = {  # a table's header row says nothing by itself
         re.sub(r"\s+", " ", line).strip()
-        for line, after in zip(lines, lines[1:])
+        for line, after in zip(lines, lines[1:], strict=False)
         if re.fullmatch(r"\s*\|[\s|:\-]+\|?\s*", after)
     }
     for raw in split_sentences(chunk.text):
