@@ -26,6 +26,8 @@ ABSTAIN_TEXT = "The indexed sources don't answer this."
 PASSAGES_READ = 6  # top retrieved passages the composer reads sentences from
 MAX_POINTS = 4  # sentences in an answer (lead + supporting)
 MIN_WORDS, MAX_WORDS = 5, 90
+SAME_PASSAGE_PENALTY = 0.0
+CONTINUATION_WORDS = 14
 
 # Calibrated on the dev set: coverage alone separates answerable from unanswerable questions
 # poorly (an unanswerable question about a near-topic scores like an answerable one), so it only
@@ -88,6 +90,7 @@ class Candidate:
     lexical: float = 0.0  # IDF-weighted share of question terms the sentence contains
     score: float = 0.0
     terms: set[str] = field(default_factory=set)
+    position: int = 0  # index of the sentence in its passage
 
 
 @dataclass
@@ -128,10 +131,10 @@ class Composer:
         for rank, hit in enumerate(h for h in retrieved[:PASSAGES_READ] if not h.chunk.meta.flagged):
             passage_terms = set(terms(hit.chunk.text + " " + hit.chunk.meta.section + " " + hit.chunk.meta.title))
             coverage = max(coverage, sum(weight[t] for t in focus & passage_terms) / focus_total if focus else 1.0)
-            for sentence in answerable_sentences(hit.chunk):
+            for position, sentence in enumerate(answerable_sentences(hit.chunk)):
                 s_terms = set(terms(sentence))
                 lexical = sum(weight[t] for t in q_terms & s_terms) / total
-                candidates.append(Candidate(sentence, hit, rank, lexical, terms=s_terms))
+                candidates.append(Candidate(sentence, hit, rank, lexical, terms=s_terms, position=position))
         self._score(question, candidates)
         candidates.sort(key=lambda c: c.score, reverse=True)
         chosen = select(candidates)
@@ -155,6 +158,11 @@ class Composer:
         return render(evidence.candidates, evidence.coverage)
 
 
+# Hugo shortcodes ({{% alert ... %}}) around a sentence are markup, not words of it.
+_SHORTCODE_RE = re.compile(r"^(\{\{[%<].*?[%>]\}\}\s*)+|(\s*\{\{[%<].*?[%>]\}\})+$")
+_CODE_RE = re.compile(r"^(-\s+)?(kubectl|helm|pip|docker|curl|export|apiVersion:|kind:|name:|value:|\$ )")
+
+
 def answerable_sentences(chunk: Chunk) -> list[str]:
     """Sentences of a passage that can stand in an answer: prose, list items and table rows, not headings."""
     out = []
@@ -165,7 +173,9 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
         if re.fullmatch(r"\s*\|[\s|:\-]+\|?\s*", after)
     }
     for raw in split_sentences(chunk.text):
-        sentence = re.sub(r"\s+", " ", raw).strip()
+        sentence = _SHORTCODE_RE.sub("", re.sub(r"\s+", " ", raw)).strip()
+        if "```" in sentence or _CODE_RE.match(sentence):
+            continue
         if sentence.startswith("#") or re.fullmatch(r"[|:\-\s]+", sentence) or sentence in headers:
             continue
         n_words = len(sentence.split())
@@ -182,13 +192,32 @@ def select(candidates: list[Candidate]) -> list[Candidate]:
         return []
     lead = candidates[0]
     chosen = [lead]
-    for cand in candidates[1:]:
-        if len(chosen) >= MAX_POINTS or cand.score < 0.45 * lead.score:
+    pool = candidates[1:]
+    while pool and len(chosen) < MAX_POINTS:
+        used = {c.hit.chunk.id for c in chosen}
+        # Slightly prefer passages not quoted yet: answers that draw on two sources cover more.
+        best = max(pool, key=lambda c: c.score - (SAME_PASSAGE_PENALTY if c.hit.chunk.id in used else 0.0))
+        pool.remove(best)
+        if best.score < 0.45 * lead.score:
             break
-        if any(_overlap(cand.terms, c.terms) > 0.6 for c in chosen):
-            continue
-        chosen.append(cand)
-    return chosen
+        if not any(_overlap(best.terms, c.terms) > 0.6 for c in chosen):
+            chosen.append(best)
+    return with_continuations(chosen, candidates)
+
+
+def with_continuations(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
+    """A short sentence that follows a chosen one in its passage ("Never use this in production.") comes along."""
+    by_passage: dict[str, list[Candidate]] = {}
+    for cand in candidates:
+        by_passage.setdefault(cand.hit.chunk.id, []).append(cand)
+    out: list[Candidate] = []
+    for cand in chosen:
+        out.append(cand)
+        siblings = sorted(by_passage[cand.hit.chunk.id], key=lambda c: c.position)
+        nxt = next((c for c in siblings if c.position == cand.position + 1), None)
+        if nxt and nxt not in chosen and nxt not in out and len(nxt.text.split()) <= CONTINUATION_WORDS:
+            out.append(nxt)
+    return out
 
 
 def _overlap(a: set[str], b: set[str]) -> float:
