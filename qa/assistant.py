@@ -37,7 +37,7 @@ class Assistant:
         store.open_for_queries()
         retriever = HybridRetriever(store)
         stats = TermStats(c.text for c in retriever.chunks.values())
-        return cls(settings, retriever, Composer(stats, sentence_scorer=_similarities))
+        return cls(settings, retriever, Composer(stats))
 
     def ask(
         self,
@@ -148,13 +148,3 @@ def _timings(started: float, retrieved_at: float) -> dict[str, float]:
         "answer": (done - retrieved_at) * 1000,
         "total": (done - started) * 1000,
     }
-
-
-def _similarities(question: str, sentences: list[str]) -> list[float]:
-    """Cosine similarity of the question to each sentence (vectors are normalised)."""
-    from kfqa.embedding import get_embed_model
-
-    model = get_embed_model()
-    q = HybridRetriever.embed_query(question)
-    vectors = model.get_text_embedding_batch(sentences)
-    return [sum(a * b for a, b in zip(q, v, strict=True)) for v in vectors]

