@@ -52,7 +52,10 @@ class Manifest:
     def load(cls, path: Path) -> Manifest:
         data = json.loads(path.read_text(encoding="utf-8"))
         names = set(FileEntry.__dataclass_fields__)
-        files = {k: FileEntry(**{f: x for f, x in v.items() if f in names}) for k, v in data.pop("files", {}).items()}
+        files = {
+            k: FileEntry(**{f: x for f, x in v.items() if f in names})
+            for k, v in data.pop("files", {}).items()
+        }
         return cls(files=files, **data)
 
     def to_json(self) -> dict[str, Any]:
@@ -114,7 +117,9 @@ class Store:
         try:
             return Manifest.load(self.manifest_path)
         except (ValueError, TypeError, KeyError) as exc:
-            raise StoreError(f"{self.manifest_path} is unreadable ({exc}); delete the store and run `kfqa ingest`") from exc
+            raise StoreError(
+                f"{self.manifest_path} is unreadable ({exc}); delete the store and run `kfqa ingest`"
+            ) from exc
 
     def save_manifest(self, manifest: Manifest) -> None:
         write_atomic(self.manifest_path, json.dumps(manifest.to_json(), indent=1))
@@ -130,7 +135,9 @@ class Store:
     def open_for_queries(self) -> Manifest:
         """The manifest of a usable store, or a StoreError that says how to make one."""
         if not self.exists():
-            raise StoreError(f"No kfqa store at {self.dir}. Build it with `kfqa ingest` (bundled corpus) or `kfqa ingest PATH`.")
+            raise StoreError(
+                f"No kfqa store at {self.dir}. Build it with `kfqa ingest` (bundled corpus) or `kfqa ingest PATH`."
+            )
         manifest = self.load_manifest()
         self.check_model(manifest)
         if not manifest.files or not self.chunks_path.is_file():
@@ -165,7 +172,9 @@ class Store:
         if self.settings.uses_server:
             try:
                 return chromadb.HttpClient(
-                    host=self.settings.chroma_host, port=self.settings.chroma_port or 8000, settings=chroma_settings
+                    host=self.settings.chroma_host,
+                    port=self.settings.chroma_port or 8000,
+                    settings=chroma_settings,
                 )
             except Exception as exc:  # connection refused, wrong port, not a chroma server
                 raise StoreError(f"Can't reach the Chroma server at {self.location}: {exc}") from exc
@@ -173,7 +182,9 @@ class Store:
 
     @cached_property
     def collection(self):
-        return self.client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine", "embedding_model": EMBED_MODEL_ID})
+        return self.client.get_or_create_collection(
+            COLLECTION, metadata={"hnsw:space": "cosine", "embedding_model": EMBED_MODEL_ID}
+        )
 
     def vector_store(self):
         from llama_index.vector_stores.chroma import ChromaVectorStore

@@ -1,0 +1,358 @@
+"""Structure-aware chunking that never rewrites the source text.
+
+Every chunk's stored text is a contiguous slice of the source (Markdown minus front
+matter, PDF page text as pypdf extracts it), so a quote found in the source is found
+verbatim in some chunk. Text is cut into *units* that are never split (a sentence, a
+list item, a short table, a code block), and units are packed into windows of about
+``TARGET_TOKENS`` word pieces with one unit of overlap. A unit longer than the budget
+is split at line breaks, then at word boundaries as a last resort.
+
+Budgets are in the embedding model's word pieces: prefix + text never exceeds
+``EMBED_MAX_TOKENS`` (all-MiniLM-L6-v2 silently drops anything past 256).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kfqa.config import EMBED_MAX_TOKENS
+from kfqa.embedding import get_tokenizer
+
+TARGET_TOKENS = 190  # preferred text size of a window
+MAX_PREFIX_TOKENS = 48  # heading path / title prefixed to the embedded text
+TABLE_WHOLE_TOKENS = 160  # tables up to this size stay in one unit
+MIN_TAIL_TOKENS = 40  # a last window smaller than this is merged into the previous one when it fits
+
+_ABBREV = (
+    r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bDr)(?<!\bMr)(?<!\bNo)(?<!\bcf)(?<!\bapprox)(?<!\bFig)"
+)
+_SENT_END = re.compile(_ABBREV + r"[.!?][\"')\]]*(?=\s+[A-Z0-9\"'(\[`*_\-#>|])")
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+_TABLE = re.compile(r"^\s*\|")
+_QUOTE = re.compile(r"^\s*>")
+
+
+def _tokenizer():
+    tok = get_tokenizer()
+    # we only count word pieces of long texts (never feed them to the model): silence that advice
+    getattr(tok, "deprecation_warnings", {})["sequence-length-is-longer-than-the-specified-maximum"] = True
+    return tok
+
+
+def count_many(texts: list[str]) -> list[int]:
+    """Word pieces of each text (no special tokens), in one tokenizer call."""
+    if not texts:
+        return []
+    enc = _tokenizer()(
+        texts, add_special_tokens=False, return_attention_mask=False, return_token_type_ids=False
+    )
+    return [len(ids) for ids in enc["input_ids"]]
+
+
+def count(text: str) -> int:
+    return count_many([text])[0]
+
+
+@dataclass
+class Unit:
+    start: int
+    end: int
+    tokens: int
+    kind: str = "text"  # text | heading | header (review comment header)
+    group: int = 0  # comment / block index (reviews: which comment it belongs to)
+
+
+@dataclass
+class Section:
+    path: list[str]
+    units: list[Unit] = field(default_factory=list)
+
+
+class LineIndex:
+    """Char offset -> 1-based line number of the original text."""
+
+    def __init__(self, text: str):
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+    def line_start(self, line: int) -> int:
+        return self.starts[line - 1]
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def sentence_spans(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """Sentences of ``text[s:e]`` as trimmed spans (line breaks are ordinary spaces)."""
+    out = []
+    cur = s
+    for m in _SENT_END.finditer(text, s, e):
+        a, b = _trim(text, cur, m.end())
+        if a < b:
+            out.append((a, b))
+        cur = m.end()
+    a, b = _trim(text, cur, e)
+    if a < b:
+        out.append((a, b))
+    return out
+
+
+def _line_spans(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    out = []
+    pos = s
+    while pos < e:
+        nl = text.find("\n", pos, e)
+        end = e if nl < 0 else nl
+        a, b = _trim(text, pos, end)
+        if a < b:
+            out.append((a, b))
+        pos = end + 1
+    return out
+
+
+def _word_pieces(text: str, s: int, e: int, budget: int) -> list[Unit]:
+    """Last resort: cut at word boundaries into pieces of at most ``budget`` word pieces."""
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[s:e])]
+    counts = count_many([text[s + a : s + b] for a, b in words])
+    out: list[Unit] = []
+    i = 0
+    while i < len(words):
+        tot = 0
+        j = i
+        while j < len(words) and (tot + counts[j] <= budget or j == i):
+            tot += counts[j]
+            j += 1
+        a, b = s + words[i][0], s + words[j - 1][1]
+        if tot > budget:  # one "word" longer than the budget (a URL or a hash): cut by characters
+            step = max(8, (b - a) * budget // max(tot, 1) - 1)
+            for k in range(a, b, step):
+                piece_end = min(b, k + step)
+                out.append(Unit(k, piece_end, count(text[k:piece_end])))
+        else:
+            out.append(Unit(a, b, tot))
+        i = j
+    return out
+
+
+def fit_units(text: str, spans: list[tuple[int, int]], budget: int, kind: str = "text") -> list[Unit]:
+    """Units for ``spans``; a span over ``budget`` is split at line breaks, then at words."""
+    counts = count_many([text[a:b] for a, b in spans])
+    out: list[Unit] = []
+    for (a, b), n in zip(spans, counts, strict=True):
+        if n <= budget:
+            out.append(Unit(a, b, n, kind))
+            continue
+        lines = _line_spans(text, a, b)
+        if len(lines) > 1:
+            out.extend(fit_units(text, lines, budget, kind))
+        else:
+            out.extend(_word_pieces(text, a, b, budget))
+    return out
+
+
+# --- Markdown / plain text ------------------------------------------------------------------
+
+
+def _clean_heading(title: str) -> str:
+    title = re.sub(r"\{#[^}]*\}\s*$", "", title)  # {#custom-id}
+    title = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", title)  # links, images
+    title = re.sub(r"<[^>]+>", "", title)  # inline html
+    title = re.sub(r"[*_`]", "", title)
+    return re.sub(r"\s+", " ", title).strip()
+
+
+def _blocks(text: str, lines: list[tuple[int, int]], headings: bool):
+    """Yield (kind, start, end) blocks over ``lines`` (char spans of each line, without the newline).
+
+    kinds: heading (start, end, level, title), code, table, item, quote, para.
+    """
+    i = 0
+    n = len(lines)
+
+    def line(k: int) -> str:
+        return text[lines[k][0] : lines[k][1]]
+
+    while i < n:
+        ln = line(i)
+        if not ln.strip():
+            i += 1
+            continue
+        fence = _FENCE.match(ln)
+        if fence:
+            marker = fence.group(1)
+            j = i + 1
+            while j < n and not line(j).strip().startswith(marker[0] * len(marker)):
+                j += 1
+            j = min(j, n - 1)
+            yield ("code", lines[i][0], lines[j][1], None)
+            i = j + 1
+            continue
+        h = _HEADING.match(ln) if headings else None
+        if h:
+            yield ("heading", lines[i][0], lines[i][1], (len(h.group(1)), _clean_heading(h.group(2))))
+            i += 1
+            continue
+        if _TABLE.match(ln):
+            j = i
+            while j + 1 < n and _TABLE.match(line(j + 1)):
+                j += 1
+            yield ("table", lines[i][0], lines[j][1], None)
+            i = j + 1
+            continue
+        if _ITEM.match(ln) or _QUOTE.match(ln):
+            kind = "item" if _ITEM.match(ln) else "quote"
+            j = i
+            while j + 1 < n:
+                nxt = line(j + 1)
+                if (
+                    not nxt.strip()
+                    or _ITEM.match(nxt)
+                    or _TABLE.match(nxt)
+                    or _FENCE.match(nxt)
+                    or (headings and _HEADING.match(nxt))
+                ):
+                    break
+                if kind == "quote" and not _QUOTE.match(nxt):
+                    break
+                j += 1
+            yield (kind, lines[i][0], lines[j][1], None)
+            i = j + 1
+            continue
+        j = i
+        while j + 1 < n:
+            nxt = line(j + 1)
+            if (
+                not nxt.strip()
+                or _ITEM.match(nxt)
+                or _TABLE.match(nxt)
+                or _FENCE.match(nxt)
+                or _QUOTE.match(nxt)
+                or (headings and _HEADING.match(nxt))
+            ):
+                break
+            j += 1
+        yield ("para", lines[i][0], lines[j][1], None)
+        i = j + 1
+
+
+def block_units(text: str, kind: str, s: int, e: int, budget: int) -> list[Unit]:
+    """Units of one block: short tables / items / code whole, paragraphs by sentence."""
+    if kind in ("table", "code", "item", "quote"):
+        whole = count(text[s:e])
+        limit = TABLE_WHOLE_TOKENS if kind == "table" else budget
+        if whole <= min(limit, budget):
+            return [Unit(s, e, whole)]
+        if kind in ("table", "code"):
+            return fit_units(text, _line_spans(text, s, e), budget)
+    return fit_units(text, sentence_spans(text, s, e), budget)
+
+
+def markdown_sections(text: str, body_start: int, budget: int, headings: bool = True) -> list[Section]:
+    """Split ``text[body_start:]`` into heading sections, each a list of units (char spans of ``text``)."""
+    lines = []
+    pos = body_start
+    while pos <= len(text):
+        nl = text.find("\n", pos)
+        end = len(text) if nl < 0 else nl
+        lines.append((pos, end))
+        if nl < 0:
+            break
+        pos = nl + 1
+    sections: list[Section] = [Section(path=[])]
+    stack: list[tuple[int, str]] = []
+    for kind, s, e, info in _blocks(text, lines, headings):
+        if kind == "heading":
+            level, title = info
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, title))
+            sec = Section(path=[t for _, t in stack if t])
+            s2, e2 = _trim(text, s, e)
+            sec.units.append(Unit(s2, e2, count(text[s2:e2]), "heading"))
+            sections.append(sec)
+            continue
+        sections[-1].units.extend(block_units(text, kind, s, e, budget))
+    # a section holding only its heading adds nothing the sub-sections' paths don't say
+    return [sec for sec in sections if any(u.kind != "heading" for u in sec.units)]
+
+
+# --- packing --------------------------------------------------------------------------------
+
+
+def pack(
+    units: list[Unit],
+    target: int,
+    limit: int,
+    measure: Callable[[int, int], int] | None = None,
+) -> list[tuple[int, int]]:
+    """Windows ``[i, j)`` over ``units``: about ``target`` tokens, one unit of overlap, never over ``limit``.
+
+    ``measure(i, j)`` gives the exact token count of the embedded window (prefix + text);
+    windows are shrunk until it is within ``limit``.
+    """
+    n = len(units)
+    windows: list[tuple[int, int]] = []
+    i = 0
+    while i < n:
+        tot = 0
+        j = i
+        while j < n and (j == i or tot + units[j].tokens <= target):
+            tot += units[j].tokens
+            j += 1
+        if measure is not None:
+            while j - i > 1 and measure(i, j) > limit:
+                j -= 1
+        windows.append((i, j))
+        if j >= n:
+            break
+        # one unit of overlap, when it leaves room for progress
+        nxt = j - 1 if (j - 1 > i and units[j - 1].tokens + units[j].tokens <= target) else j
+        if units[nxt].kind == "heading" and nxt < j:  # never start a window with a dangling heading copy
+            nxt = j
+        i = nxt
+    # merge a tiny tail into the previous window when the result still fits
+    if len(windows) >= 2:
+        (a, _), (c, d) = windows[-2], windows[-1]
+        tail = sum(u.tokens for u in units[c:d])
+        merged = sum(u.tokens for u in units[a:d])
+        if tail < MIN_TAIL_TOKENS and merged <= limit and (measure is None or measure(a, d) <= limit):
+            windows[-2:] = [(a, d)]
+    return windows
+
+
+def prefix_text(parts: list[str], max_tokens: int = MAX_PREFIX_TOKENS) -> str:
+    """``A > B > C`` without repeated parts, dropping leading parts (then truncating) to fit."""
+    seen: list[str] = []
+    for p in parts:
+        p = re.sub(r"\s+", " ", p or "").strip()
+        if p and p not in seen:
+            seen.append(p)
+    while seen:
+        out = " > ".join(seen)
+        if count(out) <= max_tokens:
+            return out
+        if len(seen) > 1:
+            seen.pop(0)
+        else:
+            words = seen[0].split()
+            seen[0] = " ".join(words[: max(1, len(words) * 2 // 3)])
+            if len(words) <= 1:
+                return seen[0][:100]
+    return ""
+
+
+def text_budget(prefix: str, extra: int = 0) -> int:
+    """Tokens left for the text after the prefix (and a newline)."""
+    return EMBED_MAX_TOKENS - (count(prefix) + 1 if prefix else 0) - extra
