@@ -31,6 +31,7 @@ CANDIDATES = 40
 KIND_BOOST = 1.25
 PROJECT_BOOST = 1.4
 HOME_BOOST = 1.5
+KIND_QUOTA_WITHIN = 5
 
 
 @dataclass
@@ -44,7 +45,8 @@ class Preference:
         weight = KIND_BOOST if m.kind in self.kinds else 1.0
         if self.projects:
             return weight * (PROJECT_BOOST if m.project in self.projects else 1.0)
-        return weight * (HOME_BOOST if m.project == self.home_project else 1.0)
+        # TAG Security's guides belong to no project: they are home ground for a Kubeflow reviewer too.
+        return weight * (HOME_BOOST if m.project in (self.home_project, "") else 1.0)
 
 
 def _node(chunk: Chunk) -> TextNode:
@@ -153,7 +155,10 @@ class HybridRetriever:
             for hit in hits:
                 hit.score *= prefer.weight(hit.chunk)
             hits.sort(key=lambda h: h.score, reverse=True)
-        return drop_overlaps(hits)[:k]
+        hits = drop_overlaps(hits)
+        if prefer and len(prefer.kinds) > 1:
+            hits = cover_kinds(hits, prefer.kinds, within=KIND_QUOTA_WITHIN)
+        return hits[:k]
 
     def _run(self, retriever: BaseRetriever, query: str, k: int) -> list[Retrieved]:
         hits = retriever.retrieve(QueryBundle(query_str=query, embedding=self.embed_query(query)))
@@ -163,6 +168,20 @@ class HybridRetriever:
     @lru_cache(maxsize=512)
     def embed_query(query: str) -> list[float]:
         return get_embed_model().get_query_embedding(query)
+
+
+def cover_kinds(hits: list[Retrieved], kinds: list[str], within: int) -> list[Retrieved]:
+    """A question that points at several kinds of source (cross-source) gets the best hit of each
+    kind in its first ``within`` results, so one kind can't crowd the others out."""
+    top = hits[:within]
+    for kind in kinds:
+        if any(h.chunk.meta.kind == kind for h in top):
+            continue
+        best = next((h for h in hits[within:] if h.chunk.meta.kind == kind), None)
+        if best is not None:
+            top = top[:-1] + [best] if len(top) >= within else top + [best]
+    rest = [h for h in hits if h not in top]
+    return top + rest
 
 
 def drop_overlaps(hits: list[Retrieved]) -> list[Retrieved]:
