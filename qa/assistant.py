@@ -16,7 +16,7 @@ from dataclasses import replace
 from kfqa.config import HOME_PROJECT, MAX_QUESTION_CHARS, Settings
 from kfqa.store import Store
 from kfqa.types import Answer, Filters, KfqaError
-from qa.compose import Composer, TermStats
+from qa.compose import Composer
 from qa.query import asks_about_other_projects, prepare
 from qa.retrieval import HybridRetriever, Preference
 
@@ -36,8 +36,7 @@ class Assistant:
         store = Store(settings)
         store.open_for_queries()
         retriever = HybridRetriever(store)
-        stats = TermStats(c.text for c in retriever.chunks.values())
-        return cls(settings, retriever, Composer(stats))
+        return cls(settings, retriever, Composer(retriever.stats))
 
     def ask(
         self,

@@ -13,14 +13,12 @@ value (a number, a CVE id, a duration) that no selected sentence contains.
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kfqa.text import STOP_WORDS, split_sentences, words
+from kfqa.text import split_sentences
 from kfqa.types import AnswerSentence, Chunk, Citation, Retrieved
+from qa.terms import TermStats, terms
 
 ABSTAIN_TEXT = "The indexed sources don't answer this."
 PASSAGES_READ = 6  # top retrieved passages the composer reads sentences from
@@ -34,52 +32,12 @@ CONTINUATION_WORDS = 14
 # catches questions with nothing relevant at all; the expected-value checks below do the rest.
 COVERAGE_THRESHOLD = 0.12
 
-# Question words that carry no topic: they are never "focus" terms the evidence must cover.
-GENERIC = frozenset(
-    """kubeflow kubeflow's project projects assessment self-assessment document doc docs say says said
-    describe described mean means actually exactly default defaults use used using get gets got go
-    happen happens work works need needs want wants tell tells show shows give gives like one ok okay
-    something someone anybody somebody anyone thing things way ways much many time times currently
-    walk see seen land answer answers answered ask asks asked call called part instead count counts serve
-    expect expected vs concretely agree check ship squaring behind putting deal worried worry own best worst
-    common gap gaps find found wrong detail details catch enable set act touch end around add still
-    whether pointed improve recommend final overall main take i've i'm i'd we've ok kind sort stuff""".split()
-)
-
 _EXPECTED_VALUE = [  # question pattern -> what a sentence must contain to answer it
     (re.compile(r"\bcve\b", re.I), re.compile(r"\bCVE-\d{4}-\d+", re.I)),
     (re.compile(r"\bhow many\b|\bnumber of\b", re.I), re.compile(r"\b\d+\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b", re.I)),
     (re.compile(r"\b(payouts?|bount(y|ies)|rewards?|prices?|costs?|fees?)\b", re.I), re.compile(r"[$€£]\s?\d|\b\d+\s?(usd|eur|dollars?)\b", re.I)),
     (re.compile(r"\b(lifetime|how long|expir\w*|ttl|timeout)\b", re.I), re.compile(r"\b\d+\s*(s|sec|seconds?|m|min|minutes?|h|hours?|d|days?|weeks?)\b", re.I)),
 ]
-
-
-def stem(word: str) -> str:
-    """A light stemmer so 'controllers' meets 'controller' and 'policies' meets 'policy'."""
-    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("'s", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + repl
-    return word
-
-
-def terms(text: str) -> list[str]:
-    return [stem(w) for w in words(text) if w not in STOP_WORDS and len(w) > 1]
-
-
-class TermStats:
-    """Inverse document frequency of terms over the store's chunks."""
-
-    def __init__(self, texts: Iterable[str]):
-        df: Counter[str] = Counter()
-        n = 0
-        for text in texts:
-            df.update(set(terms(text)))
-            n += 1
-        self.n = max(n, 1)
-        self.df = df
-
-    def idf(self, term: str) -> float:
-        return math.log((self.n + 1) / (self.df.get(term, 0) + 0.5))
 
 
 @dataclass
@@ -120,16 +78,14 @@ class Composer:
     # --- evidence --------------------------------------------------------------------------
     def gather(self, question: str, retrieved: list[Retrieved]) -> Evidence:
         q_terms = set(terms(question))
-        focus = {t for t in q_terms if t not in GENERIC and self.stats.idf(t) > 1.0}
+        focus = self.stats.focus(question)
         weight = {t: self.stats.idf(t) for t in q_terms}
         total = sum(weight.values()) or 1.0
-        focus_total = sum(weight[t] for t in focus) or 1.0
 
         candidates: list[Candidate] = []
         coverage = 0.0
         for rank, hit in enumerate(h for h in retrieved[:PASSAGES_READ] if not h.chunk.meta.flagged):
-            passage_terms = set(terms(hit.chunk.text + " " + hit.chunk.meta.section + " " + hit.chunk.meta.title))
-            coverage = max(coverage, sum(weight[t] for t in focus & passage_terms) / focus_total if focus else 1.0)
+            coverage = max(coverage, self.stats.coverage(focus, passage_words(hit.chunk)))
             for position, sentence in enumerate(answerable_sentences(hit.chunk)):
                 s_terms = set(terms(sentence))
                 lexical = sum(weight[t] for t in q_terms & s_terms) / total
@@ -158,6 +114,10 @@ class Composer:
 # Hugo shortcodes ({{% alert ... %}}) around a sentence are markup, not words of it.
 _SHORTCODE_RE = re.compile(r"^(\{\{[%<].*?[%>]\}\}\s*)+|(\s*\{\{[%<].*?[%>]\}\})+$")
 _CODE_RE = re.compile(r"^(-\s+)?(kubectl|helm|pip|docker|curl|export|apiVersion:|kind:|name:|value:|\$ )")
+
+
+def passage_words(chunk: Chunk) -> str:
+    return f"{chunk.text} {chunk.meta.section} {chunk.meta.title}"
 
 
 def answerable_sentences(chunk: Chunk) -> list[str]:

@@ -22,6 +22,7 @@ from kfqa.config import HOME_PROJECT
 from kfqa.embedding import get_embed_model
 from kfqa.store import Store
 from kfqa.types import Chunk, Filters, Retrieved
+from qa.terms import TermStats
 
 # How deep each retriever looks before fusion: deeper than k so filters and de-duplication
 # still leave k good chunks.
@@ -32,6 +33,7 @@ KIND_BOOST = 1.25
 PROJECT_BOOST = 1.4
 HOME_BOOST = 1.5
 KIND_QUOTA_WITHIN = 5
+RERANK_FLOOR = 0.5  # a passage with none of the question's specific terms keeps a third of the score of one with all
 
 
 @dataclass
@@ -79,6 +81,7 @@ class HybridRetriever:
         self.vocabulary = _vocabulary(self.chunks.values())
         self.projects = {c.meta.project for c in self.chunks.values() if c.meta.project}
         self.people = {c.meta.author for c in self.chunks.values() if c.meta.author}
+        self.stats = TermStats(f"{c.text} {c.meta.section} {c.meta.title}" for c in self.chunks.values())
 
     # --- filters ---------------------------------------------------------------------------
     @staticmethod
@@ -151,10 +154,14 @@ class HybridRetriever:
             use_async=False,
         )
         hits = self._run(fusion, query, CANDIDATES)
-        if prefer:
-            for hit in hits:
+        focus = self.stats.focus(query)
+        for hit in hits:
+            # Rerank: passages holding more of the question's specific terms move up.
+            m = hit.chunk.meta
+            hit.score *= RERANK_FLOOR + self.stats.coverage(focus, f"{hit.chunk.text} {m.section} {m.title}")
+            if prefer:
                 hit.score *= prefer.weight(hit.chunk)
-            hits.sort(key=lambda h: h.score, reverse=True)
+        hits.sort(key=lambda h: h.score, reverse=True)
         hits = drop_overlaps(hits)
         if prefer and len(prefer.kinds) > 1:
             hits = cover_kinds(hits, prefer.kinds, within=KIND_QUOTA_WITHIN)

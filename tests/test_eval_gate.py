@@ -1,0 +1,197 @@
+"""CI regression gate for `kfqa eval`, and the end-to-end eval path (--compare, --json, baseline cache).
+
+The gate runs the shipped dev set on kfqa alone through the CLI (`kfqa eval --json`) over
+the whole-corpus store and fails when a metric drops below its floor.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kfqa.config import DEV_QUESTIONS
+
+# Floors for the dev set (kfqa alone, k=10). The lead sets them just under the reached values.
+FLOORS = {
+    "recall@5": 0.9,
+    "mrr": 0.75,
+    "key_fact_recall": 0.8,
+    "faithfulness": 0.95,
+    "citation_precision": 0.8,
+    "abstention_accuracy": 0.8,
+}
+
+TINY_FILES = ["docs/kubeflow/components/central-dash/profiles.md", "reviews/cncf-toc-pr-2201.json"]
+TINY_QUESTIONS = [
+    {
+        "id": "auto-profile-creation",
+        "question": "Is automatic profile creation on by default?",
+        "category": "docs",
+        "answerable": True,
+        "evidence": [
+            {
+                "source": "docs/kubeflow/components/central-dash/profiles.md",
+                "quote": "By default, automatic profile creation is disabled.",
+            }
+        ],
+        "key_facts": [["disabled"]],
+        "reference_answer": "No, it is disabled by default.",
+    },
+    {
+        "id": "rv-overall-feedback",
+        "question": "What was Justin Cappos's overall criticism of the first Kubeflow self-assessment draft?",
+        "category": "review",
+        "answerable": True,
+        "evidence": [
+            {
+                "source": "reviews/cncf-toc-pr-2201.json",
+                "quote": "Overall, I feel like the self assessment document needs more of a security focus.",
+            }
+        ],
+        "key_facts": [["security focus"]],
+    },
+    {
+        "id": "un-bug-bounty",
+        "question": "Does Kubeflow run a paid bug bounty program? what are the payout tiers?",
+        "category": "unanswerable",
+        "answerable": False,
+        "evidence": [],
+        "key_facts": [],
+    },
+]
+
+
+def _clean_env(monkeypatch, cache: Path | None = None) -> None:
+    for name in ("KFQA_CHROMA_HOST", "KFQA_CHROMA_PORT", "KFQA_LLM_BASE_URL", "KFQA_LLM_MODEL", "KFQA_CORPUS"):
+        monkeypatch.delenv(name, raising=False)
+    if cache is not None:
+        monkeypatch.setenv("KFQA_CACHE", str(cache))
+
+
+def _cli_eval(args: list[str]) -> dict:
+    from kfqa.cli import app
+
+    result = CliRunner().invoke(app, ["eval", *args, "--json"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    return json.loads(result.stdout)  # --json: stdout is the report and nothing else
+
+
+def test_dev_set_gate(corpus_store, tmp_path, monkeypatch):
+    _clean_env(monkeypatch)
+    monkeypatch.setenv("KFQA_CORPUS", str(corpus_store.corpus_dir))
+    out = tmp_path / "eval-out"
+    report = _cli_eval(["--store", str(corpus_store.store_dir), "--questions", str(DEV_QUESTIONS), "--out", str(out)])
+    overall = report["systems"]["kfqa"]["overall"]
+    assert overall["n"] == 54
+    assert not report["config"]["question_problems"]
+    assert {p.name for p in out.iterdir()} >= {"report.json", "report.md", "report.png"}
+    below = {m: (overall[m], floor) for m, floor in FLOORS.items() if overall[m] is None or overall[m] < floor}
+    assert not below, f"below the floors (reached, floor): {below}"
+
+
+# --- the whole eval path on a tiny corpus ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    from conftest import copy_corpus, store_settings
+
+    from ingest import run_ingest
+
+    root = tmp_path_factory.mktemp("tiny-eval")
+    corpus = copy_corpus(root / "corpus", TINY_FILES)
+    settings = store_settings(root / "store", corpus)
+    report = run_ingest([corpus], settings)
+    assert not report.failed, report.failed
+    questions = root / "tiny.jsonl"
+    lines = [json.dumps(q) for q in TINY_QUESTIONS]
+    lines.insert(1, '{"id": "broken", ')  # malformed line 2: reported, the rest still scored
+    questions.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return settings, questions
+
+
+def test_compare_builds_baselines_once_and_reuses_the_cache(tiny, tmp_path, monkeypatch):
+    from rich.console import Console
+
+    from eval import run_eval
+    from eval.systems import LlamaIndexBaseline
+
+    settings, questions = tiny
+    cache = tmp_path / "cache"
+    _clean_env(monkeypatch, cache)
+    quiet = Console(file=io.StringIO(), width=200)
+
+    first = run_eval(settings, questions=questions, k=10, compare=True, out=tmp_path / "one", console=quiet)
+    assert list(first["systems"]) == ["kfqa", "llamaindex-default", "docs-agent-style", "bm25", "dense"]
+    for name in ("llamaindex-default", "docs-agent-style"):
+        assert first["config"]["systems"][name]["built_this_run"] is True
+    cache_dirs = sorted((cache / "baselines").iterdir())
+    assert len(cache_dirs) == 2
+    stamps = {d: (d / "done.json").stat().st_mtime_ns for d in cache_dirs}
+
+    # Second run: loads from the cache; embedding a corpus text now would fail the test.
+    def no_embedding(*args, **kwargs):
+        raise AssertionError("a cached baseline was embedded again")
+
+    original_prepare = LlamaIndexBaseline.prepare
+
+    def checked_prepare(self, progress=None):
+        with monkeypatch.context() as patch:  # only while the baseline loads: kfqa itself may embed
+            for method in ("_get_text_embeddings", "_aget_text_embeddings", "_get_text_embedding"):
+                patch.setattr(type(self.embed_model), method, no_embedding)
+            original_prepare(self, progress)
+        assert not self.built and self.embedded == 0
+
+    monkeypatch.setattr(LlamaIndexBaseline, "prepare", checked_prepare)
+    second = run_eval(settings, questions=questions, k=10, compare=True, out=tmp_path / "two", console=quiet)
+    for name in ("llamaindex-default", "docs-agent-style"):
+        assert second["config"]["systems"][name]["built_this_run"] is False
+    assert sorted((cache / "baselines").iterdir()) == cache_dirs
+    assert {d: (d / "done.json").stat().st_mtime_ns for d in cache_dirs} == stamps
+    # same corpus, same questions, same cached index: same retrieval scores
+    for name in ("llamaindex-default", "docs-agent-style", "bm25", "dense"):
+        for metric in ("recall@1", "recall@5", "mrr"):
+            assert first["systems"][name]["overall"][metric] == second["systems"][name]["overall"][metric]
+
+    # report shape
+    assert first["config"]["question_problems"][0]["line"] == 2
+    assert [q["id"] for q in first["questions"]] == ["auto-profile-creation", "rv-overall-feedback", "un-bug-bounty"]
+    kfqa = first["systems"]["kfqa"]
+    assert set(kfqa["by_category"]) == {"docs", "review", "unanswerable"}
+    assert kfqa["overall"]["n"] == 3
+    for name in ("llamaindex-default", "docs-agent-style", "bm25", "dense"):
+        overall = first["systems"][name]["overall"]
+        assert overall["key_fact_recall"] is None and overall["faithfulness"] is None
+        assert overall["recall@10"] is not None and overall["latency_p50_ms"] is not None
+        detail = first["questions"][0]["systems"][name]
+        assert all("/" in s and not s.startswith("/") for s in detail["retrieved_sources"])  # corpus-relative
+    # the small docs file is in a single 1024-token chunk: the default baseline must find it
+    assert first["systems"]["llamaindex-default"]["by_category"]["docs"]["recall@10"] == 1.0
+    md = (tmp_path / "one" / "report.md").read_text(encoding="utf-8")
+    assert "## Worst questions" in md and "| recall@5 |" in md
+    assert (tmp_path / "one" / "report.png").stat().st_size > 10_000
+
+
+def test_cli_json_prints_only_the_report(tiny, tmp_path, monkeypatch):
+    settings, questions = tiny
+    _clean_env(monkeypatch, tmp_path / "cache")
+    report = _cli_eval(["--store", str(settings.store_dir), "--questions", str(questions), "--out", str(tmp_path / "o")])
+    assert set(report) >= {"systems", "questions", "config", "corpus"}
+    assert list(report["systems"]) == ["kfqa"]
+    assert json.loads((tmp_path / "o" / "report.json").read_text()) == report
+
+
+def test_missing_question_file_is_a_clean_error(tiny, tmp_path, monkeypatch):
+    from kfqa.cli import app
+
+    settings, _ = tiny
+    _clean_env(monkeypatch)
+    result = CliRunner().invoke(
+        app, ["eval", "--store", str(settings.store_dir), "--questions", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert "No question file" in result.stderr
