@@ -138,7 +138,7 @@ class HybridRetriever:
         return self._run(self._dense_retriever(filters or Filters(), k), query, k)
 
     def bm25(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Retrieved]:
-        return self._run(self._bm25_retriever(filters or Filters(), k * 3), query, k)
+        return self._run(self._bm25_retriever(filters or Filters(), k * 3), query, k, dense=False)
 
     def retrieve(
         self, query: str, k: int = 10, filters: Filters | None = None, prefer: Preference | None = None
@@ -167,8 +167,9 @@ class HybridRetriever:
             hits = cover_kinds(hits, prefer.kinds, within=KIND_QUOTA_WITHIN)
         return hits[:k]
 
-    def _run(self, retriever: BaseRetriever, query: str, k: int) -> list[Retrieved]:
-        hits = retriever.retrieve(QueryBundle(query_str=query, embedding=self.embed_query(query)))
+    def _run(self, retriever: BaseRetriever, query: str, k: int, dense: bool = True) -> list[Retrieved]:
+        embedding = self.embed_query(query) if dense else None  # BM25 alone needs no model call
+        hits = retriever.retrieve(QueryBundle(query_str=query, embedding=embedding))
         return [Retrieved(chunk=self.chunks[h.node.node_id], score=float(h.score or 0.0)) for h in hits[:k]]
 
     @staticmethod
