@@ -33,10 +33,12 @@ from ingest.sources import SOURCES_FILE, SourceInfo, load_sources, source_for
 from kfqa.config import Settings
 from kfqa.embedding import EMBED_MODEL_ID
 from kfqa.store import FileEntry, Manifest, Store
+from kfqa.text import bm25_text
 from kfqa.types import Chunk, ChunkMeta, KfqaError, StoreError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 CHUNKER_VERSION = "2"
+BM25_VERSION = "2"  # bump when what BM25 indexes changes: the index is rebuilt without re-embedding
 EMBED_BATCH = 64
 UPSERT_BATCH = 256
 DEFAULT_COMMIT_CHUNKS = 384  # chunks embedded between manifest commits (env KFQA_INGEST_BATCH)
@@ -405,7 +407,7 @@ def run_ingest(
         if missing_rows:  # committed by a killed run after chunks.jsonl was last written
             _fill_rows_from_chroma(collection, missing_rows, rows, manifest, store, report)
             changed = True
-        if changed or not store.chunks_path.is_file() or not store.bm25_dir.is_dir():
+        if changed or not store.chunks_path.is_file() or not _bm25_current(store):
             _write_chunks(store, manifest, rows)
             _write_bm25(store, manifest, rows)
         manifest.last_ingest = _now()
@@ -666,6 +668,11 @@ def _write_chunks(store: Store, manifest: Manifest, rows) -> None:
     store.write_chunk_rows(_ordered_rows(manifest, rows))
 
 
+def _bm25_current(store: Store) -> bool:
+    marker = store.bm25_dir / "kfqa_bm25_version"
+    return marker.is_file() and marker.read_text().strip() == BM25_VERSION
+
+
 def _write_bm25(store: Store, manifest: Manifest, rows) -> None:
     """BM25 over the committed chunks (text + title + section), written beside and swapped in."""
     ordered = _ordered_rows(manifest, rows)
@@ -683,7 +690,7 @@ def _write_bm25(store: Store, manifest: Manifest, rows) -> None:
         nodes.append(
             TextNode(
                 id_=row["id"],
-                text=row["text"],
+                text=bm25_text(row["text"]),
                 metadata=meta,
                 excluded_embed_metadata_keys=[k for k in keys if k not in ("title", "section")],
                 excluded_llm_metadata_keys=keys,
@@ -697,6 +704,7 @@ def _write_bm25(store: Store, manifest: Manifest, rows) -> None:
             shutil.rmtree(d)
     tmp.mkdir(parents=True)
     retriever.persist(str(tmp), show_progress=False)
+    (tmp / "kfqa_bm25_version").write_text(BM25_VERSION)
     if store.bm25_dir.exists():
         os.replace(store.bm25_dir, old)
     os.replace(tmp, store.bm25_dir)

@@ -32,6 +32,12 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def bm25_text(text: str) -> str:
+    """Text as BM25 tokenizes it on both sides (index and query): Markdown emphasis and code marks
+    become spaces, so "_OpenSSF Best Practices_" yields the words "openssf" and "practices"."""
+    return re.sub(r"[*_`]", " ", text)
+
+
 def words(text: str) -> list[str]:
     return _WORD_RE.findall(normalize(text))
 

@@ -21,6 +21,7 @@ from llama_index.retrievers.bm25 import BM25Retriever
 from kfqa.config import HOME_PROJECT
 from kfqa.embedding import get_embed_model
 from kfqa.store import Store
+from kfqa.text import bm25_text
 from kfqa.types import Chunk, Filters, Retrieved
 from qa.terms import TermStats
 
@@ -63,6 +64,8 @@ class _ChunkRetriever(BaseRetriever):
         self._inner, self._owner, self._filters = inner, owner, filters
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        if isinstance(self._inner, BM25Retriever):  # the index holds bm25_text; query alike
+            query_bundle = QueryBundle(query_str=bm25_text(query_bundle.query_str))
         hits = []
         for hit in self._inner.retrieve(query_bundle):
             chunk = self._owner.chunks.get(hit.node.node_id)

@@ -15,14 +15,15 @@ from typer.testing import CliRunner
 
 from kfqa.config import DEV_QUESTIONS
 
-# Floors for the dev set (kfqa alone, k=10). The lead sets them just under the reached values.
+# Floors for the dev set (kfqa alone, k=10): just under what kfqa reaches (see the eval issue's
+# note for the reached figures), so a regression fails CI. Quality gate, not a timing.
 FLOORS = {
-    "recall@5": 0.9,
-    "mrr": 0.75,
-    "key_fact_recall": 0.8,
-    "faithfulness": 0.95,
-    "citation_precision": 0.8,
-    "abstention_accuracy": 0.8,
+    "recall@5": 0.57,
+    "mrr": 0.70,
+    "key_fact_recall": 0.52,
+    "faithfulness": 0.98,
+    "citation_precision": 0.62,
+    "abstention_accuracy": 0.94,
 }
 
 TINY_FILES = ["docs/kubeflow/components/central-dash/profiles.md", "reviews/cncf-toc-pr-2201.json"]
