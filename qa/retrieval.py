@@ -23,7 +23,7 @@ from kfqa.embedding import get_embed_model
 from kfqa.store import Store
 from kfqa.text import bm25_text
 from kfqa.types import Chunk, Filters, Retrieved
-from qa.terms import TermStats
+from qa.terms import GENERIC, TermStats
 
 # How deep each retriever looks before fusion: deeper than k so filters and de-duplication
 # still leave k good chunks.
@@ -33,7 +33,6 @@ CANDIDATES = 40
 KIND_BOOST = 1.25
 PROJECT_BOOST = 1.4
 HOME_BOOST = 1.5
-KIND_QUOTA_WITHIN = 5
 RERANK_FLOOR = 0.5  # a passage with none of the question's specific terms keeps a third of the score of one with all
 
 
@@ -65,7 +64,7 @@ class _ChunkRetriever(BaseRetriever):
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         if isinstance(self._inner, BM25Retriever):  # the index holds bm25_text; query alike
-            query_bundle = QueryBundle(query_str=bm25_text(query_bundle.query_str))
+            query_bundle = QueryBundle(query_str=bm25_query(query_bundle.query_str))
         hits = []
         for hit in self._inner.retrieve(query_bundle):
             chunk = self._owner.chunks.get(hit.node.node_id)
@@ -166,8 +165,6 @@ class HybridRetriever:
                 hit.score *= prefer.weight(hit.chunk)
         hits.sort(key=lambda h: h.score, reverse=True)
         hits = drop_overlaps(hits)
-        if prefer and len(prefer.kinds) > 1:
-            hits = cover_kinds(hits, prefer.kinds, within=KIND_QUOTA_WITHIN)
         return hits[:k]
 
     def _run(self, retriever: BaseRetriever, query: str, k: int, dense: bool = True) -> list[Retrieved]:
@@ -181,18 +178,9 @@ class HybridRetriever:
         return get_embed_model().get_query_embedding(query)
 
 
-def cover_kinds(hits: list[Retrieved], kinds: list[str], within: int) -> list[Retrieved]:
-    """A question that points at several kinds of source (cross-source) gets the best hit of each
-    kind in its first ``within`` results, so one kind can't crowd the others out."""
-    top = hits[:within]
-    for kind in kinds:
-        if any(h.chunk.meta.kind == kind for h in top):
-            continue
-        best = next((h for h in hits[within:] if h.chunk.meta.kind == kind), None)
-        if best is not None:
-            top = top[:-1] + [best] if len(top) >= within else top + [best]
-    rest = [h for h in hits if h not in top]
-    return top + rest
+def bm25_query(question: str) -> str:
+    """The question without conversational filler ("walk me through", "what exactly"), as BM25 reads it."""
+    return " ".join(w for w in bm25_text(question).split() if w.lower().strip("?,.!'\"") not in GENERIC)
 
 
 def drop_overlaps(hits: list[Retrieved]) -> list[Retrieved]:
