@@ -61,6 +61,8 @@ def main() -> None:
                        capture_output=True, check=True)
         cold.append(time.perf_counter() - t)
 
+    expansion = expansion_effect(assistant)
+
     print("ask benchmark")
     print(f"  Assistant.open (model + indexes): {open_s:.2f} s")
     print(f"  warm answers: n={len(latencies)}  p50={percentile(latencies, 50):.1f} ms  "
@@ -68,6 +70,26 @@ def main() -> None:
           f"  (targets 100 / 250 ms: p50 ratio {percentile(latencies, 50) / 100:.2f}, p95 ratio {percentile(latencies, 95) / 250:.2f})")
     print(f"  cold `kfqa ask` process: median={statistics.median(cold):.2f} s  runs={', '.join(f'{c:.2f}' for c in cold)}"
           f"  (target 4 s: ratio {statistics.median(cold) / 4:.2f})")
+    print("  query expansion (abbreviations, typos, names) on the dev set, kfqa answers:")
+    for metric in ("recall@5", "mrr", "key_fact_recall"):
+        on, off = expansion[True][metric], expansion[False][metric]
+        print(f"    {metric:16s} with {on:.3f}  without {off:.3f}  ratio {on / off if off else float('inf'):.2f}")
+
+
+def expansion_effect(assistant) -> dict[bool, dict]:
+    """Dev-set metrics with and without query expansion, scored by the eval's own code."""
+    from eval.metrics import aggregate, score_question
+    from eval.questions import load_questions
+    from eval.systems import KfqaSystem
+
+    questions = load_questions(DEV_QUESTIONS).questions
+    system = KfqaSystem(assistant)
+    out = {}
+    for expand in (True, False):
+        assistant.expand_queries = expand
+        out[expand] = aggregate([score_question(q, system.run(q.question, 10), 10) for q in questions])
+    assistant.expand_queries = True
+    return out
 
 
 if __name__ == "__main__":

@@ -48,26 +48,35 @@ def print_json(report: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+def overall_cells(systems: dict[str, Any]):
+    """Per metric: for each system (value text, difference to kfqa text, +1 better / -1 worse / 0)."""
+    base = systems.get(PRIMARY, {}).get("overall", {})
+    for metric in METRIC_NAMES:
+        cells = []
+        for name, system in systems.items():
+            value = system["overall"].get(metric)
+            delta, better = "", 0
+            if name != PRIMARY and PRIMARY in systems:
+                delta = fmt_delta(value, base.get(metric), metric)
+                if delta:
+                    diff = (value - base[metric]) * (-1 if metric in LOWER_IS_BETTER else 1)
+                    better = (diff > 0) - (diff < 0)
+            cells.append((fmt(value, metric), delta, better))
+        yield metric, cells
+
+
 def print_tables(report: dict[str, Any], console: Console) -> None:
     systems = report["systems"]
     names = list(systems)
-    base = systems.get(PRIMARY, {}).get("overall", {})
     table = Table(title=f"kfqa eval — {report['config']['questions_scored']} questions, k={report['config']['k']}")
     table.add_column("metric")
     for name in names:
         table.add_column(name + ("" if name == PRIMARY else f"\n(Δ vs {PRIMARY})"), justify="right")
-    for metric in METRIC_NAMES:
+    for metric, cells in overall_cells(systems):
         row = [metric]
-        for name in names:
-            value = systems[name]["overall"].get(metric)
-            cell = fmt(value, metric)
-            if name != PRIMARY and PRIMARY in systems:
-                delta = fmt_delta(value, base.get(metric), metric)
-                if delta:
-                    better = (value - base[metric]) * (-1 if metric in LOWER_IS_BETTER else 1)
-                    colour = "green" if better > 0 else "red" if better < 0 else "dim"
-                    cell += f" [{colour}]({delta})[/]"
-            row.append(cell)
+        for cell, delta, better in cells:
+            colour = "green" if better > 0 else "red" if better < 0 else "dim"
+            row.append(cell + (f" [{colour}]({delta})[/]" if delta else ""))
         table.add_row(*row)
     console.print(table)
 
@@ -165,18 +174,10 @@ def markdown(report: dict[str, Any], scores: dict[str, list[QuestionScore]]) -> 
         parts += ["Malformed lines skipped:", ""]
         parts += [f"- line {p['line']}: {p['message']}" for p in cfg["question_problems"]]
         parts.append("")
-    base = systems.get(PRIMARY, {}).get("overall", {})
-    rows = []
-    for metric in METRIC_NAMES:
-        row = [metric]
-        for name in names:
-            value = systems[name]["overall"].get(metric)
-            cell = fmt(value, metric)
-            if name != PRIMARY and PRIMARY in systems:
-                delta = fmt_delta(value, base.get(metric), metric)
-                cell += f" ({delta})" if delta else ""
-            row.append(cell)
-        rows.append(row)
+    rows = [
+        [metric] + [cell + (f" ({delta})" if delta else "") for cell, delta, _ in cells]
+        for metric, cells in overall_cells(systems)
+    ]
     header = ["metric"] + [n if n == PRIMARY else f"{n} (Δ vs {PRIMARY})" for n in names]
     parts += ["## Overall", "", _md_table(header, rows), ""]
     parts += [

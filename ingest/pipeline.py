@@ -732,20 +732,17 @@ def print_summary(report: IngestReport, console) -> None:
     table.add_row("flagged as instructions", str(report.flagged))
     table.add_row("seconds", f"{report.seconds:.1f}")
     console.print(table)
-    if report.failed:
-        failed = Table(title="failed", title_justify="left", title_style="bold red")
-        failed.add_column("file")
-        failed.add_column("reason")
-        for f, r in report.failed:
-            failed.add_row(f, r)
-        console.print(failed)
-    if report.warnings:
-        warn = Table(title="warnings", title_justify="left", title_style="bold yellow")
-        warn.add_column("file")
-        warn.add_column("message")
-        for f, m in report.warnings:
-            warn.add_row(f, m)
-        console.print(warn)
+    for title, style, column, rows in (
+        ("failed", "bold red", "reason", report.failed),
+        ("warnings", "bold yellow", "message", report.warnings),
+    ):
+        if rows:
+            listing = Table(title=title, title_justify="left", title_style=style)
+            listing.add_column("file")
+            listing.add_column(column)
+            for row in rows:
+                listing.add_row(*row)
+            console.print(listing)
 
 
 def store_stats(settings: Settings) -> dict[str, Any]:

@@ -28,6 +28,7 @@ class Assistant:
         self.settings = settings
         self.retriever = retriever
         self.composer = composer
+        self.expand_queries = True  # abbreviations, typos, names (bench/bench_ask.py measures the effect)
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> Assistant:
@@ -65,7 +66,7 @@ class Assistant:
         started = time.perf_counter()
         question, notices = check_question(question)
         r = self.retriever
-        prepared = prepare(question, history, r.vocabulary, r.projects, r.people)
+        prepared = prepare(question, history, r.vocabulary, r.projects, r.people, expand=self.expand_queries)
         filters = filters or Filters()
         if filters.include_superseded is None:
             filters = replace(filters, include_superseded=prepared.wants_history)

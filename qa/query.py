@@ -160,23 +160,27 @@ def prepare(
     vocabulary: set[str],
     projects: set[str] = frozenset(),
     people: set[str] = frozenset(),
+    expand: bool = True,
 ) -> PreparedQuery:
-    """The retrieval query for ``question``: follow-ups carry the previous question along."""
+    """The retrieval query for ``question``: follow-ups carry the previous question along.
+
+    ``expand=False`` skips typo correction and abbreviation/name expansion (to measure their effect).
+    """
     context = ""
     if history and is_follow_up(question):
         context = history[-1].strip() + " "
-    corrections = correct_typos(question, vocabulary)
+    corrections = correct_typos(question, vocabulary) if expand else {}
     text = question
     for wrong, right in corrections.items():
         text = re.sub(rf"\b{re.escape(wrong)}\b", right, text)
     expansions = []
-    for token in set(_TOKEN_RE.findall(text)):
+    for token in set(_TOKEN_RE.findall(text)) if expand else ():
         phrase = SYNONYMS.get(token.lower())
         if phrase and phrase.lower() not in text.lower():
             expansions.append(phrase)
         elif _CAMEL_RE.search(token) and not token.isupper():  # NetworkPolicy -> network policy
             expansions.append(_CAMEL_RE.sub(" ", token).lower())
-    expansions += name_expansions(question, people)
+    expansions += name_expansions(question, people) if expand else []
     scope = context + question
     full = (context + text + (" (" + "; ".join(sorted(expansions)) + ")" if expansions else "")).strip()
     return PreparedQuery(
