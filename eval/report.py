@@ -69,7 +69,7 @@ def print_tables(report: dict[str, Any], console: Console) -> None:
     systems = report["systems"]
     names = list(systems)
     table = Table(title=f"kfqa eval — {report['config']['questions_scored']} questions, k={report['config']['k']}")
-    table.add_column("metric")
+    table.add_column("metric", no_wrap=True)
     for name in names:
         table.add_column(name + ("" if name == PRIMARY else f"\n(Δ vs {PRIMARY})"), justify="right")
     for metric, cells in overall_cells(systems):
