@@ -15,9 +15,9 @@ from dataclasses import replace
 
 from kfqa.config import HOME_PROJECT, MAX_QUESTION_CHARS, Settings
 from kfqa.store import Store
-from kfqa.types import Answer, Filters, KfqaError
+from kfqa.types import Answer, Filters, KfqaError, Retrieved
 from qa.compose import Composer
-from qa.query import asks_about_other_projects, prepare
+from qa.query import PreparedQuery, asks_about_other_projects, prepare
 from qa.retrieval import HybridRetriever, Preference
 
 
@@ -65,20 +65,7 @@ class Assistant:
         """Yield answer text as it is produced (str pieces), then the final ``Answer``."""
         started = time.perf_counter()
         question, notices = check_question(question)
-        r = self.retriever
-        prepared = prepare(question, history, r.vocabulary, r.projects, r.people, expand=self.expand_queries)
-        filters = filters or Filters()
-        if filters.include_superseded is None:
-            filters = replace(filters, include_superseded=prepared.wants_history)
-        if prepared.corrections:
-            notices.append("Read " + ", ".join(f"{w!r} as {r!r}" for w, r in prepared.corrections.items()) + ".")
-
-        if not filters.projects and not prepared.projects and not asks_about_other_projects(question):
-            # Other CNCF projects' assessments are there for comparisons; a question that names no
-            # project is about Kubeflow (or TAG Security's guides, which belong to no project).
-            filters = replace(filters, projects=[HOME_PROJECT, ""])
-        prefer = Preference(kinds=prepared.kinds, projects=prepared.projects)
-        retrieved = r.retrieve(prepared.text, k=k, filters=filters, prefer=prefer)
+        prepared, retrieved = self.retrieve(question, filters, history, k, notices)
         retrieved_at = time.perf_counter()
 
         if llm:
@@ -102,6 +89,29 @@ class Assistant:
         answer.timings_ms = _timings(started, retrieved_at)
         yield from answer.answer.splitlines(keepends=True)
         yield answer
+
+    def retrieve(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        history: list[str] | None = None,
+        k: int = 8,
+        notices: list[str] | None = None,
+    ) -> tuple[PreparedQuery, list[Retrieved]]:
+        """The prepared query and the ranked passages for a (checked) question; notes go to ``notices``."""
+        r = self.retriever
+        prepared = prepare(question, history, r.vocabulary, r.projects, r.people, expand=self.expand_queries)
+        filters = filters or Filters()
+        if filters.include_superseded is None:
+            filters = replace(filters, include_superseded=prepared.wants_history)
+        if prepared.corrections and notices is not None:
+            notices.append("Read " + ", ".join(f"{w!r} as {c!r}" for w, c in prepared.corrections.items()) + ".")
+        if not filters.projects and not prepared.projects and not asks_about_other_projects(question):
+            # Other CNCF projects' assessments are there for comparisons; a question that names no
+            # project is about Kubeflow (or TAG Security's guides, which belong to no project).
+            filters = replace(filters, projects=[HOME_PROJECT, ""])
+        prefer = Preference(kinds=prepared.kinds, projects=prepared.projects)
+        return prepared, r.retrieve(prepared.text, k=k, filters=filters, prefer=prefer)
 
     def _llm_answer(self, question, retrieved, notices) -> Iterator[str]:
         """Generator: streams LLM text live; returns the verified Answer, or None to fall back to extraction."""
