@@ -63,7 +63,8 @@ def is_supported(sentence: str, passages: list[str]) -> bool:
 
 # Sentence ends: ., ! or ? followed by space and an upper-case letter, digit, quote or bracket;
 # or a line break that ends a list item / table row. Abbreviations like "e.g." are kept whole.
-_ABBREV = r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bDr)(?<!\bMr)(?<!\bNo)"
+# Checked right after the end mark, so each abbreviation includes its final period.
+_ABBREV = r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bNo\.)"
 _SENT_END = re.compile(_ABBREV + r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z0-9\"'(\[`*_-])")
 
 

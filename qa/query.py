@@ -11,6 +11,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from kfqa.config import HOME_PROJECT
+
 # abbreviation (lower case, whole word) -> phrase used in the corpus
 SYNONYMS: dict[str, str] = {
     "kfp": "Kubeflow Pipelines",
@@ -110,8 +112,11 @@ def kind_hints(question: str) -> list[str]:
 
 
 def named_projects(question: str, projects: set[str]) -> list[str]:
+    """Projects other than Kubeflow that the question names (naming Kubeflow changes nothing)."""
     low = question.lower()
-    return sorted(p for p in projects if len(p) > 2 and re.search(rf"\b{re.escape(p)}\b", low))
+    return sorted(
+        p for p in projects if p != HOME_PROJECT and len(p) > 2 and re.search(rf"\b{re.escape(p)}\b", low)
+    )
 
 
 def name_expansions(question: str, people: set[str]) -> list[str]:
@@ -143,10 +148,14 @@ def correct_typos(question: str, vocabulary: set[str]) -> dict[str, str]:
         if len(word) < 5 or word in vocabulary or word in SYNONYMS or "-" in word:
             continue
         match = difflib.get_close_matches(word, _candidates(word, vocabulary), n=1, cutoff=0.84)
-        # A longer or shorter form of a corpus word ("reopened" / "reopen") is not a typo.
-        if match and not (word.startswith(match[0]) or match[0].startswith(word)):
+        # Another form of a corpus word ("reopened" / "reopen", "operates" / "operated") is not a typo.
+        if match and _root(match[0]) != _root(word) and not (word.startswith(match[0]) or match[0].startswith(word)):
             fixes[token] = match[0]
     return fixes
+
+
+def _root(word: str) -> str:
+    return re.sub(r"(ing|ed|es|s|ly|er|ers)$", "", word)
 
 
 def _candidates(word: str, vocabulary: set[str]) -> list[str]:

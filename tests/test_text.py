@@ -1,0 +1,24 @@
+"""The shared text rules: sentence splitting (answers and the eval split alike) and support."""
+
+from kfqa.text import bm25_text, is_supported, normalize, split_sentences
+
+
+def test_abbreviations_do_not_end_sentences():
+    text = "Standards (PCI-DSS, ISO, GDPR, etc.) [2]. Use e.g. Istio. Done."
+    assert split_sentences(text) == ["Standards (PCI-DSS, ISO, GDPR, etc.) [2].", "Use e.g. Istio.", "Done."]
+
+
+def test_list_items_and_table_rows_stay_whole():
+    text = "Intro line\ncontinues here.\n\n- item one\n- item two\n| a | b |\n| c | d |"
+    assert split_sentences(text) == ["Intro line continues here.", "- item one", "- item two", "| a | b |", "| c | d |"]
+
+
+def test_normalize_drops_emphasis_and_folds_space():
+    assert normalize("**Tenant  isolation**:\n `RBAC`") == "tenant isolation: rbac"
+    assert bm25_text("_OpenSSF Best Practices_").split() == ["OpenSSF", "Best", "Practices"]
+
+
+def test_support_needs_every_content_word():
+    passage = "The blast radius is bounded by its service account."
+    assert is_supported("The blast radius is bounded by the service account [1].", [passage])
+    assert not is_supported("The blast radius is unbounded [1].", [passage])
