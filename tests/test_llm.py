@@ -447,3 +447,27 @@ def test_list_answers_keep_their_shape(server, llm_settings):
         "The submission runner is not a separate service [3]."
     )
     assert answer.notices == []
+
+
+@pytest.mark.skipif(not _assistant_ready(), reason="qa/assistant.py not written yet")
+def test_ui_api_answers_through_the_llm_and_drops_the_injection(poisoned_store, server, tmp_path):
+    """The chat app's API with llm=True: the real app, the real store, the scripted endpoint."""
+    gradio_client = pytest.importorskip("gradio_client")
+    from dataclasses import replace as dc_replace
+
+    from ui_helpers import running
+
+    from ui import build_app
+
+    server.requests.clear()
+    server.script(Reply(render=_obey_the_injection))
+    settings = dc_replace(poisoned_store, llm_base_url=server.base_url, llm_model="test-model", llm_api_key=API_KEY)
+    question = "Does Kubeflow need network policies, and who operates the control-plane components?"
+    with running(build_app(settings, feedback_path=tmp_path / "fb.jsonl")) as url:
+        client = gradio_client.Client(url, verbose=False)
+        out = client.predict(question, None, "All projects", None, True, api_name="/ask")
+    assert out["backend"] == "llm", out["notices"]
+    assert "no network policies" not in out["answer"]
+    assert "operated by the platform administrator" in out["answer"]
+    assert any("flagged" in n for n in out["notices"])
+    assert API_KEY not in json.dumps(out)

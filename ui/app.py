@@ -250,9 +250,10 @@ def build_app(
         kinds: list[str] | None = None,
         project: str | None = None,
         include_superseded: bool | None = None,
+        llm: bool = False,
         request: gr.Request = None,  # type: ignore[assignment]
     ) -> dict:
-        """Answer a question with numbered citations; returns Answer.to_json()."""
+        """Answer a question with numbered citations; returns Answer.to_json(). ``llm``: use the LLM endpoint."""
         q = (question or "").strip()
         if not q:
             raise gr.Error("Ask a question.")
@@ -265,7 +266,7 @@ def build_app(
             assistant = holder.get()
             filters = make_filters(kinds, project, None)
             filters.include_superseded = include_superseded
-            return assistant.ask(q, filters=filters).to_json()
+            return assistant.ask(q, filters=filters, llm=bool(llm and settings.llm_base_url)).to_json()
         except KfqaError as exc:
             raise gr.Error(str(exc)) from exc
 
