@@ -113,6 +113,7 @@ class Composer:
 
 # Hugo shortcodes ({{% alert ... %}}) around a sentence are markup, not words of it.
 _SHORTCODE_RE = re.compile(r"^(\{\{[%<].*?[%>]\}\}\s*)+|(\s*\{\{[%<].*?[%>]\}\})+$")
+_LIST_MARK_RE = re.compile(r"^([-*+]|\d{1,3}[.)])\s+")
 _CODE_RE = re.compile(r"^(-\s+)?(kubectl|helm|pip|docker|curl|export|apiVersion:|kind:|name:|value:|\$ )")
 
 
@@ -147,9 +148,10 @@ def select(candidates: list[Candidate]) -> list[Candidate]:
     """The lead and up to MAX_POINTS-1 supporting sentences: relevant enough, not repeating each other."""
     if not candidates:
         return []
-    lead = candidates[0]
+    # A lead-in to a code block or list ("Run the following command:") can support, never lead.
+    lead = next((c for c in candidates if not c.text.endswith(":")), candidates[0])
     chosen = [lead]
-    pool = candidates[1:]
+    pool = [c for c in candidates if c is not lead]
     while pool and len(chosen) < MAX_POINTS:
         used = {c.hit.chunk.id for c in chosen}
         # Slightly prefer passages not quoted yet: answers that draw on two sources cover more.
@@ -199,7 +201,7 @@ def render(chosen: list[Candidate], coverage: float) -> Composition:
         n = numbers.setdefault(chunk_id, len(numbers) + 1)
         quotes.setdefault(chunk_id, []).append(cand.text)
         # The marker goes inside the sentence's own end mark ("... [1]?"), so a splitter keeps them together.
-        body = cand.text.rstrip()
+        body = _LIST_MARK_RE.sub("", cand.text.rstrip())  # the answer's own list marks replace the source's
         end = body[-1] if body[-1] in ".?!" else "."
         body = body.rstrip(".?!").rstrip()
         sentences.append(AnswerSentence(text=cand.text, citations=[n], verified=True))
