@@ -33,6 +33,8 @@ CANDIDATES = 40
 KIND_BOOST = 1.25
 PROJECT_BOOST = 1.4
 HOME_BOOST = 1.5
+# Reviewers ask about the security documents first; the website docs are background.
+KIND_PRIOR = {"assessment": 1.15, "review": 1.1, "audit": 1.1}
 RERANK_FLOOR = 0.5  # a passage with none of the question's specific terms keeps a third of the score of one with all
 
 
@@ -44,7 +46,7 @@ class Preference:
 
     def weight(self, chunk: Chunk) -> float:
         m = chunk.meta
-        weight = KIND_BOOST if m.kind in self.kinds else 1.0
+        weight = KIND_BOOST if m.kind in self.kinds else KIND_PRIOR.get(m.kind, 1.0)
         if self.projects:
             return weight * (PROJECT_BOOST if m.project in self.projects else 1.0)
         # TAG Security's guides belong to no project: they are home ground for a Kubeflow reviewer too.

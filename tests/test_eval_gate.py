@@ -22,7 +22,7 @@ FLOORS = {
     "mrr": 0.70,
     "key_fact_recall": 0.52,
     "faithfulness": 0.98,
-    "citation_precision": 0.62,
+    "citation_precision": 0.64,
     "abstention_accuracy": 0.94,
 }
 
