@@ -173,6 +173,18 @@ def _clean_heading(title: str) -> str:
     return re.sub(r"\s+", " ", title).strip()
 
 
+def _ends_block(nxt: str, headings: bool, quote_ends: bool) -> bool:
+    """Whether line ``nxt`` starts a new block (so the current list item, quote or paragraph ends)."""
+    return bool(
+        not nxt.strip()
+        or _ITEM.match(nxt)
+        or _TABLE.match(nxt)
+        or _FENCE.match(nxt)
+        or (quote_ends and _QUOTE.match(nxt))
+        or (headings and _HEADING.match(nxt))
+    )
+
+
 def _blocks(text: str, lines: list[tuple[int, int]], headings: bool):
     """Yield (kind, start, end) blocks over ``lines`` (char spans of each line, without the newline).
 
@@ -214,34 +226,15 @@ def _blocks(text: str, lines: list[tuple[int, int]], headings: bool):
         if _ITEM.match(ln) or _QUOTE.match(ln):
             kind = "item" if _ITEM.match(ln) else "quote"
             j = i
-            while j + 1 < n:
-                nxt = line(j + 1)
-                if (
-                    not nxt.strip()
-                    or _ITEM.match(nxt)
-                    or _TABLE.match(nxt)
-                    or _FENCE.match(nxt)
-                    or (headings and _HEADING.match(nxt))
-                ):
-                    break
-                if kind == "quote" and not _QUOTE.match(nxt):
+            while j + 1 < n and not _ends_block(line(j + 1), headings, quote_ends=False):
+                if kind == "quote" and not _QUOTE.match(line(j + 1)):
                     break
                 j += 1
             yield (kind, lines[i][0], lines[j][1], None)
             i = j + 1
             continue
         j = i
-        while j + 1 < n:
-            nxt = line(j + 1)
-            if (
-                not nxt.strip()
-                or _ITEM.match(nxt)
-                or _TABLE.match(nxt)
-                or _FENCE.match(nxt)
-                or _QUOTE.match(nxt)
-                or (headings and _HEADING.match(nxt))
-            ):
-                break
+        while j + 1 < n and not _ends_block(line(j + 1), headings, quote_ends=True):
             j += 1
         yield ("para", lines[i][0], lines[j][1], None)
         i = j + 1
