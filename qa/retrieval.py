@@ -167,6 +167,9 @@ class HybridRetriever:
                 hit.score *= prefer.weight(hit.chunk)
         hits.sort(key=lambda h: h.score, reverse=True)
         hits = drop_overlaps(hits)
+        if filters.include_superseded:
+            # A question about how the document changed needs both revisions side by side.
+            hits = interleave([h for h in hits if not h.chunk.meta.superseded], [h for h in hits if h.chunk.meta.superseded])
         return hits[:k]
 
     def _run(self, retriever: BaseRetriever, query: str, k: int, dense: bool = True) -> list[Retrieved]:
@@ -183,6 +186,15 @@ class HybridRetriever:
 def bm25_query(question: str) -> str:
     """The question without conversational filler ("walk me through", "what exactly"), as BM25 reads it."""
     return " ".join(w for w in bm25_text(question).split() if w.lower().strip("?,.!'\"") not in GENERIC)
+
+
+def interleave(first: list[Retrieved], second: list[Retrieved]) -> list[Retrieved]:
+    """Alternate two ranked lists (first of each, then second of each, ...), keeping leftovers in order."""
+    out: list[Retrieved] = []
+    for a, b in zip(first, second, strict=False):
+        out += [a, b]
+    shorter = min(len(first), len(second))
+    return out + first[shorter:] + second[shorter:]
 
 
 def drop_overlaps(hits: list[Retrieved]) -> list[Retrieved]:
