@@ -6,16 +6,7 @@ at run time. Loaded once per process (``get_embed_model`` is cached).
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
-
-# Set before transformers / huggingface_hub are imported anywhere: no hub access.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-# The model loads from disk in a second; its "Loading weights" bar is noise on a CLI's stderr.
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 EMBED_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
