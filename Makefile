@@ -41,7 +41,6 @@ bench: setup
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts eval-out
