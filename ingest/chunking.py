@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 
 from kfqa.config import EMBED_MAX_TOKENS
 from kfqa.embedding import get_tokenizer
+from kfqa.text import ABBREVIATIONS
 
 TARGET_TOKENS = 190  # preferred text size of a window
 MAX_PREFIX_TOKENS = 48  # heading path / title prefixed to the embedded text
 TABLE_WHOLE_TOKENS = 160  # tables up to this size stay in one unit
 MIN_TAIL_TOKENS = 40  # a last window smaller than this is merged into the previous one when it fits
 
-_ABBREV = (
-    r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bDr)(?<!\bMr)(?<!\bNo)(?<!\bcf)(?<!\bapprox)(?<!\bFig)"
-)
+# Checked just before the end mark, so the abbreviations go without their final period.
+_ABBREV = "".join(rf"(?<!\b{re.escape(a)})" for a in (*ABBREVIATIONS, "cf", "approx", "Fig"))
 _SENT_END = re.compile(_ABBREV + r"[.!?][\"')\]]*(?=\s+[A-Z0-9\"'(\[`*_\-#>|])")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -86,7 +86,7 @@ class LineIndex:
         return self.starts[line - 1]
 
 
-def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+def trim_span(text: str, s: int, e: int) -> tuple[int, int]:
     while s < e and text[s].isspace():
         s += 1
     while e > s and text[e - 1].isspace():
@@ -99,11 +99,11 @@ def sentence_spans(text: str, s: int, e: int) -> list[tuple[int, int]]:
     out = []
     cur = s
     for m in _SENT_END.finditer(text, s, e):
-        a, b = _trim(text, cur, m.end())
+        a, b = trim_span(text, cur, m.end())
         if a < b:
             out.append((a, b))
         cur = m.end()
-    a, b = _trim(text, cur, e)
+    a, b = trim_span(text, cur, e)
     if a < b:
         out.append((a, b))
     return out
@@ -115,7 +115,7 @@ def _line_spans(text: str, s: int, e: int) -> list[tuple[int, int]]:
     while pos < e:
         nl = text.find("\n", pos, e)
         end = e if nl < 0 else nl
-        a, b = _trim(text, pos, end)
+        a, b = trim_span(text, pos, end)
         if a < b:
             out.append((a, b))
         pos = end + 1
@@ -272,7 +272,7 @@ def markdown_sections(text: str, body_start: int, budget: int, headings: bool = 
                 stack.pop()
             stack.append((level, title))
             sec = Section(path=[t for _, t in stack if t])
-            s2, e2 = _trim(text, s, e)
+            s2, e2 = trim_span(text, s, e)
             sec.units.append(Unit(s2, e2, count(text[s2:e2]), "heading"))
             sections.append(sec)
             continue

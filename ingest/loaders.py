@@ -32,6 +32,7 @@ from ingest.chunking import (
     prefix_text,
     sentence_spans,
     text_budget,
+    trim_span,
 )
 from kfqa.config import EMBED_MAX_TOKENS
 
@@ -161,7 +162,7 @@ def load_markdown(text: str, name: str, headings: bool = True) -> Loaded:
     if not drafts and description:
         # a section index page (Hugo _index.md) with only front matter: its title and description
         # lines are the page's text, cited with their own line numbers
-        s, e = _trim_span(text, *fm_span)
+        s, e = trim_span(text, *fm_span)
         if s < e and count(text[s:e]) <= text_budget(prefix_text([title])):
             a, b = lines.line_of(s), lines.line_of(e - 1)
             prefix = prefix_text([title])
@@ -170,14 +171,6 @@ def load_markdown(text: str, name: str, headings: bool = True) -> Loaded:
             )
     meta = {"description": description} if description else {}
     return Loaded(title=title, drafts=drafts, warnings=warnings, meta=meta)
-
-
-def _trim_span(text: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    return s, e
 
 
 def load_plain_text(text: str, name: str) -> Loaded:

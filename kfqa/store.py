@@ -154,9 +154,6 @@ class Store:
                 chunks.append(Chunk(id=row["id"], text=row["text"], meta=ChunkMeta.from_store(row["meta"])))
         return chunks
 
-    def write_chunks(self, chunks: list[Chunk]) -> None:
-        self.write_chunk_rows([{"id": c.id, "text": c.text, "meta": c.meta.to_store()} for c in chunks])
-
     def write_chunk_rows(self, rows: list[dict[str, Any]]) -> None:
         """Rows ``{id, text, meta[, extra]}`` (``extra``: loader details such as a review's diff hunk)."""
         lines = [json.dumps(row, ensure_ascii=False) for row in rows]

@@ -63,8 +63,10 @@ def is_supported(sentence: str, passages: list[str]) -> bool:
 
 # Sentence ends: ., ! or ? followed by space and an upper-case letter, digit, quote or bracket;
 # or a line break that ends a list item / table row. Abbreviations like "e.g." are kept whole.
+# Words whose period doesn't end a sentence (shared with ingest's chunker).
+ABBREVIATIONS = ("e.g", "i.e", "etc", "vs", "Dr", "Mr", "No")
 # Checked right after the end mark, so each abbreviation includes its final period.
-_ABBREV = r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bNo\.)"
+_ABBREV = "".join(rf"(?<!\b{re.escape(a)}\.)" for a in ABBREVIATIONS)
 _SENT_END = re.compile(_ABBREV + r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z0-9\"'(\[`*_-])")
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from kfqa.text import split_sentences
 from kfqa.types import AnswerSentence, Chunk, Citation, Retrieved
-from qa.terms import TermStats, terms
+from qa.terms import TermStats, passage_words, terms
 
 ABSTAIN_TEXT = "The indexed sources don't answer this."
 PASSAGES_READ = 6  # top retrieved passages the composer reads sentences from
@@ -68,7 +68,6 @@ class Composition:
     abstained: bool
     citations: list[Citation]
     sentences: list[AnswerSentence]
-    coverage: float
 
 
 class Composer:
@@ -107,18 +106,14 @@ class Composer:
     def compose(self, question: str, retrieved: list[Retrieved]) -> Composition:
         evidence = self.gather(question, retrieved)
         if not evidence.confident:
-            return Composition(ABSTAIN_TEXT, True, [], [], evidence.coverage)
-        return render(evidence.candidates, evidence.coverage)
+            return Composition(ABSTAIN_TEXT, True, [], [])
+        return render(evidence.candidates)
 
 
 # Hugo shortcodes ({{% alert ... %}}) around a sentence are markup, not words of it.
 _SHORTCODE_RE = re.compile(r"^(\{\{[%<].*?[%>]\}\}\s*)+|(\s*\{\{[%<].*?[%>]\}\})+$")
 _LIST_MARK_RE = re.compile(r"^([-*+]|\d{1,3}[.)])\s+")
 _CODE_RE = re.compile(r"^(-\s+)?(kubectl|helm|pip|docker|curl|export|apiVersion:|kind:|name:|value:|\$ )")
-
-
-def passage_words(chunk: Chunk) -> str:
-    return f"{chunk.text} {chunk.meta.section} {chunk.meta.title}"
 
 
 def answerable_sentences(chunk: Chunk) -> list[str]:
@@ -190,7 +185,7 @@ def _missing_value(question: str, chosen: list[Candidate]) -> bool:
     return False
 
 
-def render(chosen: list[Candidate], coverage: float) -> Composition:
+def render(chosen: list[Candidate]) -> Composition:
     """Lead sentence, then supporting points as a list; one citation per passage, markers in order."""
     numbers: dict[str, int] = {}
     quotes: dict[str, list[str]] = {}
@@ -209,4 +204,4 @@ def render(chosen: list[Candidate], coverage: float) -> Composition:
     answer = lines[0] + ("\n\n" + "\n".join(lines[1:]) if len(lines) > 1 else "")
     hits = {c.hit.chunk.id: c.hit for c in chosen}
     citations = [Citation(n=n, chunk=hits[cid].chunk, quote=" … ".join(quotes[cid])) for cid, n in numbers.items()]
-    return Composition(answer, False, citations, sentences, coverage)
+    return Composition(answer, False, citations, sentences)

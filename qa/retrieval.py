@@ -23,7 +23,7 @@ from kfqa.embedding import get_embed_model
 from kfqa.store import Store
 from kfqa.text import bm25_text
 from kfqa.types import Chunk, Filters, Retrieved
-from qa.terms import GENERIC, TermStats
+from qa.terms import GENERIC, TermStats, passage_words
 
 # How deep each retriever looks before fusion: deeper than k so filters and de-duplication
 # still leave k good chunks.
@@ -85,7 +85,7 @@ class HybridRetriever:
         self.vocabulary = _vocabulary(self.chunks.values())
         self.projects = {c.meta.project for c in self.chunks.values() if c.meta.project}
         self.people = {c.meta.author for c in self.chunks.values() if c.meta.author}
-        self.stats = TermStats(f"{c.text} {c.meta.section} {c.meta.title}" for c in self.chunks.values())
+        self.stats = TermStats(passage_words(c) for c in self.chunks.values())
 
     # --- filters ---------------------------------------------------------------------------
     @staticmethod
@@ -161,8 +161,7 @@ class HybridRetriever:
         focus = self.stats.focus(query)
         for hit in hits:
             # Rerank: passages holding more of the question's specific terms move up.
-            m = hit.chunk.meta
-            hit.score *= RERANK_FLOOR + self.stats.coverage(focus, f"{hit.chunk.text} {m.section} {m.title}")
+            hit.score *= RERANK_FLOOR + self.stats.coverage(focus, passage_words(hit.chunk))
             if prefer:
                 hit.score *= prefer.weight(hit.chunk)
         hits.sort(key=lambda h: h.score, reverse=True)

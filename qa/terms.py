@@ -59,3 +59,8 @@ class TermStats:
             return 1.0
         present = set(terms(text))
         return sum(w for t, w in focus.items() if t in present) / sum(focus.values())
+
+
+def passage_words(chunk) -> str:
+    """What a passage offers to term matching: its text plus its section path and title."""
+    return f"{chunk.text} {chunk.meta.section} {chunk.meta.title}"
