@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from eval.metrics import Hit, Run
+from kfqa.config import cache_root
 from kfqa.embedding import EMBED_MODEL_ID
 
 BASELINES = ("llamaindex-default", "docs-agent-style", "bm25", "dense")
@@ -99,12 +100,6 @@ def corpus_hash(corpus_dir: Path) -> str:
 
 def config_hash(config: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
-
-
-def cache_root() -> Path:
-    from platformdirs import user_cache_dir
-
-    return Path(os.environ.get("KFQA_CACHE") or user_cache_dir("kfqa"))
 
 
 def _pdf_reader():

@@ -44,12 +44,25 @@ def _tokenizer():
     return tok
 
 
+_PADDING = re.compile(r"([-=_~*])\1{3,}|[ \t]{2,}")
+
+
+def embed_form(text: str) -> str:
+    """What the model reads of ``text``: table rules and alignment padding squeezed.
+
+    A Markdown table rule costs one word piece per dash and padded cells one per run of spaces,
+    so a padded table would fill the 256-piece window with punctuation. The stored chunk text
+    stays verbatim (quotes are matched against it); only the embedded copy is squeezed.
+    """
+    return _PADDING.sub(lambda m: m.group(1) * 3 if m.group(1) else " ", text)
+
+
 def count_many(texts: list[str]) -> list[int]:
-    """Word pieces of each text (no special tokens), in one tokenizer call."""
+    """Word pieces the model reads of each text (its ``embed_form``, no special tokens), in one call."""
     if not texts:
         return []
     enc = _tokenizer()(
-        texts, add_special_tokens=False, return_attention_mask=False, return_token_type_ids=False
+        [embed_form(t) for t in texts], add_special_tokens=False, return_attention_mask=False, return_token_type_ids=False
     )
     return [len(ids) for ids in enc["input_ids"]]
 
@@ -323,6 +336,23 @@ def pack(
         if tail < MIN_TAIL_TOKENS and merged <= limit and (measure is None or measure(a, d) <= limit):
             windows[-2:] = [(a, d)]
     return windows
+
+
+def table_header(text: str, pos: int) -> str:
+    """The header row of the Markdown table whose body row starts at ``pos``; "" when ``pos`` is not
+    inside a table body (a window cut from the middle of a table would lose its column names)."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    if not _TABLE.match(text[line_start : line_start + 200]):
+        return ""
+    first = line_start
+    while first > 0:
+        prev = text.rfind("\n", 0, first - 1) + 1
+        if not _TABLE.match(text[prev:first]):
+            break
+        first = prev
+    if first == line_start:
+        return ""  # the window starts at the header itself
+    return text[first : text.find("\n", first)].strip()
 
 
 def prefix_text(parts: list[str], max_tokens: int = MAX_PREFIX_TOKENS) -> str:

@@ -26,11 +26,13 @@ from ingest.chunking import (
     LineIndex,
     Unit,
     count,
+    embed_form,
     fit_units,
     markdown_sections,
     pack,
     prefix_text,
     sentence_spans,
+    table_header,
     text_budget,
     trim_span,
 )
@@ -59,7 +61,7 @@ class Draft:
 
     @property
     def embed_text(self) -> str:
-        return f"{self.prefix}\n{self.text}" if self.prefix else self.text
+        return embed_form(f"{self.prefix}\n{self.text}" if self.prefix else self.text)
 
 
 @dataclass
@@ -143,8 +145,15 @@ def load_markdown(text: str, name: str, headings: bool = True) -> Loaded:
         if any(u.tokens > budget for u in units):  # long prefix: re-fit the oversize units
             units = [v for u in units for v in (fit_units(text, [(u.start, u.end)], budget, u.kind))]
 
-        def measure(i: int, j: int, units=units, prefix=prefix) -> int:
-            return count(prefix + "\n" + text[units[i].start : units[j - 1].end])
+        def window_prefix(i: int, units=units, prefix=prefix) -> str:
+            # a window starting inside a table carries the column names, when they fit
+            header = table_header(text, units[i].start)
+            with_header = f"{prefix}\n{header}".strip()
+            fits = header and count(with_header + "\n" + text[units[i].start : units[i].end]) <= EMBED_MAX_TOKENS
+            return with_header if fits else prefix
+
+        def measure(i: int, j: int, units=units) -> int:
+            return count(window_prefix(i) + "\n" + text[units[i].start : units[j - 1].end])
 
         for i, j in pack(units, min(TARGET, budget), EMBED_MAX_TOKENS, measure):
             s, e = units[i].start, units[j - 1].end
@@ -152,7 +161,7 @@ def load_markdown(text: str, name: str, headings: bool = True) -> Loaded:
             drafts.append(
                 Draft(
                     text=text[s:e],
-                    prefix=prefix,
+                    prefix=window_prefix(i),
                     section=section,
                     line_start=a,
                     line_end=b,

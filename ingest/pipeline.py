@@ -31,13 +31,13 @@ from ingest.loaders import Draft, LoadError, detect_format, load_file
 from ingest.safety import flag_instructions
 from ingest.sources import SOURCES_FILE, SourceInfo, load_sources, source_for
 from kfqa.config import Settings
-from kfqa.embedding import EMBED_MODEL_ID
+from kfqa.embedding import EMBED_MODEL_ID, export_query_encoder
 from kfqa.store import FileEntry, Manifest, Store
 from kfqa.text import bm25_text
 from kfqa.types import Chunk, ChunkMeta, KfqaError, StoreError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 BM25_VERSION = "2"  # bump when what BM25 indexes changes: the index is rebuilt without re-embedding
 EMBED_BATCH = 64
 UPSERT_BATCH = 256
@@ -415,6 +415,11 @@ def run_ingest(
             manifest.corpus_dir = report.roots[0]
         store.save_manifest(manifest)
         report.chunks_total = sum(len(e.chunk_ids) for e in manifest.files.values())
+    try:  # once per installed model: lets `kfqa ask` embed questions without importing torch
+        if export_query_encoder() is None:
+            report.warnings.append(("query encoder", "ONNX export doesn't match the torch model: questions use torch"))
+    except Exception as exc:
+        report.warnings.append(("query encoder", f"ONNX export failed, questions use torch: {exc}"))
     report.seconds = time.perf_counter() - t0
     if console is not None:
         print_summary(report, console)

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from platformdirs import user_data_dir
+from platformdirs import user_cache_dir, user_data_dir
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = REPO_ROOT / "corpus"
@@ -33,6 +33,11 @@ def _env_int(name: str) -> int | None:
 
 def default_store_dir() -> Path:
     return Path(os.environ.get("KFQA_STORE") or Path(user_data_dir("kfqa")) / "store")
+
+
+def cache_root() -> Path:
+    """Where derived, rebuildable files live (eval baselines, the ONNX query encoder): ``$KFQA_CACHE``."""
+    return Path(os.environ.get("KFQA_CACHE") or user_cache_dir("kfqa"))
 
 
 @dataclass(frozen=True)

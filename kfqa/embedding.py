@@ -2,13 +2,42 @@
 
 Loaded from disk with the Hugging Face hub switched off, so nothing is downloaded
 at run time. Loaded once per process (``get_embed_model`` is cached).
+
+Two runtimes for the same weights:
+
+* ``get_embed_model()``: sentence-transformers on torch. Ingest embeds chunks with it
+  (faster than onnxruntime for big batches).
+* ``get_query_embed_model()``: for questions. An ONNX export of the same weights run by
+  onnxruntime (``kfqa.onnx_embedding``), so ``kfqa ask`` never imports torch (~5 s).
+  ``export_query_encoder()`` writes it (``kfqa ingest`` calls it) to the cache dir, keyed by
+  the weights file and the torch / transformers versions, and keeps it only if its vectors
+  match torch's. Without a verified export, or with ``KFQA_QUERY_ENCODER=torch``, questions
+  are embedded with the torch model.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import os
 from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
 
 EMBED_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+MAX_LENGTH = 256  # word pieces the model reads, [CLS] and [SEP] included
+EMBED_BATCH = 64
+ONNX_LAYOUT = 1  # bump when the export (inputs, outputs, opset) changes
+MIN_COSINE = 0.9999  # an export is kept only if every probe vector matches torch's this closely
+PROBES = [
+    "Who runs the Katib controllers?",
+    "blast radius",
+    "Qui exécute les contrôleurs de Katib ? — naïve façade, 東京, Ünïcödé ✓",
+    "The Profile controller reconciles namespaces, RoleBindings and Istio AuthorizationPolicies. " * 25,
+]
+
+log = logging.getLogger("kfqa.embedding")
 
 
 def model_path() -> str:
@@ -23,8 +52,99 @@ def get_embed_model():
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
     return HuggingFaceEmbedding(
-        model_name=model_path(), max_length=256, normalize=True, embed_batch_size=64, device="cpu"
+        model_name=model_path(), max_length=MAX_LENGTH, normalize=True, embed_batch_size=EMBED_BATCH, device="cpu"
     )
+
+
+def query_encoder_path() -> Path:
+    """Where the ONNX export of the installed weights belongs (it may not exist); no torch import."""
+    from kfqa.config import cache_root
+
+    weights = Path(model_path()) / "model.safetensors"
+    stat = weights.stat()
+    key = {
+        "weights": [str(weights.resolve()), stat.st_size, stat.st_mtime_ns],
+        "torch": version("torch"),
+        "transformers": version("transformers"),
+        "layout": ONNX_LAYOUT,
+    }
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+    return cache_root() / "query-encoder" / f"all-MiniLM-L6-v2-{digest}" / "model.onnx"
+
+
+def export_query_encoder() -> Path | None:
+    """Export the weights to ONNX, once; returns the verified file, or None if it doesn't match torch.
+
+    The file only ever appears complete and verified: it is written and checked under a
+    temporary name, then renamed into place.
+    """
+    target = query_encoder_path()
+    if target.is_file():
+        return target
+    import warnings
+
+    import numpy as np
+    import torch
+    from transformers import AutoModel
+
+    from kfqa.onnx_embedding import OnnxEmbedding
+
+    class Encoder(torch.nn.Module):  # transformers 5 models take keyword arguments only
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".model-{os.getpid()}.onnx.tmp")
+    try:
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(os.path.join(model_path(), "tokenizer.json"))
+        tokenizer.enable_padding()
+        sample = tokenizer.encode_batch(["who runs the katib controllers", "blast radius"])
+        inputs = tuple(
+            torch.tensor([getattr(e, name) for e in sample], dtype=torch.int64)
+            for name in ("ids", "attention_mask", "type_ids")
+        )
+        names = ["input_ids", "attention_mask", "token_type_ids"]
+        model = AutoModel.from_pretrained(model_path()).eval()
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                Encoder(model), inputs, tmp, input_names=names, output_names=["last_hidden_state"],
+                dynamic_axes={name: {0: "batch", 1: "sequence"} for name in [*names, "last_hidden_state"]},
+                opset_version=17, dynamo=False,
+            )
+        ours = np.array(OnnxEmbedding(tmp).get_text_embedding_batch(PROBES))
+        ref = np.array(get_embed_model().get_text_embedding_batch(PROBES))
+        worst = float((ours * ref).sum(axis=1).min())
+        if not worst > MIN_COSINE:
+            log.warning("ONNX export of %s does not match the torch model (min cosine %.6f): not used", EMBED_MODEL_ID, worst)
+            return None
+        os.replace(tmp, target)
+        return target
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+@lru_cache(maxsize=1)
+def get_query_embed_model():
+    """The model that embeds questions: the verified ONNX export if there is one, else the torch model."""
+    if os.environ.get("KFQA_QUERY_ENCODER", "").strip().lower() != "torch":
+        path = query_encoder_path()
+        if path.is_file():
+            try:
+                from kfqa.onnx_embedding import OnnxEmbedding
+
+                return OnnxEmbedding(path)
+            except Exception as exc:  # a damaged file or an onnxruntime problem: torch still works
+                log.warning("Can't load the ONNX query encoder %s (%s): using the torch model", path, exc)
+    return get_embed_model()
 
 
 @lru_cache(maxsize=1)

@@ -56,6 +56,7 @@ class Filters:
     kinds: list[str] = field(default_factory=list)
     projects: list[str] = field(default_factory=list)
     source_glob: str = ""  # fnmatch pattern on ChunkMeta.source
+    sources: list[str] = field(default_factory=list)  # exact ChunkMeta.source paths
     include_superseded: bool | None = None  # None: decided from the question (history questions)
 
 

@@ -110,7 +110,12 @@ class Assistant:
             # Other CNCF projects' assessments are there for comparisons; a question that names no
             # project is about Kubeflow (or TAG Security's guides, which belong to no project).
             filters = replace(filters, projects=[HOME_PROJECT, ""])
-        prefer = Preference(kinds=prepared.kinds, projects=prepared.projects)
+        prefer = Preference(
+            kinds=prepared.kinds,
+            projects=prepared.projects,
+            revised=r.revised if prepared.wants_history else set(),
+            question=question,
+        )
         return prepared, r.retrieve(prepared.text, k=k, filters=filters, prefer=prefer)
 
     def _llm_answer(self, question, retrieved, notices) -> Iterator[str]:

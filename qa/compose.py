@@ -49,6 +49,7 @@ class Candidate:
     score: float = 0.0
     terms: set[str] = field(default_factory=set)
     position: int = 0  # index of the sentence in its passage
+    items: list[str] = field(default_factory=list)  # what a lead-in ("... the following resources:") introduces
 
 
 @dataclass
@@ -86,9 +87,10 @@ class Composer:
         for rank, hit in enumerate(h for h in retrieved[:PASSAGES_READ] if not h.chunk.meta.flagged):
             coverage = max(coverage, self.stats.coverage(focus, passage_words(hit.chunk)))
             for position, sentence in enumerate(answerable_sentences(hit.chunk)):
-                s_terms = set(terms(sentence))
+                items = listed_after(hit.chunk, sentence) if sentence.endswith(":") else []
+                s_terms = set(terms(" ".join([sentence, *items])))
                 lexical = sum(weight[t] for t in q_terms & s_terms) / total
-                candidates.append(Candidate(sentence, hit, rank, lexical, terms=s_terms, position=position))
+                candidates.append(Candidate(sentence, hit, rank, lexical, terms=s_terms, position=position, items=items))
         self._score(question, candidates)
         candidates.sort(key=lambda c: c.score, reverse=True)
         chosen = select(candidates)
@@ -112,7 +114,7 @@ class Composer:
 
 # Hugo shortcodes ({{% alert ... %}}) around a sentence are markup, not words of it.
 _SHORTCODE_RE = re.compile(r"^(\{\{[%<].*?[%>]\}\}\s*)+|(\s*\{\{[%<].*?[%>]\}\})+$")
-_LIST_MARK_RE = re.compile(r"^([-*+]|\d{1,3}[.)])\s+")
+_LIST_MARK_RE = re.compile(r"^(([-*+]|\d{1,3}[.)])\s+)?(\[[ xX]\]\s+)?")  # list marks and task boxes
 _CODE_RE = re.compile(r"^(-\s+)?(kubectl|helm|pip|docker|curl|export|apiVersion:|kind:|name:|value:|\$ )")
 
 
@@ -139,12 +141,70 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
     return out
 
 
+MAX_ITEMS = 20  # lines of a list, table or code block quoted after its lead-in
+MAX_ITEM_CHARS = 1200
+_ITEM_LINE_RE = re.compile(r"^\s*([-*+]\s|\d{1,3}[.)]\s|\|)")
+_FENCE_RE = re.compile(r"^\s*(```|~~~)")
+
+
+def listed_after(chunk: Chunk, lead_in: str) -> list[str]:
+    """The list items, table rows or code lines a lead-in sentence introduces, as they stand.
+
+    Structure comes from the raw text: items are lines indented deeper than the lead-in, or list,
+    table and code lines right after a paragraph. A PDF page has no structure, so its following
+    lines are taken as they come (an audit's table of resources). Capped at MAX_ITEMS lines.
+    """
+    end = _end_of(chunk.text, lead_in)
+    if end < 0:
+        return []
+    line_start = chunk.text.rfind("\n", 0, end) + 1
+    base = _indent(chunk.text[line_start:end])
+    lead_is_item = bool(_ITEM_LINE_RE.match(chunk.text[line_start:end]))
+    structured = not chunk.meta.source.endswith(".pdf")
+    items: list[str] = []
+    in_code = False
+    for line in chunk.text[end:].split("\n")[1:]:
+        if _FENCE_RE.match(line):
+            in_code = not in_code
+            continue
+        text = re.sub(r"\s+", " ", line).strip()
+        if not text:
+            continue
+        if structured and not in_code:
+            nested = _indent(line) > base
+            if text.startswith("#") or (not nested and (lead_is_item or not _ITEM_LINE_RE.match(line))):
+                break
+            if nested and items and not _ITEM_LINE_RE.match(line) and not items[-1].startswith("`"):
+                items[-1] += " " + text  # a wrapped item's next line
+                continue
+        if text.startswith("#"):  # a PDF table's header row; Markdown would read it as a heading
+            continue
+        if in_code:
+            text = f"`{text}`"
+        items.append(text)
+        if len(items) >= MAX_ITEMS or sum(map(len, items)) > MAX_ITEM_CHARS:
+            break
+    # an item of several sentences is quoted up to its first one, so each answer line keeps its marker
+    return [split_sentences(i)[0] for i in items if split_sentences(i)]
+
+
+def _end_of(text: str, sentence: str) -> int:
+    """Offset just past ``sentence`` (whitespace-folded) in ``text``; -1 when not found."""
+    tail = sentence.split()[-6:]
+    ends = [m.end() for m in re.finditer(r"\s+".join(re.escape(w) for w in tail), text)]
+    return ends[-1] if ends else -1
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
 def select(candidates: list[Candidate]) -> list[Candidate]:
     """The lead and up to MAX_POINTS-1 supporting sentences: relevant enough, not repeating each other."""
     if not candidates:
         return []
-    # A lead-in to a code block or list ("Run the following command:") can support, never lead.
-    lead = next((c for c in candidates if not c.text.endswith(":")), candidates[0])
+    # A lead-in to a code block or list ("Run the following command:") leads only with its list.
+    lead = next((c for c in candidates if not c.text.endswith(":") or c.items), candidates[0])
     chosen = [lead]
     pool = [c for c in candidates if c is not lead]
     while pool and len(chosen) < MAX_POINTS:
@@ -154,9 +214,15 @@ def select(candidates: list[Candidate]) -> list[Candidate]:
         pool.remove(best)
         if best.score < 0.45 * lead.score:
             break
+        if best.text in quoted_items(chosen):
+            continue
         if not any(_overlap(best.terms, c.terms) > 0.6 for c in chosen):
             chosen.append(best)
     return with_continuations(chosen, candidates)
+
+
+def quoted_items(chosen: list[Candidate]) -> set[str]:
+    return {_LIST_MARK_RE.sub("", item) for c in chosen for item in c.items}
 
 
 def with_continuations(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
@@ -171,7 +237,39 @@ def with_continuations(chosen: list[Candidate], candidates: list[Candidate]) -> 
         nxt = next((c for c in siblings if c.position == cand.position + 1), None)
         if nxt and nxt not in chosen and nxt not in out and len(nxt.text.split()) <= CONTINUATION_WORDS:
             out.append(nxt)
+        out += [c for c in reply_to(cand, siblings) if c not in chosen and c not in out]
     return out
+
+
+# "login (review_comment, 2026-06-18) on self-assessment.md line 253: ..." opens a comment in a thread.
+_COMMENT_RE = re.compile(r"^([\w.-]+) \((?:review_comment|issue_comment|review|pull request description|issue description)\b")
+REPLY_WORDS = 60
+
+
+def reply_to(cand: Candidate, siblings: list[Candidate]) -> list[Candidate]:
+    """A question quoted from a review thread brings the start of the reply that follows it."""
+    if cand.hit.chunk.meta.kind != "review" or not cand.text.endswith("?"):
+        return []
+    asker = _author(cand, siblings)
+    later = [c for c in siblings if c.position > cand.position]
+    start = next((i for i, c in enumerate(later) if _COMMENT_RE.match(c.text)), None)
+    if start is None or _COMMENT_RE.match(later[start].text).group(1) == asker:
+        return []
+    reply, words = [], 0
+    for c in later[start:]:
+        if reply and _COMMENT_RE.match(c.text) or words > REPLY_WORDS:
+            break
+        reply.append(c)
+        words += len(c.text.split())
+    return reply
+
+
+def _author(cand: Candidate, siblings: list[Candidate]) -> str:
+    """The login of the comment ``cand`` belongs to (the last comment header at or before it)."""
+    for c in sorted((c for c in siblings if c.position <= cand.position), key=lambda c: -c.position):
+        if m := _COMMENT_RE.match(c.text):
+            return m.group(1)
+    return ""
 
 
 def _overlap(a: set[str], b: set[str]) -> float:
@@ -185,6 +283,15 @@ def _missing_value(question: str, chosen: list[Candidate]) -> bool:
     return False
 
 
+def _with_marker(text: str, n: int) -> str:
+    # The marker goes inside the sentence's own end mark ("... [1]?"), so a splitter keeps them together.
+    body = _LIST_MARK_RE.sub("", text.rstrip())  # the answer's own list marks replace the source's
+    if body.startswith("`"):
+        return f"{body} [{n}]"
+    end = body[-1] if body[-1] in ".?!" else "."
+    return f"{body.rstrip('.?!').rstrip()} [{n}]{end}"
+
+
 def render(chosen: list[Candidate]) -> Composition:
     """Lead sentence, then supporting points as a list; one citation per passage, markers in order."""
     numbers: dict[str, int] = {}
@@ -194,13 +301,12 @@ def render(chosen: list[Candidate]) -> Composition:
     for i, cand in enumerate(chosen):
         chunk_id = cand.hit.chunk.id
         n = numbers.setdefault(chunk_id, len(numbers) + 1)
-        quotes.setdefault(chunk_id, []).append(cand.text)
-        # The marker goes inside the sentence's own end mark ("... [1]?"), so a splitter keeps them together.
-        body = _LIST_MARK_RE.sub("", cand.text.rstrip())  # the answer's own list marks replace the source's
-        end = body[-1] if body[-1] in ".?!" else "."
-        body = body.rstrip(".?!").rstrip()
+        quotes.setdefault(chunk_id, []).extend([cand.text, *cand.items])
         sentences.append(AnswerSentence(text=cand.text, citations=[n], verified=True))
-        lines.append(f"{body} [{n}]{end}" if i == 0 else f"- {body} [{n}]{end}")
+        lines.append(_with_marker(cand.text, n) if i == 0 else f"- {_with_marker(cand.text, n)}")
+        for item in cand.items:  # each line quoted and cited on its own, nested under its lead-in
+            sentences.append(AnswerSentence(text=item, citations=[n], verified=True))
+            lines.append(("  - " if i else "- ") + _with_marker(item, n))
     answer = lines[0] + ("\n\n" + "\n".join(lines[1:]) if len(lines) > 1 else "")
     hits = {c.hit.chunk.id: c.hit for c in chosen}
     citations = [Citation(n=n, chunk=hits[cid].chunk, quote=" … ".join(quotes[cid])) for cid, n in numbers.items()]
