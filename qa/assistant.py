@@ -75,7 +75,7 @@ class Assistant:
                 yield answer
                 return
 
-        composed = self.composer.compose(prepared.text, retrieved)
+        composed = self.composer.compose(prepared.text, retrieved, facets(prepared))
         answer = Answer(
             question=question,
             answer=composed.answer,
@@ -116,7 +116,7 @@ class Assistant:
             revised=r.revised if prepared.wants_history else set(),
             question=question,
         )
-        return prepared, r.retrieve(prepared.text, k=k, filters=filters, prefer=prefer)
+        return prepared, r.retrieve(prepared.text, k=k, filters=filters, prefer=prefer, parts=prepared.parts)
 
     def _llm_answer(self, question, retrieved, notices) -> Iterator[str]:
         """Generator: streams LLM text live; returns the verified Answer, or None to fall back to extraction."""
@@ -163,3 +163,12 @@ def _timings(started: float, retrieved_at: float) -> dict[str, float]:
         "answer": (done - retrieved_at) * 1000,
         "total": (done - started) * 1000,
     }
+
+
+def facets(prepared: PreparedQuery) -> list:
+    """What the answer should draw on, each if it can: every kind of source the question names and,
+    for a history question, both the current and the superseded revision."""
+    named = [lambda chunk, kind=kind: chunk.meta.kind == kind for kind in prepared.kinds]
+    if prepared.wants_history:
+        named += [lambda chunk: not chunk.meta.superseded, lambda chunk: chunk.meta.superseded]
+    return named

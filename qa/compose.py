@@ -24,7 +24,7 @@ ABSTAIN_TEXT = "The indexed sources don't answer this."
 PASSAGES_READ = 6  # top retrieved passages the composer reads sentences from
 MAX_POINTS = 4  # sentences in an answer (lead + supporting)
 MIN_WORDS, MAX_WORDS = 5, 90
-SAME_PASSAGE_PENALTY = 0.0
+FACET_FLOOR = 0.25  # a sentence added for a named kind of source scores at least this share of the lead
 CONTINUATION_WORDS = 14
 
 # Calibrated on the dev set: coverage alone separates answerable from unanswerable questions
@@ -76,7 +76,7 @@ class Composer:
         self.stats = stats
 
     # --- evidence --------------------------------------------------------------------------
-    def gather(self, question: str, retrieved: list[Retrieved]) -> Evidence:
+    def gather(self, question: str, retrieved: list[Retrieved], facets=()) -> Evidence:
         q_terms = set(terms(question))
         focus = self.stats.focus(question)
         weight = {t: self.stats.idf(t) for t in q_terms}
@@ -93,7 +93,7 @@ class Composer:
                 candidates.append(Candidate(sentence, hit, rank, lexical, terms=s_terms, position=position, items=items))
         self._score(question, candidates)
         candidates.sort(key=lambda c: c.score, reverse=True)
-        chosen = select(candidates)
+        chosen = select(candidates, facets)
         return Evidence(chosen, coverage, missing_value=_missing_value(question, chosen))
 
     @staticmethod
@@ -105,8 +105,10 @@ class Composer:
             cand.score = 0.8 * cand.lexical + 0.2 / (1 + cand.rank)
 
     # --- answer ----------------------------------------------------------------------------
-    def compose(self, question: str, retrieved: list[Retrieved]) -> Composition:
-        evidence = self.gather(question, retrieved)
+    def compose(self, question: str, retrieved: list[Retrieved], facets=()) -> Composition:
+        """The answer; ``facets`` (predicates on a chunk: the kinds of source, the revisions a
+        question names) each get a sentence when a relevant one exists."""
+        evidence = self.gather(question, retrieved, facets)
         if not evidence.confident:
             return Composition(ABSTAIN_TEXT, True, [], [])
         return render(evidence.candidates)
@@ -199,8 +201,9 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
-def select(candidates: list[Candidate]) -> list[Candidate]:
-    """The lead and up to MAX_POINTS-1 supporting sentences: relevant enough, not repeating each other."""
+def select(candidates: list[Candidate], facets=()) -> list[Candidate]:
+    """The lead and up to MAX_POINTS-1 supporting sentences: relevant enough, not repeating each other;
+    then a sentence for each of ``facets`` (predicates on a chunk) not covered yet."""
     if not candidates:
         return []
     # A lead-in to a code block or list ("Run the following command:") leads only with its list.
@@ -208,9 +211,7 @@ def select(candidates: list[Candidate]) -> list[Candidate]:
     chosen = [lead]
     pool = [c for c in candidates if c is not lead]
     while pool and len(chosen) < MAX_POINTS:
-        used = {c.hit.chunk.id for c in chosen}
-        # Slightly prefer passages not quoted yet: answers that draw on two sources cover more.
-        best = max(pool, key=lambda c: c.score - (SAME_PASSAGE_PENALTY if c.hit.chunk.id in used else 0.0))
+        best = max(pool, key=lambda c: c.score)
         pool.remove(best)
         if best.score < 0.45 * lead.score:
             break
@@ -218,7 +219,22 @@ def select(candidates: list[Candidate]) -> list[Candidate]:
             continue
         if not any(_overlap(best.terms, c.terms) > 0.6 for c in chosen):
             chosen.append(best)
+    chosen += covering(chosen, candidates, facets, lead.score * FACET_FLOOR)
     return with_continuations(chosen, candidates)
+
+
+def covering(chosen: list[Candidate], candidates: list[Candidate], facets, floor: float) -> list[Candidate]:
+    """For each facet the question names (a kind of source, a revision) that no chosen sentence
+    comes from, the best sentence that does, if it is relevant enough: a question that sets the
+    audit against the self-assessment gets a sentence from each."""
+    added: list[Candidate] = []
+    for facet in facets:
+        if any(facet(c.hit.chunk) for c in chosen + added):
+            continue
+        best = next((c for c in candidates if facet(c.hit.chunk) and c.score >= floor), None)
+        if best and not any(_overlap(best.terms, c.terms) > 0.6 for c in chosen + added):
+            added.append(best)
+    return added
 
 
 def quoted_items(chosen: list[Candidate]) -> set[str]:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from kfqa.config import HOME_PROJECT
+from qa.terms import GENERIC, terms
 
 # abbreviation (lower case, whole word) -> phrase used in the corpus
 SYNONYMS: dict[str, str] = {
@@ -96,6 +97,7 @@ class PreparedQuery:
     expansions: list[str]
     kinds: list[str] = field(default_factory=list)  # kinds of source the question points at
     projects: list[str] = field(default_factory=list)  # projects the question names
+    parts: list[str] = field(default_factory=list)  # a many-part question's parts, searched for too
 
 
 _OTHER_PROJECTS_RE = re.compile(
@@ -200,4 +202,19 @@ def prepare(
         expansions=sorted(expansions),
         kinds=kind_hints(scope),
         projects=named_projects(scope, projects),
+        parts=question_parts(text) if expand else [],
     )
+
+
+_PART_SPLIT_RE = re.compile(r"(?<=[.?!])\s+|[;:]\s+|,\s+(?:and|but|or)\s+(?=\w)|\s+and\s+(?=(?:what|who|how|was|were|is|are|did|does|do|which|why|where|when)\b)", re.I)
+MIN_PART_WORDS = 4
+
+
+def question_parts(question: str) -> list[str]:
+    """The parts of a question that asks several things ("The assessment says X. Do the docs add
+    caveats?", "did the audit agree, and was it closed out?"): each is searched for on its own too,
+    so the passage answering the second part isn't crowded out by the first. [] for a one-part question."""
+    parts = [p.strip(" ,") for p in _PART_SPLIT_RE.split(question) if p and p.strip(" ,")]
+    # a part with fewer than two topic words ("what did they say?") would only add noise
+    parts = [p for p in parts if len(p.split()) >= MIN_PART_WORDS and len(set(terms(p)) - GENERIC) >= 2]
+    return parts if len(parts) > 1 else []

@@ -73,6 +73,18 @@ class Preference:
         return bool(re.search(rf"(?<!\w){re.escape(heading)}(?!\w)", self.question, re.IGNORECASE))
 
 
+class PartsFusionRetriever(QueryFusionRetriever):
+    """llama-index's fusion retriever, with the question's own parts as the extra queries
+    instead of LLM-generated rewrites (no model is needed)."""
+
+    def __init__(self, retrievers: list[BaseRetriever], parts: list[str], **kwargs):
+        super().__init__(retrievers, llm=MockLLM(), num_queries=1 + len(parts), **kwargs)
+        self._parts = parts
+
+    def _get_queries(self, original_query: str) -> list[QueryBundle]:
+        return [QueryBundle(part) for part in self._parts]
+
+
 def _node(chunk: Chunk) -> TextNode:
     return TextNode(id_=chunk.id, text=chunk.text, metadata={"source": chunk.meta.source})
 
@@ -177,17 +189,22 @@ class HybridRetriever:
         return self._run(self._bm25_retriever(filters or Filters(), k * 3), query, k, dense=False)
 
     def retrieve(
-        self, query: str, k: int = 10, filters: Filters | None = None, prefer: Preference | None = None
+        self,
+        query: str,
+        k: int = 10,
+        filters: Filters | None = None,
+        prefer: Preference | None = None,
+        parts: list[str] = (),
     ) -> list[Retrieved]:
         """Dense and BM25 candidates fused by reciprocal rank, nudged by ``prefer``, near-duplicates removed."""
         filters = filters or Filters()
-        hits = self._candidates(query, filters)
+        hits = self._candidates(query, filters, parts)
         if prefer and prefer.revised:
             # A history question is about the revised document, even when other files match its
             # words better ("the Overview" is a heading in dozens of pages): search it on its own too.
             seen = {h.chunk.id for h in hits}
             scoped = replace(filters, sources=sorted(prefer.revised))
-            hits += [h for h in self._candidates(query, scoped) if h.chunk.id not in seen]
+            hits += [h for h in self._candidates(query, scoped, parts) if h.chunk.id not in seen]
         focus = self.stats.focus(query)
         for hit in hits:
             # Rerank: passages holding more of the question's specific terms move up.
@@ -199,16 +216,16 @@ class HybridRetriever:
         hits = drop_overlaps(merge_neighbours(hits, self.chunks))
         if filters.include_superseded:
             # A question about how the document changed needs both revisions side by side.
-            hits = interleave([h for h in hits if not h.chunk.meta.superseded], [h for h in hits if h.chunk.meta.superseded])
+            hits = pair_revisions(hits)
         return hits[:k]
 
-    def _candidates(self, query: str, filters: Filters) -> list[Retrieved]:
-        """Dense and BM25 top CANDIDATES, fused by distance-normalised score."""
-        fusion = QueryFusionRetriever(
+    def _candidates(self, query: str, filters: Filters, parts: list[str] = ()) -> list[Retrieved]:
+        """Dense and BM25 top CANDIDATES for the question and each of its ``parts``, fused by
+        distance-normalised score."""
+        fusion = PartsFusionRetriever(
             [self._dense_retriever(filters, CANDIDATES), self._bm25_retriever(filters, CANDIDATES)],
-            llm=MockLLM(),  # num_queries=1: no query generation, so no model is needed
+            parts=list(parts),
             mode="dist_based_score",
-            num_queries=1,
             similarity_top_k=CANDIDATES,
             use_async=False,
         )
@@ -250,13 +267,19 @@ def bm25_query(question: str) -> str:
     return " ".join(w for w in bm25_text(question).split() if w.lower().strip("?,.!'\"") not in GENERIC)
 
 
-def interleave(first: list[Retrieved], second: list[Retrieved]) -> list[Retrieved]:
-    """Alternate two ranked lists (first of each, then second of each, ...), keeping leftovers in order."""
+def pair_revisions(hits: list[Retrieved]) -> list[Retrieved]:
+    """Each current passage followed by the superseded passage of the same section (else the best
+    superseded one left), so a history question sees both versions of what it asks about."""
+    older = [h for h in hits if h.chunk.meta.superseded]
     out: list[Retrieved] = []
-    for a, b in zip(first, second, strict=False):
-        out += [a, b]
-    shorter = min(len(first), len(second))
-    return out + first[shorter:] + second[shorter:]
+    for hit in (h for h in hits if not h.chunk.meta.superseded):
+        out.append(hit)
+        match = next((o for o in older if o.chunk.meta.section == hit.chunk.meta.section), None)
+        match = match or (older[0] if older else None)
+        if match:
+            out.append(match)
+            older.remove(match)
+    return out + older
 
 
 def drop_overlaps(hits: list[Retrieved]) -> list[Retrieved]:
