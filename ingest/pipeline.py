@@ -448,8 +448,9 @@ def _load_all(paths, manifest: Manifest, report: IngestReport, max_bytes: int):
         for cand in scan(path, root, report):
             source = cand.rel
             old = manifest.files.get(source)
-            if old is not None and old.root and old.root != root_s:
+            if old is not None and old.root and old.root != root_s and Path(old.root).exists():
                 source = f"{root.name}/{cand.rel}"  # same relative path from another folder
+            # (an old root that no longer exists is this folder, moved: its files keep their names)
             seen.add(source)
             result = _load_one(cand, source, root_s, listed, manifest, report, max_bytes)
             if result is not None:
@@ -501,6 +502,7 @@ def _load_one(
     old = manifest.files.get(source)
     if old is not None and old.file_hash == file_hash and old.chunker == CHUNKER_VERSION:
         report.unchanged.append(source)
+        old.root = root_s  # the folder may have moved
         return None
     head = data[:4096]
     fmt = detect_format(p, head)

@@ -5,7 +5,7 @@ answer often spans two or three of them (a list of webhooks, then their failure 
 When several windows of the same section are retrieved, they are read as one contiguous
 passage at the best window's rank: the idea of llama-index's AutoMergingRetriever, over
 kfqa's own chunk order (chunk ids end in the window's index within its file) instead of a
-hierarchical docstore. A missing window between two retrieved ones is filled in, so the
+hierarchical docstore. Up to MAX_GAP missing windows between two retrieved ones are filled in, so the
 passage stays a contiguous slice of the source and its line range stays true.
 """
 
@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 
 from kfqa.types import Chunk, Retrieved
 
-MAX_WINDOWS = 4  # a merged passage spans at most this many windows (~800 word pieces)
-MAX_GAP = 1  # windows that may be filled in between two retrieved ones
+MAX_CHARS = 3000  # a merged passage stays readable in a source card and cheap in an LLM prompt
+MAX_GAP = 2  # windows that may be filled in between two retrieved ones
 
 
 def window_key(chunk: Chunk) -> tuple[str, int]:
@@ -34,12 +34,21 @@ class _Group:
     hi: int
     score: float
 
-    def accepts(self, key: str, section: str, index: int) -> bool:
+    def accepts(self, key: str, section: str, index: int, chunks: dict[str, Chunk]) -> bool:
         if key != self.key or section != self.section or index < 0:
             return False
-        lo, hi = min(self.lo, index), max(self.hi, index)
-        near = self.lo - MAX_GAP - 1 <= index <= self.hi + MAX_GAP + 1
-        return near and hi - lo + 1 <= MAX_WINDOWS
+        if not self.lo - MAX_GAP - 1 <= index <= self.hi + MAX_GAP + 1:
+            return False
+        span = range(min(self.lo, index), max(self.hi, index) + 1)
+        return sum(len(c.text) for i in span if (c := chunks.get(f"{key}::{i}"))) <= MAX_CHARS
+
+
+_PAGE_RE = re.compile(r"^Page \d+ > ")
+
+
+def section_of(chunk: Chunk) -> str:
+    """The heading a window belongs to; a PDF finding that runs onto the next page is one section."""
+    return _PAGE_RE.sub("", chunk.meta.section)
 
 
 def merge_neighbours(hits: list[Retrieved], chunks: dict[str, Chunk]) -> list[Retrieved]:
@@ -47,8 +56,8 @@ def merge_neighbours(hits: list[Retrieved], chunks: dict[str, Chunk]) -> list[Re
     groups: list[_Group] = []
     for hit in hits:
         key, index = window_key(hit.chunk)
-        section = hit.chunk.meta.section
-        group = next((g for g in groups if g.accepts(key, section, index)), None)
+        section = section_of(hit.chunk)
+        group = next((g for g in groups if g.accepts(key, section, index, chunks)), None)
         if group is None:
             groups.append(_Group(key, section, index, index, hit.score))
         else:
@@ -58,8 +67,8 @@ def merge_neighbours(hits: list[Retrieved], chunks: dict[str, Chunk]) -> list[Re
 
 def _passage(group: _Group, chunks: dict[str, Chunk]) -> Chunk:
     windows = [chunks.get(f"{group.key}::{i}") for i in range(group.lo, group.hi + 1)]
-    if any(w is None or w.meta.section != group.section for w in windows):
-        windows = [w for w in windows if w is not None and w.meta.section == group.section]
+    if any(w is None or section_of(w) != group.section for w in windows):
+        windows = [w for w in windows if w is not None and section_of(w) == group.section]
     if len(windows) == 1:
         return windows[0]
     first, last = windows[0], windows[-1]
@@ -77,16 +86,24 @@ def _join(text: str, prev: Chunk, nxt: Chunk) -> str:
     overlap = _overlap(prev.text, nxt.text)
     if overlap:
         return text + nxt.text[overlap:]
-    adjacent = prev.meta.line_end and nxt.meta.line_start == prev.meta.line_end + 1
-    return text + ("\n" if adjacent else "\n\n") + nxt.text
+    return text + _separator(prev, nxt) + nxt.text
+
+
+def _separator(prev: Chunk, nxt: Chunk) -> str:
+    """What stands between two windows that don't overlap, as far as their line numbers tell."""
+    a, b = prev.meta.line_end, nxt.meta.line_start
+    if not (a and b):
+        return "\n"
+    return " " if b == a else "\n" if b == a + 1 else "\n\n"
 
 
 def _overlap(a: str, b: str) -> int:
-    """Length of the longest suffix of ``a`` that is a prefix of ``b``."""
-    probe = b[:24]
-    best = 0
-    for m in re.finditer(re.escape(probe), a):
-        tail = a[m.start() :]
-        if b.startswith(tail):
-            best = max(best, len(tail))
-    return best
+    """Length of the longest suffix of ``a`` that is a prefix of ``b`` and a whole run of text
+    (whitespace before it in ``a`` and after it in ``b``): windows share whole sentences or items."""
+    for start in range(len(a)):
+        if start and not a[start - 1].isspace():
+            continue
+        tail = a[start:]
+        if b.startswith(tail) and (len(tail) == len(b) or b[len(tail)].isspace()):
+            return len(tail)
+    return 0

@@ -1,0 +1,440 @@
+"""Passages as the model reads them and as answers quote them, on real parts.
+
+* tables: embedded with their rule padding squeezed, later windows carry the header row;
+* neighbouring windows of one section merged into one passage (real chunks of the corpus store);
+* lead-ins ("... the following resources:") quoted with their list, review questions with their reply;
+* history questions search the revised document; a heading the question names counts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from eval.metrics import Hit, check_sentences
+from ingest.chunking import count_many, embed_form, table_header
+from ingest.loaders import load_markdown
+from kfqa.config import BUNDLED_CORPUS, EMBED_MAX_TOKENS, HOME_PROJECT
+from kfqa.embedding import count_tokens
+from kfqa.store import Store
+from kfqa.text import MARKER_RE, normalize
+from kfqa.types import Chunk, ChunkMeta, Retrieved
+from qa import Assistant
+from qa.compose import MAX_ITEMS, Composer, listed_after
+from qa.merging import merge_neighbours
+from qa.retrieval import Preference, revised_sources
+
+SELF_ASSESSMENT = "assessments/kubeflow/self-assessment.md"
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _padded_table(rows: int, rule_width: int = 30) -> str:
+    """A Markdown table as editors pad it: long ``| ---- |`` rules, cells aligned with spaces."""
+    header = (
+        f"| {'Resource'.ljust(rule_width)} | {'Kind'.ljust(rule_width)} | {'Namespace'.ljust(rule_width)} |"
+    )
+    rule = "| " + " | ".join(["-" * rule_width] * 3) + " |"
+    body = [
+        f"| {f'controller-{i}'.ljust(rule_width)} | {'Deployment'.ljust(rule_width)} | {f'team-{i}'.ljust(rule_width)} |"
+        for i in range(rows)
+    ]
+    return "\n".join([header, rule, *body])
+
+
+def _md_doc(table: str) -> str:
+    return f"# Audit\n\n## Missing network policies\n\nThe following resources have no policy:\n\n{table}\n\nEnd of the list.\n"
+
+
+def _chunk(text: str, source: str = "docs/example.md", kind: str = "docs") -> Chunk:
+    return Chunk(id=f"{source}::0123456789ab::0", text=text, meta=ChunkMeta(source=source, kind=kind))
+
+
+def _index(chunk: Chunk) -> int:
+    """The window index a chunk id ends with (``{source}::{hash}::{i}``)."""
+    return int(chunk.id.rsplit("::", 1)[1])
+
+
+def _hits(*chunks: Chunk) -> list[Retrieved]:
+    """Hits ranked in the given order (scores strictly decreasing)."""
+    return [Retrieved(chunk=c, score=1.0 - i / 10) for i, c in enumerate(chunks)]
+
+
+def _windows_by_section(chunks: dict[str, Chunk], source: str) -> dict[str, list[Chunk]]:
+    by_section: dict[str, list[Chunk]] = {}
+    for c in chunks.values():
+        if c.meta.source == source:
+            by_section.setdefault(c.meta.section, []).append(c)
+    return {s: sorted(ws, key=_index) for s, ws in by_section.items()}
+
+
+def _consecutive(chunks: dict[str, Chunk], n: int, source: str = SELF_ASSESSMENT) -> list[Chunk]:
+    """The first run of ``n`` consecutive windows within one section of ``source``."""
+    for windows in _windows_by_section(chunks, source).values():
+        for s in range(len(windows) - n + 1):
+            run = windows[s : s + n]
+            if _index(run[-1]) - _index(run[0]) == n - 1:
+                return run
+    pytest.fail(f"no section of {source} has {n} consecutive windows")
+
+
+def _longest_run(chunks: dict[str, Chunk], source: str = SELF_ASSESSMENT) -> list[Chunk]:
+    """The longest run of consecutive windows within one section of ``source``."""
+    runs: list[list[Chunk]] = []
+    for windows in _windows_by_section(chunks, source).values():
+        run = [windows[0]]
+        for w in windows[1:]:
+            run = [*run, w] if _index(w) == _index(run[-1]) + 1 else [w]
+            runs.append(run)
+        runs.append(run)
+    return max(runs, key=len)
+
+
+def _unrelated(chunks: dict[str, Chunk]) -> tuple[Chunk, Chunk]:
+    """Two chunks of two other files (never merged with anything of the self-assessment)."""
+    first = next(c for c in chunks.values() if c.meta.kind == "audit")
+    second = next(c for c in chunks.values() if c.meta.kind == "docs")
+    return first, second
+
+
+def _line_text(line: str) -> str:
+    """An answer line without its list mark, [n] markers and the end mark the marker sits before."""
+    return re.sub(r"\s*\[\d+\]", "", line).strip().removeprefix("- ").rstrip(".").strip()
+
+
+def _revised_paths() -> set[str]:
+    """From corpus/sources.json: each superseded revision and the current file of the same upstream document."""
+    entries = json.loads((BUNDLED_CORPUS / "sources.json").read_text(encoding="utf-8"))
+    upstream = {(e["repository"], e["upstream_path"]) for e in entries if e.get("superseded")}
+    return {e["path"] for e in entries if (e.get("repository"), e.get("upstream_path")) in upstream}
+
+
+def _review(text: str) -> Chunk:
+    return _chunk(text, source="reviews/example.json", kind="review")
+
+
+# Longer than a continuation (CONTINUATION_WORDS) and sharing no term with the questions below: it can
+# only come into an answer as part of a reply.
+LONG_REPLY = "They are trusted operators who hold cluster-admin rights on every cluster where the platform is installed."
+
+
+@pytest.fixture(scope="module")
+def corpus_chunks(corpus_store) -> dict[str, Chunk]:
+    return {c.id: c for c in Store(corpus_store).load_chunks()}
+
+
+@pytest.fixture(scope="module")
+def assistant(corpus_store) -> Assistant:
+    return Assistant.open(corpus_store)
+
+
+@pytest.fixture(scope="module")
+def composer(assistant) -> Composer:
+    return Composer(assistant.retriever.stats)  # as Assistant.open builds it: IDF over the whole store
+
+
+# --- tables: what the model reads ---------------------------------------------------------------
+
+
+def test_embed_form_squeezes_rules_and_padding_but_not_prose():
+    table = "| Name        | Kind       |\n|-------------|:----------:|\n| dex         | Deployment |"
+    assert embed_form(table) == "| Name | Kind |\n|---|:---:|\n| dex | Deployment |"
+    prose = "The webhook - a mutating one -- runs as root.\nIt is *not* sandboxed; see docs/x.md (v1.2)."
+    assert embed_form(prose) == prose
+    assert embed_form(embed_form(table)) == embed_form(table)
+
+
+def test_count_many_counts_the_squeezed_table():
+    table = _padded_table(4, rule_width=60)
+    squeezed = count_many([table])[0]
+    assert squeezed == count_tokens(embed_form(table))
+    assert squeezed * 2 < count_tokens(table)  # raw, every dash of the rules is a word piece
+    assert count_many(["The blast radius is bounded.", table]) == [
+        count_tokens("The blast radius is bounded."),
+        squeezed,
+    ]
+
+
+def test_table_header_is_found_for_body_rows_only():
+    first = "| Name | Kind |\n|------|------|\n| dex | Deployment |"
+    second = "| Port | Protocol |\n|---|---|\n| 8080 | HTTP |\n| 9443 | HTTPS |"
+    text = f"Intro paragraph.\n\n{first}\n\nBetween the tables.\n{second}\n"
+    row = text.index("| 9443")
+    assert table_header(text, row) == "| Port | Protocol |"  # not the first table's header
+    assert table_header(text, row + 5) == "| Port | Protocol |"  # anywhere on the row
+    assert table_header(text, text.index("| dex")) == "| Name | Kind |"
+    assert table_header(text, text.index("| Port")) == ""  # the header row itself
+    assert table_header(text, text.index("| Name")) == ""
+    assert table_header(text, text.index("Between")) == ""
+    assert table_header(text, 0) == ""
+    assert table_header(second, second.index("| 8080")) == "| Port | Protocol |"  # table at offset 0
+
+
+def test_long_table_is_cut_into_windows_that_keep_the_header_and_fit_the_model():
+    table = _padded_table(60)
+    doc = _md_doc(table)
+    header = table.splitlines()[0]
+    drafts = load_markdown(doc, "audit.md").drafts
+    in_table = [d for d in drafts if "controller-" in d.text]
+    assert len(in_table) >= 3
+    for d in drafts:
+        assert d.text in doc  # stored text is the source, verbatim
+        assert count_many([d.embed_text])[0] <= EMBED_MAX_TOKENS
+        assert count_tokens(d.embed_text) <= EMBED_MAX_TOKENS  # what the tokenizer really gives for it
+    for d in in_table:
+        starts_in_body = not d.text.startswith(("#", "The following", header))
+        assert (header in d.prefix) == starts_in_body, (d.prefix, d.text[:60])
+        assert d.prefix.startswith("Audit > Missing network policies")
+    assert all(header in d.prefix for d in in_table[1:])
+    for row in table.splitlines()[2:]:  # no row is lost between windows
+        assert any(row in d.text for d in drafts), row
+
+
+def test_short_padded_table_stays_in_one_draft():
+    table = _padded_table(4, rule_width=80)
+    doc = _md_doc(table)
+    assert count_tokens(table) > EMBED_MAX_TOKENS  # raw, the padding alone would overflow a window
+    drafts = [d for d in load_markdown(doc, "audit.md").drafts if "controller-" in d.text]
+    assert len(drafts) == 1
+    assert table in drafts[0].text
+    assert count_tokens(drafts[0].embed_text) <= EMBED_MAX_TOKENS
+
+
+# --- neighbouring windows merged -------------------------------------------------------------------
+
+
+def _assert_spans(passage: Chunk, windows: list[Chunk]) -> None:
+    for w in windows:
+        assert normalize(w.text) in normalize(passage.text)
+    first, last = windows[0], windows[-1]
+    assert passage.meta.source == first.meta.source and passage.meta.section == first.meta.section
+    assert (passage.meta.line_start, passage.meta.line_end) == (first.meta.line_start, last.meta.line_end)
+    base = first.meta.url.split("#")[0]
+    assert passage.meta.url == f"{base}#L{first.meta.line_start}-L{last.meta.line_end}"
+
+
+def test_adjacent_windows_merge_at_the_better_rank(corpus_chunks):
+    a, b, _ = _consecutive(corpus_chunks, 3)
+    x, y = _unrelated(corpus_chunks)
+    hits = _hits(x, b, y, a)  # the later window ranks better
+    merged = merge_neighbours(hits, corpus_chunks)
+    assert [m.chunk.id for m in merged][0::2] == [x.id, y.id]  # unrelated hits keep their order
+    assert len(merged) == 3
+    assert merged[1].score == hits[1].score  # at the better window's rank and score
+    _assert_spans(merged[1].chunk, [a, b])
+
+
+def test_a_missing_window_between_two_hits_is_filled_in(corpus_chunks):
+    a, middle, c = _consecutive(corpus_chunks, 3)
+    [merged] = merge_neighbours(_hits(a, c), corpus_chunks)
+    _assert_spans(merged.chunk, [a, middle, c])
+
+
+def test_windows_of_different_sections_or_files_stay_apart(corpus_chunks):
+    ordered = sorted((c for c in corpus_chunks.values() if c.meta.source == SELF_ASSESSMENT), key=_index)
+    pairs = zip(ordered, ordered[1:], strict=False)
+    end, start = next((p, q) for p, q in pairs if p.meta.section != q.meta.section)
+    assert _index(start) == _index(end) + 1
+    merged = merge_neighbours(_hits(end, start), corpus_chunks)
+    assert [m.chunk for m in merged] == [end, start]
+
+    history = [c for c in corpus_chunks.values() if c.meta.superseded and c.meta.source in _revised_paths()]
+    current, old = next(  # same section name, neighbouring window index, but another file
+        (c, h)
+        for c in ordered
+        for h in history
+        if h.meta.section == c.meta.section and abs(_index(h) - _index(c)) == 1
+    )
+    merged = merge_neighbours(_hits(current, old), corpus_chunks)
+    assert [m.chunk for m in merged] == [current, old]
+
+
+def test_a_long_run_of_windows_is_merged_in_capped_pieces(corpus_chunks):
+    run = _longest_run(corpus_chunks)
+    assert len(run) >= 6
+    merged = [m.chunk for m in merge_neighbours(_hits(*run), corpus_chunks)]
+    assert 2 <= len(merged) < len(run)  # neighbours merged, but not the whole section into one passage
+    assert merged[0].meta.line_start == run[0].meta.line_start
+    assert merged[-1].meta.line_end == run[-1].meta.line_end
+    for before, after in zip(merged, merged[1:], strict=False):  # in source order, one after the other
+        assert before.meta.line_start < after.meta.line_start and before.meta.line_end <= after.meta.line_end
+    for w in run:  # no window lost
+        assert any(normalize(w.text) in normalize(m.text) for m in merged), w.id
+
+
+def test_merged_neighbours_are_a_slice_of_the_source(corpus_chunks):
+    source = (BUNDLED_CORPUS / SELF_ASSESSMENT).read_bytes().decode("utf-8")
+    for windows in _windows_by_section(corpus_chunks, SELF_ASSESSMENT).values():
+        for a, b in zip(windows, windows[1:], strict=False):
+            [merged] = merge_neighbours(_hits(a, b), corpus_chunks)
+            assert merged.chunk.text in source, (a.id, b.id)
+
+
+# --- lead-ins and their lists ------------------------------------------------------------------------
+
+
+def test_lead_in_to_a_code_block_brings_the_command():
+    chunk = _chunk(
+        "To install the manifests, run the following command:\n\n```bash\nkubectl apply -k example\n"
+        "kubectl wait --for=condition=Ready pods --all\n```\n\nThen open the dashboard."
+    )
+    assert listed_after(chunk, "To install the manifests, run the following command:") == [
+        "`kubectl apply -k example`",
+        "`kubectl wait --for=condition=Ready pods --all`",
+    ]
+
+
+def test_lead_in_list_item_brings_only_its_nested_items():
+    chunk = _chunk(
+        "Kubeflow is made of these parts:\n\n"
+        "- The platform runs these controllers:\n"
+        "  - Katib controller\n"
+        "  - Notebook controller, which\n"
+        "    starts notebook servers\n"
+        "- The dashboard serves the web UI.\n"
+        "- The profile controller manages namespaces.\n"
+    )
+    assert listed_after(chunk, "- The platform runs these controllers:") == [
+        "- Katib controller",
+        "- Notebook controller, which starts notebook servers",
+    ]
+    assert (
+        listed_after(chunk, "Kubeflow is made of these parts:")[-1]
+        == "- The profile controller manages namespaces."
+    )
+
+
+def test_pdf_lead_in_brings_the_following_lines_capped():
+    rows = [f"{i} controller-{i} Deployment kubeflow" for i in range(1, 31)]
+    text = (
+        "We found the following resources to be missing a network policy:\n# Name Kind Namespace\n"
+        + "\n".join(rows)
+    )
+    chunk = _chunk(text, source="audits/example/audit.pdf", kind="audit")
+    items = listed_after(chunk, "We found the following resources to be missing a network policy:")
+    assert items == rows[:MAX_ITEMS]  # the "#" header row skipped, then the rows as they stand
+    assert listed_after(chunk, "A lead-in this page does not hold:") == []
+
+
+def test_answer_to_a_list_question_cites_every_listed_line(assistant):
+    answer = assistant.ask("Which resources are missing network policies?")
+    assert not answer.abstained
+    by_n = {c.n: c.chunk for c in answer.citations}
+    lines = [line for line in answer.answer.splitlines() if line.strip()]
+    assert all(MARKER_RE.search(line) for line in lines), answer.answer
+    checks = check_sentences(answer.answer, {n: Hit(c.meta.source, c.text) for n, c in by_n.items()})
+    assert checks and [c for c in checks if not c.supported] == []
+
+    lead_at = next(i for i, line in enumerate(lines) if _line_text(line).endswith(":"))
+    nested = []
+    for line in lines[lead_at + 1 :]:
+        if not line.startswith("  "):
+            break
+        nested.append(line)
+    assert len(nested) >= 3, answer.answer
+    [n] = {int(m) for m in MARKER_RE.findall(lines[lead_at])}
+    passage = by_n[n].text
+    pos = _fold(passage).find(_line_text(lines[lead_at]))
+    assert pos >= 0
+    passage_lines = [_fold(line) for line in passage.splitlines()]
+    for line in nested:
+        assert MARKER_RE.findall(line) == [str(n)]  # cited by the passage the list comes from
+        item = _line_text(line)
+        assert any(pl.startswith(item) for pl in passage_lines), item  # a line of the passage, verbatim
+        pos = _fold(passage).find(item, pos + 1)
+        assert pos >= 0, item  # in the passage's order, after the lead-in
+
+
+# --- review questions and their replies --------------------------------------------------------------
+
+
+def test_review_question_brings_the_reply(composer):
+    chunk = _review(
+        "alice (review_comment, 2026-01-01) on x.md line 3:\nWho runs these?\n\n"
+        f"bob (review_comment, undated) on x.md line 3:\nThe platform admin does. {LONG_REPLY}"
+    )
+    composed = composer.compose("Who runs these?", _hits(chunk))
+    assert not composed.abstained
+    [citation] = composed.citations
+    lines = [line for line in composed.answer.splitlines() if line.strip()]
+    assert "Who runs these" in lines[0]
+    assert all(MARKER_RE.findall(line) == [str(citation.n)] for line in lines), composed.answer
+    reply = next(line for line in lines if "trusted operators" in line)
+    assert _line_text(reply) == LONG_REPLY.rstrip(".")
+    checks = check_sentences(composed.answer, {citation.n: Hit(chunk.meta.source, chunk.text)})
+    assert all(c.supported for c in checks)
+
+
+@pytest.mark.parametrize(
+    ("asked", "reply_header", "question"),
+    [
+        (
+            "These run as root on the nodes.",
+            "bob (review_comment, undated)",
+            "Do these run as root?",
+        ),  # no question
+        ("Who runs these?", "alice (review_comment, 2026-01-02)", "Who runs these?"),  # the asker goes on
+    ],
+    ids=["statement", "same-author"],
+)
+def test_no_reply_is_brought_without_a_question_to_another_reviewer(composer, asked, reply_header, question):
+    chunk = _review(
+        f"alice (review_comment, 2026-01-01) on x.md line 3:\n{asked}\n\n"
+        f"{reply_header} on x.md line 3:\nThe platform admin does. {LONG_REPLY}"
+    )
+    composed = composer.compose(question, _hits(chunk))
+    assert not composed.abstained
+    assert _fold(asked).rstrip(".?") in composed.answer
+    assert "trusted operators" not in composed.answer
+
+
+# --- revisions and named sections --------------------------------------------------------------------
+
+
+def test_revised_sources_are_the_documents_held_in_two_revisions(corpus_chunks):
+    expected = _revised_paths()
+    assert SELF_ASSESSMENT in expected and any("/history/" in path for path in expected)
+    assert revised_sources(corpus_chunks.values()) == expected
+    assert revised_sources(c for c in corpus_chunks.values() if not c.meta.superseded) == set()
+
+
+def test_names_section_matches_a_whole_leaf_heading():
+    def names(question: str, section: str, **kw) -> bool:
+        return Preference(question=question, **kw).names_section(section)
+
+    assert names("How did the overview change since the first draft?", "Overview")
+    assert names(
+        "What does the Kubeflow Spark Operator webhook do?", "Overview > Actors > Kubeflow Spark Operator"
+    )
+    # only the leaf heading counts, not its parents
+    assert not names(
+        "Who are the actors named in the overview?", "Overview > Actors > Kubeflow Spark Operator"
+    )
+    assert not names("What are the project goals?", "Goals")  # too short to be a reference
+    assert not names(f"What is {HOME_PROJECT.title()}?", HOME_PROJECT.title())  # the home project's name
+    assert not names("How does Antrea isolate pods?", "Antrea", projects=["antrea"])  # a project it names
+    assert not names("Which transactions are logged?", "Actions")  # inside another word
+    assert not names("Any overviews of the threats?", "Overview")
+
+
+def test_history_question_brings_both_revisions(assistant):
+    answer = assistant.ask(
+        "How did the Overview change between the first submitted draft and the current self-assessment?", k=6
+    )
+    sources = {r.chunk.meta.source for r in answer.retrieved[:6]}
+    assert _revised_paths() <= sources, sources
+    assert any(r.chunk.meta.superseded for r in answer.retrieved[:6])
+
+
+def test_current_question_brings_no_superseded_passage(assistant):
+    answer = assistant.ask("What does the Overview of the self-assessment say about tenant isolation?", k=10)
+    assert answer.retrieved
+    assert not any(r.chunk.meta.superseded for r in answer.retrieved)
+    # the document that has a superseded revision is what it is about: its old revision stayed out
+    assert any(r.chunk.meta.source in _revised_paths() for r in answer.retrieved)
