@@ -24,6 +24,9 @@ ABSTAIN_TEXT = "The indexed sources don't answer this."
 PASSAGES_READ = 6  # top retrieved passages the composer reads sentences from
 MAX_POINTS = 4  # sentences in an answer (lead + supporting)
 MIN_WORDS, MAX_WORDS = 5, 90
+# A supporting sentence comes from a passage retrieved at least this strongly, relative to the best
+# (dev set: citation precision 0.74 -> 0.78 at 0.5, key-fact recall 0.706 -> 0.702).
+PASSAGE_FLOOR = 0.5
 FACET_FLOOR = 0.25  # a sentence added for a named kind of source scores at least this share of the lead
 CONTINUATION_WORDS = 14
 
@@ -187,7 +190,9 @@ def listed_after(chunk: Chunk, lead_in: str) -> list[str]:
         if len(items) >= MAX_ITEMS or sum(map(len, items)) > MAX_ITEM_CHARS:
             break
     # an item of several sentences is quoted up to its first one, so each answer line keeps its marker
-    return [split_sentences(i)[0] for i in items if split_sentences(i)]
+    # (its list mark first taken off: "1. Validating..." is not a sentence "1." and another)
+    bodies = [_LIST_MARK_RE.sub("", item) for item in items]
+    return [split_sentences(body)[0] for body in bodies if split_sentences(body)]
 
 
 def _end_of(text: str, sentence: str) -> int:
@@ -209,7 +214,8 @@ def select(candidates: list[Candidate], facets=()) -> list[Candidate]:
     # A lead-in to a code block or list ("Run the following command:") leads only with its list.
     lead = next((c for c in candidates if not c.text.endswith(":") or c.items), candidates[0])
     chosen = [lead]
-    pool = [c for c in candidates if c is not lead]
+    top = max(c.hit.score for c in candidates)
+    pool = [c for c in candidates if c is not lead and c.hit.score >= PASSAGE_FLOOR * top]
     while pool and len(chosen) < MAX_POINTS:
         best = max(pool, key=lambda c: c.score)
         pool.remove(best)
@@ -220,7 +226,21 @@ def select(candidates: list[Candidate], facets=()) -> list[Candidate]:
         if not any(_overlap(best.terms, c.terms) > 0.6 for c in chosen):
             chosen.append(best)
     chosen += covering(chosen, candidates, facets, lead.score * FACET_FLOOR)
-    return with_continuations(chosen, candidates)
+    return without_repeats(with_continuations(chosen, candidates))
+
+
+def without_repeats(chosen: list[Candidate]) -> list[Candidate]:
+    """Each sentence once: not again on its own when a lead-in already lists it, nor twice."""
+    listed = quoted_items(chosen)
+    seen: set[str] = set()
+    out = []
+    for cand in chosen:
+        text = _LIST_MARK_RE.sub("", cand.text)
+        if text in seen or (text in listed and not cand.items):
+            continue
+        seen.add(text)
+        out.append(cand)
+    return out
 
 
 def covering(chosen: list[Candidate], candidates: list[Candidate], facets, floor: float) -> list[Candidate]:

@@ -81,12 +81,17 @@ def _passage(group: _Group, chunks: dict[str, Chunk]) -> Chunk:
     return Chunk(id=f"{first.id}..{window_key(last)[1]}", text=text, meta=meta)
 
 
+# A review comment split over windows repeats its header, marked "(continued)", in each later one.
+_CONTINUED_RE = re.compile(r"\A[^\n]*\(continued\):[ \t]*\n")
+
+
 def _join(text: str, prev: Chunk, nxt: Chunk) -> str:
     """``text`` (ending with ``prev``) followed by ``nxt`` without the part the two windows share."""
-    overlap = _overlap(prev.text, nxt.text)
+    body = _CONTINUED_RE.sub("", nxt.text)
+    overlap = _overlap(prev.text, body)
     if overlap:
-        return text + nxt.text[overlap:]
-    return text + _separator(prev, nxt) + nxt.text
+        return text + body[overlap:]
+    return text + _separator(prev, nxt) + body
 
 
 def _separator(prev: Chunk, nxt: Chunk) -> str:
