@@ -22,7 +22,7 @@ from kfqa.store import Store
 from kfqa.text import MARKER_RE, normalize
 from kfqa.types import Chunk, ChunkMeta, Retrieved
 from qa import Assistant
-from qa.compose import MAX_ITEMS, Composer, listed_after
+from qa.compose import MAX_ITEMS, Candidate, Composer, listed_after, select
 from qa.merging import merge_neighbours
 from qa.retrieval import Preference, revised_sources
 
@@ -300,14 +300,35 @@ def test_lead_in_list_item_brings_only_its_nested_items():
         "- The dashboard serves the web UI.\n"
         "- The profile controller manages namespaces.\n"
     )
+    # items come without their list marks: the answer renders its own
     assert listed_after(chunk, "- The platform runs these controllers:") == [
-        "- Katib controller",
-        "- Notebook controller, which starts notebook servers",
+        "Katib controller",
+        "Notebook controller, which starts notebook servers",
     ]
-    assert (
-        listed_after(chunk, "Kubeflow is made of these parts:")[-1]
-        == "- The profile controller manages namespaces."
-    )
+    assert listed_after(chunk, "Kubeflow is made of these parts:")[-1] == "The profile controller manages namespaces."
+
+
+def test_numbered_items_are_quoted_whole():
+    chunk = _chunk("We run four webhooks:\n1. Validating for apps — checks specs\n2. Mutating for pods — sets defaults\n")
+    assert listed_after(chunk, "We run four webhooks:") == [
+        "Validating for apps — checks specs",
+        "Mutating for pods — sets defaults",
+    ]
+
+
+def test_a_listed_item_is_not_quoted_again_and_weak_passages_do_not_support():
+    listing = _chunk("We run two webhooks:\n- Validating for apps checks every spec\n- Mutating for pods sets defaults\n")
+    other = _chunk("Validating for apps checks every spec", source="docs/other.md")
+    weak = _chunk("A loosely related sentence about webhooks in general terms.", source="docs/weak.md")
+    strong, retrieved_weakly = Retrieved(listing, 1.0), Retrieved(weak, 0.3)
+    lead = Candidate("We run two webhooks:", strong, 0, 1.0, score=1.0, terms={"webhook"},
+                     items=listed_after(listing, "We run two webhooks:"))
+    repeat = Candidate("Validating for apps checks every spec", Retrieved(other, 0.9), 1, 0.9, score=0.9,
+                       terms={"validating", "app", "spec"})
+    loose = Candidate(weak.text, retrieved_weakly, 2, 0.8, score=0.8, terms={"loosely", "related"})
+    chosen = select([lead, repeat, loose])
+    assert [c.text for c in chosen] == ["We run two webhooks:"]
+    assert lead.items == ["Validating for apps checks every spec", "Mutating for pods sets defaults"]
 
 
 def test_pdf_lead_in_brings_the_following_lines_capped():
