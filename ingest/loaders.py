@@ -229,6 +229,7 @@ def load_pdf(data: bytes, name: str) -> Loaded:
     # a running header is a first line shared by most pages; the next short line is the page's heading
     firsts = Counter(p.strip().splitlines()[0].strip() for p in pages if p.strip())
     header = next((ln for ln, c in firsts.most_common(1) if c >= max(3, len(pages) // 2)), None)
+    footer = _running_footer(pages)
     drafts: list[Draft] = []
     last_heading = ""
     for n, page in enumerate(pages, start=1):
@@ -242,7 +243,9 @@ def load_pdf(data: bytes, name: str) -> Loaded:
         section = f"Page {n}" + (f" > {last_heading}" if last_heading else "")
         prefix = prefix_text([title, section])
         budget = text_budget(prefix)
-        units = fit_units(page, sentence_spans(page, 0, len(page)), budget)
+        # the running header and footer stay out of the chunks: they would lead every passage
+        start, end = _body_span(page, header, footer)
+        units = fit_units(page, sentence_spans(page, start, end), budget)
 
         def measure(i: int, j: int, units=units, prefix=prefix, page=page) -> int:
             return count(prefix + "\n" + page[units[i].start : units[j - 1].end])
@@ -258,6 +261,27 @@ def load_pdf(data: bytes, name: str) -> Loaded:
                 )
             )
     return Loaded(title=title, drafts=drafts, meta={"pages": len(pages)})
+
+
+def _running_footer(pages: list[str]) -> re.Pattern | None:
+    """The last line most pages share once digits are ignored ("Audit Report 12"), as a pattern."""
+    lasts = Counter(re.sub(r"\d+", "#", p.strip().splitlines()[-1].strip()) for p in pages if p.strip())
+    shape = next((ln for ln, c in lasts.most_common(1) if c >= max(3, len(pages) // 2)), None)
+    if not shape:
+        return None
+    return re.compile(r"\d+".join(re.escape(part) for part in shape.split("#")) + r"\s*\Z")
+
+
+def _body_span(page: str, header: str | None, footer: re.Pattern | None) -> tuple[int, int]:
+    """Char span of ``page`` without its running header line and footer line."""
+    start, end = 0, len(page.rstrip())
+    first = page.lstrip()
+    if header and first.startswith(header):
+        start = len(page) - len(first) + len(header)
+    last_nl = page.rstrip().rfind("\n")
+    if footer and last_nl >= start and footer.match(page.rstrip()[last_nl + 1 :].strip()):
+        end = last_nl
+    return (start, end) if start < end else (0, len(page))
 
 
 # --- review threads -------------------------------------------------------------------------

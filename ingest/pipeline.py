@@ -37,7 +37,7 @@ from kfqa.text import bm25_text
 from kfqa.types import Chunk, ChunkMeta, KfqaError, StoreError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 BM25_VERSION = "2"  # bump when what BM25 indexes changes: the index is rebuilt without re-embedding
 EMBED_BATCH = 64
 UPSERT_BATCH = 256

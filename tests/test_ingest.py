@@ -111,6 +111,23 @@ def test_pdf_chunk_has_page(small_store):
     assert c.meta.url.startswith("https://github.com/kubeflow/community/blob/")
 
 
+def test_pdf_running_header_and_footer_stay_out_of_chunks():
+    from pypdf import PdfReader
+
+    from ingest.loaders import load_pdf
+
+    path = BUNDLED_CORPUS / "audits/kubeflow/ada-logics-security-audit-2025.pdf"
+    pages = [p.extract_text() for p in PdfReader(path).pages]
+    header = "Kubeflow Security Audit 22nd September 2025"
+    assert sum(p.startswith(header) for p in pages) > len(pages) // 2  # the PDF does have them
+    drafts = load_pdf(path.read_bytes(), path.name).drafts
+    assert {d.page for d in drafts} >= set(range(2, len(pages) + 1))
+    for d in drafts:
+        assert d.text in pages[d.page - 1]  # still a verbatim slice of the page
+        assert not d.text.startswith(header), d.page
+        assert not re.search(r"Kubeflow Security Audit \d+\s*$", d.text), d.page
+
+
 def test_review_chunk_has_author_and_thread(small_store):
     chunks = _chunks(small_store)
     [c, *_] = _find(chunks, "Yes, the runner should be trusted.", "reviews/cncf-toc-pr-2201.json")
