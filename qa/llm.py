@@ -339,6 +339,23 @@ def build_answer(question: str, raw: str, passages: Sequence[Retrieved], setting
     )
 
 
+# Source text per prompt: ~4k tokens, so an 8k-context local model keeps room for the question,
+# the rules and its answer (merged passages run to 3,000 characters each).
+PROMPT_SOURCE_CHARS = 16_000
+
+
+def within_budget(passages: Sequence[Retrieved], budget: int = PROMPT_SOURCE_CHARS) -> list[Retrieved]:
+    """The best-ranked passages whose text fits ``budget`` characters (always at least one)."""
+    kept: list[Retrieved] = []
+    used = 0
+    for passage in passages:
+        if kept and used + len(passage.chunk.text) > budget:
+            break
+        kept.append(passage)
+        used += len(passage.chunk.text)
+    return kept
+
+
 def answer_with_llm(
     question: str,
     passages: list[Retrieved],
@@ -353,6 +370,7 @@ def answer_with_llm(
     """
     if not passages:
         raise LLMError("no passages to answer from")
+    passages = within_budget(passages)
     started = time.perf_counter()
     raw = generate(question, passages, settings, on_delta)
     answer = build_answer(question, raw, passages, settings)

@@ -22,6 +22,7 @@ from kfqa.config import BUNDLED_CORPUS, REPO_ROOT, Settings
 from kfqa.text import is_supported, normalize
 from kfqa.types import Answer, Chunk, ChunkMeta, Retrieved
 from qa.llm import (
+    PROMPT_SOURCE_CHARS,
     SYSTEM_PROMPT,
     LLMError,
     LLMNoAnswer,
@@ -99,6 +100,19 @@ def test_prompt_has_numbered_delimited_sources_and_the_ignore_rule(server, llm_s
     assert content.index("</sources>") < content.index("<question>\nWho operates the controllers?")
     assert prompt_sources(body)[2].startswith("When these assumptions do not hold")
     assert body["model"] == "test-model" and body["temperature"] == 0.0 and body["stream"] is False
+
+
+def test_prompt_sources_stay_within_the_character_budget(server, llm_settings):
+    long = [passage(f"Passage {i}: " + "Kubeflow controllers are operated by the platform administrator. " * 60)
+            for i in range(12)]
+    assert sum(len(p.chunk.text) for p in long) > 2 * PROMPT_SOURCE_CHARS
+    server.script("Kubeflow controllers are operated by the platform administrator [1].")
+    answer = answer_with_llm("Who operates the controllers?", long, llm_settings)
+    sources = prompt_sources(server.requests[-1].body)
+    assert 1 <= len(sources) < len(long)
+    assert sum(len(t) for t in sources.values()) <= PROMPT_SOURCE_CHARS + len(sources) * 20
+    assert [t.split(":")[0] for _, t in sorted(sources.items())] == [f"Passage {i}" for i in range(len(sources))]
+    assert answer.backend == "llm" and [c.n for c in answer.citations] == [1]
 
 
 def test_flagged_sources_are_marked_in_the_prompt():
