@@ -147,7 +147,11 @@ def correct_typos(question: str, vocabulary: set[str]) -> dict[str, str]:
         return fixes
     for token in _TOKEN_RE.findall(question):
         word = token.lower()
-        if len(word) < 5 or word in vocabulary or word in SYNONYMS or "-" in word:
+        # (a hyphenated word is checked whole: "user-suplied" -> "user-supplied"; an inflection of a
+        # corpus word, "seeing" beside "see", is not a typo)
+        if len(word) < 5 or word in vocabulary or word in SYNONYMS or word.count("-") > 1:
+            continue
+        if _root(word) in vocabulary or _root(word) + "e" in vocabulary:
             continue
         match = difflib.get_close_matches(word, _candidates(word, vocabulary), n=1, cutoff=0.84)
         # Another form of a corpus word ("reopened" / "reopen", "operates" / "operated") is not a typo.

@@ -7,7 +7,8 @@ from kfqa.types import KfqaError
 from qa.assistant import check_question
 from qa.query import correct_typos, is_follow_up, prepare, wants_history
 
-VOCAB = {"dependency", "supplied", "assessment", "controller", "sandbox", "kubeflow"}
+VOCAB = {"dependency", "supplied", "user-supplied", "assessment", "controller", "sandbox", "kubeflow", "see",
+         "seeking", "spark-operator"}
 
 
 def test_abbreviations_expand_to_corpus_phrases():
@@ -19,7 +20,11 @@ def test_abbreviations_expand_to_corpus_phrases():
 
 def test_typos_are_corrected_against_the_vocabulary():
     assert correct_typos("where are the dependncy lists", VOCAB) == {"dependncy": "dependency"}
-    assert correct_typos("user-suplied code", VOCAB) == {}  # hyphenated words are left alone
+    # a hyphenated word is corrected whole, against the corpus's hyphenated words
+    assert correct_typos("user-suplied code", VOCAB) == {"user-suplied": "user-supplied"}
+    assert correct_typos("the sprk-operator", VOCAB) == {"sprk-operator": "spark-operator"}
+    # an inflection of a corpus word is not a typo ("seeing" is not "seeking")
+    assert correct_typos("stop one user seeing another's runs", VOCAB) == {}
     assert correct_typos("Does kubeflow sandbox user suplied code", VOCAB) == {"suplied": "supplied"}
     # A word of the corpus is never "corrected".
     assert correct_typos("controller assessment", VOCAB) == {}
