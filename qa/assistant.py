@@ -37,7 +37,7 @@ class Assistant:
         store = Store(settings)
         store.open_for_queries()
         retriever = HybridRetriever(store)
-        return cls(settings, retriever, Composer(retriever.stats))
+        return cls(settings, retriever, Composer(retriever.stats, retriever.chunks))
 
     def ask(
         self,

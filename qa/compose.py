@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from kfqa.text import split_sentences
 from kfqa.types import AnswerSentence, Chunk, Citation, Retrieved
+from qa.merging import with_following_window
 from qa.terms import TermStats, passage_words, terms
 
 ABSTAIN_TEXT = "The indexed sources don't answer this."
@@ -75,8 +76,16 @@ class Composition:
 
 
 class Composer:
-    def __init__(self, stats: TermStats):
+    def __init__(self, stats: TermStats, chunks: dict[str, Chunk] | None = None):
         self.stats = stats
+        self.chunks = chunks or {}  # the store's windows, to read a passage on into its list
+
+    def _complete(self, hit: Retrieved) -> Retrieved:
+        """A passage that ends on a lead-in ("This could be achieved by:") is read together with
+        the next window of its section, which holds the list."""
+        if not hit.chunk.text.rstrip().endswith(":"):
+            return hit
+        return with_following_window(hit, self.chunks) or hit
 
     # --- evidence --------------------------------------------------------------------------
     def gather(self, question: str, retrieved: list[Retrieved], facets=()) -> Evidence:
@@ -88,6 +97,7 @@ class Composer:
         candidates: list[Candidate] = []
         coverage = 0.0
         for rank, hit in enumerate(h for h in retrieved[:PASSAGES_READ] if not h.chunk.meta.flagged):
+            hit = self._complete(hit)
             coverage = max(coverage, self.stats.coverage(focus, passage_words(hit.chunk)))
             for position, sentence in enumerate(answerable_sentences(hit.chunk)):
                 items = listed_after(hit.chunk, sentence) if sentence.endswith(":") else []
@@ -123,6 +133,35 @@ _LIST_MARK_RE = re.compile(r"^(([-*+]|\d{1,3}[.)])\s+)?(\[[ xX]\]\s+)?")  # list
 _CODE_RE = re.compile(r"^(-\s+)?(kubectl|helm|pip|docker|curl|export|apiVersion:|kind:|name:|value:|\$ )")
 
 
+_FENCE_LINE_RE = re.compile(r"^[ \t]*(```|~~~)(.*)$", re.M)
+
+
+def without_code(text: str) -> str:
+    """``text`` with its fenced code blocks blanked out: YAML keys and shell lines are no sentences.
+    A window may start inside a block (its first fence then closes one: a bare fence, odd count)
+    or end inside one (an opening fence with no close)."""
+    fences = list(_FENCE_LINE_RE.finditer(text))
+    spans: list[tuple[int, int]] = []
+    i = 0
+    if len(fences) % 2 == 1 and not fences[0].group(2).strip():
+        spans.append((0, fences[0].end()))
+        i = 1
+    while i < len(fences):
+        end = fences[i + 1].end() if i + 1 < len(fences) else len(text)
+        spans.append((fences[i].start(), end))
+        i += 2
+    for start, end in reversed(spans):
+        text = text[:start] + "\n\n" + text[end:]
+    return text
+
+
+def _code_listing(sentence: str) -> bool:
+    """A run of source code as a PDF extracts it: numbered lines, braces and operators."""
+    line_numbers = len(re.findall(r"(?<!\S)\d{1,4}(?!\S)", sentence))
+    symbols = sum(ch in "{}();=<>" for ch in sentence)
+    return line_numbers >= 4 or symbols > 0.05 * len(sentence)
+
+
 def answerable_sentences(chunk: Chunk) -> list[str]:
     """Sentences of a passage that can stand in an answer: prose, list items and table rows, not headings."""
     out = []
@@ -132,9 +171,9 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
         for line, after in zip(lines, lines[1:], strict=False)
         if re.fullmatch(r"\s*\|[\s|:\-]+\|?\s*", after)
     }
-    for raw in split_sentences(chunk.text):
+    for raw in split_sentences(without_code(chunk.text)):
         sentence = _SHORTCODE_RE.sub("", re.sub(r"\s+", " ", raw)).strip()
-        if "```" in sentence or _CODE_RE.match(sentence):
+        if "```" in sentence or _CODE_RE.match(sentence) or _code_listing(sentence):
             continue
         if sentence.startswith("#") or re.fullmatch(r"[|:\-\s]+", sentence) or sentence in headers:
             continue
@@ -148,6 +187,7 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
 
 MAX_ITEMS = 20  # lines of a list, table or code block quoted after its lead-in
 MAX_ITEM_CHARS = 1200
+MAX_CODE_LINES = 6  # of a code block: enough to show the command, not a whole manifest
 _ITEM_LINE_RE = re.compile(r"^\s*([-*+]\s|\d{1,3}[.)]\s|\|)")
 _FENCE_RE = re.compile(r"^\s*(```|~~~)")
 
@@ -187,7 +227,8 @@ def listed_after(chunk: Chunk, lead_in: str) -> list[str]:
         if in_code:
             text = f"`{text}`"
         items.append(text)
-        if len(items) >= MAX_ITEMS or sum(map(len, items)) > MAX_ITEM_CHARS:
+        code_lines = sum(item.startswith("`") for item in items)
+        if len(items) >= MAX_ITEMS or code_lines >= MAX_CODE_LINES or sum(map(len, items)) > MAX_ITEM_CHARS:
             break
     # an item of several sentences is quoted up to its first one, so each answer line keeps its marker
     # (its list mark first taken off: "1. Validating..." is not a sentence "1." and another)
@@ -215,7 +256,10 @@ def select(candidates: list[Candidate], facets=()) -> list[Candidate]:
     lead = next((c for c in candidates if not c.text.endswith(":") or c.items), candidates[0])
     chosen = [lead]
     top = max(c.hit.score for c in candidates)
-    pool = [c for c in candidates if c is not lead and c.hit.score >= PASSAGE_FLOOR * top]
+    pool = [
+        c for c in candidates
+        if c is not lead and c.hit.score >= PASSAGE_FLOOR * top and not _dangling(c)
+    ]
     while pool and len(chosen) < MAX_POINTS:
         best = max(pool, key=lambda c: c.score)
         pool.remove(best)
@@ -257,6 +301,11 @@ def covering(chosen: list[Candidate], candidates: list[Candidate], facets, floor
     return added
 
 
+def _dangling(cand: Candidate) -> bool:
+    """A lead-in whose list isn't in its passage says nothing on its own."""
+    return cand.text.endswith(":") and not cand.items
+
+
 def quoted_items(chosen: list[Candidate]) -> set[str]:
     return {_LIST_MARK_RE.sub("", item) for c in chosen for item in c.items}
 
@@ -271,7 +320,8 @@ def with_continuations(chosen: list[Candidate], candidates: list[Candidate]) -> 
         out.append(cand)
         siblings = sorted(by_passage[cand.hit.chunk.id], key=lambda c: c.position)
         nxt = next((c for c in siblings if c.position == cand.position + 1), None)
-        if nxt and nxt not in chosen and nxt not in out and len(nxt.text.split()) <= CONTINUATION_WORDS:
+        short = nxt and len(nxt.text.split()) <= CONTINUATION_WORDS and not _dangling(nxt)
+        if short and nxt not in chosen and nxt not in out:
             out.append(nxt)
         out += [c for c in reply_to(cand, siblings) if c not in chosen and c not in out]
     return out

@@ -65,6 +65,21 @@ def merge_neighbours(hits: list[Retrieved], chunks: dict[str, Chunk]) -> list[Re
     return [Retrieved(chunk=_passage(g, chunks), score=g.score) for g in groups]
 
 
+def with_following_window(hit: Retrieved, chunks: dict[str, Chunk]) -> Retrieved | None:
+    """``hit`` read on into the next window of its section (a passage that ends on "... by:" has
+    its list there); None when there is no such window."""
+    head, _, indices = hit.chunk.id.rpartition("::")
+    first, _, last = indices.partition("..")
+    last = last or first
+    if not (first.isdigit() and last.isdigit()):
+        return None
+    following = chunks.get(f"{head}::{int(last) + 1}")
+    if following is None or section_of(following) != section_of(hit.chunk):
+        return None
+    group = _Group(head, section_of(hit.chunk), int(first), int(last) + 1, hit.score)
+    return Retrieved(chunk=_passage(group, chunks), score=hit.score)
+
+
 def _passage(group: _Group, chunks: dict[str, Chunk]) -> Chunk:
     windows = [chunks.get(f"{group.key}::{i}") for i in range(group.lo, group.hi + 1)]
     if any(w is None or section_of(w) != group.section for w in windows):

@@ -22,7 +22,7 @@ from kfqa.store import Store
 from kfqa.text import MARKER_RE, normalize
 from kfqa.types import Chunk, ChunkMeta, Retrieved
 from qa import Assistant
-from qa.compose import MAX_ITEMS, Candidate, Composer, listed_after, select
+from qa.compose import MAX_ITEMS, Candidate, Composer, answerable_sentences, listed_after, select
 from qa.merging import merge_neighbours
 from qa.retrieval import Preference, revised_sources
 
@@ -136,7 +136,7 @@ def assistant(corpus_store) -> Assistant:
 
 @pytest.fixture(scope="module")
 def composer(assistant) -> Composer:
-    return Composer(assistant.retriever.stats)  # as Assistant.open builds it: IDF over the whole store
+    return Composer(assistant.retriever.stats, assistant.retriever.chunks)  # as Assistant.open builds it
 
 
 # --- tables: what the model reads ---------------------------------------------------------------
@@ -329,6 +329,57 @@ def test_a_listed_item_is_not_quoted_again_and_weak_passages_do_not_support():
     chosen = select([lead, repeat, loose])
     assert [c.text for c in chosen] == ["We run two webhooks:"]
     assert lead.items == ["Validating for apps checks every spec", "Mutating for pods sets defaults"]
+
+
+def test_code_blocks_and_pdf_code_listings_yield_no_sentences():
+    chunk = _chunk(
+        "Apply the manifest below to expose the application on the gateway.\n\n```yaml\nkind: VirtualService\n"
+        "metadata:\n  name: my-custom-app\n```\n\nThe gateway then routes every request to the application."
+    )
+    assert answerable_sentences(chunk) == [
+        "Apply the manifest below to expose the application on the gateway.",
+        "The gateway then routes every request to the application.",
+    ]
+    # a window that starts inside a block: its first fence is the bare closing one
+    inside = _chunk("  hosts:\n  - '*'\n  http: routes for every user\n```\n\nThe header names the user who is signed in.")
+    assert answerable_sentences(inside) == ["The header names the user who is signed in."]
+    listing = _chunk(
+        'The check is shown below. 49 return "", nil 50 } 51 if r.Header.Get(USER_HEADER) == "" { 52 return err 53 }',
+        source="audits/example/audit.pdf", kind="audit",
+    )
+    prose = _chunk("The audit found 3 critical issues in 2 components of the platform.", source="audits/x.pdf")
+    assert all("return" not in s for s in answerable_sentences(listing))
+    assert answerable_sentences(prose) == [prose.text]
+
+
+def _lead_in_at_window_end(chunks: dict[str, Chunk]) -> tuple[Chunk, Chunk]:
+    """A Markdown window that ends on a lead-in, and the next window of its section (holding the list)."""
+    for chunk in chunks.values():
+        if not chunk.meta.source.endswith(".md") or not chunk.text.rstrip().endswith(":"):
+            continue
+        head, _, index = chunk.id.rpartition("::")
+        following = chunks.get(f"{head}::{int(index) + 1}")
+        if following and following.meta.section == chunk.meta.section and listed_after(
+            Chunk(chunk.id, chunk.text + "\n" + following.text, chunk.meta), chunk.text.rstrip().splitlines()[-1]
+        ):
+            return chunk, following
+    raise AssertionError("no window of the corpus ends on a lead-in")
+
+
+def test_lead_in_at_the_end_of_a_passage_reads_on_into_the_next_window(corpus_chunks, assistant):
+    window, following = _lead_in_at_window_end(corpus_chunks)
+    lead_in = " ".join(window.text.rstrip().splitlines()[-1].split())
+    hit = Retrieved(window, 1.0)
+
+    chosen = Composer(assistant.retriever.stats, corpus_chunks).gather(lead_in, [hit]).candidates
+    cand = next((c for c in chosen if c.text.endswith(":")), None)
+    assert cand is not None and cand.items, [c.text for c in chosen]
+    assert normalize(following.text.split("\n", 1)[-1][:60]) in normalize(cand.hit.chunk.text)
+    assert all(normalize(item) in normalize(cand.hit.chunk.text) for item in cand.items)
+
+    # without the store's windows the lead-in has no list, and a dangling lead-in is never a point
+    alone = Composer(assistant.retriever.stats).gather(lead_in, [hit]).candidates
+    assert not any(c.text.endswith(":") and not c.items for c in alone[1:]), [c.text for c in alone]
 
 
 def test_pdf_lead_in_brings_the_following_lines_capped():
