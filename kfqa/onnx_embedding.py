@@ -33,7 +33,7 @@ class OnnxEmbedding(BaseEmbedding):
         tokenizer.enable_truncation(max_length=MAX_LENGTH)
         tokenizer.enable_padding()  # to the longest text of the batch
         options = ort.SessionOptions()
-        options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+        options.intra_op_num_threads = 1  # one thread: the same question always gets the same vector
         options.inter_op_num_threads = 1
         self._session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self._tokenizer = tokenizer

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from math import fsum
 
 from kfqa.text import split_sentences
 from kfqa.types import AnswerSentence, Chunk, Citation, Retrieved
@@ -92,7 +93,7 @@ class Composer:
         q_terms = set(terms(question))
         focus = self.stats.focus(question)
         weight = {t: self.stats.idf(t) for t in q_terms}
-        total = sum(weight.values()) or 1.0
+        total = fsum(weight.values()) or 1.0  # fsum: exact, so no tie depends on set order
 
         candidates: list[Candidate] = []
         coverage = 0.0
@@ -102,7 +103,7 @@ class Composer:
             for position, sentence in enumerate(answerable_sentences(hit.chunk)):
                 items = listed_after(hit.chunk, sentence) if sentence.endswith(":") else []
                 s_terms = set(terms(" ".join([sentence, *items])))
-                lexical = sum(weight[t] for t in q_terms & s_terms) / total
+                lexical = fsum(weight[t] for t in q_terms & s_terms) / total
                 candidates.append(Candidate(sentence, hit, rank, lexical, terms=s_terms, position=position, items=items))
         self._score(question, candidates)
         candidates.sort(key=lambda c: c.score, reverse=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
+from math import fsum
 
 from kfqa.text import STOP_WORDS, words
 
@@ -58,7 +59,7 @@ class TermStats:
         if not focus:
             return 1.0
         present = set(terms(text))
-        return sum(w for t, w in focus.items() if t in present) / sum(focus.values())
+        return fsum(w for t, w in focus.items() if t in present) / fsum(focus.values())
 
 
 def passage_words(chunk) -> str:

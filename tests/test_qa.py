@@ -98,8 +98,8 @@ def test_store_built_with_another_model_is_refused(tmp_path):
         Assistant.open(Settings(store_dir=tmp_path))
 
 
-def _kfqa(*args, stdin=None, store=None):
-    env = dict(os.environ, KFQA_STORE=str(store)) if store else dict(os.environ)
+def _kfqa(*args, stdin=None, store=None, env=None):
+    env = dict(os.environ, **(env or {}), **({"KFQA_STORE": str(store)} if store else {}))
     return subprocess.run(
         [sys.executable, "-m", "kfqa.cli", *args], input=stdin, capture_output=True, text=True, env=env, timeout=300
     )
@@ -113,6 +113,19 @@ def test_cli_json_is_stable(corpus_store):
     assert data["citations"]
     assert set(data["citations"][0]) >= {"n", "source", "kind", "title", "section", "url", "page_url", "page", "lines", "quote"}
     assert set(data["retrieved"][0]) == {"source", "section", "score"}
+
+
+def test_same_question_same_answer_in_separate_processes(corpus_store):
+    # Processes differ in string-hash order; the answer must not (exact sums, a one-thread encoder).
+    question = ("The assessment says KCD ships network policies by default. Did the audit's cluster check "
+                "agree, and was that finding closed out in graduation DD?")
+    runs = [
+        _kfqa("ask", question, "--json", store=corpus_store.store_dir, env={"PYTHONHASHSEED": seed})
+        for seed in ("1", "2")
+    ]
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr
+    first, second = (json.loads(r.stdout) for r in runs)
+    assert first["retrieved"] == second["retrieved"] and first["answer"] == second["answer"]
 
 
 def test_cli_refuses_empty_question_and_cuts_huge_one(corpus_store):
