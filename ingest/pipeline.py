@@ -251,16 +251,15 @@ def _chroma_meta(chunk: Chunk, extra: dict[str, Any]) -> dict[str, Any]:
 
 def embed_texts(texts: list[str], on_batch=None) -> list[list[float]]:
     """Vectors for ``texts``, batched by length so padding stays small."""
-    from kfqa.embedding import get_embed_model
+    from kfqa.embedding import embed_bulk
 
     if not texts:
         return []
-    model = get_embed_model()
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out: list[list[float] | None] = [None] * len(texts)
     for b in range(0, len(order), EMBED_BATCH):
         idx = order[b : b + EMBED_BATCH]
-        vecs = model.get_text_embedding_batch([texts[i] for i in idx])
+        vecs = embed_bulk([texts[i] for i in idx])
         for i, v in zip(idx, vecs, strict=True):
             out[i] = list(v)
         if on_batch:

@@ -56,6 +56,35 @@ def get_embed_model():
     )
 
 
+def bulk_precision() -> str:
+    """"bf16" where the CPU multiplies bfloat16 natively (AMX, AVX512-BF16), else "fp32".
+
+    Bulk embedding (ingest) runs under bfloat16 autocast there: 2.3x faster on the reference
+    machine, vectors within cosine 0.99996 of fp32 (accumulation stays fp32). Questions are
+    always embedded in fp32. ``KFQA_EMBED_PRECISION=fp32`` turns it off.
+    """
+    if os.environ.get("KFQA_EMBED_PRECISION", "").strip().lower() == "fp32":
+        return "fp32"
+    import torch
+
+    try:
+        return "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
+    except (AttributeError, RuntimeError):  # a torch build without the probe
+        return "fp32"
+
+
+def embed_bulk(texts: list[str]) -> list[list[float]]:
+    """Vectors for many texts (ingest), at ``bulk_precision()``."""
+    import contextlib
+
+    import torch
+
+    model = get_embed_model()
+    fast = bulk_precision() == "bf16"
+    with torch.autocast("cpu", dtype=torch.bfloat16) if fast else contextlib.nullcontext():
+        return [[float(x) for x in v] for v in model.get_text_embedding_batch(texts)]
+
+
 def query_encoder_path() -> Path:
     """Where the ONNX export of the installed weights belongs (it may not exist); no torch import."""
     from kfqa.config import cache_root

@@ -115,3 +115,20 @@ def test_the_export_is_used_when_present(onnx_model, fresh_query_model, monkeypa
 
     monkeypatch.delenv("KFQA_QUERY_ENCODER", raising=False)
     assert isinstance(get_query_embed_model(), OnnxEmbedding)
+
+
+def test_bulk_embedding_matches_fp32_and_can_be_forced_to_it(monkeypatch):
+    from kfqa.config import BUNDLED_CORPUS
+    from kfqa.embedding import bulk_precision, embed_bulk
+
+    text = (BUNDLED_CORPUS / "assessments/kubeflow/self-assessment.md").read_text(encoding="utf-8")
+    passages = [p for p in text.split("\n\n") if len(p) > 200][:24]
+    reference = np.array(get_embed_model().get_text_embedding_batch(passages))
+    bulk = np.array(embed_bulk(passages))  # bf16 autocast where the CPU has it, else fp32
+    assert bulk.shape == reference.shape
+    assert float((bulk * reference).sum(axis=1).min()) > 0.9995
+    assert np.allclose(np.linalg.norm(bulk, axis=1), 1.0, atol=1e-3)
+
+    monkeypatch.setenv("KFQA_EMBED_PRECISION", "fp32")
+    assert bulk_precision() == "fp32"
+    assert np.allclose(np.array(embed_bulk(passages)), reference, atol=1e-6)
