@@ -159,7 +159,7 @@ def without_code(text: str) -> str:
 def _code_listing(sentence: str) -> bool:
     """A run of source code as a PDF extracts it: numbered lines, braces and operators."""
     line_numbers = len(re.findall(r"(?<!\S)\d{1,4}(?!\S)", sentence))
-    symbols = sum(ch in "{}();=<>" for ch in sentence)
+    symbols = sum(ch in "{}();=" for ch in sentence)  # not <>: prose may quote HTML
     return line_numbers >= 4 or symbols > 0.05 * len(sentence)
 
 
