@@ -182,6 +182,13 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _same_file(path: Path, file_hash: str) -> bool:
+    try:
+        return path.is_file() and path.stat().st_size <= MAX_FILE_BYTES and sha256(path.read_bytes()) == file_hash
+    except OSError:
+        return False
+
+
 # --- building chunks ------------------------------------------------------------------------
 
 
@@ -448,8 +455,11 @@ def _load_all(paths, manifest: Manifest, report: IngestReport, max_bytes: int):
             source = cand.rel
             old = manifest.files.get(source)
             if old is not None and old.root and old.root != root_s and Path(old.root).exists():
-                source = f"{root.name}/{cand.rel}"  # same relative path from another folder
-            # (an old root that no longer exists is this folder, moved: its files keep their names)
+                # The same relative path in another folder: the same source when the file is the
+                # same (a second checkout of the bundled corpus), else another folder's file. An old
+                # root that no longer exists is this folder, moved: its files keep their names.
+                if not _same_file(cand.path, old.file_hash):
+                    source = f"{root.name}/{cand.rel}"
             seen.add(source)
             result = _load_one(cand, source, root_s, listed, manifest, report, max_bytes)
             if result is not None:

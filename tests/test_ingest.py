@@ -260,8 +260,14 @@ def test_moved_corpus_folder_keeps_its_sources(tmp_path):
     manifest = Store(settings).load_manifest()
     assert {e.root for e in manifest.files.values()} == {str(moved.resolve())}
 
-    # a second folder with the same relative paths, beside the first, is kept apart
+    # a second checkout beside the first (same files) adds nothing ...
+    checkout = copy_corpus(tmp_path / "checkout", files)
+    fourth = run_ingest([checkout], settings)
+    assert fourth.ingested == [] and fourth.embedded == 0
+    assert sorted(c.id for c in _chunks(settings)) == before
+    # ... while another folder's different file at the same relative path is kept apart
     other = copy_corpus(tmp_path / "other", files[:1])
+    (other / files[0]).write_text("# Project lead\n\nA different guide about zebra audits.\n", encoding="utf-8")
     third = run_ingest([other], settings)
     assert third.ingested == [f"other/{files[0]}"]
 
