@@ -205,6 +205,9 @@ def ui(
         launch(settings, host=host, port=port, auth=auth, feedback_path=feedback)
     except KfqaError as exc:
         fail(str(exc))
+    except OSError as exc:  # the port is taken, or the host isn't an address of this machine
+        reason = "the port is in use" if "port" in str(exc).lower() else (exc.strerror or str(exc))
+        fail(f"Can't serve the UI on {host}:{port}: {reason}. Pick another with --port (or --host).")
 
 
 def main() -> None:  # pragma: no cover - console script entry

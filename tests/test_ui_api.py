@@ -153,3 +153,21 @@ def test_parse_auth_and_filters():
     assert f.kinds == ["audit"] and f.projects == ["kubeflow"] and f.include_superseded is None
     f = make_filters(["assessment", "review", "docs", "audit", "guide"], "All projects", True)
     assert f.kinds == [] and f.projects == [] and f.include_superseded is True
+
+
+def test_ui_on_a_taken_port_says_so_without_a_traceback(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = dict(os.environ, KFQA_STORE=str(tmp_path / "no-store"))
+        run = subprocess.run([sys.executable, "-m", "kfqa.cli", "ui", "--port", str(port)],
+                             capture_output=True, text=True, env=env, timeout=180)
+    assert run.returncode != 0
+    assert f"127.0.0.1:{port}" in run.stderr and "in use" in run.stderr and "--port" in run.stderr
+    assert "Traceback" not in run.stderr
