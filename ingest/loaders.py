@@ -245,6 +245,8 @@ def load_pdf(data: bytes, name: str) -> Loaded:
         budget = text_budget(prefix)
         # the running header and footer stay out of the chunks: they would lead every passage
         start, end = _body_span(page, header, footer)
+        if start == end:
+            continue
         units = fit_units(page, sentence_spans(page, start, end), budget)
 
         def measure(i: int, j: int, units=units, prefix=prefix, page=page) -> int:
@@ -265,23 +267,25 @@ def load_pdf(data: bytes, name: str) -> Loaded:
 
 def _running_footer(pages: list[str]) -> re.Pattern | None:
     """The last line most pages share once digits are ignored ("Audit Report 12"), as a pattern."""
-    lasts = Counter(re.sub(r"\d+", "#", p.strip().splitlines()[-1].strip()) for p in pages if p.strip())
-    shape = next((ln for ln, c in lasts.most_common(1) if c >= max(3, len(pages) // 2)), None)
+    shapes = Counter(
+        tuple(re.split(r"\d+", p.strip().splitlines()[-1].strip())) for p in pages if p.strip()
+    )
+    shape = next((parts for parts, c in shapes.most_common(1) if c >= max(3, len(pages) // 2)), None)
     if not shape:
         return None
-    return re.compile(r"\d+".join(re.escape(part) for part in shape.split("#")) + r"\s*\Z")
+    return re.compile(r"\d+".join(re.escape(part) for part in shape) + r"\s*\Z")
 
 
 def _body_span(page: str, header: str | None, footer: re.Pattern | None) -> tuple[int, int]:
     """Char span of ``page`` without its running header line and footer line."""
     start, end = 0, len(page.rstrip())
     first = page.lstrip()
-    if header and first.startswith(header):
+    if header and first.startswith(header) and first[len(header) : len(header) + 1] in ("", "\n", "\r"):
         start = len(page) - len(first) + len(header)
     last_nl = page.rstrip().rfind("\n")
     if footer and last_nl >= start and footer.match(page.rstrip()[last_nl + 1 :].strip()):
         end = last_nl
-    return (start, end) if start < end else (0, len(page))
+    return (start, end) if page[start:end].strip() else (0, 0)  # header and footer only: nothing
 
 
 # --- review threads -------------------------------------------------------------------------

@@ -201,13 +201,23 @@ def ui(
     from ui import launch
 
     settings = settings_from(store, chroma_host, chroma_port)
+    check_can_serve(host, port)
     try:
         launch(settings, host=host, port=port, auth=auth, feedback_path=feedback)
     except KfqaError as exc:
         fail(str(exc))
-    except OSError as exc:  # the port is taken, or the host isn't an address of this machine
-        reason = "the port is in use" if "port" in str(exc).lower() else (exc.strerror or str(exc))
-        fail(f"Can't serve the UI on {host}:{port}: {reason}. Pick another with --port (or --host).")
+
+
+def check_can_serve(host: str, port: int) -> None:
+    """Fail early, with the system's reason, when ``host:port`` can't be listened on (before the
+    model and indexes load; Gradio would report any bind failure as a busy port)."""
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        fail(f"Can't serve the UI on {host}:{port}: {exc.strerror or exc}. Pick another --port or --host.")
 
 
 def main() -> None:  # pragma: no cover - console script entry

@@ -65,12 +65,17 @@ def bulk_precision() -> str:
     """
     if os.environ.get("KFQA_EMBED_PRECISION", "").strip().lower() == "fp32":
         return "fp32"
+    return "bf16" if _native_bf16() else "fp32"
+
+
+@lru_cache(maxsize=1)
+def _native_bf16() -> bool:
     import torch
 
     try:
-        return "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):  # a torch build without the probe
-        return "fp32"
+        return False
 
 
 def embed_bulk(texts: list[str]) -> list[list[float]]:
@@ -165,14 +170,14 @@ def export_query_encoder() -> Path | None:
 def get_query_embed_model():
     """The model that embeds questions: the verified ONNX export if there is one, else the torch model."""
     if os.environ.get("KFQA_QUERY_ENCODER", "").strip().lower() != "torch":
-        path = query_encoder_path()
-        if path.is_file():
-            try:
+        try:
+            path = query_encoder_path()
+            if path.is_file():
                 from kfqa.onnx_embedding import OnnxEmbedding
 
                 return OnnxEmbedding(path)
-            except Exception as exc:  # a damaged file or an onnxruntime problem: torch still works
-                log.warning("Can't load the ONNX query encoder %s (%s): using the torch model", path, exc)
+        except Exception as exc:  # a damaged file, a missing weights file, onnxruntime: torch still works
+            log.warning("Can't load the ONNX query encoder (%s): using the torch model", exc)
     return get_embed_model()
 
 

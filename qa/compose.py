@@ -1,10 +1,14 @@
 """The grounded extractive answerer (the default: no model).
 
-Every sentence of an answer is a sentence of a retrieved passage, quoted as it stands,
-ending with the [n] marker of the passage it comes from: nothing is stated that a cited
-passage doesn't say. Sentences are scored against the question (IDF-weighted lexical
-overlap with the question's terms, plus the rank of its passage in the hybrid dense + BM25
-retrieval); the best one leads, a few more support it.
+Every line of an answer is a sentence, list item or code line of a retrieved passage, quoted
+as it stands (code lines in backticks, list marks replaced by the answer's own), ending with
+the [n] marker of the passage it comes from: nothing is stated that a cited passage doesn't
+say. Sentences are scored against the question (IDF-weighted lexical overlap with the
+question's terms, plus the rank of its passage in the hybrid dense + BM25 retrieval); the best
+one leads, a few more from strongly retrieved passages support it. Around them: a lead-in
+("... the following resources:") brings the list it introduces, reading on into the next
+window of its section when the passage ends on it; a reviewer's question brings the start of
+the reply; each kind of source the question names gets a sentence if a relevant one exists.
 
 Abstention: the answer is declined when the best evidence doesn't cover the question's
 specific terms (see ``Evidence.confident``) or when the question asks for a kind of
@@ -100,8 +104,12 @@ class Composer:
         for rank, hit in enumerate(h for h in retrieved[:PASSAGES_READ] if not h.chunk.meta.flagged):
             hit = self._complete(hit)
             coverage = max(coverage, self.stats.coverage(focus, passage_words(hit.chunk)))
+            seen: dict[str, int] = {}  # a lead-in said twice in a passage ("run the following command:")
             for position, sentence in enumerate(answerable_sentences(hit.chunk)):
-                items = listed_after(hit.chunk, sentence) if sentence.endswith(":") else []
+                items = []
+                if sentence.endswith(":"):
+                    items = listed_after(hit.chunk, sentence, seen.get(sentence, 0))
+                    seen[sentence] = seen.get(sentence, 0) + 1
                 s_terms = set(terms(" ".join([sentence, *items])))
                 lexical = fsum(weight[t] for t in q_terms & s_terms) / total
                 candidates.append(Candidate(sentence, hit, rank, lexical, terms=s_terms, position=position, items=items))
@@ -144,7 +152,9 @@ def without_code(text: str) -> str:
     fences = list(_FENCE_LINE_RE.finditer(text))
     spans: list[tuple[int, int]] = []
     i = 0
-    if len(fences) % 2 == 1 and not fences[0].group(2).strip():
+    before = text[: fences[0].start()].rstrip() if fences else ""
+    # odd count, a bare first fence and no prose before it: the window opened inside a block
+    if len(fences) % 2 == 1 and not fences[0].group(2).strip() and not before.endswith((".", ":", "!", "?")):
         spans.append((0, fences[0].end()))
         i = 1
     while i < len(fences):
@@ -157,10 +167,12 @@ def without_code(text: str) -> str:
 
 
 def _code_listing(sentence: str) -> bool:
-    """A run of source code as a PDF extracts it: numbered lines, braces and operators."""
-    line_numbers = len(re.findall(r"(?<!\S)\d{1,4}(?!\S)", sentence))
-    symbols = sum(ch in "{}();=" for ch in sentence)  # not <>: prose may quote HTML
-    return line_numbers >= 4 or symbols > 0.05 * len(sentence)
+    """A run of source code as a PDF extracts it: numbered lines (n, n+1, n+2, ...) or dense with
+    braces, parentheses and operators (not <>: prose may quote HTML)."""
+    numbers = [int(n) for n in re.findall(r"(?<!\S)\d{1,4}(?!\S)", sentence)]
+    in_sequence = sum(b == a + 1 for a, b in zip(numbers, numbers[1:], strict=False))
+    symbols = sum(ch in "{}();=" for ch in sentence)
+    return in_sequence >= 3 or symbols > 0.05 * len(sentence)
 
 
 def answerable_sentences(chunk: Chunk) -> list[str]:
@@ -172,9 +184,10 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
         for line, after in zip(lines, lines[1:], strict=False)
         if re.fullmatch(r"\s*\|[\s|:\-]+\|?\s*", after)
     }
+    pdf = chunk.meta.source.endswith(".pdf")
     for raw in split_sentences(without_code(chunk.text)):
         sentence = _SHORTCODE_RE.sub("", re.sub(r"\s+", " ", raw)).strip()
-        if "```" in sentence or _CODE_RE.match(sentence) or _code_listing(sentence):
+        if "```" in sentence or _CODE_RE.match(sentence) or (pdf and _code_listing(sentence)):
             continue
         if sentence.startswith("#") or re.fullmatch(r"[|:\-\s]+", sentence) or sentence in headers:
             continue
@@ -193,14 +206,15 @@ _ITEM_LINE_RE = re.compile(r"^\s*([-*+]\s|\d{1,3}[.)]\s|\|)")
 _FENCE_RE = re.compile(r"^\s*(```|~~~)")
 
 
-def listed_after(chunk: Chunk, lead_in: str) -> list[str]:
+def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
     """The list items, table rows or code lines a lead-in sentence introduces, as they stand.
 
     Structure comes from the raw text: items are lines indented deeper than the lead-in, or list,
     table and code lines right after a paragraph. A PDF page has no structure, so its following
     lines are taken as they come (an audit's table of resources). Capped at MAX_ITEMS lines.
+    ``occurrence``: which of several identical lead-ins in the passage (0 = the first).
     """
-    end = _end_of(chunk.text, lead_in)
+    end = _end_of(chunk.text, lead_in, occurrence)
     if end < 0:
         return []
     line_start = chunk.text.rfind("\n", 0, end) + 1
@@ -237,11 +251,14 @@ def listed_after(chunk: Chunk, lead_in: str) -> list[str]:
     return [split_sentences(body)[0] for body in bodies if split_sentences(body)]
 
 
-def _end_of(text: str, sentence: str) -> int:
-    """Offset just past ``sentence`` (whitespace-folded) in ``text``; -1 when not found."""
-    tail = sentence.split()[-6:]
-    ends = [m.end() for m in re.finditer(r"\s+".join(re.escape(w) for w in tail), text)]
-    return ends[-1] if ends else -1
+def _end_of(text: str, sentence: str, occurrence: int = 0) -> int:
+    """Offset just past the ``occurrence``-th appearance of ``sentence`` in ``text``, whitespace
+    folded; by its last words when the whole doesn't match (markup was taken out); -1 if absent."""
+    for words in (sentence.split(), sentence.split()[-6:]):
+        ends = [m.end() for m in re.finditer(r"\s+".join(re.escape(w) for w in words), text)]
+        if ends:
+            return ends[occurrence] if occurrence < len(ends) else -1
+    return -1
 
 
 def _indent(line: str) -> int:
@@ -296,7 +313,7 @@ def covering(chosen: list[Candidate], candidates: list[Candidate], facets, floor
     for facet in facets:
         if any(facet(c.hit.chunk) for c in chosen + added):
             continue
-        best = next((c for c in candidates if facet(c.hit.chunk) and c.score >= floor), None)
+        best = next((c for c in candidates if facet(c.hit.chunk) and c.score >= floor and not _dangling(c)), None)
         if best and not any(_overlap(best.terms, c.terms) > 0.6 for c in chosen + added):
             added.append(best)
     return added
@@ -375,8 +392,8 @@ def _with_marker(text: str, n: int) -> str:
     body = _LIST_MARK_RE.sub("", text.rstrip())  # the answer's own list marks replace the source's
     if body.startswith("`"):
         return f"{body} [{n}]"
-    end = body[-1] if body[-1] in ".?!" else "."
-    return f"{body.rstrip('.?!').rstrip()} [{n}]{end}"
+    end = body[-1] if body[-1] in ".?!:" else "."
+    return f"{body.rstrip('.?!:').rstrip()} [{n}]{end}"
 
 
 def render(chosen: list[Candidate]) -> Composition:

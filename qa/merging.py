@@ -20,10 +20,15 @@ MAX_CHARS = 3000  # a merged passage stays readable in a source card and cheap i
 MAX_GAP = 2  # windows that may be filled in between two retrieved ones
 
 
-def window_key(chunk: Chunk) -> tuple[str, int]:
-    """(file-version key, window index) from a chunk id ``{source}::{hash}::{i}``."""
-    head, _, index = chunk.id.rpartition("::")
-    return head, int(index) if index.isdigit() else -1
+def window_range(chunk: Chunk) -> tuple[str, int, int]:
+    """(file-version key, first window, last window) from a chunk id ``{source}::{hash}::{i}`` or
+    a merged passage's ``{source}::{hash}::{i}..{j}``; (id, -1, -1) for any other id."""
+    head, _, indices = chunk.id.rpartition("::")
+    first, _, last = indices.partition("..")
+    last = last or first
+    if not (head and first.isdigit() and last.isdigit()):
+        return chunk.id, -1, -1
+    return head, int(first), int(last)
 
 
 @dataclass
@@ -39,8 +44,11 @@ class _Group:
             return False
         if not self.lo - MAX_GAP - 1 <= index <= self.hi + MAX_GAP + 1:
             return False
-        span = range(min(self.lo, index), max(self.hi, index) + 1)
-        return sum(len(c.text) for i in span if (c := chunks.get(f"{key}::{i}"))) <= MAX_CHARS
+        # every window in between must exist and belong to the section: the passage stays contiguous
+        span = [chunks.get(f"{key}::{i}") for i in range(min(self.lo, index), max(self.hi, index) + 1)]
+        if any(w is None or section_of(w) != section for w in span):
+            return False
+        return sum(len(w.text) for w in span) <= MAX_CHARS
 
 
 _PAGE_RE = re.compile(r"^Page \d+ > ")
@@ -53,37 +61,34 @@ def section_of(chunk: Chunk) -> str:
 
 def merge_neighbours(hits: list[Retrieved], chunks: dict[str, Chunk]) -> list[Retrieved]:
     """Hits of nearby windows in one section, merged into one passage at the best one's rank."""
-    groups: list[_Group] = []
+    groups: list[_Group | Retrieved] = []  # a hit that isn't one stored window stays as it is
     for hit in hits:
-        key, index = window_key(hit.chunk)
+        key, index, last = window_range(hit.chunk)
+        if index < 0 or index != last or hit.chunk.id not in chunks:
+            groups.append(hit)
+            continue
         section = section_of(hit.chunk)
-        group = next((g for g in groups if g.accepts(key, section, index, chunks)), None)
+        group = next((g for g in groups if isinstance(g, _Group) and g.accepts(key, section, index, chunks)), None)
         if group is None:
             groups.append(_Group(key, section, index, index, hit.score))
         else:
             group.lo, group.hi = min(group.lo, index), max(group.hi, index)
-    return [Retrieved(chunk=_passage(g, chunks), score=g.score) for g in groups]
+    return [g if isinstance(g, Retrieved) else Retrieved(chunk=_passage(g, chunks), score=g.score) for g in groups]
 
 
 def with_following_window(hit: Retrieved, chunks: dict[str, Chunk]) -> Retrieved | None:
     """``hit`` read on into the next window of its section (a passage that ends on "... by:" has
     its list there); None when there is no such window."""
-    head, _, indices = hit.chunk.id.rpartition("::")
-    first, _, last = indices.partition("..")
-    last = last or first
-    if not (first.isdigit() and last.isdigit()):
-        return None
-    following = chunks.get(f"{head}::{int(last) + 1}")
+    head, first, last = window_range(hit.chunk)
+    following = chunks.get(f"{head}::{last + 1}") if first >= 0 else None
     if following is None or section_of(following) != section_of(hit.chunk):
         return None
-    group = _Group(head, section_of(hit.chunk), int(first), int(last) + 1, hit.score)
+    group = _Group(head, section_of(hit.chunk), first, last + 1, hit.score)
     return Retrieved(chunk=_passage(group, chunks), score=hit.score)
 
 
 def _passage(group: _Group, chunks: dict[str, Chunk]) -> Chunk:
-    windows = [chunks.get(f"{group.key}::{i}") for i in range(group.lo, group.hi + 1)]
-    if any(w is None or section_of(w) != group.section for w in windows):
-        windows = [w for w in windows if w is not None and section_of(w) == group.section]
+    windows = [chunks[f"{group.key}::{i}"] for i in range(group.lo, group.hi + 1)]  # checked by accepts
     if len(windows) == 1:
         return windows[0]
     first, last = windows[0], windows[-1]
@@ -93,7 +98,7 @@ def _passage(group: _Group, chunks: dict[str, Chunk]) -> Chunk:
     meta = replace(first.meta, line_end=last.meta.line_end or first.meta.line_end)
     if first.meta.line_start and "#L" in first.meta.url:
         meta.url = re.sub(r"#L\d+-L\d+$", f"#L{meta.line_start}-L{meta.line_end}", first.meta.url)
-    return Chunk(id=f"{first.id}..{window_key(last)[1]}", text=text, meta=meta)
+    return Chunk(id=f"{first.id}..{group.hi}", text=text, meta=meta)
 
 
 # A review comment split over windows repeats its header, marked "(continued)", in each later one.

@@ -1,8 +1,11 @@
-"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank (llama-index QueryFusionRetriever).
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by distance-normalised score (llama-index
+QueryFusionRetriever), for the question and each of its parts.
 
-Both retrievers return the same canonical ``TextNode`` objects (one per committed chunk),
-so the fusion de-duplicates them by hash, and only chunks the manifest commits are
-ever returned.
+Both retrievers return the same canonical ``TextNode`` objects (one per committed chunk), so
+the fusion de-duplicates them, and only chunks the manifest commits are ever returned. The
+fused candidates are then reranked (the question's specific terms, the kinds of source,
+project, revision and section it points at, the document that answers best), neighbouring
+windows of a section are merged into one passage (``qa.merging``), and overlaps dropped.
 """
 
 from __future__ import annotations
@@ -29,15 +32,15 @@ from qa.terms import GENERIC, TermStats, passage_words
 # How deep each retriever looks before fusion: deeper than k so filters and de-duplication
 # still leave k good chunks.
 CANDIDATES = 40
-# Multipliers on the fused score for chunks the question points at (see qa.query): a nudge of
-# ~15-25 ranks at RRF scale, enough to lift the right kind of source, not to override relevance.
+# Multipliers on the fused score for chunks the question points at (see qa.query): enough to
+# lift the right kind of source, not to override relevance.
 KIND_BOOST = 1.25
 PROJECT_BOOST = 1.4
 HOME_BOOST = 1.5
-# Reviewers ask about the security documents first; the website docs are background.
 # A question about how a document changed is about a document that has revisions in the corpus.
 REVISION_BOOST = 2.0
 SECTION_BOOST = 1.5  # the question names the passage's own heading
+# Reviewers ask about the security documents first; the website docs are background.
 KIND_PRIOR = {"assessment": 1.15, "review": 1.1, "audit": 1.1}
 DOCUMENT_PRIOR = 0.5  # weight of the file's best hit in each of its hits' score (dev set: +0.02 recall@5)
 RERANK_FLOOR = 0.5  # a passage with none of the question's specific terms keeps a third of the score of one with all
@@ -77,12 +80,12 @@ class PartsFusionRetriever(QueryFusionRetriever):
     """llama-index's fusion retriever, with the question's own parts as the extra queries
     instead of LLM-generated rewrites (no model is needed)."""
 
-    def __init__(self, retrievers: list[BaseRetriever], parts: list[str], **kwargs):
+    def __init__(self, retrievers: list[BaseRetriever], parts: list[str], embed, **kwargs):
         super().__init__(retrievers, llm=MockLLM(), num_queries=1 + len(parts), **kwargs)
-        self._parts = parts
+        self._parts, self._embed = parts, embed
 
     def _get_queries(self, original_query: str) -> list[QueryBundle]:
-        return [QueryBundle(part) for part in self._parts]
+        return [QueryBundle(part, embedding=self._embed(part)) for part in self._parts]
 
 
 def _node(chunk: Chunk) -> TextNode:
@@ -196,7 +199,9 @@ class HybridRetriever:
         prefer: Preference | None = None,
         parts: list[str] = (),
     ) -> list[Retrieved]:
-        """Dense and BM25 candidates fused by reciprocal rank, nudged by ``prefer``, near-duplicates removed."""
+        """The top ``k`` passages: dense and BM25 candidates for the question and its ``parts``, fused,
+        reranked and nudged by ``prefer``; neighbouring windows merged, overlaps dropped; for a
+        history question, each current passage beside the superseded one of its section."""
         filters = filters or Filters()
         hits = self._candidates(query, filters, parts)
         if prefer and prefer.revised:
@@ -225,6 +230,7 @@ class HybridRetriever:
         fusion = PartsFusionRetriever(
             [self._dense_retriever(filters, CANDIDATES), self._bm25_retriever(filters, CANDIDATES)],
             parts=list(parts),
+            embed=self.embed_query,  # cached: a history question searches its parts twice
             mode="dist_based_score",
             similarity_top_k=CANDIDATES,
             use_async=False,
@@ -244,11 +250,16 @@ class HybridRetriever:
 
 def revised_sources(chunks) -> set[str]:
     """Files of documents held in more than one revision (current and superseded), by upstream path."""
-    by_document: dict[str, set[str]] = {}
+    by_document: dict[str, dict[str, bool]] = {}  # upstream document -> {source: superseded}
     for chunk in chunks:
         upstream = re.sub(r"/blob/[0-9a-f]{7,40}/", "/", chunk.meta.url.split("#")[0]) or chunk.meta.source
-        by_document.setdefault(upstream, set()).add(chunk.meta.source)
-    return {source for sources in by_document.values() if len(sources) > 1 for source in sources}
+        by_document.setdefault(upstream, {})[chunk.meta.source] = chunk.meta.superseded
+    return {
+        source
+        for sources in by_document.values()
+        if len(sources) > 1 and any(sources.values()) and not all(sources.values())
+        for source in sources
+    }
 
 
 def add_document_prior(hits: list[Retrieved]) -> None:
@@ -286,18 +297,16 @@ def drop_overlaps(hits: list[Retrieved]) -> list[Retrieved]:
     """Drop a chunk whose text lies mostly inside a better-ranked chunk: a window overlap in the same
     file, or the same text in another file (pages sharing a banner). A superseded revision is never a
     duplicate of the current one: history questions compare them."""
-    kept: list[Retrieved] = []
+    kept: list[tuple[Retrieved, set[str]]] = []
     for hit in hits:
         mine = _sentence_set(hit.chunk.text)
-        duplicate = any(
-            (other.chunk.meta.source == hit.chunk.meta.source or other.chunk.meta.superseded == hit.chunk.meta.superseded)
-            and mine
-            and len(mine & _sentence_set(other.chunk.text)) >= 0.8 * len(mine)
-            for other in kept
+        duplicate = mine and any(
+            other.chunk.meta.superseded == hit.chunk.meta.superseded and len(mine & theirs) >= 0.8 * len(mine)
+            for other, theirs in kept
         )
         if not duplicate:
-            kept.append(hit)
-    return kept
+            kept.append((hit, mine))
+    return [hit for hit, _ in kept]
 
 
 def _sentence_set(text: str) -> set[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
-from math import fsum
 
 from kfqa.text import STOP_WORDS, words
 
@@ -59,7 +58,7 @@ class TermStats:
         if not focus:
             return 1.0
         present = set(terms(text))
-        return fsum(w for t, w in focus.items() if t in present) / fsum(focus.values())
+        return math.fsum(w for t, w in focus.items() if t in present) / math.fsum(focus.values())
 
 
 def passage_words(chunk) -> str:

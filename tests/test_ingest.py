@@ -128,6 +128,20 @@ def test_pdf_running_header_and_footer_stay_out_of_chunks():
         assert not re.search(r"Kubeflow Security Audit \d+\s*$", d.text), d.page
 
 
+def test_pdf_running_lines_edge_cases():
+    from ingest.loaders import _body_span, _running_footer
+
+    pages = [f"ACME Audit\nFinding {n} text here.\nIssue #7 page {n}" for n in range(1, 6)]
+    footer = _running_footer(pages)
+    assert footer and footer.match("Issue #7 page 12")  # a '#' in the footer is text, digits vary
+    start, end = _body_span(pages[0], "ACME Audit", footer)
+    assert pages[0][start:end].strip() == "Finding 1 text here."
+    assert _body_span("ACME Audit\nIssue #7 page 3", "ACME Audit", footer) == (0, 0)  # nothing else: skipped
+    # a first line that only starts like the header is body text
+    longer = "ACME Auditing notes\nMore text.\nIssue #7 page 9"
+    assert longer[slice(*_body_span(longer, "ACME Audit", footer))].startswith("ACME Auditing notes")
+
+
 def test_review_chunk_has_author_and_thread(small_store):
     chunks = _chunks(small_store)
     [c, *_] = _find(chunks, "Yes, the runner should be trusted.", "reviews/cncf-toc-pr-2201.json")

@@ -119,6 +119,9 @@ def test_same_question_same_answer_in_separate_processes(corpus_store):
     # Processes differ in string-hash order; the answer must not (exact sums, a one-thread encoder).
     question = ("The assessment says KCD ships network policies by default. Did the audit's cluster check "
                 "agree, and was that finding closed out in graduation DD?")
+    # The first process to open a freshly written store has Chroma index what the ingest logged
+    # (its HNSW graph then answers instead of a scan): let that happen before comparing.
+    _kfqa("ask", question, "--json", store=corpus_store.store_dir)
     runs = [
         _kfqa("ask", question, "--json", store=corpus_store.store_dir, env={"PYTHONHASHSEED": seed})
         for seed in ("1", "2")

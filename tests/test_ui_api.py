@@ -169,5 +169,5 @@ def test_ui_on_a_taken_port_says_so_without_a_traceback(tmp_path):
         run = subprocess.run([sys.executable, "-m", "kfqa.cli", "ui", "--port", str(port)],
                              capture_output=True, text=True, env=env, timeout=180)
     assert run.returncode != 0
-    assert f"127.0.0.1:{port}" in run.stderr and "in use" in run.stderr and "--port" in run.stderr
+    assert f"127.0.0.1:{port}" in run.stderr and "in use" in run.stderr.lower() and "--port" in run.stderr
     assert "Traceback" not in run.stderr
