@@ -268,6 +268,33 @@ def test_a_long_run_of_windows_is_merged_in_capped_pieces(corpus_chunks):
         assert any(normalize(w.text) in normalize(m.text) for m in merged), w.id
 
 
+def test_hits_that_are_not_single_stored_windows_pass_through(corpus_chunks):
+    stored = next(iter(corpus_chunks.values()))
+    odd = [
+        Chunk("plain-id", "A passage with no window index.", ChunkMeta(source="x.md", kind="docs")),
+        Chunk(stored.id + "..99", "An already merged passage.", stored.meta),
+        Chunk("x.md::0123456789ab::4", "A window the store doesn't hold.", ChunkMeta(source="x.md", kind="docs")),
+    ]
+    hits = _hits(*odd, stored)
+    merged = merge_neighbours(hits, corpus_chunks)
+    assert [h.chunk.id for h in merged] == [c.id for c in (*odd, stored)]
+
+
+def test_a_gap_window_from_another_section_stops_the_merge(corpus_chunks):
+    by_file: dict[str, list[Chunk]] = {}
+    for chunk in corpus_chunks.values():
+        by_file.setdefault(chunk.id.rpartition("::")[0], []).append(chunk)
+    for windows in by_file.values():
+        windows.sort(key=_index)
+        for a, b, c in zip(windows, windows[1:], windows[2:], strict=False):
+            same = a.meta.section == c.meta.section != b.meta.section
+            if same and _index(c) == _index(a) + 2:
+                merged = merge_neighbours(_hits(a, c), corpus_chunks)
+                assert [h.chunk.id for h in merged] == [a.id, c.id]
+                return
+    pytest.skip("no section interrupted by a one-window section in this corpus")
+
+
 def test_merged_neighbours_are_a_slice_of_the_source(corpus_chunks):
     source = (BUNDLED_CORPUS / SELF_ASSESSMENT).read_bytes().decode("utf-8")
     for windows in _windows_by_section(corpus_chunks, SELF_ASSESSMENT).values():
@@ -380,6 +407,26 @@ def test_lead_in_at_the_end_of_a_passage_reads_on_into_the_next_window(corpus_ch
     # without the store's windows the lead-in has no list, and a dangling lead-in is never a point
     alone = Composer(assistant.retriever.stats).gather(lead_in, [hit]).candidates
     assert not any(c.text.endswith(":") and not c.items for c in alone[1:]), [c.text for c in alone]
+
+
+def test_a_repeated_lead_in_quotes_its_own_list():
+    chunk = _chunk(
+        "To install it, you then run the following command:\n\n```\nhelm install a\n```\n\n"
+        "To remove it, you then run the following command:\n\n```\nhelm uninstall a\n```\n\n"
+        "To install it, you then run the following command:\n\n```\nhelm install b\n```\n"
+    )
+    install = "To install it, you then run the following command:"
+    assert listed_after(chunk, install) == ["`helm install a`"]
+    assert listed_after(chunk, "To remove it, you then run the following command:") == ["`helm uninstall a`"]
+    assert listed_after(chunk, install, 1) == ["`helm install b`"]
+
+
+def test_prose_with_numbers_and_prose_before_an_unlabelled_block_stay_sentences():
+    counts = _chunk("The audit found 12 issues in total, of which 3 were high, 4 medium and 5 low severity.",
+                    source="audits/x.pdf", kind="audit")
+    assert answerable_sentences(counts) == [counts.text]
+    before_code = _chunk("The controller needs these permissions to work properly.\n\n```\nkubectl apply -f x\n")
+    assert answerable_sentences(before_code) == ["The controller needs these permissions to work properly."]
 
 
 def test_pdf_lead_in_brings_the_following_lines_capped():
