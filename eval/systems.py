@@ -31,11 +31,10 @@ from typing import Any, Protocol
 
 from eval.metrics import Hit, Run
 from kfqa.config import cache_root
-from kfqa.embedding import EMBED_MODEL_ID
+from kfqa.embedding import EMBED_BATCH, EMBED_MODEL_ID
 
 BASELINES = ("llamaindex-default", "docs-agent-style", "bm25", "dense")
 CACHE_LAYOUT_VERSION = 1
-EMBED_BATCH = 64
 
 
 class System(Protocol):

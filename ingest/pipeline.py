@@ -31,7 +31,7 @@ from ingest.loaders import Draft, LoadError, detect_format, load_file
 from ingest.safety import flag_instructions
 from ingest.sources import SOURCES_FILE, SourceInfo, load_sources, source_for
 from kfqa.config import Settings
-from kfqa.embedding import EMBED_MODEL_ID, export_query_encoder
+from kfqa.embedding import EMBED_BATCH, EMBED_MODEL_ID, export_query_encoder
 from kfqa.store import FileEntry, Manifest, Store
 from kfqa.text import bm25_text
 from kfqa.types import Chunk, ChunkMeta, KfqaError, StoreError
@@ -39,7 +39,6 @@ from kfqa.types import Chunk, ChunkMeta, KfqaError, StoreError
 MAX_FILE_BYTES = 20 * 1024 * 1024
 CHUNKER_VERSION = "4"
 BM25_VERSION = "2"  # bump when what BM25 indexes changes: the index is rebuilt without re-embedding
-EMBED_BATCH = 64
 UPSERT_BATCH = 256
 DEFAULT_COMMIT_CHUNKS = 384  # chunks embedded between manifest commits (env KFQA_INGEST_BATCH)
 SKIP_DIRS = {"__pycache__", "node_modules"}

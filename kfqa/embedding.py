@@ -90,6 +90,18 @@ def embed_bulk(texts: list[str]) -> list[list[float]]:
         return [[float(x) for x in v] for v in model.get_text_embedding_batch(texts)]
 
 
+def fast_tokenizer(max_length: int | None = MAX_LENGTH):
+    """The model's word-piece tokenizer (``tokenizers``, no transformers import), padding batches to
+    their longest text and cutting at ``max_length`` (None: no cut)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(os.path.join(model_path(), "tokenizer.json"))
+    if max_length:
+        tokenizer.enable_truncation(max_length=max_length)
+    tokenizer.enable_padding()
+    return tokenizer
+
+
 def query_encoder_path() -> Path:
     """Where the ONNX export of the installed weights belongs (it may not exist); no torch import."""
     from kfqa.config import cache_root
@@ -136,11 +148,7 @@ def export_query_encoder() -> Path | None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".model-{os.getpid()}.onnx.tmp")
     try:
-        from tokenizers import Tokenizer
-
-        tokenizer = Tokenizer.from_file(os.path.join(model_path(), "tokenizer.json"))
-        tokenizer.enable_padding()
-        sample = tokenizer.encode_batch(["who runs the katib controllers", "blast radius"])
+        sample = fast_tokenizer().encode_batch(["who runs the katib controllers", "blast radius"])
         inputs = tuple(
             torch.tensor([getattr(e, name) for e in sample], dtype=torch.int64)
             for name in ("ids", "attention_mask", "type_ids")

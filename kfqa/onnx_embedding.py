@@ -9,7 +9,6 @@ importing onnxruntime + tokenizers takes ~0.15 s where torch + sentence-transfor
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
-from kfqa.embedding import EMBED_BATCH, MAX_LENGTH, model_path
+from kfqa.embedding import EMBED_BATCH, MAX_LENGTH, fast_tokenizer, model_path
 
 
 class OnnxEmbedding(BaseEmbedding):
@@ -27,11 +26,8 @@ class OnnxEmbedding(BaseEmbedding):
     def __init__(self, onnx_path: str | Path, **kwargs: Any):
         super().__init__(model_name=model_path(), embed_batch_size=EMBED_BATCH, **kwargs)
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
-        tokenizer = Tokenizer.from_file(os.path.join(model_path(), "tokenizer.json"))
-        tokenizer.enable_truncation(max_length=MAX_LENGTH)
-        tokenizer.enable_padding()  # to the longest text of the batch
+        tokenizer = fast_tokenizer(MAX_LENGTH)
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1  # one thread: the same question always gets the same vector
         options.inter_op_num_threads = 1
