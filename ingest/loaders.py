@@ -227,8 +227,7 @@ def load_pdf(data: bytes, name: str) -> Loaded:
         raise LoadError("PDF has no extractable text (scanned images?)")
     title = meta_title or PurePosixPath(name).stem.replace("_", " ").replace("-", " ")
     # a running header is a first line shared by most pages; the next short line is the page's heading
-    firsts = Counter(p.strip().splitlines()[0].strip() for p in pages if p.strip())
-    header = next((ln for ln, c in firsts.most_common(1) if c >= max(3, len(pages) // 2)), None)
+    header = _most_pages(pages, lambda lines: lines[0])
     footer = _running_footer(pages)
     drafts: list[Draft] = []
     last_heading = ""
@@ -265,15 +264,16 @@ def load_pdf(data: bytes, name: str) -> Loaded:
     return Loaded(title=title, drafts=drafts, meta={"pages": len(pages)})
 
 
+def _most_pages(pages: list[str], line_of):
+    """What ``line_of(stripped lines)`` gives on most pages (a running header or footer), else None."""
+    seen = Counter(line_of([ln.strip() for ln in p.strip().splitlines()]) for p in pages if p.strip())
+    return next((value for value, c in seen.most_common(1) if c >= max(3, len(pages) // 2)), None)
+
+
 def _running_footer(pages: list[str]) -> re.Pattern | None:
     """The last line most pages share once digits are ignored ("Audit Report 12"), as a pattern."""
-    shapes = Counter(
-        tuple(re.split(r"\d+", p.strip().splitlines()[-1].strip())) for p in pages if p.strip()
-    )
-    shape = next((parts for parts, c in shapes.most_common(1) if c >= max(3, len(pages) // 2)), None)
-    if not shape:
-        return None
-    return re.compile(r"\d+".join(re.escape(part) for part in shape) + r"\s*\Z")
+    shape = _most_pages(pages, lambda lines: tuple(re.split(r"\d+", lines[-1])))
+    return re.compile(r"\d+".join(map(re.escape, shape)) + r"\s*\Z") if shape else None
 
 
 def _body_span(page: str, header: str | None, footer: re.Pattern | None) -> tuple[int, int]:

@@ -267,7 +267,7 @@ def embed_texts(texts: list[str], on_batch=None) -> list[list[float]]:
         idx = order[b : b + EMBED_BATCH]
         vecs = embed_bulk([texts[i] for i in idx])
         for i, v in zip(idx, vecs, strict=True):
-            out[i] = list(v)
+            out[i] = v
         if on_batch:
             on_batch(len(idx))
     return out  # type: ignore[return-value]

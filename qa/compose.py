@@ -203,7 +203,6 @@ MAX_ITEMS = 20  # lines of a list, table or code block quoted after its lead-in
 MAX_ITEM_CHARS = 1200
 MAX_CODE_LINES = 6  # of a code block: enough to show the command, not a whole manifest
 _ITEM_LINE_RE = re.compile(r"^\s*([-*+]\s|\d{1,3}[.)]\s|\|)")
-_FENCE_RE = re.compile(r"^\s*(```|~~~)")
 
 
 def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
@@ -224,7 +223,7 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
     items: list[str] = []
     in_code = False
     for line in chunk.text[end:].split("\n")[1:]:
-        if _FENCE_RE.match(line):
+        if _FENCE_LINE_RE.match(line):
             in_code = not in_code
             continue
         text = re.sub(r"\s+", " ", line).strip()
