@@ -39,8 +39,12 @@ test: setup-dev
 bench: setup
 	$(PY) bench/run.py
 
+# import-linter reads the installed layout (qa/ is kfqa.qa only once installed), so it checks a
+# throwaway non-editable install of the working tree.
 lint: setup-dev
 	$(VENV)/bin/ruff check .
+	rm -rf .lint-install && $(PY) -m pip install -q --no-deps --no-build-isolation --target .lint-install . 2>/dev/null
+	cd .lint-install && PYTHONPATH=. ../$(VENV)/bin/lint-imports ../pyproject.toml; status=$$?; cd .. && rm -rf .lint-install; exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts eval-out

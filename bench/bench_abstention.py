@@ -8,14 +8,14 @@ Uses the store in KFQA_STORE if it holds the bundled corpus, else ingests it int
 from __future__ import annotations
 
 from bench_ask import ready_store
+from kfqa.qa import compose
 
 from kfqa.config import DEV_QUESTIONS
-from qa import compose
 
 
 def main() -> None:
-    from eval.questions import load_questions
-    from qa import Assistant
+    from kfqa.eval.questions import load_questions
+    from kfqa.qa import Assistant
 
     assistant = Assistant.open(ready_store())
     rows = []

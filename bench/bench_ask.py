@@ -23,7 +23,7 @@ from kfqa.store import Store
 
 def ready_store() -> Settings:
     """The configured store brought up to date (incremental: a no-op when it is), else a fresh one."""
-    from ingest import run_ingest
+    from kfqa.ingest import run_ingest
 
     settings = Settings()
     if not Store(settings).exists():
@@ -38,7 +38,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def main() -> None:
-    from qa import Assistant
+    from kfqa.qa import Assistant
 
     settings = ready_store()
     questions = [json.loads(line)["question"] for line in DEV_QUESTIONS.read_text().splitlines() if line.strip()]
@@ -93,9 +93,9 @@ def cold_ask(settings: Settings, question: str, encoder: str, runs: int = 3) -> 
 
 def expansion_effect(assistant) -> dict[bool, dict]:
     """Dev-set metrics with and without query expansion, scored by the eval's own code."""
-    from eval.metrics import aggregate, score_question
-    from eval.questions import load_questions
-    from eval.systems import KfqaSystem
+    from kfqa.eval.metrics import aggregate, score_question
+    from kfqa.eval.questions import load_questions
+    from kfqa.eval.systems import KfqaSystem
 
     questions = load_questions(DEV_QUESTIONS).questions
     system = KfqaSystem(assistant)

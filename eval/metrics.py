@@ -41,7 +41,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from eval.questions import Evidence, Question
+from kfqa.eval.questions import Evidence, Question
+
 from kfqa.text import MARKER_RE, content_words, is_supported, normalize, split_sentences, strip_markers, words
 
 RECALL_KS = (1, 3, 5, 10)

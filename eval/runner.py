@@ -14,12 +14,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from kfqa.eval.metrics import QuestionScore, Run, aggregate, aggregate_by_category, score_question
+from kfqa.eval.questions import load_questions
+from kfqa.eval.systems import BASELINES, KfqaSystem, LlamaIndexBaseline, RetrieverSystem, System, corpus_files
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from eval.metrics import QuestionScore, Run, aggregate, aggregate_by_category, score_question
-from eval.questions import load_questions
-from eval.systems import BASELINES, KfqaSystem, LlamaIndexBaseline, RetrieverSystem, System, corpus_files
 from kfqa.config import DEV_QUESTIONS, Settings
 from kfqa.types import KfqaError
 
@@ -51,7 +51,7 @@ def corpus_root(settings: Settings) -> Path:
 def build_systems(
     settings: Settings, compare: bool, llm: bool, console: Console, corpus_dir: Path, assistant: Any = None
 ) -> tuple[list[System], dict[str, Any]]:
-    from qa import Assistant
+    from kfqa.qa import Assistant
 
     assistant = assistant or Assistant.open(settings)
     systems: list[System] = [KfqaSystem(assistant)]
@@ -154,7 +154,7 @@ def run_eval(
     assistant: Any = None,
 ) -> dict[str, Any]:
     """Score kfqa (and with ``compare`` the baselines); write report.json/.md/.png to ``out``; return the report."""
-    from eval.report import print_json, print_problems, print_tables, write_reports
+    from kfqa.eval.report import print_json, print_problems, print_tables, write_reports
 
     if k < 1:
         raise KfqaError("--k must be at least 1")
@@ -234,7 +234,8 @@ def run_eval(
 
 
 def corpus_info(corpus_dir: Path, settings: Settings) -> dict[str, Any]:
-    from eval.systems import corpus_hash
+    from kfqa.eval.systems import corpus_hash
+
     from kfqa.store import Store
 
     info: dict[str, Any] = {"root": str(corpus_dir)}

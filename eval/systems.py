@@ -29,9 +29,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from eval.metrics import Hit, Run
+from kfqa.eval.metrics import Hit, Run
+
 from kfqa.config import cache_root
-from kfqa.embedding import EMBED_BATCH, EMBED_MODEL_ID
+from kfqa.model_files import EMBED_BATCH, EMBED_MODEL_ID
 
 BASELINES = ("llamaindex-default", "docs-agent-style", "bm25", "dense")
 CACHE_LAYOUT_VERSION = 1

@@ -1,6 +1,6 @@
 """Ingestion: sources -> chunks -> Chroma + BM25 + chunks.jsonl (see ``ingest.pipeline``)."""
 
-from ingest.pipeline import IngestReport, run_ingest, store_stats
-from ingest.safety import flag_instructions
+from kfqa.ingest.pipeline import IngestReport, run_ingest, store_stats
+from kfqa.ingest.safety import flag_instructions
 
 __all__ = ["IngestReport", "flag_instructions", "run_ingest", "store_stats"]

@@ -21,8 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import tomllib
-
-from ingest.chunking import (
+from kfqa.ingest.chunking import (
     LineIndex,
     Unit,
     count,
@@ -36,6 +35,7 @@ from ingest.chunking import (
     text_budget,
     trim_span,
 )
+
 from kfqa.config import EMBED_MAX_TOKENS
 
 TARGET = 190

@@ -27,11 +27,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ingest.loaders import Draft, LoadError, detect_format, load_file
-from ingest.safety import flag_instructions
-from ingest.sources import SOURCES_FILE, SourceInfo, load_sources, source_for
+from kfqa.ingest.loaders import Draft, LoadError, detect_format, load_file
+from kfqa.ingest.safety import flag_instructions
+from kfqa.ingest.sources import SOURCES_FILE, SourceInfo, load_sources, source_for
+
 from kfqa.config import Settings
-from kfqa.embedding import EMBED_BATCH, EMBED_MODEL_ID, export_query_encoder
+from kfqa.embedding import export_query_encoder
+from kfqa.model_files import EMBED_BATCH, EMBED_MODEL_ID
 from kfqa.store import FileEntry, Manifest, Store
 from kfqa.text import bm25_text
 from kfqa.types import Chunk, ChunkMeta, KfqaError, StoreError

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from kfqa.config import Settings
+from kfqa.config import Settings, apply_runtime_env
 from kfqa.types import KfqaError
 
 app = typer.Typer(
@@ -26,6 +26,11 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
+
+
+@app.callback()
+def _entry() -> None:
+    apply_runtime_env()
 
 StoreOpt = Annotated[
     Path | None, typer.Option("--store", help="Store directory (env KFQA_STORE; default: per-user data dir).")
@@ -64,7 +69,7 @@ def ingest(
 
         kfqa ingest --store /tmp/kfqa-store --chroma-host 127.0.0.1 --chroma-port 8000
     """
-    from ingest import run_ingest
+    from kfqa.ingest import run_ingest
 
     settings = settings_from(store, chroma_host, chroma_port)
     try:
@@ -87,7 +92,7 @@ def stats(store: StoreOpt = None, chroma_host: HostOpt = None, chroma_port: Port
 
         kfqa stats --json | jq .chunks_by_kind
     """
-    from ingest import store_stats
+    from kfqa.ingest import store_stats
 
     settings = settings_from(store, chroma_host, chroma_port)
     try:
@@ -129,9 +134,9 @@ def ask(
 
         kfqa ask "How did the Overview change during review?" --history
     """
+    from kfqa.qa import Assistant
     from kfqa.render import render_answer
     from kfqa.types import Filters
-    from qa import Assistant
 
     if question == "-":
         question = sys.stdin.read()
@@ -169,7 +174,7 @@ def eval_(
 
         kfqa eval --questions my-set.jsonl --json
     """
-    from eval import run_eval
+    from kfqa.eval import run_eval
 
     settings = settings_from(store, chroma_host, chroma_port)
     try:
@@ -198,7 +203,7 @@ def ui(
 
         kfqa ui --host 0.0.0.0 --auth reviewer:s3cret --port 8080
     """
-    from ui import launch
+    from kfqa.ui import launch
 
     settings = settings_from(store, chroma_host, chroma_port)
     check_can_serve(host, port)

@@ -26,6 +26,27 @@ HOME_PROJECT = "kubeflow"
 KINDS = ("assessment", "review", "docs", "audit", "guide")
 
 
+_RUNTIME_ENV = {
+    # nothing may reach a model hub, and the model's "Loading weights" bar is noise on a CLI's stderr
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    # bfloat16 ingest builds a oneDNN kernel per batch shape, each with its own copy of the
+    # weights; a small cache keeps peak memory flat at no cost in speed.
+    "ONEDNN_PRIMITIVE_CACHE_CAPACITY": "8",
+}
+
+
+def apply_runtime_env() -> None:
+    """Offline and quiet settings for the model libraries; the entry points (CLI, ``Assistant.open``,
+    the UI, the embedding loader) call it before transformers, huggingface_hub or gradio load.
+    Values the user set win."""
+    for name, value in _RUNTIME_ENV.items():
+        os.environ.setdefault(name, value)
+
+
 def _env_int(name: str) -> int | None:
     value = os.environ.get(name)
     return int(value) if value else None

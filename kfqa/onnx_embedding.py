@@ -16,7 +16,7 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
-from kfqa.embedding import EMBED_BATCH, MAX_LENGTH, fast_tokenizer, model_path
+from kfqa.model_files import EMBED_BATCH, MAX_LENGTH, fast_tokenizer, model_path
 
 
 class OnnxEmbedding(BaseEmbedding):

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from kfqa.config import COLLECTION, Settings
-from kfqa.embedding import EMBED_MODEL_ID
+from kfqa.model_files import EMBED_MODEL_ID
 from kfqa.types import Chunk, ChunkMeta, StoreError
 
 MANIFEST_VERSION = 1

@@ -25,9 +25,18 @@ class ChunkMeta:
     superseded: bool = False
     file_hash: str = ""  # sha256 of the source file's bytes: ties a chunk to one committed version
     chunk_hash: str = ""  # sha256 of the chunk text
-    author: str = ""  # review comments
+    # Structure that ingest knows and qa reads as fields (never by re-parsing text ingest wrote):
+    window: int = -1  # position of this window among its file version's windows (0-based); -1 unknown
+    section_key: str = ""  # the section's identity for merging: its heading path without a "Page N >" prefix
+    section_window: int = 0  # position of this window within its section (0-based)
+    continued: bool = False  # the window starts inside a unit (comment, list) begun in the previous window
+    lead_chars: int = 0  # chars at the start of ``text`` that ingest added (a repeated comment header), not source
+    # review comments: the comment this window starts with
+    author: str = ""
     date: str = ""
-    comment_type: str = ""
+    comment_type: str = ""  # review | review_comment | issue_comment | description
+    comment_id: str = ""
+    reply_to: str = ""  # id of the comment it answers, "" for a thread opener
     flagged: bool = False  # reads as instructions to an assistant (prompt injection); never support
     flag_reason: str = ""
 

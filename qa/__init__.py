@@ -1,5 +1,5 @@
 """Retrieval and answering. Entry point: ``from qa import Assistant``."""
 
-from qa.assistant import Assistant
+from kfqa.qa.assistant import Assistant
 
 __all__ = ["Assistant"]

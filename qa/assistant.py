@@ -2,7 +2,7 @@
 
 The CLI (`kfqa ask`), the chat UI and `kfqa eval` all go through this class:
 
-    from qa import Assistant
+    from kfqa.qa import Assistant
     answer = Assistant.open().ask("Who runs the Katib controllers?")
     print(answer.answer); [print(c.n, c.chunk.meta.url, c.quote) for c in answer.citations]
 """
@@ -13,12 +13,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 
-from kfqa.config import HOME_PROJECT, MAX_QUESTION_CHARS, Settings
+from kfqa.qa.compose import Composer
+from kfqa.qa.query import PreparedQuery, asks_about_other_projects, prepare
+from kfqa.qa.retrieval import HybridRetriever, Preference
+
+from kfqa.config import HOME_PROJECT, MAX_QUESTION_CHARS, Settings, apply_runtime_env
 from kfqa.store import Store
 from kfqa.types import Answer, Filters, KfqaError, Retrieved
-from qa.compose import Composer
-from qa.query import PreparedQuery, asks_about_other_projects, prepare
-from qa.retrieval import HybridRetriever, Preference
 
 
 class Assistant:
@@ -33,6 +34,7 @@ class Assistant:
     @classmethod
     def open(cls, settings: Settings | None = None) -> Assistant:
         """Open the store in ``settings.store_dir`` (or the Chroma server); raises StoreError if unusable."""
+        apply_runtime_env()
         settings = settings or Settings()
         store = Store(settings)
         store.open_for_queries()
@@ -120,7 +122,7 @@ class Assistant:
 
     def _llm_answer(self, question, retrieved, notices) -> Iterator[str]:
         """Generator: streams LLM text live; returns the verified Answer, or None to fall back to extraction."""
-        from qa.llm import LLMError, LLMNoAnswer, stream_answer_with_llm
+        from kfqa.qa.llm import LLMError, LLMNoAnswer, stream_answer_with_llm
 
         answer = None
         try:

@@ -21,10 +21,11 @@ import re
 from dataclasses import dataclass, field
 from math import fsum
 
+from kfqa.qa.merging import with_following_window
+from kfqa.qa.terms import TermStats, passage_words, terms
+
 from kfqa.text import split_sentences
 from kfqa.types import AnswerSentence, Chunk, Citation, Retrieved
-from qa.merging import with_following_window
-from qa.terms import TermStats, passage_words, terms
 
 ABSTAIN_TEXT = "The indexed sources don't answer this."
 PASSAGES_READ = 6  # top retrieved passages the composer reads sentences from

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from kfqa.qa.merging import merge_neighbours
+from kfqa.qa.terms import GENERIC, TermStats, passage_words
 from llama_index.core import VectorStoreIndex
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
@@ -26,8 +28,6 @@ from kfqa.embedding import get_query_embed_model
 from kfqa.store import Store
 from kfqa.text import bm25_text
 from kfqa.types import Chunk, Filters, Retrieved
-from qa.merging import merge_neighbours
-from qa.terms import GENERIC, TermStats, passage_words
 
 # How deep each retriever looks before fusion: deeper than k so filters and de-duplication
 # still leave k good chunks.

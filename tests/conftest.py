@@ -18,11 +18,10 @@ from pathlib import Path
 
 import pytest
 
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ["TRANSFORMERS_OFFLINE"] = "1"
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from kfqa.config import BUNDLED_CORPUS, REPO_ROOT, Settings, apply_runtime_env
 
-from kfqa.config import BUNDLED_CORPUS, REPO_ROOT, Settings  # noqa: E402
+# the test session is an entry point: offline settings before any test imports gradio or a model
+apply_runtime_env()
 
 SMALL_FILES = [
     "assessments/kubeflow/self-assessment.md",
@@ -67,7 +66,7 @@ def small_corpus(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def small_store(tmp_path_factory, small_corpus) -> Settings:
-    from ingest import run_ingest
+    from kfqa.ingest import run_ingest
 
     settings = store_settings(tmp_path_factory.mktemp("small-store"), small_corpus)
     report = run_ingest([small_corpus], settings)
@@ -77,7 +76,7 @@ def small_store(tmp_path_factory, small_corpus) -> Settings:
 
 @pytest.fixture(scope="session")
 def corpus_store(tmp_path_factory) -> Settings:
-    from ingest import run_ingest
+    from kfqa.ingest import run_ingest
 
     if os.environ.get("KFQA_TEST_FRESH_STORE"):
         store_dir = tmp_path_factory.mktemp("corpus-store")

@@ -67,7 +67,7 @@ import json, sys
 from pathlib import Path
 from kfqa.config import Settings
 from kfqa.embedding import get_query_embed_model
-from qa import Assistant
+from kfqa.qa import Assistant
 
 settings = Settings(store_dir=Path(sys.argv[1]), corpus_dir=Path(sys.argv[2]), chroma_host=None, chroma_port=None)
 answer = Assistant.open(settings).ask("Who runs the Katib controllers?")

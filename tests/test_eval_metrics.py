@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from eval.metrics import (
+from kfqa.eval.metrics import (
     Hit,
     Run,
     aggregate,
@@ -18,8 +17,8 @@ from eval.metrics import (
     percentile,
     score_question,
 )
-from eval.questions import Evidence, Question, load_questions, parse_lines
-from eval.systems import recursive_char_split
+from kfqa.eval.questions import Evidence, Question, load_questions, parse_lines
+from kfqa.eval.systems import recursive_char_split
 
 SRC = "assessments/kubeflow/self-assessment.md"
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 from conftest import SMALL_FILES, copy_corpus, store_settings
+from kfqa.ingest import flag_instructions, run_ingest, store_stats
+from kfqa.ingest.loaders import split_front_matter
+from kfqa.ingest.sources import kubeflow_page_url
 
-from ingest import flag_instructions, run_ingest, store_stats
-from ingest.loaders import split_front_matter
-from ingest.sources import kubeflow_page_url
 from kfqa.config import BUNDLED_CORPUS, DEV_QUESTIONS, EMBED_MAX_TOKENS, KINDS, REPO_ROOT
 from kfqa.embedding import count_tokens
 from kfqa.store import Manifest, Store
@@ -112,9 +112,8 @@ def test_pdf_chunk_has_page(small_store):
 
 
 def test_pdf_running_header_and_footer_stay_out_of_chunks():
+    from kfqa.ingest.loaders import load_pdf
     from pypdf import PdfReader
-
-    from ingest.loaders import load_pdf
 
     path = BUNDLED_CORPUS / "audits/kubeflow/ada-logics-security-audit-2025.pdf"
     pages = [p.extract_text() for p in PdfReader(path).pages]
@@ -129,7 +128,7 @@ def test_pdf_running_header_and_footer_stay_out_of_chunks():
 
 
 def test_pdf_running_lines_edge_cases():
-    from ingest.loaders import _body_span, _running_footer
+    from kfqa.ingest.loaders import _body_span, _running_footer
 
     pages = [f"ACME Audit\nFinding {n} text here.\nIssue #7 page {n}" for n in range(1, 6)]
     footer = _running_footer(pages)
@@ -229,7 +228,7 @@ def test_every_dev_quote_is_covered(corpus_store):
 
 def test_no_embedded_text_over_the_model_limit(corpus_store):
     rows = _rows(corpus_store)
-    from ingest.chunking import count_many, embed_form
+    from kfqa.ingest.chunking import count_many, embed_form
 
     texts = [
         (r["extra"]["embed_prefix"] + "\n" + r["text"]) if r["extra"].get("embed_prefix") else r["text"]

@@ -6,12 +6,12 @@ import subprocess
 import sys
 
 import pytest
+from kfqa.qa import Assistant
 
 from kfqa.config import Settings
 from kfqa.store import Store
 from kfqa.text import MARKER_RE, is_supported, normalize, split_sentences, strip_markers
 from kfqa.types import Filters, StoreError
-from qa import Assistant
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +119,8 @@ _SAME_ANSWER_SCRIPT = """
 import json, sys
 from kfqa.config import Settings
 from kfqa.types import Retrieved
-from qa import Assistant
-from qa.assistant import facets
+from kfqa.qa import Assistant
+from kfqa.qa.assistant import facets
 assistant = Assistant.open(Settings(store_dir=sys.argv[1]))
 question = sys.argv[2]
 prepared, _ = assistant.retrieve(question)

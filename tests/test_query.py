@@ -1,11 +1,11 @@
 """Question preparation: abbreviations, typos, history intent, follow-ups; question limits."""
 
 import pytest
+from kfqa.qa.assistant import check_question
+from kfqa.qa.query import correct_typos, is_follow_up, prepare, wants_history
 
 from kfqa.config import MAX_QUESTION_CHARS
 from kfqa.types import KfqaError
-from qa.assistant import check_question
-from qa.query import correct_typos, is_follow_up, prepare, wants_history
 
 VOCAB = {"dependency", "supplied", "user-supplied", "assessment", "controller", "sandbox", "kubeflow", "see",
          "seeking", "spark-operator"}

@@ -51,7 +51,7 @@ def tiny_store(base: Path) -> Settings:
     """A store over two small markdown files (assessment + audit, one with an XSS payload); built once per session."""
     with _store_lock:
         if "tiny" not in _stores:
-            from ingest import run_ingest
+            from kfqa.ingest import run_ingest
 
             corpus = base / "corpus"
             (corpus / "assessments" / "kubeflow").mkdir(parents=True)

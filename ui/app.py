@@ -19,12 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-
-from kfqa.config import KINDS, MAX_QUESTION_CHARS, Settings
-from kfqa.types import Answer, Filters, KfqaError
-from ui.export import conversation_to_markdown
-from ui.feedback import FeedbackLog, default_feedback_path
-from ui.render import (
+from kfqa.ui.export import conversation_to_markdown
+from kfqa.ui.feedback import FeedbackLog, default_feedback_path
+from kfqa.ui.render import (
     CLICK_JS,
     CSS,
     answer_chat_html,
@@ -35,6 +32,9 @@ from ui.render import (
     sources_html,
     sources_pane,
 )
+
+from kfqa.config import KINDS, MAX_QUESTION_CHARS, Settings
+from kfqa.types import Answer, Filters, KfqaError
 
 log = logging.getLogger("kfqa.ui")
 
@@ -93,7 +93,7 @@ class AssistantHolder:
     def get(self):
         with self._lock:
             if self._assistant is None:
-                from qa import Assistant
+                from kfqa.qa import Assistant
 
                 try:
                     self._assistant = Assistant.open(self.settings)
