@@ -8,9 +8,9 @@ Uses the store in KFQA_STORE if it holds the bundled corpus, else ingests it int
 from __future__ import annotations
 
 from bench_ask import ready_store
-from kfqa.qa import compose
 
 from kfqa.config import DEV_QUESTIONS
+from kfqa.qa import compose
 
 
 def main() -> None:

@@ -42,7 +42,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kfqa.eval.questions import Evidence, Question
-
 from kfqa.text import MARKER_RE, content_words, is_supported, normalize, split_sentences, strip_markers, words
 
 RECALL_KS = (1, 3, 5, 10)

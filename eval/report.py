@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kfqa.eval.metrics import METRIC_NAMES, QuestionScore
-from kfqa.eval.questions import QuestionSet
 from rich.console import Console
 from rich.table import Table
 
+from kfqa.eval.metrics import METRIC_NAMES, QuestionScore
+from kfqa.eval.questions import QuestionSet
 from kfqa.store import write_atomic
 
 PRIMARY = "kfqa"

@@ -14,13 +14,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kfqa.eval.metrics import QuestionScore, Run, aggregate, aggregate_by_category, score_question
-from kfqa.eval.questions import load_questions
-from kfqa.eval.systems import BASELINES, KfqaSystem, LlamaIndexBaseline, RetrieverSystem, System, corpus_files
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kfqa.config import DEV_QUESTIONS, Settings
+from kfqa.eval.metrics import QuestionScore, Run, aggregate, aggregate_by_category, score_question
+from kfqa.eval.questions import load_questions
+from kfqa.eval.systems import BASELINES, KfqaSystem, LlamaIndexBaseline, RetrieverSystem, System, corpus_files
 from kfqa.types import KfqaError
 
 
@@ -235,7 +235,6 @@ def run_eval(
 
 def corpus_info(corpus_dir: Path, settings: Settings) -> dict[str, Any]:
     from kfqa.eval.systems import corpus_hash
-
     from kfqa.store import Store
 
     info: dict[str, Any] = {"root": str(corpus_dir)}

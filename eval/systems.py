@@ -29,9 +29,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from kfqa.eval.metrics import Hit, Run
-
 from kfqa.config import cache_root
+from kfqa.eval.metrics import Hit, Run
 from kfqa.model_files import EMBED_BATCH, EMBED_MODEL_ID
 
 BASELINES = ("llamaindex-default", "docs-agent-style", "bm25", "dense")

@@ -21,6 +21,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import tomllib
+
+from kfqa.config import EMBED_MAX_TOKENS
 from kfqa.ingest.chunking import (
     LineIndex,
     Unit,
@@ -35,8 +37,6 @@ from kfqa.ingest.chunking import (
     text_budget,
     trim_span,
 )
-
-from kfqa.config import EMBED_MAX_TOKENS
 
 TARGET = 190
 

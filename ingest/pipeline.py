@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -27,12 +26,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kfqa.ingest.loaders import Draft, LoadError, detect_format, load_file
-from kfqa.ingest.safety import flag_instructions
-from kfqa.ingest.sources import SOURCES_FILE, SourceInfo, load_sources, source_for
-
 from kfqa.config import Settings
 from kfqa.embedding import export_query_encoder
+from kfqa.ingest.chunks import Pending, build_chunks, sha256
+from kfqa.ingest.loaders import LoadError, detect_format, load_file
+from kfqa.ingest.sources import SOURCES_FILE, load_sources, source_for
 from kfqa.model_files import EMBED_BATCH, EMBED_MODEL_ID
 from kfqa.store import FileEntry, Manifest, Store
 from kfqa.text import bm25_text
@@ -179,10 +177,6 @@ def scan(path: Path, root: Path, report: IngestReport) -> list[Candidate]:
     return out
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _same_file(path: Path, file_hash: str) -> bool:
     try:
         return path.is_file() and path.stat().st_size <= MAX_FILE_BYTES and sha256(path.read_bytes()) == file_hash
@@ -191,55 +185,6 @@ def _same_file(path: Path, file_hash: str) -> bool:
 
 
 # --- building chunks ------------------------------------------------------------------------
-
-
-@dataclass
-class Pending:
-    """A loaded file version waiting to be embedded and committed."""
-
-    source: str
-    root: str
-    kind: str
-    file_hash: str
-    chunks: list[Chunk]
-    embed_texts: list[str]
-    extras: list[dict[str, Any]]
-
-
-def build_chunks(
-    source: str, info: SourceInfo, file_hash: str, title: str, drafts: list[Draft], url: str
-) -> Pending:
-    chunks, texts, extras = [], [], []
-    for i, d in enumerate(drafts):
-        reason = flag_instructions(d.text)
-        meta = ChunkMeta(
-            source=source,
-            kind=info.kind,
-            project=info.project,
-            title=title,
-            section=d.section,
-            url=(url + d.anchor) if url else "",
-            page_url=info.page_url,
-            line_start=d.line_start,
-            line_end=d.line_end,
-            page=d.page,
-            superseded=info.superseded,
-            file_hash=file_hash,
-            chunk_hash=sha256(d.text.encode("utf-8")),
-            author=d.author,
-            date=d.date,
-            comment_type=d.comment_type,
-            flagged=reason is not None,
-            flag_reason=reason or "",
-        )
-        embed_text = d.embed_text
-        extra = dict(d.extra)
-        extra["embed_hash"] = sha256(embed_text.encode("utf-8"))
-        extra["embed_prefix"] = d.prefix  # embedded text = embed_prefix + "\n" + text
-        chunks.append(Chunk(id=f"{source}::{file_hash[:12]}::{i}", text=d.text, meta=meta))
-        texts.append(embed_text)
-        extras.append(extra)
-    return Pending(source, "", info.kind, file_hash, chunks, texts, extras)
 
 
 def _row(chunk: Chunk, extra: dict[str, Any]) -> dict[str, Any]:

@@ -13,11 +13,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 
+from kfqa.config import HOME_PROJECT, MAX_QUESTION_CHARS, Settings, apply_runtime_env
 from kfqa.qa.compose import Composer
 from kfqa.qa.query import PreparedQuery, asks_about_other_projects, prepare
 from kfqa.qa.retrieval import HybridRetriever, Preference
-
-from kfqa.config import HOME_PROJECT, MAX_QUESTION_CHARS, Settings, apply_runtime_env
 from kfqa.store import Store
 from kfqa.types import Answer, Filters, KfqaError, Retrieved
 

@@ -23,7 +23,6 @@ from math import fsum
 
 from kfqa.qa.merging import with_following_window
 from kfqa.qa.terms import TermStats, passage_words, terms
-
 from kfqa.text import split_sentences
 from kfqa.types import AnswerSentence, Chunk, Citation, Retrieved
 

@@ -27,9 +27,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
-from kfqa.qa.verify import SentenceCheck, best_quote, clean_generated, verify_answer
-
 from kfqa.config import Settings
+from kfqa.qa.verify import SentenceCheck, best_quote, clean_generated, verify_answer
 from kfqa.text import normalize
 from kfqa.types import Answer, AnswerSentence, Citation, KfqaError, Retrieved
 

@@ -11,9 +11,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from kfqa.qa.terms import GENERIC, terms
-
 from kfqa.config import HOME_PROJECT
+from kfqa.qa.terms import GENERIC, terms
 
 # abbreviation (lower case, whole word) -> phrase used in the corpus
 SYNONYMS: dict[str, str] = {

@@ -15,8 +15,6 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from kfqa.qa.merging import merge_neighbours
-from kfqa.qa.terms import GENERIC, TermStats, passage_words
 from llama_index.core import VectorStoreIndex
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
@@ -25,6 +23,8 @@ from llama_index.retrievers.bm25 import BM25Retriever
 
 from kfqa.config import HOME_PROJECT
 from kfqa.embedding import get_query_embed_model
+from kfqa.qa.merging import merge_neighbours
+from kfqa.qa.terms import GENERIC, TermStats, passage_words
 from kfqa.store import Store
 from kfqa.text import bm25_text
 from kfqa.types import Chunk, Filters, Retrieved

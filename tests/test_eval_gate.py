@@ -100,6 +100,7 @@ def test_dev_set_gate(corpus_store, tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     from conftest import copy_corpus, store_settings
+
     from kfqa.ingest import run_ingest
 
     root = tmp_path_factory.mktemp("tiny-eval")
@@ -115,9 +116,10 @@ def tiny(tmp_path_factory):
 
 
 def test_compare_builds_baselines_once_and_reuses_the_cache(tiny, tmp_path, monkeypatch):
+    from rich.console import Console
+
     from kfqa.eval import run_eval
     from kfqa.eval.systems import LlamaIndexBaseline
-    from rich.console import Console
 
     settings, questions = tiny
     cache = tmp_path / "cache"

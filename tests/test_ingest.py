@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 from conftest import SMALL_FILES, copy_corpus, store_settings
-from kfqa.ingest import flag_instructions, run_ingest, store_stats
-from kfqa.ingest.loaders import split_front_matter
-from kfqa.ingest.sources import kubeflow_page_url
 
 from kfqa.config import BUNDLED_CORPUS, DEV_QUESTIONS, EMBED_MAX_TOKENS, KINDS, REPO_ROOT
 from kfqa.embedding import count_tokens
+from kfqa.ingest import flag_instructions, run_ingest, store_stats
+from kfqa.ingest.loaders import split_front_matter
+from kfqa.ingest.sources import kubeflow_page_url
 from kfqa.store import Manifest, Store
 from kfqa.text import normalize
 from kfqa.types import ChunkMeta, StoreError
@@ -112,8 +112,9 @@ def test_pdf_chunk_has_page(small_store):
 
 
 def test_pdf_running_header_and_footer_stay_out_of_chunks():
-    from kfqa.ingest.loaders import load_pdf
     from pypdf import PdfReader
+
+    from kfqa.ingest.loaders import load_pdf
 
     path = BUNDLED_CORPUS / "audits/kubeflow/ada-logics-security-audit-2025.pdf"
     pages = [p.extract_text() for p in PdfReader(path).pages]

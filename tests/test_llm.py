@@ -16,6 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
+from llm_server import Reply, ScriptedLLMServer, prompt_sources, source_number
+
+from kfqa.config import BUNDLED_CORPUS, REPO_ROOT, Settings
 from kfqa.qa.llm import (
     PROMPT_SOURCE_CHARS,
     SYSTEM_PROMPT,
@@ -27,9 +30,6 @@ from kfqa.qa.llm import (
     stream_answer_with_llm,
 )
 from kfqa.qa.verify import best_quote, clean_generated, verify_sentence
-from llm_server import Reply, ScriptedLLMServer, prompt_sources, source_number
-
-from kfqa.config import BUNDLED_CORPUS, REPO_ROOT, Settings
 from kfqa.text import is_supported, normalize
 from kfqa.types import Answer, Chunk, ChunkMeta, Retrieved
 
@@ -339,6 +339,7 @@ These notes describe Kubeflow network policies for multi-tenant clusters.
 @pytest.fixture(scope="module")
 def poisoned_store(tmp_path_factory, make_corpus):
     from conftest import store_settings
+
     from kfqa.ingest import run_ingest
 
     corpus = make_corpus(tmp_path_factory.mktemp("llm-corpus"), [SELF_ASSESSMENT])
@@ -468,8 +469,9 @@ def test_ui_api_answers_through_the_llm_and_drops_the_injection(poisoned_store, 
     gradio_client = pytest.importorskip("gradio_client")
     from dataclasses import replace as dc_replace
 
-    from kfqa.ui import build_app
     from ui_helpers import running
+
+    from kfqa.ui import build_app
 
     server.requests.clear()
     server.script(Reply(render=_obey_the_injection))

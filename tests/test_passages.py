@@ -12,6 +12,9 @@ import json
 import re
 
 import pytest
+
+from kfqa.config import BUNDLED_CORPUS, EMBED_MAX_TOKENS, HOME_PROJECT
+from kfqa.embedding import count_tokens
 from kfqa.eval.metrics import Hit, check_sentences
 from kfqa.ingest.chunking import count_many, embed_form, table_header
 from kfqa.ingest.loaders import load_markdown
@@ -19,9 +22,6 @@ from kfqa.qa import Assistant
 from kfqa.qa.compose import MAX_ITEMS, Candidate, Composer, answerable_sentences, listed_after, select
 from kfqa.qa.merging import merge_neighbours
 from kfqa.qa.retrieval import Preference, revised_sources
-
-from kfqa.config import BUNDLED_CORPUS, EMBED_MAX_TOKENS, HOME_PROJECT
-from kfqa.embedding import count_tokens
 from kfqa.store import Store
 from kfqa.text import MARKER_RE, normalize
 from kfqa.types import Chunk, ChunkMeta, Retrieved

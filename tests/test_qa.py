@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 import pytest
-from kfqa.qa import Assistant
 
 from kfqa.config import Settings
+from kfqa.qa import Assistant
 from kfqa.store import Store
 from kfqa.text import MARKER_RE, is_supported, normalize, split_sentences, strip_markers
 from kfqa.types import Filters, StoreError

@@ -1,10 +1,10 @@
 """Question preparation: abbreviations, typos, history intent, follow-ups; question limits."""
 
 import pytest
-from kfqa.qa.assistant import check_question
-from kfqa.qa.query import correct_typos, is_follow_up, prepare, wants_history
 
 from kfqa.config import MAX_QUESTION_CHARS
+from kfqa.qa.assistant import check_question
+from kfqa.qa.query import correct_typos, is_follow_up, prepare, wants_history
 from kfqa.types import KfqaError
 
 VOCAB = {"dependency", "supplied", "user-supplied", "assessment", "controller", "sandbox", "kubeflow", "see",

@@ -9,15 +9,15 @@ import pytest
 pytest.importorskip("gradio")
 gradio_client = pytest.importorskip("gradio_client")
 
+from ui_helpers import Q_BOTH_KINDS, XSS_IMG, XSS_SCRIPT, FakeAssistant, running, tiny_store  # noqa: E402
+
+from kfqa.config import MAX_QUESTION_CHARS, Settings  # noqa: E402
+from kfqa.types import KfqaError  # noqa: E402
 from kfqa.ui import build_app  # noqa: E402
 from kfqa.ui.app import RateLimiter, make_filters, parse_auth  # noqa: E402
 from kfqa.ui.export import conversation_to_markdown  # noqa: E402
 from kfqa.ui.feedback import FeedbackLog  # noqa: E402
 from kfqa.ui.render import answer_chat_html, highlighted_quote, md_text, safe_url, sources_html  # noqa: E402
-from ui_helpers import Q_BOTH_KINDS, XSS_IMG, XSS_SCRIPT, FakeAssistant, running, tiny_store  # noqa: E402
-
-from kfqa.config import MAX_QUESTION_CHARS, Settings  # noqa: E402
-from kfqa.types import KfqaError  # noqa: E402
 
 
 def _strip_timings(d: dict) -> dict:

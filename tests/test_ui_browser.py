@@ -16,10 +16,10 @@ import pytest
 pytest.importorskip("gradio")
 sync_api = pytest.importorskip("playwright.sync_api")
 
-from kfqa.ui import build_app  # noqa: E402
 from ui_helpers import Q_BOTH_KINDS, Q_XSS, FakeAssistant, running, tiny_store  # noqa: E402
 
 from kfqa.config import KINDS, MAX_QUESTION_CHARS, Settings  # noqa: E402
+from kfqa.ui import build_app  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+
+from kfqa.config import KINDS, MAX_QUESTION_CHARS, Settings
+from kfqa.types import Answer, Filters, KfqaError
 from kfqa.ui.export import conversation_to_markdown
 from kfqa.ui.feedback import FeedbackLog, default_feedback_path
 from kfqa.ui.render import (
@@ -32,9 +35,6 @@ from kfqa.ui.render import (
     sources_html,
     sources_pane,
 )
-
-from kfqa.config import KINDS, MAX_QUESTION_CHARS, Settings
-from kfqa.types import Answer, Filters, KfqaError
 
 log = logging.getLogger("kfqa.ui")
 
