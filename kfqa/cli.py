@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from kfqa.config import Settings, apply_runtime_env
+from kfqa.config import KINDS, Settings, apply_runtime_env
+from kfqa.render import SafeConsole
 from kfqa.types import KfqaError
 
 app = typer.Typer(
@@ -24,8 +24,9 @@ app = typer.Typer(
     rich_markup_mode="markdown",
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+# every message and table may hold a file name or source text: printed without terminal control
+console = SafeConsole()
+err_console = SafeConsole(stderr=True)
 
 
 @app.callback()
@@ -47,8 +48,39 @@ def settings_from(store: Path | None, chroma_host: str | None, chroma_port: int 
 
 
 def fail(message: str, code: int = 1) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    from rich.markup import escape
+
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
+
+
+def json_for_terminal(data) -> str:
+    """JSON with non-ASCII text kept readable but DEL and C1 controls escaped (json escapes C0), so
+    no source text can send an escape sequence to a terminal."""
+    text = json.dumps(data, indent=1, ensure_ascii=False)
+    return text.translate({c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)})
+
+
+def check_kinds(kinds: list[str] | None) -> list[str] | None:
+    unknown = [k for k in kinds or [] if k not in KINDS]
+    if unknown:
+        raise typer.BadParameter(f"unknown kind {', '.join(map(repr, unknown))}; valid kinds: {', '.join(KINDS)}")
+    return kinds
+
+
+def read_question(question: str) -> str:
+    """The question from argv or, for '-', standard input; a clear error when it isn't UTF-8 text."""
+    if question == "-":
+        raw = sys.stdin.buffer.read()
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            fail(f"The question on standard input is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}).")
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError as exc:  # argv bytes that aren't UTF-8 arrive as lone surrogates
+        fail(f"The question is not valid UTF-8 (a byte that isn't UTF-8 text at character {exc.start + 1}).")
+    return question
 
 
 @app.command()
@@ -110,8 +142,11 @@ def stats(store: StoreOpt = None, chroma_host: HostOpt = None, chroma_port: Port
 def ask(
     question: Annotated[str, typer.Argument(help="The question; '-' reads it from standard input.")],
     as_json: JsonOpt = False,
-    k: Annotated[int, typer.Option("--k", help="Chunks retrieved per question.")] = 8,
-    kind: Annotated[list[str] | None, typer.Option("--kind", help="Only these source kinds (repeatable).")] = None,
+    k: Annotated[int, typer.Option("--k", min=1, help="Chunks retrieved per question.")] = 8,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option("--kind", callback=check_kinds, help=f"Only these source kinds (repeatable): {', '.join(KINDS)}."),
+    ] = None,
     project: Annotated[list[str] | None, typer.Option("--project", help="Only these projects (repeatable).")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Only sources whose path matches this glob.")] = None,
     history: Annotated[
@@ -138,8 +173,7 @@ def ask(
     from kfqa.render import render_answer
     from kfqa.types import Filters
 
-    if question == "-":
-        question = sys.stdin.read()
+    question = read_question(question)
     settings = settings_from(store, chroma_host, chroma_port, llm_base_url=llm_base_url, llm_model=llm_model)
     filters = Filters(kinds=kind or [], projects=project or [], source_glob=source or "", include_superseded=history)
     try:
@@ -147,7 +181,7 @@ def ask(
     except KfqaError as exc:
         fail(str(exc))
     if as_json:
-        print(json.dumps(answer.to_json(), indent=1, ensure_ascii=False))
+        print(json_for_terminal(answer.to_json()))
     else:
         render_answer(answer, console)
 
@@ -155,7 +189,7 @@ def ask(
 @app.command(name="eval")
 def eval_(
     questions: Annotated[Path | None, typer.Option("--questions", help="JSONL eval set (default: the shipped dev set).")] = None,
-    k: Annotated[int, typer.Option("--k", help="Chunks retrieved per question.")] = 10,
+    k: Annotated[int, typer.Option("--k", min=1, help="Chunks retrieved per question.")] = 10,
     compare: Annotated[bool, typer.Option("--compare", help="Also score the baselines side by side.")] = False,
     llm: Annotated[bool, typer.Option("--llm", help="Also score the LLM backend (needs KFQA_LLM_* settings).")] = False,
     out: Annotated[Path, typer.Option("--out", help="Folder for report.json, report.md and the chart.")] = Path("eval-out"),

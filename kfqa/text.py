@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import urlsplit, urlunsplit
 
 MARKER_RE = re.compile(r"\[(\d+)\]")
 _WORD_RE = re.compile(r"[a-z0-9][a-z0-9'\-\./]*[a-z0-9]|[a-z0-9]")
@@ -51,6 +52,34 @@ def strip_markers(text: str) -> str:
     return re.sub(r"\s+", " ", MARKER_RE.sub("", text)).strip()
 
 
+# A reasoning model's "<think>...</think>" block; an unclosed one runs to the end of the text so far.
+_REASONING_RE = re.compile(r"<think>.*?(?:</think>|\Z)", re.DOTALL | re.IGNORECASE)
+
+
+def strip_reasoning(text: str) -> str:
+    """Generated text without reasoning (``<think>``) blocks: what the user should see."""
+    return _REASONING_RE.sub("", text)
+
+
+def safe_url(url: str, bare: bool = False) -> str | None:
+    """``url`` if it is an absolute http(s) URL, else None; never with user info (credentials).
+    ``bare``: also without query and fragment, for logs and error messages (tokens hide there)."""
+    try:
+        parts = urlsplit((url or "").strip())
+        host = parts.hostname or ""
+        if ":" in host:  # an IPv6 address keeps its brackets
+            host = f"[{host}]"
+        if parts.port:
+            host = f"{host}:{parts.port}"
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not host:
+        return None
+    if bare:
+        return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
 def is_supported(sentence: str, passages: list[str]) -> bool:
     """Every content word of ``sentence`` appears in the cited passages (the eval's faithfulness rule)."""
     if not passages:
@@ -92,3 +121,24 @@ def _logical_lines(block: str) -> list[str]:
         else:
             lines.append(line)
     return lines
+
+
+# Terminal escape sequences (ECMA-48): CSI (ESC [ or 8-bit 0x9b) up to its final byte; string
+# commands (OSC, DCS, SOS, PM, APC: ESC ] P X ^ _ or 0x9d 0x90 0x98 0x9e 0x9f) up to their
+# terminator (BEL, ST) or the end of the line; any other ESC + intermediates + final byte.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\n]*?(?:\x07|\x1b\\|\x9c|(?=\n)|$)"
+    r"|\x1b[ -/]*[0-~]?"
+)
+# What is left of C0 (but newline and tab), DEL and C1 after the sequences are gone.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` without terminal control: escape sequences (OSC 52 clipboard writes, SGR 8 hidden
+    text, screen clears, ...) removed whole, every other C0/C1 control but newline and tab dropped.
+    For anything printed that came from a source, a file name or a question."""
+    if text.isprintable():  # the common case: nothing to strip, no regex pass
+        return text
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
