@@ -52,6 +52,19 @@ def _env_int(name: str) -> int | None:
     return int(value) if value else None
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not number > 0:
+        raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")
+    return number
+
+
 def default_store_dir() -> Path:
     return Path(os.environ.get("KFQA_STORE") or Path(user_data_dir("kfqa")) / "store")
 
@@ -72,7 +85,15 @@ class Settings:
     llm_api_key: str | None = field(
         default_factory=lambda: os.environ.get("KFQA_LLM_API_KEY") or None, repr=False
     )
-    llm_timeout_s: float = field(default_factory=lambda: float(os.environ.get("KFQA_LLM_TIMEOUT") or 30))
+    # A CPU-only local model prefills the prompt at ~15 tokens/s before its first token, then writes
+    # a token every fraction of a second: one wait for the first token, another between tokens.
+    llm_first_token_timeout_s: float = field(
+        default_factory=lambda: _env_float("KFQA_LLM_FIRST_TOKEN_TIMEOUT", _env_float("KFQA_LLM_TIMEOUT", 180.0))
+    )
+    llm_idle_timeout_s: float = field(default_factory=lambda: _env_float("KFQA_LLM_IDLE_TIMEOUT", 30.0))
+    # Source text per prompt, best-ranked passages first: ~8k prompt characters in all, which such a
+    # model prefills in about 140 s (docs/llm.md); raise it for a GPU or hosted endpoint.
+    llm_max_source_chars: int = field(default_factory=lambda: _env_int("KFQA_LLM_MAX_SOURCE_CHARS") or 6000)
 
     def with_overrides(self, **values) -> Settings:
         """A copy with the given non-None values replaced (CLI options win over env)."""

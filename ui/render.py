@@ -15,9 +15,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 from kfqa.text import MARKER_RE
+from kfqa.text import safe_url as http_url
 from kfqa.types import Answer, ChunkMeta, Citation, Retrieved
 
 KIND_LABELS = {
@@ -41,14 +41,8 @@ def esc(text: object) -> str:
 
 def safe_url(url: str) -> str | None:
     """The URL escaped for an attribute, or None unless it is an absolute http(s) URL."""
-    url = (url or "").strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return esc(url)
+    checked = http_url(url)
+    return esc(checked) if checked else None
 
 
 def md_text(text: str) -> str:
