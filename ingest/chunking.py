@@ -78,6 +78,7 @@ class Unit:
     tokens: int
     kind: str = "text"  # text | heading | header (review comment header)
     group: int = 0  # comment / block index (reviews: which comment it belongs to)
+    cont: bool = False  # starts inside a block (list, table, code, split sentence) begun in an earlier unit
 
 
 @dataclass
@@ -168,10 +169,10 @@ def fit_units(text: str, spans: list[tuple[int, int]], budget: int, kind: str = 
             out.append(Unit(a, b, n, kind))
             continue
         lines = _line_spans(text, a, b)
-        if len(lines) > 1:
-            out.extend(fit_units(text, lines, budget, kind))
-        else:
-            out.extend(_word_pieces(text, a, b, budget))
+        pieces = fit_units(text, lines, budget, kind) if len(lines) > 1 else _word_pieces(text, a, b, budget)
+        for piece in pieces[1:]:  # the later pieces of a split span start inside it
+            piece.cont = True
+        out.extend(pieces)
     return out
 
 
@@ -261,7 +262,12 @@ def block_units(text: str, kind: str, s: int, e: int, budget: int) -> list[Unit]
         if whole <= min(limit, budget):
             return [Unit(s, e, whole)]
         if kind in ("table", "code"):
-            return fit_units(text, _line_spans(text, s, e), budget)
+            units = fit_units(text, _line_spans(text, s, e), budget)
+        else:
+            units = fit_units(text, sentence_spans(text, s, e), budget)
+        for unit in units[1:]:  # rows, lines or sentences after the first are inside the block
+            unit.cont = True
+        return units
     return fit_units(text, sentence_spans(text, s, e), budget)
 
 
@@ -278,7 +284,10 @@ def markdown_sections(text: str, body_start: int, budget: int, headings: bool = 
         pos = nl + 1
     sections: list[Section] = [Section(path=[])]
     stack: list[tuple[int, str]] = []
+    previous_kind = ""
     for kind, s, e, info in _blocks(text, lines, headings):
+        in_list = kind == "item" and previous_kind == "item"  # a later item of a list begun before
+        previous_kind = kind
         if kind == "heading":
             level, title = info
             while stack and stack[-1][0] >= level:
@@ -289,7 +298,10 @@ def markdown_sections(text: str, body_start: int, budget: int, headings: bool = 
             sec.units.append(Unit(s2, e2, count(text[s2:e2]), "heading"))
             sections.append(sec)
             continue
-        sections[-1].units.extend(block_units(text, kind, s, e, budget))
+        units = block_units(text, kind, s, e, budget)
+        if in_list and units:
+            units[0].cont = True
+        sections[-1].units.extend(units)
     # a section holding only its heading adds nothing the sub-sections' paths don't say
     return [sec for sec in sections if any(u.kind != "heading" for u in sec.units)]
 

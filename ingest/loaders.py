@@ -54,9 +54,16 @@ class Draft:
     line_end: int = 0
     page: int = 0
     anchor: str = ""  # appended to the source url: "#L3-L9", "#page=4", "#c12"
+    section_key: str = ""  # the section's identity: ``section`` without a PDF "Page N > " prefix
+    section_window: int = 0  # position of this window within its section
+    continued: bool = False  # starts inside a block (list, table, comment) begun in an earlier window
+    lead_chars: int = 0  # chars at the start of ``text`` the loader added (a repeated comment header)
+    # review comments: the comment the window starts with
     author: str = ""
     date: str = ""
-    comment_type: str = ""
+    comment_type: str = ""  # review | review_comment | issue_comment | description
+    comment_id: str = ""
+    reply_to: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -155,7 +162,7 @@ def load_markdown(text: str, name: str, headings: bool = True) -> Loaded:
         def measure(i: int, j: int, units=units) -> int:
             return count(window_prefix(i) + "\n" + text[units[i].start : units[j - 1].end])
 
-        for i, j in pack(units, min(TARGET, budget), EMBED_MAX_TOKENS, measure):
+        for k, (i, j) in enumerate(pack(units, min(TARGET, budget), EMBED_MAX_TOKENS, measure)):
             s, e = units[i].start, units[j - 1].end
             a, b = lines.line_of(s), lines.line_of(max(s, e - 1))
             drafts.append(
@@ -166,6 +173,9 @@ def load_markdown(text: str, name: str, headings: bool = True) -> Loaded:
                     line_start=a,
                     line_end=b,
                     anchor=f"#L{a}-L{b}",
+                    section_key=section,
+                    section_window=k,
+                    continued=units[i].cont,
                 )
             )
     if not drafts and description:
@@ -240,6 +250,7 @@ def load_pdf(data: bytes, name: str) -> Loaded:
         if plines and len(plines[0]) <= 80 and not plines[0].endswith((".", ",", ":")) and len(plines) > 1:
             last_heading = plines[0]
         section = f"Page {n}" + (f" > {last_heading}" if last_heading else "")
+        section_key = last_heading or f"Page {n}"  # a finding running onto the next page is one section
         prefix = prefix_text([title, section])
         budget = text_budget(prefix)
         # the running header and footer stay out of the chunks: they would lead every passage
@@ -252,6 +263,7 @@ def load_pdf(data: bytes, name: str) -> Loaded:
             return count(prefix + "\n" + page[units[i].start : units[j - 1].end])
 
         for i, j in pack(units, min(TARGET, budget), EMBED_MAX_TOKENS, measure):
+            same_section = drafts and drafts[-1].section_key == section_key
             drafts.append(
                 Draft(
                     text=page[units[i].start : units[j - 1].end],
@@ -259,6 +271,9 @@ def load_pdf(data: bytes, name: str) -> Loaded:
                     section=section,
                     page=n,
                     anchor=f"#page={n}",
+                    section_key=section_key,
+                    section_window=drafts[-1].section_window + 1 if same_section else 0,
+                    continued=units[i].cont,
                 )
             )
     return Loaded(title=title, drafts=drafts, meta={"pages": len(pages)})
@@ -376,7 +391,8 @@ def load_review(text: str, name: str, thread_url: str) -> Loaded:
     if isinstance(body, str) and body.strip():
         what = "pull request" if kind == "pull_request" else kind.replace("_", " ")
         header = f"{_s(data.get('author')) or 'unknown'} ({what} description, {_s(data.get('created_at')) or 'undated'}):"
-        conversations.append((f"{label} > description", [(header, body, {"type": what, **data})]))
+        opener = {**data, "type": "description", "id": "", "in_reply_to": ""}
+        conversations.append((f"{label} > description", [(header, body, opener)]))
     for members in groups.values():
         rows = []
         for c in members:
@@ -435,16 +451,17 @@ def load_review(text: str, name: str, thread_url: str) -> Loaded:
             pos = len(base) + 2
         conv = "\n\n".join(parts)
 
-        def compose(i: int, j: int, units=units, conv=conv, headers=headers) -> str:
-            body_text = conv[units[i].start : units[j - 1].end]
-            if units[i].kind != "header":  # a window starting inside a comment repeats who wrote it
-                body_text = headers[units[i].group].rstrip(":") + " (continued):\n" + body_text
-            return body_text
+        def lead(i: int, units=units, headers=headers) -> str:
+            # a window starting inside a comment repeats who wrote it
+            return "" if units[i].kind == "header" else headers[units[i].group].rstrip(":") + " (continued):\n"
+
+        def compose(i: int, j: int, units=units, conv=conv, lead=lead) -> str:
+            return lead(i) + conv[units[i].start : units[j - 1].end]
 
         def measure(i: int, j: int, prefix=prefix, compose=compose) -> int:
             return count(prefix + "\n" + compose(i, j))
 
-        for i, j in pack(units, min(TARGET, budget), EMBED_MAX_TOKENS, measure):
+        for k, (i, j) in enumerate(pack(units, min(TARGET, budget), EMBED_MAX_TOKENS, measure)):
             c = rows[units[i].group][2]
             drafts.append(
                 Draft(
@@ -452,9 +469,15 @@ def load_review(text: str, name: str, thread_url: str) -> Loaded:
                     prefix=prefix,
                     section=section,
                     anchor="" if "description" in section else _comment_anchor(c),
+                    section_key=section,
+                    section_window=k,
+                    continued=units[i].kind != "header",
+                    lead_chars=len(lead(i)),
                     author=_s(c.get("author")),
                     date=_s(c.get("created_at")),
                     comment_type=_s(c.get("type")),
+                    comment_id=_s(c.get("id")),
+                    reply_to=_s(c.get("in_reply_to")),
                     extra={
                         k: v
                         for k, v in {

@@ -37,7 +37,7 @@ from kfqa.text import bm25_text
 from kfqa.types import Chunk, ChunkMeta, KfqaError, StoreError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-CHUNKER_VERSION = "4"
+CHUNKER_VERSION = "5"
 BM25_VERSION = "2"  # bump when what BM25 indexes changes: the index is rebuilt without re-embedding
 UPSERT_BATCH = 256
 DEFAULT_COMMIT_CHUNKS = 384  # chunks embedded between manifest commits (env KFQA_INGEST_BATCH)

@@ -1,0 +1,206 @@
+"""Each loader fills the structural chunk metadata (kfqa.types.ChunkMeta) that qa reads as fields:
+window, section_key, section_window, continued, lead_chars and, for review comments, author, date,
+comment_type, comment_id and reply_to. Checked per format on real loaders, real tokenizer counts."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from pdf_helpers import make_pdf
+
+from kfqa.config import BUNDLED_CORPUS
+from kfqa.ingest.chunks import build_chunks
+from kfqa.ingest.loaders import load_file, load_markdown, load_pdf, load_review
+from kfqa.ingest.sources import SourceInfo
+
+WORDS = "controller namespace profile webhook token secret pipeline notebook katib operator".split()
+
+
+def sentence(n: int) -> str:
+    """A distinct sentence of about 20 words (so a few dozen of them fill several windows)."""
+    words = [WORDS[(n * 7 + k) % len(WORDS)] for k in range(16)]
+    return f"Item {n} says the {' '.join(words)} stays isolated."
+
+
+def markdown_doc() -> str:
+    items = "\n".join(f"- {sentence(n)}" for n in range(30))
+    rows = "\n".join(f"| row {n} | {sentence(100 + n)} |" for n in range(30))
+    return (
+        "---\ntitle: Structured\n---\n# Structured\n\nIntro paragraph. It has two sentences.\n\n"
+        f"## Controls\n\nThe controls are:\n\n{items}\n\n## Matrix\n\n| name | what |\n| --- | --- |\n{rows}\n"
+    )
+
+
+def _sections(drafts):
+    """Runs of consecutive drafts with one section key."""
+    runs: list[list] = []
+    for d in drafts:
+        if runs and runs[-1][-1].section_key == d.section_key:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return runs
+
+
+def test_markdown_windows_carry_section_position_and_continuation():
+    text = markdown_doc()
+    drafts = load_markdown(text, "structured.md").drafts
+    runs = _sections(drafts)
+    assert [r[0].section_key for r in runs] == ["Structured", "Structured > Controls", "Structured > Matrix"]
+    for run in runs:
+        assert [d.section_window for d in run] == list(range(len(run)))
+        assert all(d.section_key == d.section for d in run)
+    controls, matrix = runs[1], runs[2]
+    assert len(controls) >= 3 and len(matrix) >= 3  # the list and the table each span windows
+    assert not controls[0].continued and not matrix[0].continued  # they start at their heading
+    for d in controls[1:]:  # every later window of the list starts at a later item of it
+        assert d.continued and re.match(r"- Item ([1-9]|[12]\d) ", d.text), d.text[:40]
+    for d in matrix[1:]:
+        assert d.continued and d.text.startswith("| row ")
+    for d in drafts:  # verbatim slices, true line numbers, no added lead
+        assert d.lead_chars == 0 and not d.author
+        start = text.index(d.text)
+        assert text.count("\n", 0, start) + 1 == d.line_start
+        assert text.count("\n", 0, start + len(d.text) - 1) + 1 == d.line_end
+
+
+def test_plain_text_windows_have_an_empty_section_key():
+    text = "\n\n".join(sentence(n) for n in range(40))
+    drafts = load_file(text.encode(), "text", "notes.txt", "").drafts
+    assert len(drafts) >= 3
+    assert [d.section_window for d in drafts] == list(range(len(drafts)))
+    assert {d.section_key for d in drafts} == {""}
+    assert not any(d.continued for d in drafts)  # paragraphs are whole units: windows start at one
+
+
+def test_build_chunks_copies_the_fields_and_numbers_the_windows():
+    drafts = load_markdown(markdown_doc(), "structured.md").drafts
+    info = SourceInfo(path="structured.md", kind="docs")
+    pending = build_chunks("structured.md", info, "ab" * 32, "Structured", drafts, "")
+    for i, (chunk, d) in enumerate(zip(pending.chunks, drafts, strict=True)):
+        m = chunk.meta
+        assert chunk.id.endswith(f"::{i}") and m.window == i
+        assert (m.section_key, m.section_window, m.continued, m.lead_chars) == (
+            d.section_key,
+            d.section_window,
+            d.continued,
+            d.lead_chars,
+        )
+
+
+def review_thread() -> dict:
+    long_body = "\n\n".join(sentence(200 + n) for n in range(30))
+    return {
+        "kind": "pull_request",
+        "number": 7,
+        "title": "Self-assessment",
+        "author": "opener",
+        "created_at": "2025-01-02T03:04:05Z",
+        "body": "Please review the assessment.",
+        "comments": [
+            {"id": "11", "type": "review", "author": "alice", "created_at": "2025-01-03", "body": long_body},
+            {
+                "id": "12",
+                "type": "review_comment",
+                "author": "bob",
+                "created_at": "2025-01-04",
+                "body": "Which controller owns this?",
+                "path": "doc.md",
+                "line": 5,
+                "diff_hunk": "@@ x",
+            },
+            {
+                "id": "13",
+                "type": "review_comment",
+                "author": "carol",
+                "created_at": "2025-01-05",
+                "body": "The notebook controller does.",
+                "in_reply_to": "12",
+                "path": "doc.md",
+                "line": 5,
+            },
+            {
+                "id": "14",
+                "type": "issue_comment",
+                "author": "dave",
+                "created_at": "2025-01-06",
+                "body": "LGTM",
+            },
+        ],
+    }
+
+
+def test_review_windows_name_the_comment_they_start_with():
+    thread = review_thread()
+    drafts = load_review(json.dumps(thread), "reviews/pr-7.json", "").drafts
+    runs = _sections(drafts)
+    for run in runs:
+        assert [d.section_window for d in run] == list(range(len(run)))
+    desc = runs[0][0]
+    assert desc.comment_type == "description" and desc.author == "opener"
+    assert desc.date == "2025-01-02T03:04:05Z" and desc.comment_id == "" and desc.reply_to == ""
+    alice = next(r for r in runs if r[0].author == "alice")
+    assert len(alice) >= 3
+    body = thread["comments"][0]["body"]
+    for k, d in enumerate(alice):
+        assert (d.comment_type, d.comment_id, d.date) == ("review", "11", "2025-01-03")
+        assert d.continued == (k > 0)
+        if k:  # the repeated header is ingest's, the rest is the comment's own text
+            assert d.text[: d.lead_chars].endswith("(continued):\n")
+            assert d.text[d.lead_chars :] in body
+        else:
+            assert d.lead_chars == 0 and d.text.startswith("alice (review, 2025-01-03):\n")
+    conversation = next(r for r in runs if r[0].author == "bob")
+    assert len(conversation) == 1  # the reply joins the conversation of the comment it answers
+    only = conversation[0]
+    assert (only.comment_id, only.reply_to, only.comment_type) == ("12", "", "review_comment")
+    assert "carol (review_comment, 2025-01-05)" in only.text
+    lone = next(r for r in runs if r[0].author == "dave")[0]
+    assert (lone.comment_type, lone.comment_id, lone.continued) == ("issue_comment", "14", False)
+
+
+def test_review_window_starting_at_a_reply_names_what_it_answers():
+    thread = review_thread()
+    thread["comments"][2]["body"] = "\n\n".join(sentence(300 + n) for n in range(30))
+    drafts = load_review(json.dumps(thread), "reviews/pr-7.json", "").drafts
+    replies = [d for d in drafts if d.comment_id == "13"]
+    assert replies and all(d.reply_to == "12" and d.author == "carol" for d in replies)
+    # the conversation opens with bob's question, so carol's windows start inside her reply
+    assert drafts[drafts.index(replies[0]) - 1].comment_id == "12"
+    assert all(d.continued and d.text[: d.lead_chars].startswith("carol (review_comment") for d in replies)
+
+
+def test_pdf_finding_running_onto_the_next_page_is_one_section():
+    body = [sentence(400 + n) for n in range(12)]
+    pdf = make_pdf(
+        [
+            ["Finding 1: Weak tokens", *body[:6]],
+            body[6:],  # no heading on this page: the finding goes on
+            ["Finding 2: Open port", "The port is open to the world."],
+        ],
+        title="Audit",
+    )
+    drafts = load_pdf(pdf, "audit.pdf").drafts
+    first = [d for d in drafts if d.section_key == "Finding 1: Weak tokens"]
+    assert {d.page for d in first} == {1, 2}
+    assert [d.section_window for d in first] == list(range(len(first)))
+    assert drafts.index(first[-1]) - drafts.index(first[0]) == len(first) - 1  # one contiguous run
+    assert first[-1].section == "Page 2 > Finding 1: Weak tokens"
+    second = [d for d in drafts if d.section_key == "Finding 2: Open port"]
+    assert [d.section_window for d in second] == [0] and second[0].page == 3
+    assert all(d.lead_chars == 0 and not d.author for d in drafts)
+
+
+def test_bundled_audit_sections_are_keyed_without_the_page():
+    path = BUNDLED_CORPUS / "audits/kubeflow/ada-logics-security-audit-2025.pdf"
+    drafts = load_pdf(path.read_bytes(), path.name).drafts
+    spanning = 0
+    for prev, d in zip(drafts, drafts[1:], strict=False):
+        assert not d.section_key.startswith("Page ") or d.section_key == f"Page {d.page}"
+        if d.section_key == prev.section_key:
+            assert d.section_window == prev.section_window + 1
+            spanning += d.page != prev.page
+        else:
+            assert d.section_window == 0
+    assert spanning >= 3  # findings do run over pages in the audit
