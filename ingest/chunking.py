@@ -271,14 +271,17 @@ def block_units(text: str, kind: str, s: int, e: int, budget: int) -> list[Unit]
     return fit_units(text, sentence_spans(text, s, e), budget)
 
 
-def markdown_sections(text: str, body_start: int, budget: int, headings: bool = True) -> list[Section]:
-    """Split ``text[body_start:]`` into heading sections, each a list of units (char spans of ``text``)."""
+def markdown_sections(
+    text: str, body_start: int, budget: int, headings: bool = True, end: int | None = None
+) -> list[Section]:
+    """Split ``text[body_start:end]`` into heading sections, each a list of units (char spans of ``text``)."""
+    stop = len(text) if end is None else end
     lines = []
     pos = body_start
-    while pos <= len(text):
-        nl = text.find("\n", pos)
-        end = len(text) if nl < 0 else nl
-        lines.append((pos, end))
+    while pos <= stop:
+        nl = text.find("\n", pos, stop)
+        line_end = stop if nl < 0 else nl
+        lines.append((pos, line_end))
         if nl < 0:
             break
         pos = nl + 1

@@ -11,7 +11,10 @@ from pdf_helpers import make_pdf
 
 from kfqa.config import BUNDLED_CORPUS
 from kfqa.ingest.chunks import build_chunks
-from kfqa.ingest.loaders import load_file, load_markdown, load_pdf, load_review
+from kfqa.ingest.loaders import load_file
+from kfqa.ingest.markdown_loader import load_markdown
+from kfqa.ingest.pdf_loader import load_pdf
+from kfqa.ingest.review_loader import group_conversations, load_review
 from kfqa.ingest.sources import SourceInfo
 
 WORDS = "controller namespace profile webhook token secret pipeline notebook katib operator".split()
@@ -204,3 +207,42 @@ def test_bundled_audit_sections_are_keyed_without_the_page():
         else:
             assert d.section_window == 0
     assert spanning >= 3  # findings do run over pages in the audit
+
+
+def reply_chain(n: int) -> bytes:
+    """A thread whose n comments each answer the one before, listed newest first."""
+    comments = [
+        {
+            "id": str(i),
+            "type": "review_comment",
+            "author": f"user{i % 7}",
+            "created_at": "2025-01-01",
+            "body": f"Reply {i}: the controller is fine.",
+            **({"in_reply_to": str(i - 1)} if i else {}),
+        }
+        for i in range(n)
+    ]
+    return json.dumps({"kind": "pull_request", "number": 1, "title": "Chain", "comments": comments[::-1]}).encode()
+
+
+def test_a_20000_reply_chain_loads_into_one_conversation():
+    drafts = load_file(reply_chain(20_000), "review", "reviews/chain.json", "").drafts
+    assert {d.section_key for d in drafts} == {drafts[0].section_key}
+    assert drafts[0].comment_id == "19999"  # the thread lists the newest first; the group keeps that order
+    texts = "".join(d.text for d in drafts)
+    assert "Reply 0: the controller is fine." in texts and "Reply 19999:" in texts
+    assert [d.section_window for d in drafts] == list(range(len(drafts)))
+
+
+def test_reply_cycles_and_missing_parents_do_not_loop():
+    comments = [
+        {"id": "a", "body": "First.", "in_reply_to": "b"},
+        {"id": "b", "body": "Second.", "in_reply_to": "a"},  # a cycle
+        {"id": "c", "body": "Third.", "in_reply_to": "c"},  # answers itself
+        {"id": "d", "body": "Fourth.", "in_reply_to": "gone"},  # its parent isn't in the capture
+    ]
+    groups, missing = group_conversations(comments)
+    assert [[c["id"] for c in g] for g in groups] == [["a", "b"], ["c"], ["d"]] and missing == {"gone"}
+    loaded = load_review(json.dumps({"title": "Loops", "comments": comments}), "reviews/loops.json", "")
+    assert "First." in loaded.drafts[0].text and "Second." in loaded.drafts[0].text
+    assert any("gone" in w for w in loaded.warnings)

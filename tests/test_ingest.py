@@ -20,7 +20,7 @@ from conftest import SMALL_FILES, copy_corpus, store_settings
 from kfqa.config import BUNDLED_CORPUS, DEV_QUESTIONS, EMBED_MAX_TOKENS, KINDS, REPO_ROOT
 from kfqa.embedding import count_tokens
 from kfqa.ingest import flag_instructions, run_ingest, store_stats
-from kfqa.ingest.loaders import split_front_matter
+from kfqa.ingest.markdown_loader import split_front_matter
 from kfqa.ingest.sources import kubeflow_page_url
 from kfqa.store import Manifest, Store
 from kfqa.text import normalize
@@ -114,7 +114,7 @@ def test_pdf_chunk_has_page(small_store):
 def test_pdf_running_header_and_footer_stay_out_of_chunks():
     from pypdf import PdfReader
 
-    from kfqa.ingest.loaders import load_pdf
+    from kfqa.ingest.pdf_loader import load_pdf
 
     path = BUNDLED_CORPUS / "audits/kubeflow/ada-logics-security-audit-2025.pdf"
     pages = [p.extract_text() for p in PdfReader(path).pages]
@@ -129,7 +129,7 @@ def test_pdf_running_header_and_footer_stay_out_of_chunks():
 
 
 def test_pdf_running_lines_edge_cases():
-    from kfqa.ingest.loaders import _body_span, _running_footer
+    from kfqa.ingest.pdf_loader import _body_span, _running_footer
 
     pages = [f"ACME Audit\nFinding {n} text here.\nIssue #7 page {n}" for n in range(1, 6)]
     footer = _running_footer(pages)

@@ -17,7 +17,7 @@ from kfqa.config import BUNDLED_CORPUS, EMBED_MAX_TOKENS, HOME_PROJECT
 from kfqa.embedding import count_tokens
 from kfqa.eval.metrics import Hit, check_sentences
 from kfqa.ingest.chunking import count_many, embed_form, table_header
-from kfqa.ingest.loaders import load_markdown
+from kfqa.ingest.markdown_loader import load_markdown
 from kfqa.qa import Assistant
 from kfqa.qa.compose import MAX_ITEMS, Candidate, Composer, answerable_sentences, listed_after, select
 from kfqa.qa.merging import merge_neighbours

@@ -1,0 +1,134 @@
+"""PDF -> drafts via pypdf, page by page (``extract_text()``, so quotes match the extracted text).
+
+A running header and footer (lines most pages share) stay out of the chunks; the first short
+line of a page is its heading, and a heading holds until the next one, so a finding running
+onto the next page keeps its section.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from pathlib import PurePosixPath
+
+from kfqa.config import EMBED_MAX_TOKENS
+from kfqa.ingest.chunking import count, fit_units, pack, prefix_text, sentence_spans, text_budget
+from kfqa.ingest.loaders import TARGET, Draft, Loaded, LoadError
+
+
+def read_pages(data: bytes) -> tuple[list[str], str]:
+    """(text of each page, the document's title from its metadata or "")."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        _decrypt(reader)
+        pages = [p.extract_text() or "" for p in reader.pages]
+    except LoadError:
+        raise
+    except Exception as exc:  # pypdf raises many things on broken files
+        raise LoadError(f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
+    try:
+        meta_title = str((reader.metadata or {}).get("/Title") or "").strip()
+    except Exception:  # a broken info dictionary only costs the title
+        meta_title = ""
+    return pages, meta_title
+
+
+def _decrypt(reader) -> None:
+    if not reader.is_encrypted:
+        return
+    try:
+        ok = reader.decrypt("")
+    except Exception as exc:
+        raise LoadError(f"encrypted PDF ({exc})") from exc
+    if not ok:
+        raise LoadError("encrypted PDF (needs a password)")
+
+
+def load_pdf(data: bytes, name: str) -> Loaded:
+    pages, meta_title = read_pages(data)
+    if not any(p.strip() for p in pages):
+        raise LoadError("PDF has no extractable text (scanned images?)")
+    title = meta_title or PurePosixPath(name).stem.replace("_", " ").replace("-", " ")
+    # a running header is a first line shared by most pages; the next short line is the page's heading
+    header = _most_pages(pages, lambda lines: lines[0])
+    footer = _running_footer(pages)
+    drafts: list[Draft] = []
+    last_heading = ""
+    for n, page in enumerate(pages, start=1):
+        if not page.strip():
+            continue
+        last_heading = _page_heading(page, header) or last_heading
+        # the running header and footer stay out of the chunks: they would lead every passage
+        start, end = _body_span(page, header, footer)
+        if start != end:
+            drafts.extend(_page_drafts(page, (start, end), n, title, last_heading, drafts[-1] if drafts else None))
+    return Loaded(title=title, drafts=drafts, meta={"pages": len(pages)})
+
+
+def _page_heading(page: str, header: str | None) -> str:
+    """The page's first line when it reads as a heading (short, not ending a sentence), else ""."""
+    plines = [ln.strip() for ln in page.strip().splitlines() if ln.strip()]
+    if header and plines and plines[0] == header:
+        plines = plines[1:]
+    if plines and len(plines[0]) <= 80 and not plines[0].endswith((".", ",", ":")) and len(plines) > 1:
+        return plines[0]
+    return ""
+
+
+def _page_drafts(
+    page: str, span: tuple[int, int], n: int, title: str, heading: str, previous: Draft | None
+) -> list[Draft]:
+    """The windows of page ``n``'s body ``page[span]``; ``previous`` is the document's last window so far."""
+    section = f"Page {n}" + (f" > {heading}" if heading else "")
+    section_key = heading or f"Page {n}"  # a finding running onto the next page is one section
+    prefix = prefix_text([title, section])
+    budget = text_budget(prefix)
+    units = fit_units(page, sentence_spans(page, *span), budget)
+
+    def measure(i: int, j: int) -> int:
+        return count(prefix + "\n" + page[units[i].start : units[j - 1].end])
+
+    drafts: list[Draft] = []
+    for i, j in pack(units, min(TARGET, budget), EMBED_MAX_TOKENS, measure):
+        before = drafts[-1] if drafts else previous
+        same_section = before is not None and before.section_key == section_key
+        drafts.append(
+            Draft(
+                text=page[units[i].start : units[j - 1].end],
+                prefix=prefix,
+                section=section,
+                page=n,
+                anchor=f"#page={n}",
+                section_key=section_key,
+                section_window=before.section_window + 1 if same_section else 0,
+                continued=units[i].cont,
+            )
+        )
+    return drafts
+
+
+def _most_pages(pages: list[str], line_of):
+    """What ``line_of(stripped lines)`` gives on most pages (a running header or footer), else None."""
+    seen = Counter(line_of([ln.strip() for ln in p.strip().splitlines()]) for p in pages if p.strip())
+    return next((value for value, c in seen.most_common(1) if c >= max(3, len(pages) // 2)), None)
+
+
+def _running_footer(pages: list[str]) -> re.Pattern | None:
+    """The last line most pages share once digits are ignored ("Audit Report 12"), as a pattern."""
+    shape = _most_pages(pages, lambda lines: tuple(re.split(r"\d+", lines[-1])))
+    return re.compile(r"\d+".join(map(re.escape, shape)) + r"\s*\Z") if shape else None
+
+
+def _body_span(page: str, header: str | None, footer: re.Pattern | None) -> tuple[int, int]:
+    """Char span of ``page`` without its running header line and footer line."""
+    start, end = 0, len(page.rstrip())
+    first = page.lstrip()
+    if header and first.startswith(header) and first[len(header) : len(header) + 1] in ("", "\n", "\r"):
+        start = len(page) - len(first) + len(header)
+    last_nl = page.rstrip().rfind("\n")
+    if footer and last_nl >= start and footer.match(page.rstrip()[last_nl + 1 :].strip()):
+        end = last_nl
+    return (start, end) if page[start:end].strip() else (0, 0)  # header and footer only: nothing
