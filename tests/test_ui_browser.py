@@ -154,7 +154,7 @@ def test_feedback_is_appended_to_jsonl(page, real_app):
     ask(page, Q_BOTH_KINDS)
     wait_answer(page, 1)
     page.fill("#kfqa-comment textarea", "quote 2 is the audit finding, good")
-    page.click("#kfqa-down")
+    page.locator("#kfqa-chat button[aria-label='Dislike']").last.click()  # Gradio's own feedback buttons
     page.locator("#kfqa-banner", has_text="recorded").wait_for()
     rows = [json.loads(line) for line in feedback.read_text(encoding="utf-8").splitlines()]
     row = [r for r in rows if r["comment"] == "quote 2 is the audit finding, good"][-1]
@@ -254,12 +254,19 @@ def test_streaming_followups_llm_notice_and_export(page, tmp_path):
         page.locator("#kfqa-src-1-2.kfqa-selected").wait_for(state="visible")
 
         page.get_by_text("Copy conversation as Markdown").click()
-        page.click("#kfqa-export")
-        code = page.locator("#kfqa-export-md")
+        code = page.locator("#kfqa-export-md")  # filled after every answer; Gradio's copy button copies it
         code.locator(".cm-content", has_text="And does it reach other tenants?").wait_for()
         text = code.locator(".cm-content").inner_text()
         assert "## What is the blast radius?" in text
         assert "**Sources**" in text and "Threat model" in text
+        assert code.locator("button[aria-label*='opy']").count() >= 1
+
+        # the Chatbot's own clear button starts a new conversation: turns and sources go too
+        page.locator("#kfqa-chat button[aria-label='Clear']").click()
+        page.locator("#kfqa-sources .kfqa-source").first.wait_for(state="detached")
+        ask(page, "A fresh start?")
+        wait_answer(page, 1)
+        assert fake.calls[-1]["history"] == []
 
 
 def test_llm_switch_disabled_without_endpoint(page, tmp_path):

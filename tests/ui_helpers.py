@@ -140,3 +140,55 @@ class FakeAssistant:
     def ask(self, question, filters=None, history=None, k=8, llm=False):
         self.calls.append({"question": question, "filters": filters, "history": list(history or []), "llm": llm})
         return self._answer(question, llm)
+
+
+# --- raw calls through Gradio's queue, as the page makes them (gradio_client refuses private handlers) --
+
+
+def app_config(url: str, cookies: dict | None = None) -> dict:
+    import httpx
+
+    return httpx.get(url + "config", cookies=cookies, timeout=30).raise_for_status().json()
+
+
+def handler_index(config: dict, elem_id: str, event: str) -> int:
+    """fn_index of the handler of ``event`` on the component with ``elem_id``."""
+    ids = {c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == elem_id}
+    for dep in config["dependencies"]:
+        if any(t[0] in ids and t[1] == event for t in dep["targets"]):
+            return dep["id"]
+    raise LookupError(f"no {event} handler on #{elem_id}")
+
+
+def queue_call(url: str, fn_index: int, data: list, session_hash: str, event_data: dict | None = None,
+               cookies: dict | None = None) -> list[list]:
+    """Join the queue like the page does; every state of the outputs the server streamed (diffs applied)."""
+    import json
+
+    import httpx
+    from gradio_client.utils import apply_diff
+
+    body = {"data": data, "fn_index": fn_index, "session_hash": session_hash, "event_data": event_data,
+            "trigger_id": None}
+    with httpx.Client(base_url=url, cookies=cookies, timeout=120) as http:
+        event_id = http.post("gradio_api/queue/join", json=body).raise_for_status().json()["event_id"]
+        states: list[list] = []
+        current: list | None = None
+        with http.stream("GET", "gradio_api/queue/data", params={"session_hash": session_hash}) as stream:
+            for line in stream.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                msg = json.loads(line[5:])
+                if msg.get("event_id") != event_id:
+                    continue
+                output = (msg.get("output") or {}).get("data")
+                if msg["msg"] == "process_generating" and output is not None:
+                    current = list(output) if current is None else [apply_diff(p, d) for p, d in zip(current, output, strict=True)]
+                    states.append(current)
+                elif msg["msg"] == "process_completed":
+                    if not msg.get("success", True):
+                        raise RuntimeError(msg.get("output"))
+                    if output is not None and current is None:
+                        states.append(list(output))
+                    return states
+    return states
