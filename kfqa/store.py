@@ -3,7 +3,9 @@
 Layout of ``Settings.store_dir``::
 
     chroma/          Chroma PersistentClient data (absent when a Chroma server is used)
-    manifest.json    source of truth: which file versions are committed, which model built the store
+    manifest.json    source of truth: which file versions are committed, which model built the store,
+                     the store's id, its Chroma collection and its generation
+    generation       "<store id> <generation>": what a live reader polls (a few bytes, not the manifest)
     chunks.jsonl     every committed chunk (id, text, metadata): BM25 and eval read it
     bm25/            persisted BM25 index over chunks.jsonl
     ingest.lock      held by a running ingest
@@ -11,72 +13,32 @@ Layout of ``Settings.store_dir``::
 A chunk is visible to queries only when its ``file_hash`` is the one the manifest
 commits for its ``source``: a file half-written by a killed ingest stays invisible
 until the next ingest completes or removes it.
+
+Generations: every ingest that completes writes chunks.jsonl and bm25/, then the manifest with
+``generation + 1``, then the ``generation`` file. A reader (``Assistant``, the UI) remembers the
+token it opened and reopens everything (Chroma client, chunks, BM25, term statistics) when
+``changed_since`` says the token moved. Generation 0 means no ingest has completed yet.
+
+The Chroma collection is named per store (``kfqa_<store id>``), so two stores on one Chroma
+server never see each other's vectors. Stores made before ids existed keep the old shared name.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from dataclasses import dataclass, field
+import uuid
+from collections import Counter
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from kfqa.chroma_guard import GuardedCollection, StaleStoreError
 from kfqa.config import COLLECTION, Settings
+from kfqa.manifest import FileEntry, Manifest, write_atomic
 from kfqa.model_files import EMBED_MODEL_ID
 from kfqa.types import Chunk, ChunkMeta, StoreError
 
-MANIFEST_VERSION = 1
-
-
-@dataclass
-class FileEntry:
-    file_hash: str
-    kind: str
-    chunk_ids: list[str] = field(default_factory=list)
-    ingested_at: str = ""
-    root: str = ""  # the ingested folder the file came from (removals are scoped to it)
-    chunker: str = ""  # chunker version that cut it: a new version re-chunks unchanged files
-
-
-@dataclass
-class Manifest:
-    embedding_model: str = EMBED_MODEL_ID
-    files: dict[str, FileEntry] = field(default_factory=dict)
-    last_ingest: str = ""
-    corpus_dir: str = ""
-    version: int = MANIFEST_VERSION
-
-    @classmethod
-    def load(cls, path: Path) -> Manifest:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        names = set(FileEntry.__dataclass_fields__)
-        files = {
-            k: FileEntry(**{f: x for f, x in v.items() if f in names})
-            for k, v in data.pop("files", {}).items()
-        }
-        return cls(files=files, **data)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "embedding_model": self.embedding_model,
-            "last_ingest": self.last_ingest,
-            "corpus_dir": self.corpus_dir,
-            "files": {k: vars(v) for k, v in sorted(self.files.items())},
-        }
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file and rename, so a kill never leaves a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+__all__ = ["FileEntry", "Manifest", "StaleStoreError", "Store", "store_stats", "write_atomic"]
 
 
 class Store:
@@ -88,6 +50,10 @@ class Store:
     @property
     def manifest_path(self) -> Path:
         return self.dir / "manifest.json"
+
+    @property
+    def generation_path(self) -> Path:
+        return self.dir / "generation"
 
     @property
     def chunks_path(self) -> Path:
@@ -107,6 +73,11 @@ class Store:
             return f"chroma server {self.settings.chroma_host}:{self.settings.chroma_port or 8000} (+ {self.dir})"
         return str(self.dir)
 
+    @property
+    def rebuild_hint(self) -> str:
+        """The one command that rebuilds a damaged store from its sources."""
+        return f"rm -rf '{self.dir}' && kfqa ingest --store '{self.dir}'"
+
     # --- manifest --------------------------------------------------------------------------
     def exists(self) -> bool:
         return self.manifest_path.is_file()
@@ -114,12 +85,7 @@ class Store:
     def load_manifest(self) -> Manifest:
         if not self.exists():
             return Manifest()
-        try:
-            return Manifest.load(self.manifest_path)
-        except (ValueError, TypeError, KeyError) as exc:
-            raise StoreError(
-                f"{self.manifest_path} is unreadable ({exc}); delete the store and run `kfqa ingest`"
-            ) from exc
+        return Manifest.load(self.manifest_path, self.rebuild_hint)
 
     def save_manifest(self, manifest: Manifest) -> None:
         write_atomic(self.manifest_path, json.dumps(manifest.to_json(), indent=1))
@@ -132,6 +98,39 @@ class Store:
                 f"Use another --store, or delete this one and run `kfqa ingest`."
             )
 
+    @staticmethod
+    def assign_identity(manifest: Manifest, new: bool) -> None:
+        """Gives a store its id; a ``new`` one also its own collection, while a store made before
+        ids existed keeps the shared collection name its vectors are under."""
+        if not manifest.store_id:
+            manifest.store_id = uuid.uuid4().hex
+            if new and not manifest.collection:
+                manifest.collection = f"kfqa_{manifest.store_id}"
+
+    # --- generations -----------------------------------------------------------------------
+    def generation_token(self) -> str:
+        """What identifies the committed state a reader opened (cheap: a few bytes, or one stat)."""
+        try:
+            return self.generation_path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:  # a store from before generations: the manifest's own identity
+            try:
+                stat = self.manifest_path.stat()
+            except FileNotFoundError:
+                return ""
+            return f"manifest {stat.st_mtime_ns} {stat.st_size}"
+        except (OSError, UnicodeDecodeError):
+            return ""
+
+    def changed_since(self, token: str) -> bool:
+        return self.generation_token() != token
+
+    def publish_generation(self, manifest: Manifest) -> None:
+        """The commit point of a whole ingest: the manifest with the next generation, then its token."""
+        manifest.generation += 1
+        self.save_manifest(manifest)
+        write_atomic(self.generation_path, f"{manifest.store_id or 'legacy'} {manifest.generation}\n")
+
+    # --- readiness -------------------------------------------------------------------------
     def open_for_queries(self) -> Manifest:
         """The manifest of a usable store, or a StoreError that says how to make one."""
         if not self.exists():
@@ -140,19 +139,56 @@ class Store:
             )
         manifest = self.load_manifest()
         self.check_model(manifest)
-        if not manifest.files or not self.chunks_path.is_file():
+        if manifest.files and manifest.generation == 0:
+            raise StoreError(
+                f"The kfqa store at {self.dir} is incomplete: an ingest was interrupted before it finished "
+                f"({len(manifest.files)} files committed so far). Run `kfqa ingest --store '{self.dir}'` to complete it."
+            )
+        if not manifest.files:
             raise StoreError(f"The kfqa store at {self.dir} is empty. Run `kfqa ingest` to fill it.")
+        for needed in (self.chunks_path, self.bm25_dir / "params.index.json"):
+            if not needed.is_file():
+                raise StoreError(
+                    f"The kfqa store at {self.dir} is incomplete: {needed.name} is missing. "
+                    f"Run `kfqa ingest --store '{self.dir}'` to rebuild it."
+                )
         return manifest
 
     # --- chunks ----------------------------------------------------------------------------
+    def read_rows(self, strict: bool = True):
+        """Rows ``{id, text, meta, extra}`` of chunks.jsonl. ``strict``: a damaged line (truncated,
+        not UTF-8) raises StoreError naming it; otherwise it is skipped (ingest repairs from Chroma)."""
+        if not self.chunks_path.is_file():
+            return
+        with self.chunks_path.open("rb") as fh:
+            for number, raw in enumerate(fh, 1):
+                if not raw.strip():
+                    continue
+                try:
+                    row = json.loads(raw.decode("utf-8"))
+                    if not isinstance(row, dict) or not isinstance(row.get("id"), str):
+                        raise ValueError("not a chunk row")
+                except (UnicodeDecodeError, ValueError) as exc:
+                    if strict:
+                        raise StoreError(
+                            f"{self.chunks_path} is damaged at line {number} ({exc}). "
+                            f"Run `kfqa ingest --store '{self.dir}'` to rewrite it from the committed chunks."
+                        ) from None
+                    continue
+                yield row
+
     def load_chunks(self) -> list[Chunk]:
         """Every committed chunk, in file order (from chunks.jsonl)."""
-        chunks = []
-        with self.chunks_path.open(encoding="utf-8") as fh:
-            for line in fh:
-                row = json.loads(line)
-                chunks.append(Chunk(id=row["id"], text=row["text"], meta=ChunkMeta.from_store(row["meta"])))
-        return chunks
+        try:
+            return [
+                Chunk(id=row["id"], text=row["text"], meta=ChunkMeta.from_store(row["meta"]))
+                for row in self.read_rows()
+            ]
+        except (KeyError, TypeError) as exc:
+            raise StoreError(
+                f"{self.chunks_path} holds a row without {exc}. "
+                f"Run `kfqa ingest --store '{self.dir}'` to rewrite it from the committed chunks."
+            ) from None
 
     def write_chunk_rows(self, rows: list[dict[str, Any]]) -> None:
         """Rows ``{id, text, meta[, extra]}`` (``extra``: loader details such as a review's diff hunk)."""
@@ -166,24 +202,102 @@ class Store:
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
-        if self.settings.uses_server:
-            try:
+        try:
+            if self.settings.uses_server:
                 return chromadb.HttpClient(
                     host=self.settings.chroma_host,
                     port=self.settings.chroma_port or 8000,
                     settings=chroma_settings,
                 )
-            except Exception as exc:  # connection refused, wrong port, not a chroma server
-                raise StoreError(f"Can't reach the Chroma server at {self.location}: {exc}") from exc
-        return chromadb.PersistentClient(path=str(self.dir / "chroma"), settings=chroma_settings)
+            return chromadb.PersistentClient(path=str(self.dir / "chroma"), settings=chroma_settings)
+        except Exception as exc:  # connection refused, wrong port, not a chroma server, unwritable
+            raise StoreError(f"Can't open Chroma at {self.location}: {exc}. {self.chroma_hint}") from exc
+
+    @property
+    def chroma_hint(self) -> str:
+        if self.settings.uses_server:
+            port = self.settings.chroma_port or 8000
+            return f"Start the server (`chroma run --host {self.settings.chroma_host} --port {port} --path DIR`) and try again."
+        return f"Check that {self.dir} is readable and writable, then run `kfqa ingest --store '{self.dir}'`."
+
+    def collection_name(self, manifest: Manifest | None = None) -> str:
+        manifest = manifest if manifest is not None else self.load_manifest()
+        return manifest.collection or COLLECTION
+
+    def open_collection(self, manifest: Manifest | None = None):
+        """The store's collection (created when missing), its calls turned into StoreErrors on failure."""
+        name = self.collection_name(manifest)
+        try:
+            raw = self.client.get_or_create_collection(
+                name, metadata={"hnsw:space": "cosine", "embedding_model": EMBED_MODEL_ID}
+            )
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"Can't open the Chroma collection {name!r} at {self.location}: {exc}. {self.chroma_hint}") from exc
+        return GuardedCollection(raw, self)
 
     @cached_property
     def collection(self):
-        return self.client.get_or_create_collection(
-            COLLECTION, metadata={"hnsw:space": "cosine", "embedding_model": EMBED_MODEL_ID}
-        )
+        return self.open_collection()
 
     def vector_store(self):
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         return ChromaVectorStore(chroma_collection=self.collection)
+
+    def vector_ids(self) -> set[str]:
+        """Every id in the store's collection (paged: a server caps one answer's size)."""
+        ids: set[str] = set()
+        offset, page = 0, 5000
+        while True:
+            got = self.collection.get(include=[], limit=page, offset=offset)
+            ids.update(got["ids"])
+            if len(got["ids"]) < page:
+                return ids
+            offset += page
+
+    def close(self) -> None:
+        """Let go of the Chroma client, so the next use opens the store afresh (a new generation)."""
+        client = self.__dict__.pop("client", None)
+        self.__dict__.pop("collection", None)
+        if client is not None and hasattr(client, "close"):
+            try:
+                client.close()
+            except Exception:  # noqa: BLE001 - closing a dead server's client must not fail a reopen
+                pass
+
+
+def store_stats(settings: Settings) -> dict[str, Any]:
+    """What the store holds, from the manifest and chunks.jsonl, and how many vectors Chroma lacks."""
+    store = Store(settings)
+    manifest = store.open_for_queries()
+    committed = manifest.committed_ids()
+    by_kind: Counter[str] = Counter()
+    by_project: Counter[str] = Counter()
+    flagged = superseded = 0
+    for chunk in store.load_chunks():
+        if chunk.id not in committed:
+            continue
+        by_kind[chunk.meta.kind] += 1
+        by_project[chunk.meta.project or "(none)"] += 1
+        flagged += chunk.meta.flagged
+        superseded += chunk.meta.superseded
+    missing = len(committed - store.vector_ids())
+    return {
+        "store": store.location,
+        "files": len(manifest.files),
+        "chunks": sum(by_kind.values()),
+        "chunks_by_kind": dict(sorted(by_kind.items())),
+        "files_by_kind": dict(sorted(Counter(e.kind for e in manifest.files.values()).items())),
+        "chunks_by_project": dict(by_project.most_common()),
+        "superseded_chunks": superseded,
+        "flagged_chunks": flagged,
+        "vectors_missing": missing,
+        "last_ingest_vectors": manifest.vectors,
+        "embedding_model": manifest.embedding_model,
+        "collection": store.collection_name(manifest),
+        "generation": manifest.generation,
+        "corpus": manifest.corpus_dir,
+        "last_ingest": manifest.last_ingest,
+    }

@@ -1,0 +1,74 @@
+"""The files derived from the committed chunks: chunks.jsonl and the BM25 index.
+
+Both are written beside and swapped in, from committed files only, in manifest order.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any
+
+from kfqa.manifest import Manifest
+from kfqa.store import Store
+from kfqa.text import bm25_text
+
+BM25_VERSION = "2"  # bump when what BM25 indexes changes: the index is rebuilt without re-embedding
+BM25_MARKER = "kfqa_bm25_version"
+
+
+def ordered_rows(manifest: Manifest, rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        rows[cid]
+        for source in sorted(manifest.files)
+        for cid in manifest.files[source].chunk_ids
+        if cid in rows
+    ]
+
+
+def write_chunks(store: Store, manifest: Manifest, rows) -> None:
+    store.write_chunk_rows(ordered_rows(manifest, rows))
+
+
+def bm25_current(store: Store) -> bool:
+    marker = store.bm25_dir / BM25_MARKER
+    return marker.is_file() and marker.read_text().strip() == BM25_VERSION
+
+
+def write_bm25(store: Store, manifest: Manifest, rows) -> None:
+    """BM25 over the committed chunks (text + title + section), written beside and swapped in."""
+    ordered = ordered_rows(manifest, rows)
+    if not ordered:
+        if store.bm25_dir.exists():
+            shutil.rmtree(store.bm25_dir)
+        return
+    from llama_index.core.schema import TextNode
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    nodes = []
+    for row in ordered:
+        meta = row["meta"]
+        keys = list(meta)
+        nodes.append(
+            TextNode(
+                id_=row["id"],
+                text=bm25_text(row["text"]),
+                metadata=meta,
+                excluded_embed_metadata_keys=[k for k in keys if k not in ("title", "section")],
+                excluded_llm_metadata_keys=keys,
+            )
+        )
+    retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(10, len(nodes)))
+    tmp = store.dir / f".bm25.tmp.{os.getpid()}"
+    old = store.dir / f".bm25.old.{os.getpid()}"
+    for d in (tmp, old):
+        if d.exists():
+            shutil.rmtree(d)
+    tmp.mkdir(parents=True)
+    retriever.persist(str(tmp), show_progress=False)
+    (tmp / BM25_MARKER).write_text(BM25_VERSION)
+    if store.bm25_dir.exists():
+        os.replace(store.bm25_dir, old)
+    os.replace(tmp, store.bm25_dir)
+    if old.exists():
+        shutil.rmtree(old)
