@@ -106,6 +106,19 @@ class AnswerSentence:
     text: str  # without markers
     citations: list[int]  # [n] markers it carries
     verified: bool = True  # supported by the passages it cites
+    quote: str = ""  # LLM answers: the cited passage's words the sentence quotes (verified verbatim)
+
+
+@dataclass
+class Generation:
+    """How an LLM answer fared, for reports: what the model wrote, what survived checking, and
+    why kfqa fell back to the extractive answer when it did."""
+
+    sentences: int = 0  # claim sentences the model wrote
+    kept: int = 0  # of them, kept after verification (re-pointed ones included)
+    repaired: int = 0  # kept with a corrected or added citation
+    outcome: str = "answered"  # answered | declined (the model said the sources don't answer) | fallback
+    reason: str = ""  # fallback: timeout | endpoint | no-supported-sentence | first-sentences-failed | ...
 
 
 @dataclass
@@ -120,6 +133,7 @@ class Answer:
     notices: list[str] = field(default_factory=list)  # e.g. "question cut to 2000 characters"
     backend: str = "extractive"
     timings_ms: dict[str, float] = field(default_factory=dict)
+    generation: Generation | None = None  # set when an LLM was asked (answered, declined or fell back)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -133,6 +147,7 @@ class Answer:
             "notices": self.notices,
             "backend": self.backend,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "generation": asdict(self.generation) if self.generation else None,
         }
 
 

@@ -24,6 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 
@@ -243,3 +244,95 @@ def source_number(body: dict[str, Any], needle: str) -> int:
         if needle.lower() in " ".join(text.split()).lower():
             return n
     return 0
+
+
+# ---------------------------------------------------------------------------------------------- recordings
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "llm"
+_QUESTION_RE = re.compile(r"<question>\n(.*?)\n</question>", re.DOTALL)
+_COPY_WORDS = 14  # the longest quotation the copier writes
+
+
+@dataclass
+class Recording:
+    """One recorded reply of a real model to kfqa's prompt (tests/fixtures/llm/*.json)."""
+
+    question: str
+    raw: str
+    passages: list[dict[str, Any]]
+    messages: list[dict[str, str]]
+    seconds: float
+    model: str
+    runtime: str
+
+
+def load_recordings(path: Path = FIXTURES / "qwen2.5-coder-1.5b-instruct.json") -> list[Recording]:
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    return [Recording(e["question"], e["raw"], e["passages"], e["messages"], e["seconds"], e["model"], e["runtime"])
+            for e in entries]
+
+
+def prompt_question(body: dict[str, Any]) -> str:
+    prompt = "\n".join(m.get("content") or "" for m in body.get("messages", []) if isinstance(m.get("content"), str))
+    found = _QUESTION_RE.search(prompt)
+    return " ".join(found.group(1).split()) if found else ""
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", text.lower()) if len(w) > 3}
+
+
+class RecordedModel:
+    """A reply function for ``Reply(render=...)``: the recorded model's reply when the prompt asks a
+    recorded question, else what a careful small model writes (``copy_reply``)."""
+
+    def __init__(self, recordings: list[Recording] | None = None, misplace_every: int = 3):
+        self.recordings = {" ".join(r.question.split()).lower(): r for r in (recordings or load_recordings())}
+        self.misplace_every = misplace_every
+        self.served: list[str] = []  # "recorded" / "copied" / "declined", per request
+
+    def __call__(self, body: dict[str, Any]) -> str:
+        question = prompt_question(body)
+        recording = self.recordings.get(question.lower())
+        if recording:
+            self.served.append("recorded")
+            return recording.raw
+        reply = copy_reply(question, prompt_sources(body), misplace=len(self.served) % self.misplace_every == 0)
+        self.served.append("declined" if reply == DECLINE else "copied")
+        return reply
+
+
+DECLINE = "The sources do not answer this question."
+
+
+def copy_reply(question: str, sources: dict[int, str], misplace: bool = False) -> str:
+    """Up to two claims in the prompt's format, copied from the source sentences that share the most
+    words with the question: each sentence's words with a stretch of it quoted, and its marker;
+    with ``misplace`` the second claim cites the wrong source (a small model's habit). A decline
+    when no sentence shares two words with the question."""
+    wanted = _words(question)
+    scored = []
+    for n, text in sources.items():
+        for sentence in re.split(r"(?<=[.!?])\s+|\n\s*\n|\n\s*[-*]\s+", text):
+            sentence = " ".join(sentence.split()).strip(" -*#")
+            if 6 <= len(sentence.split()) <= 60 and not re.search(r"[`|<>{}\[\]]", sentence):
+                scored.append((len(wanted & _words(sentence)), -n, sentence))
+    best = sorted(scored, reverse=True)[:2]
+    if not best or best[0][0] < 2:
+        return DECLINE
+    claims = []
+    for i, (_, neg_n, sentence) in enumerate(best):
+        n = -neg_n
+        if misplace and i == 1 and len(sources) > 1:
+            n = n % len(sources) + 1
+        claims.append(_quoted_claim(sentence.rstrip("."), n))
+    return " ".join(claims)
+
+
+def _quoted_claim(sentence: str, n: int) -> str:
+    tokens = sentence.split()
+    cut = min(len(tokens), _COPY_WORDS)
+    start = max(0, (len(tokens) - cut) // 2)
+    before, quote, after = tokens[:start], tokens[start : start + cut], tokens[start + cut :]
+    text = " ".join([*before, '"' + " ".join(quote) + '"', *after])
+    return f"{text} [{n}]."

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace as dc_replace
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,8 @@ from llm_server import Reply, ScriptedLLMServer, prompt_sources, source_number
 
 from kfqa.config import BUNDLED_CORPUS, REPO_ROOT, Settings
 from kfqa.qa.llm import (
-    PROMPT_SOURCE_CHARS,
     SYSTEM_PROMPT,
     LLMError,
-    LLMNoAnswer,
     answer_with_llm,
     build_messages,
     neutralise,
@@ -66,7 +65,12 @@ def server():
 def llm_settings(server, tmp_path):
     server.requests.clear()
     return Settings(store_dir=tmp_path, llm_base_url=server.base_url, llm_model="test-model",
-                    llm_api_key=API_KEY, llm_timeout_s=1.0)
+                    llm_api_key=API_KEY, llm_first_token_timeout_s=10.0, llm_idle_timeout_s=5.0)
+
+
+def impatient(settings: Settings) -> Settings:
+    """``settings`` that wait one second for the first token and between tokens."""
+    return dc_replace(settings, llm_first_token_timeout_s=1.0, llm_idle_timeout_s=1.0)
 
 
 PASSAGES = [passage(TENANT), passage(BLAST, section="Overview > Trust assumptions"),
@@ -99,18 +103,19 @@ def test_prompt_has_numbered_delimited_sources_and_the_ignore_rule(server, llm_s
     assert "‹/source>" in content and "‹question>" in content
     assert content.index("</sources>") < content.index("<question>\nWho operates the controllers?")
     assert prompt_sources(body)[2].startswith("When these assumptions do not hold")
-    assert body["model"] == "test-model" and body["temperature"] == 0.0 and body["stream"] is False
+    assert body["model"] == "test-model" and body["temperature"] == 0.0 and body["stream"] is True
 
 
 def test_prompt_sources_stay_within_the_character_budget(server, llm_settings):
     long = [passage(f"Passage {i}: " + "Kubeflow controllers are operated by the platform administrator. " * 60)
             for i in range(12)]
-    assert sum(len(p.chunk.text) for p in long) > 2 * PROMPT_SOURCE_CHARS
+    budget = llm_settings.llm_max_source_chars
+    assert sum(len(p.chunk.text) for p in long) > 2 * budget
     server.script("Kubeflow controllers are operated by the platform administrator [1].")
     answer = answer_with_llm("Who operates the controllers?", long, llm_settings)
     sources = prompt_sources(server.requests[-1].body)
     assert 1 <= len(sources) < len(long)
-    assert sum(len(t) for t in sources.values()) <= PROMPT_SOURCE_CHARS + len(sources) * 20
+    assert sum(len(t) for t in sources.values()) <= budget + len(sources) * 20
     assert [t.split(":")[0] for _, t in sorted(sources.items())] == [f"Passage {i}" for i in range(len(sources))]
     assert answer.backend == "llm" and [c.n for c in answer.citations] == [1]
 
@@ -184,7 +189,7 @@ def test_citation_quote_is_short_verbatim_passage_text(server, llm_settings):
     assert normalize(quote) in normalize(BLAST) and len(quote) <= 300
     as_json = answer.to_json()
     assert as_json["citations"][0]["quote"] == quote and as_json["backend"] == "llm"
-    assert as_json["sentences"] == [{"text": GOOD_2.replace(" [2]", ""), "citations": [1], "verified": True}]
+    assert as_json["sentences"] == [{"text": GOOD_2.replace(" [2]", ""), "citations": [1], "verified": True, "quote": ""}]
 
 
 def test_markers_after_the_full_stop_and_think_blocks(server, llm_settings):
@@ -204,10 +209,12 @@ def test_no_supported_sentence_raises(server, llm_settings):
         answer_with_llm("q", PASSAGES, llm_settings)
 
 
-def test_model_saying_the_sources_do_not_answer(server, llm_settings):
+def test_model_saying_the_sources_do_not_answer_is_an_abstention(server, llm_settings):
     server.script("The sources do not answer this question.")
-    with pytest.raises(LLMNoAnswer, match="no answer in the sources"):
-        answer_with_llm("What is the capital of France?", PASSAGES, llm_settings)
+    answer = answer_with_llm("What is the capital of France?", PASSAGES, llm_settings)
+    assert answer.abstained and answer.backend == "llm" and not answer.citations
+    assert [r.chunk.text for r in answer.closest] == [p.chunk.text for p in PASSAGES]
+    assert answer.generation.outcome == "declined" and answer.generation.sentences == 0
 
 
 def test_verify_sentence_rules():
@@ -217,7 +224,8 @@ def test_verify_sentence_rules():
     bad = verify_sentence("The submission runner is a separate microservice [3].", chunks)
     assert not bad.verified
     dangling = verify_sentence("The submission runner is not a separate service [4].", chunks)
-    assert not dangling.verified and dangling.dangling == [4] and dangling.cited == []
+    # [4] points at nothing, and passage 3 states the sentence: re-pointed
+    assert dangling.dangling == [4] and dangling.cited == [] and dangling.repaired and dangling.support == [3]
     assert clean_generated("A [1, 3]. B. [2][4]") == "A [1][3]. B [2][4]."
     assert best_quote(RUNNER, ["separate service"]).startswith("- The submission runner is not a separate service")
 
@@ -277,8 +285,8 @@ def test_endpoint_errors_become_short_reasons(server, llm_settings, reply, reaso
 def test_timeout_falls_back_fast(server, llm_settings, stream):
     server.script(Reply(GOOD_1, delay_s=5))
     started = time.monotonic()
-    with pytest.raises(LLMError, match=r"timed out after 1s"):
-        answer_with_llm("q", PASSAGES, llm_settings, on_delta=(lambda _: None) if stream else None)
+    with pytest.raises(LLMError, match=r"timed out after 1s for the first token"):
+        answer_with_llm("q", PASSAGES, impatient(llm_settings), on_delta=(lambda _: None) if stream else None)
     assert time.monotonic() - started < 3
 
 
@@ -289,7 +297,7 @@ def test_endpoint_down_and_not_configured():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     down = Settings(llm_base_url=f"http://user:pw@127.0.0.1:{port}/v1?token=x", llm_model="m", llm_api_key=API_KEY,
-                    llm_timeout_s=1.0)
+                    llm_first_token_timeout_s=1.0)
     with pytest.raises(LLMError, match=rf"cannot connect to http://127.0.0.1:{port}/v1$") as err:
         answer_with_llm("q", PASSAGES, down)
     assert "pw" not in str(err.value) and "token" not in str(err.value)
@@ -310,7 +318,7 @@ def test_api_key_is_sent_but_never_logged_or_output(server, llm_settings, caplog
     outputs = [json.dumps(answer.to_json()), repr(answer), repr(llm_settings)]
     for _ in range(4):
         with pytest.raises(LLMError) as err:
-            answer_with_llm("q", PASSAGES, llm_settings)
+            answer_with_llm("q", PASSAGES, impatient(llm_settings))
         outputs += [str(err.value), repr(err.value)]
     assert server.requests[0].headers["authorization"] == f"Bearer {API_KEY}"
     captured = capsys.readouterr()
