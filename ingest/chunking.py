@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from kfqa.config import EMBED_MAX_TOKENS
 from kfqa.embedding import get_tokenizer
+from kfqa.ingest.markdown_blocks import markdown_blocks
 from kfqa.text import ABBREVIATIONS
 
 TARGET_TOKENS = 190  # preferred text size of a window
@@ -30,11 +31,7 @@ MIN_TAIL_TOKENS = 40  # a last window smaller than this is merged into the previ
 # Checked just before the end mark, so the abbreviations go without their final period.
 _ABBREV = "".join(rf"(?<!\b{re.escape(a)})" for a in (*ABBREVIATIONS, "cf", "approx", "Fig"))
 _SENT_END = re.compile(_ABBREV + r"[.!?][\"')\]]*(?=\s+[A-Z0-9\"'(\[`*_\-#>|])")
-_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _TABLE = re.compile(r"^\s*\|")
-_QUOTE = re.compile(r"^\s*>")
 
 
 def _tokenizer():
@@ -187,73 +184,6 @@ def _clean_heading(title: str) -> str:
     return re.sub(r"\s+", " ", title).strip()
 
 
-def _ends_block(nxt: str, headings: bool, quote_ends: bool) -> bool:
-    """Whether line ``nxt`` starts a new block (so the current list item, quote or paragraph ends)."""
-    return bool(
-        not nxt.strip()
-        or _ITEM.match(nxt)
-        or _TABLE.match(nxt)
-        or _FENCE.match(nxt)
-        or (quote_ends and _QUOTE.match(nxt))
-        or (headings and _HEADING.match(nxt))
-    )
-
-
-def _blocks(text: str, lines: list[tuple[int, int]], headings: bool):
-    """Yield (kind, start, end) blocks over ``lines`` (char spans of each line, without the newline).
-
-    kinds: heading (start, end, level, title), code, table, item, quote, para.
-    """
-    i = 0
-    n = len(lines)
-
-    def line(k: int) -> str:
-        return text[lines[k][0] : lines[k][1]]
-
-    while i < n:
-        ln = line(i)
-        if not ln.strip():
-            i += 1
-            continue
-        fence = _FENCE.match(ln)
-        if fence:
-            marker = fence.group(1)
-            j = i + 1
-            while j < n and not line(j).strip().startswith(marker[0] * len(marker)):
-                j += 1
-            j = min(j, n - 1)
-            yield ("code", lines[i][0], lines[j][1], None)
-            i = j + 1
-            continue
-        h = _HEADING.match(ln) if headings else None
-        if h:
-            yield ("heading", lines[i][0], lines[i][1], (len(h.group(1)), _clean_heading(h.group(2))))
-            i += 1
-            continue
-        if _TABLE.match(ln):
-            j = i
-            while j + 1 < n and _TABLE.match(line(j + 1)):
-                j += 1
-            yield ("table", lines[i][0], lines[j][1], None)
-            i = j + 1
-            continue
-        if _ITEM.match(ln) or _QUOTE.match(ln):
-            kind = "item" if _ITEM.match(ln) else "quote"
-            j = i
-            while j + 1 < n and not _ends_block(line(j + 1), headings, quote_ends=False):
-                if kind == "quote" and not _QUOTE.match(line(j + 1)):
-                    break
-                j += 1
-            yield (kind, lines[i][0], lines[j][1], None)
-            i = j + 1
-            continue
-        j = i
-        while j + 1 < n and not _ends_block(line(j + 1), headings, quote_ends=True):
-            j += 1
-        yield ("para", lines[i][0], lines[j][1], None)
-        i = j + 1
-
-
 def block_units(text: str, kind: str, s: int, e: int, budget: int) -> list[Unit]:
     """Units of one block: short tables / items / code whole, paragraphs by sentence."""
     if kind in ("table", "code", "item", "quote"):
@@ -276,33 +206,20 @@ def markdown_sections(
 ) -> list[Section]:
     """Split ``text[body_start:end]`` into heading sections, each a list of units (char spans of ``text``)."""
     stop = len(text) if end is None else end
-    lines = []
-    pos = body_start
-    while pos <= stop:
-        nl = text.find("\n", pos, stop)
-        line_end = stop if nl < 0 else nl
-        lines.append((pos, line_end))
-        if nl < 0:
-            break
-        pos = nl + 1
     sections: list[Section] = [Section(path=[])]
     stack: list[tuple[int, str]] = []
-    previous_kind = ""
-    for kind, s, e, info in _blocks(text, lines, headings):
-        in_list = kind == "item" and previous_kind == "item"  # a later item of a list begun before
-        previous_kind = kind
-        if kind == "heading":
-            level, title = info
-            while stack and stack[-1][0] >= level:
+    for block in markdown_blocks(text, body_start, stop, headings):
+        if block.kind == "heading":
+            while stack and stack[-1][0] >= block.level:
                 stack.pop()
-            stack.append((level, title))
+            stack.append((block.level, _clean_heading(block.title)))
             sec = Section(path=[t for _, t in stack if t])
-            s2, e2 = trim_span(text, s, e)
-            sec.units.append(Unit(s2, e2, count(text[s2:e2]), "heading"))
+            s, e = trim_span(text, block.start, block.end)
+            sec.units.append(Unit(s, e, count(text[s:e]), "heading"))
             sections.append(sec)
             continue
-        units = block_units(text, kind, s, e, budget)
-        if in_list and units:
+        units = block_units(text, block.kind, block.start, block.end, budget)
+        if block.cont and units:  # a later item of a list begun before
             units[0].cont = True
         sections[-1].units.extend(units)
     # a section holding only its heading adds nothing the sub-sections' paths don't say

@@ -12,6 +12,7 @@ from pdf_helpers import make_pdf
 from kfqa.config import BUNDLED_CORPUS
 from kfqa.ingest.chunks import build_chunks
 from kfqa.ingest.loaders import load_file
+from kfqa.ingest.markdown_blocks import markdown_blocks
 from kfqa.ingest.markdown_loader import load_markdown
 from kfqa.ingest.pdf_loader import load_pdf
 from kfqa.ingest.review_loader import group_conversations, load_review
@@ -246,3 +247,33 @@ def test_reply_cycles_and_missing_parents_do_not_loop():
     loaded = load_review(json.dumps({"title": "Loops", "comments": comments}), "reviews/loops.json", "")
     assert "First." in loaded.drafts[0].text and "Second." in loaded.drafts[0].text
     assert any("gone" in w for w in loaded.warnings)
+
+
+def test_markdown_blocks_follow_commonmark():
+    text = (
+        "# Guide\n\n"
+        "* **Goal.**\n\n    The goal is isolation. Each tenant has a namespace.\n"
+        "  * nested detail\n"
+        "* Second item\r\n\r\n"
+        "~~~sh\n```\n# not a heading\n~~~\n\n"
+        "Heading in setext\n-----------------\n\nClosing words.\n"
+    )
+    blocks = list(markdown_blocks(text, 0, len(text)))
+    spans = [(b.kind, text[b.start : b.end], b.cont) for b in blocks]
+    assert spans == [
+        ("heading", "# Guide", False),
+        ("item", "* **Goal.**\n\n    The goal is isolation. Each tenant has a namespace.", False),
+        ("item", "  * nested detail", True),
+        ("item", "* Second item", True),
+        ("code", "~~~sh\n```\n# not a heading\n~~~", False),
+        ("heading", "Heading in setext\n-----------------", False),
+        ("para", "Closing words.", False),
+    ]
+    assert [b.title for b in blocks if b.kind == "heading"] == ["Guide", "Heading in setext"]
+    drafts = load_markdown(text, "guide.md").drafts
+    assert [d.section for d in drafts] == ["Guide", "Guide > Heading in setext"]
+    assert "# not a heading" in drafts[0].text
+    lines = text.split("\n")
+    for d in drafts:  # line numbers of the original text, CRLF or not
+        assert d.text.split("\n")[0] == lines[d.line_start - 1].rstrip("\r")
+        assert d.text.split("\n")[-1] == lines[d.line_end - 1].rstrip("\r")
