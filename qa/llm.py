@@ -133,7 +133,7 @@ def build_answer(question: str, raw: str, passages: Sequence[Retrieved], setting
 
     Raises ``LLMError`` (code ``no-supported-sentence``) when no sentence holds and the model
     did not decline."""
-    checks = verify_answer(Redactor(settings)(raw), passages)
+    checks = verify_answer(Redactor(settings)(raw, final=True), passages)
     claims = [c for c in checks if c.is_claim]
     kept = [c for c in claims if c.verified]
     generation = Generation(sentences=len(claims), kept=len(kept), repaired=sum(c.repaired for c in kept))
@@ -223,7 +223,7 @@ def stream_answer_with_llm(question: str, passages: list[Retrieved], settings: S
             yield ready[len(shown) :]
             shown = ready
         watch.feed(text)
-    visible = redact(_visible(text))
+    visible = redact(_visible(text), final=True)
     if len(visible) > len(shown) and visible.startswith(shown):
         yield visible[len(shown) :]
     if not text.strip():

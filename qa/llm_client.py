@@ -54,9 +54,14 @@ class Redactor:
         """Characters to hold back at the end of a stream: a secret may be only partly there yet."""
         return max((len(s) - 1 for s in self.secrets), default=0)
 
-    def __call__(self, text: str) -> str:
+    def __call__(self, text: str, final: bool = False) -> str:
+        """``text`` without secrets; ``final``: the stream ended, so a secret cut short at the very
+        end is redacted too."""
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
+            if final:
+                cut = next((k for k in range(len(secret) - 1, 3, -1) if text.endswith(secret[:k])), 0)
+                text = text[: len(text) - cut] + REDACTED if cut else text
         return _BEARER_RE.sub(rf"\1{REDACTED}", text)
 
 
