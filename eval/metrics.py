@@ -40,6 +40,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from kfqa.eval.questions import Evidence, Question
 from kfqa.text import MARKER_RE, content_words, is_supported, normalize, split_sentences, strip_markers, words
@@ -90,6 +91,7 @@ class Run:
     citations: dict[int, Hit] = field(default_factory=dict)  # marker number -> cited chunk
     latency_ms: float | None = None
     error: str | None = None  # the system raised; scored as retrieving and answering nothing
+    generation: Any = None  # kfqa.types.Generation when an LLM was asked (eval.survival reads it)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from kfqa.eval.metrics import METRIC_NAMES, QuestionScore
 from kfqa.eval.questions import QuestionSet
+from kfqa.eval.survival import survival_markdown
 from kfqa.store import write_atomic
 
 PRIMARY = "kfqa"
@@ -191,6 +192,7 @@ def markdown(report: dict[str, Any], scores: dict[str, list[QuestionScore]]) -> 
         rows = [[m] + [fmt(systems[name]["by_category"][c].get(m), m) for c in cats] for m in METRIC_NAMES]
         parts += [f"### {name}", "", _md_table(["metric", *cats], rows), ""]
 
+    parts += survival_markdown(report)
     parts += ["## Worst questions", ""]
     for name, group in scores.items():
         limit = 15 if name == PRIMARY else 8

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from kfqa.config import DEV_QUESTIONS, Settings
 from kfqa.eval.metrics import QuestionScore, Run, aggregate, aggregate_by_category, score_question
 from kfqa.eval.questions import load_questions
+from kfqa.eval.survival import print_survival, survival
 from kfqa.eval.systems import BASELINES, KfqaSystem, LlamaIndexBaseline, RetrieverSystem, System, corpus_files
 from kfqa.types import KfqaError
 
@@ -219,6 +220,8 @@ def run_eval(
         },
         "corpus": corpus_info(corpus_dir, settings),
     }
+    if llm:
+        report["llm_survival"] = {name: survival(s.run.generation for s in scores[name]) for name in scores if name == "kfqa-llm"}
     if out is not None:
         paths = write_reports(report, Path(out), scores)
         report_paths = {kind: str(p) for kind, p in paths.items()}
@@ -228,6 +231,7 @@ def run_eval(
         print_json(report)
     else:
         print_tables(report, console)
+        print_survival(report, console)
         for kind, p in report_paths.items():
             console.print(f"[dim]{kind}: {p}[/]")
     return report

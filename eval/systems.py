@@ -60,6 +60,7 @@ class KfqaSystem:
             answer=answer.answer or "",
             abstained=bool(answer.abstained),
             citations={c.n: Hit(c.chunk.meta.source, c.chunk.text) for c in answer.citations},
+            generation=answer.generation,
         )
 
 

@@ -32,16 +32,12 @@ from kfqa.text import strip_reasoning
 from kfqa.types import Answer, AnswerSentence, Citation, Generation, Retrieved
 
 __all__ = [
-    "FAIL_FAST_SENTENCES", "NO_ANSWER", "SYSTEM_PROMPT", "LLMError", "LLMNoAnswer", "answer_with_llm",
-    "build_answer", "build_messages", "neutralise", "stream_answer_with_llm", "within_budget",
+    "FAIL_FAST_SENTENCES", "NO_ANSWER", "SYSTEM_PROMPT", "LLMError", "answer_with_llm",
+    "build_answer", "build_messages", "fallback_notice", "neutralise", "stream_answer_with_llm", "within_budget",
 ]
 
 FAIL_FAST_SENTENCES = 2  # stop the stream when this many first claims all fail verification
 CLOSEST = 3  # passages shown with a decline
-
-
-class LLMNoAnswer(LLMError):
-    """Kept for callers that catch it; a decline now yields an abstaining Answer instead."""
 
 
 # ---------------------------------------------------------------------------------------------- answer
@@ -231,6 +227,17 @@ def stream_answer_with_llm(question: str, passages: list[Retrieved], settings: S
     answer = build_answer(question, text, passages, settings)
     answer.timings_ms["llm"] = (time.perf_counter() - started) * 1000
     yield answer
+
+
+# failures of the model's answer rather than of the endpoint
+_CONTENT_FAILURES = {"no-supported-sentence", "first-sentences-failed"}
+
+
+def fallback_notice(error: LLMError) -> str:
+    """The notice shown with the extractive answer when the LLM answer failed."""
+    if error.code in _CONTENT_FAILURES:
+        return f"The LLM's answer did not hold up against the sources ({error}); showing the extractive answer."
+    return f"LLM endpoint unavailable ({error}); showing the extractive answer."
 
 
 def answer_with_llm(
