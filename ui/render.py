@@ -198,7 +198,7 @@ def sources_html(answer: Answer, turn: int) -> str:
         by_n: dict[int, list[str]] = {}
         for s in answer.sentences:
             for n in s.citations:
-                by_n.setdefault(n, []).append(s.text)
+                by_n.setdefault(n, []).append(s.quote or s.text)  # an LLM sentence: the words it quotes
         cards = "".join(citation_card(c, by_n.get(c.n, []), turn) for c in answer.citations)
         return head + cards
     if answer.abstained:
