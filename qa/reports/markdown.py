@@ -103,6 +103,29 @@ def _bullets(lines: list[str]) -> list[tuple[int, str]]:
     return out
 
 
+def bullet_openings(section: Section) -> list[Labelled]:
+    """Every bullet of a section with its opening clause as the label: "In regards to the
+    development pipeline, there is ..." names the development pipeline."""
+    out = []
+    for offset, (indent, text) in enumerate(_bullets(section.lines)):
+        if text:
+            words = plain(text)
+            out.append(Labelled(" ".join(re.split(r"[,.:;]\s", words)[0].split()[:10]), words, indent, section.line_start + 1 + offset))
+    return out
+
+
+def html_fields(section: Section) -> list[Labelled]:
+    """Rows of an HTML table (``<tr><td>Name</td><td>value</td></tr>``) as (name, value) fields."""
+    body = "\n".join(section.lines)
+    out = []
+    for row in re.finditer(r"<tr>(.*?)</tr>", body, re.DOTALL | re.IGNORECASE):
+        cells = [plain(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.DOTALL | re.IGNORECASE)]
+        if len(cells) >= 2 and cells[0] and cells[1]:
+            line = section.line_start + 1 + body[: row.start()].count("\n")
+            out.append(Labelled(cells[0].rstrip("?"), cells[1], 0, line))
+    return out
+
+
 def _split_label(text: str) -> tuple[str, str]:
     """``"Critical. A listing ..."`` -> ("Critical", "A listing ..."); no label -> ("", text).
     A label is at most six words; a bullet that starts with a link keeps the link's words."""
@@ -112,15 +135,16 @@ def _split_label(text: str) -> tuple[str, str]:
     return match.group(1).strip(), match.group(3).strip()
 
 
-def table_fields(section: Section) -> list[Labelled]:
-    """Rows of the section's two-column tables whose second cell is a prompt (words, not a link)."""
+def table_fields(section: Section, min_words: int = 3) -> list[Labelled]:
+    """Rows of the section's tables whose second cell says something (at least ``min_words``
+    words, not a bare link): a template's field prompts, an assessment's field values."""
     out = []
     for offset, line in enumerate(section.lines):
         cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.lstrip().startswith("|") else []
         if len(cells) < 2 or _TABLE_RULE.match(line) or not cells[0] or not cells[1]:
             continue
         prompt = plain(cells[1])
-        if re.match(r"^<?https?://", cells[1]) or len(prompt.split()) < 3:
+        if re.match(r"^<?https?://", cells[1]) or len(prompt.split()) < min_words:
             continue
         out.append(Labelled(plain(cells[0]).rstrip("?"), prompt, 0, section.line_start + 1 + offset))
     return out

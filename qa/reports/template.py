@@ -39,6 +39,7 @@ class TemplateItem:
     parent: str  # the label of the item or section it belongs to
     line: int  # where the template says it (1-based)
     source: str  # the template's corpus path
+    section: str = ""  # the template section it belongs to ("Secure development practices")
 
     @property
     def question(self) -> str:
@@ -61,20 +62,20 @@ def template_items(file: CorpusFile) -> list[TemplateItem]:
         base = slug(section.heading)
         labelled = labelled_bullets(section) + table_fields(section)
         if has_prose(section) and not only_links(section):
-            items.append(TemplateItem(base, section.heading, _prose(section), "section", " > ".join(section.path[:-1]), section.line_start, file.rel))
+            items.append(TemplateItem(base, section.heading, _prose(section), "section", _up(section), section.line_start, file.rel))
         parents: dict[int, str] = {}
         for entry in sorted(labelled, key=lambda e: e.line):
             if _same_words(entry.label, section.heading):  # "* Compliance." under "Project compliance"
                 if not any(i.id == base for i in items):
-                    items.append(TemplateItem(base, section.heading, entry.text, "section", " > ".join(section.path[:-1]), entry.line, file.rel))
+                    items.append(TemplateItem(base, section.heading, entry.text, "section", _up(section), entry.line, file.rel))
                 continue
             parent = parents.get(entry.depth - 1, section.heading)
             parents[entry.depth] = entry.label
             kind = "field" if entry.depth == 0 and entry in table_fields(section) else "item"
             item_id = f"{base}/{slug(entry.label)}"
-            items.append(TemplateItem(item_id, entry.label, entry.text, kind, parent, entry.line, file.rel))
+            items.append(TemplateItem(item_id, entry.label, entry.text, kind, parent, entry.line, file.rel, section.heading))
             items += [
-                TemplateItem(f"{item_id}/{slug(p)}", p, p, "prompt", entry.label, entry.line, file.rel)
+                TemplateItem(f"{item_id}/{slug(p)}", p, p, "prompt", entry.label, entry.line, file.rel, section.heading)
                 for p in enumerated(entry.text, asks=_INCLUDE)
             ]
     return items
@@ -119,6 +120,10 @@ def _outline(found: list[Section]) -> list[Section]:
         if not (wraps_rest and not labelled_bullets(s) and not table_fields(s)):
             out.append(s)
     return out
+
+
+def _up(section: Section) -> str:
+    return section.path[-2] if len(section.path) > 1 else ""
 
 
 def _prose(section: Section) -> str:
