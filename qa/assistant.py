@@ -14,21 +14,33 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from kfqa.config import HOME_PROJECT, MAX_QUESTION_CHARS, Settings, apply_runtime_env
-from kfqa.qa.compose import Composer
-from kfqa.qa.query import PreparedQuery, asks_about_other_projects, prepare
+from kfqa.qa.answerability import SentenceEncoder
+from kfqa.qa.compose import Composer, Evidence
+from kfqa.qa.query import PreparedQuery, abbreviations_for, asks_about_other_projects, prepare
 from kfqa.qa.retrieval import HybridRetriever, Preference
-from kfqa.store import Store
-from kfqa.types import Answer, Filters, KfqaError, Retrieved
+from kfqa.qa.stages import QAConfig
+from kfqa.store import StaleStoreError, Store
+from kfqa.types import Answer, Filters, Generation, KfqaError, Retrieved
 
 
 class Assistant:
     """Retrieval + answering over one store. Open once (loads the model and indexes); ``ask`` is fast."""
 
-    def __init__(self, settings: Settings, retriever: HybridRetriever, composer: Composer):
+    def __init__(self, settings: Settings, retriever: HybridRetriever, composer: Composer, config: QAConfig | None = None):
         self.settings = settings
         self.retriever = retriever
         self.composer = composer
-        self.expand_queries = True  # abbreviations, typos, names (bench/bench_ask.py measures the effect)
+        self.config = config or QAConfig()  # the stages and their constants (kfqa eval --ablate/--folds vary it)
+
+    @property
+    def expand_queries(self) -> bool:
+        """Stage "expand": abbreviations, typos, names (bench/bench_ask.py measures the effect)."""
+        return self.config.on("expand")
+
+    @expand_queries.setter
+    def expand_queries(self, on: bool) -> None:
+        disabled = self.config.disabled - {"expand"} if on else self.config.disabled | {"expand"}
+        self.config = replace(self.config, disabled=frozenset(disabled))
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> Assistant:
@@ -37,8 +49,21 @@ class Assistant:
         settings = settings or Settings()
         store = Store(settings)
         store.open_for_queries()
+        generation = store.generation_token()  # read first: an ingest finishing meanwhile reopens again
         retriever = HybridRetriever(store)
-        return cls(settings, retriever, Composer(retriever.stats, retriever.chunks))
+        assistant = cls(settings, retriever, composer_for(retriever))
+        assistant.generation = generation
+        return assistant
+
+    def reopen_if_changed(self, force: bool = False) -> None:
+        """A live store: when an ingest has published a new generation since this Assistant opened
+        (or ``force``: Chroma's data changed under it), reopen Chroma, chunks, BM25 and term stats."""
+        store, opened = self.retriever.store, getattr(self, "generation", None)
+        if opened is None or not force and not store.changed_since(opened):
+            return  # built by hand, not by open(): not tracking a store
+        store.close()  # the old client must go first: Chroma shares one client per path
+        fresh = Assistant.open(self.settings)
+        self.retriever, self.composer, self.generation = fresh.retriever, fresh.composer, fresh.generation
 
     def ask(
         self,
@@ -66,17 +91,19 @@ class Assistant:
         """Yield answer text as it is produced (str pieces), then the final ``Answer``."""
         started = time.perf_counter()
         question, notices = check_question(question)
-        prepared, retrieved = self.retrieve(question, filters, history, k, notices)
+        prepared, retrieved, evidence = self.evidence(question, filters, history, k, notices)
         retrieved_at = time.perf_counter()
 
-        if llm:
-            answer = yield from self._llm_answer(question, retrieved, notices)
-            if answer is not None:
-                answer.timings_ms = _timings(started, retrieved_at)
-                yield answer
+        # An unanswerable question costs no model call: the LLM gets the same decision first.
+        llm_outcome = Generation(outcome="not-called", reason="judged unanswerable") if llm else None
+        if llm and evidence.decision.answerable:
+            llm_outcome = yield from self._llm_answer(question, retrieved, notices)
+            if isinstance(llm_outcome, Answer):
+                llm_outcome.timings_ms = _timings(started, retrieved_at)
+                yield llm_outcome
                 return
 
-        composed = self.composer.compose(prepared.text, retrieved, facets(prepared))
+        composed = self.composer.render_evidence(evidence)
         answer = Answer(
             question=question,
             answer=composed.answer,
@@ -85,11 +112,27 @@ class Assistant:
             retrieved=retrieved,
             sentences=composed.sentences,
             closest=retrieved[:3] if composed.abstained else [],
-            notices=notices,
+            notices=notices + composed.notices,
+            generation=llm_outcome,
         )
         answer.timings_ms = _timings(started, retrieved_at)
         yield from answer.answer.splitlines(keepends=True)
         yield answer
+
+    def evidence(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        history: list[str] | None = None,
+        k: int = 8,
+        notices: list[str] | None = None,
+    ) -> tuple[PreparedQuery, list[Retrieved], Evidence]:
+        """Retrieval, the scored sentences and the answerability decision for a (checked) question:
+        what the extractive answer is rendered from and what the LLM answerer is given (it is called
+        only when ``evidence.decision.answerable``)."""
+        prepared, retrieved = self.retrieve(question, filters, history, k, notices)
+        evidence = self.composer.gather(prepared.text, retrieved, facets(prepared), self.config)
+        return prepared, retrieved, evidence
 
     def retrieve(
         self,
@@ -100,8 +143,18 @@ class Assistant:
         notices: list[str] | None = None,
     ) -> tuple[PreparedQuery, list[Retrieved]]:
         """The prepared query and the ranked passages for a (checked) question; notes go to ``notices``."""
+        self.reopen_if_changed()
+        try:
+            return self._retrieve(question, filters, history, k, notices)
+        except StaleStoreError:  # another process wrote the embedded store (an ingest running): once more
+            self.reopen_if_changed(force=True)
+            return self._retrieve(question, filters, history, k, notices)
+
+    def _retrieve(self, question, filters, history, k, notices) -> tuple[PreparedQuery, list[Retrieved]]:
         r = self.retriever
-        prepared = prepare(question, history, r.vocabulary, r.projects, r.people, expand=self.expand_queries)
+        config = self.config
+        prepared = prepare(question, history, r.vocabulary, r.projects, r.people, expand=config.on("expand"),
+                           abbreviations=abbreviations_for(r.stats.abbreviations), parts=config.on("parts"))
         filters = filters or Filters()
         if filters.include_superseded is None:
             filters = replace(filters, include_superseded=prepared.wants_history)
@@ -117,11 +170,12 @@ class Assistant:
             revised=r.revised if prepared.wants_history else set(),
             question=question,
         )
-        return prepared, r.retrieve(prepared.text, k=k, filters=filters, prefer=prefer, parts=prepared.parts)
+        return prepared, r.retrieve(prepared.text, k=k, filters=filters, prefer=prefer, parts=prepared.parts, config=config)
 
     def _llm_answer(self, question, retrieved, notices) -> Iterator[str]:
-        """Generator: streams LLM text live; returns the verified Answer, or None to fall back to extraction."""
-        from kfqa.qa.llm import LLMError, LLMNoAnswer, stream_answer_with_llm
+        """Generator: streams LLM text live; returns the verified Answer, or the ``Generation`` that
+        says why to fall back to extraction."""
+        from kfqa.qa.llm import LLMError, fallback_notice, stream_answer_with_llm
 
         answer = None
         try:
@@ -130,17 +184,20 @@ class Assistant:
                     answer = item
                 else:
                     yield item
-        except LLMNoAnswer:
-            notices.append("The LLM found no answer the sources support; showing the extractive answer.")
-            return None
         except LLMError as exc:
-            notices.append(f"LLM endpoint unavailable ({exc}); showing the extractive answer.")
-            return None
-        if answer is None:
-            return None
+            notices.append(fallback_notice(exc))
+            return exc.generation
         answer.retrieved = retrieved
         answer.notices = notices + answer.notices
         return answer
+
+
+def composer_for(retriever: HybridRetriever) -> Composer:
+    """The composer over a retriever's statistics and windows; sentence similarity by the query encoder."""
+    from kfqa.embedding import get_query_embed_model
+
+    encoder = SentenceEncoder(lambda texts: get_query_embed_model().get_text_embedding_batch(texts))
+    return Composer(retriever.stats, retriever.windows, encoder, retriever.embed_query)
 
 
 def check_question(question: str) -> tuple[str, list[str]]:

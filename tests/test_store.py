@@ -1,0 +1,157 @@
+"""The store as readers see it: live generations, and faults reported as messages (real model, real Chroma)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import store_settings
+
+from kfqa.config import Settings
+from kfqa.ingest import run_ingest
+from kfqa.qa import Assistant
+from kfqa.store import Store, store_stats
+from kfqa.types import StoreError
+
+KFQA = str(Path(sys.executable).parent / "kfqa")
+KATIB = "Which components does Katib run on the control plane?"
+OKAPI = "Which controller runs as root in the okapi namespace?"
+
+
+def copy_store(src: Settings, dst: Path) -> Settings:
+    shutil.copytree(src.store_dir, dst)
+    return store_settings(dst, src.corpus_dir)
+
+
+def note_folder(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+OKAPI_NOTE = "# Okapi controller\n\nThe okapi controller runs as root in the okapi namespace and owns its CRDs.\n"
+
+
+def cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([KFQA, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def cited_sources(answer) -> set[str]:
+    return {c.chunk.meta.source for c in answer.citations}
+
+
+# --- live stores ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["another process", "this process"])
+def test_live_assistant_sees_a_new_generation(tmp_path, small_store, where):
+    """A long-lived Assistant keeps answering while and after an ingest commits into its store
+    (before: every ask after a `kfqa ingest` failed with Chroma's "Error finding id")."""
+    settings = copy_store(small_store, tmp_path / "store")
+    assistant = Assistant.open(settings)
+    before = assistant.ask(KATIB)
+    assert before.citations and not before.abstained
+    first_generation = assistant.generation
+
+    notes = note_folder(tmp_path / "notes", "okapi.md", OKAPI_NOTE)
+    if where == "another process":
+        run = cli("ingest", str(notes), "--store", str(settings.store_dir), "--json")
+        assert run.returncode == 0, run.stderr
+    else:
+        assert run_ingest([notes], settings).ingested == ["okapi.md"]
+
+    after = assistant.ask(OKAPI)
+    assert assistant.generation != first_generation
+    assert "okapi.md" in cited_sources(after) and "runs as root in the okapi namespace" in after.answer
+    again = assistant.ask(KATIB)  # the old question still works (term statistics now count one more file)
+    assert again.citations and not again.abstained
+    assert again.retrieved[0].chunk.id == before.retrieved[0].chunk.id
+    assert Store(settings).load_manifest().generation == Store(small_store).load_manifest().generation + 1
+
+
+def test_no_change_ingest_keeps_the_generation(tmp_path, small_store):
+    settings = copy_store(small_store, tmp_path / "store")
+    token = Store(settings).generation_token()
+    report = run_ingest([settings.corpus_dir], settings)
+    assert report.ingested == [] and report.embedded == 0
+    assert not Store(settings).changed_since(token)
+
+
+# --- interrupted first ingest ----------------------------------------------------------------
+
+
+def test_interrupted_first_ingest_is_incomplete_for_stats_and_ask(tmp_path, small_store):
+    """A first ingest killed after committing some files (no BM25 yet) is reported as incomplete,
+    never a FileNotFoundError on bm25/params.index.json."""
+    settings = copy_store(small_store, tmp_path / "store")
+    store = Store(settings)
+    manifest = store.load_manifest()
+    manifest.generation, manifest.last_ingest = 0, ""  # as the first run left it at a batch commit
+    store.save_manifest(manifest)
+    store.generation_path.unlink()
+    shutil.rmtree(store.bm25_dir)
+
+    for call in (lambda: store_stats(settings), lambda: Assistant.open(settings)):
+        with pytest.raises(StoreError, match="incomplete: an ingest was interrupted") as err:
+            call()
+        assert "kfqa ingest --store" in str(err.value)
+    run = cli("ask", KATIB, "--store", str(settings.store_dir))
+    assert run.returncode != 0 and "incomplete" in run.stderr + run.stdout and "Traceback" not in run.stderr
+
+    report = run_ingest([settings.corpus_dir], settings)  # the fix the message names
+    assert report.embedded == 0 and not report.failed
+    assert store_stats(settings)["files"] == len(manifest.files)
+    assert "katib" in Assistant.open(settings).ask(KATIB).answer.lower()
+
+
+# --- damaged files ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "damage, expected",
+    [
+        (lambda p: p.write_text(json.dumps({"version": 2, "files": []})), '"files" is a JSON list'),
+        (lambda p: p.write_text('{"version": 2, "files": {'), "is damaged"),
+        (lambda p: p.write_bytes(b'{"files": {"\xff": 1}}'), "is damaged"),
+    ],
+    ids=["files-list", "truncated", "not-utf8"],
+)
+def test_damaged_manifest_is_a_message(tmp_path, small_store, damage, expected):
+    settings = copy_store(small_store, tmp_path / "store")
+    store = Store(settings)
+    damage(store.manifest_path)
+    for call in (lambda: store_stats(settings), lambda: Assistant.open(settings), lambda: run_ingest([tmp_path], settings)):
+        with pytest.raises(StoreError, match=expected) as err:
+            call()
+        assert f"rm -rf '{store.dir}' && kfqa ingest --store '{store.dir}'" in str(err.value)
+    run = cli("stats", "--store", str(settings.store_dir))
+    assert run.returncode != 0 and "Traceback" not in run.stderr and "damaged" in run.stderr + run.stdout
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda b: b[: len(b) // 2],  # truncated mid-row
+        lambda b: b.replace(b"Katib", b"K\xfftib", 1),  # a byte that isn't UTF-8
+    ],
+    ids=["truncated", "not-utf8"],
+)
+def test_damaged_chunks_file_is_a_message_and_ingest_repairs_it(tmp_path, small_store, damage):
+    settings = copy_store(small_store, tmp_path / "store")
+    store = Store(settings)
+    intact = store.chunks_path.read_bytes()
+    store.chunks_path.write_bytes(damage(intact))
+    with pytest.raises(StoreError, match=r"chunks\.jsonl is damaged at line \d+") as err:
+        Assistant.open(settings)
+    assert "kfqa ingest --store" in str(err.value)
+
+    report = run_ingest([settings.corpus_dir], settings)
+    assert not report.failed and report.embedded == 0  # rows restored from Chroma, nothing re-embedded
+    assert sorted(r["id"] for r in store.read_rows()) == sorted(
+        json.loads(line)["id"] for line in intact.decode("utf-8").splitlines()
+    )
+    assert "katib" in Assistant.open(settings).ask(KATIB).answer.lower()
