@@ -240,3 +240,33 @@ def test_api_key_echoed_by_the_endpoint_never_reaches_the_stream(server, setting
     for i in range(len(API_KEY) - 7):
         assert API_KEY[i : i + 8] not in streamed  # not even a piece of it
     assert API_KEY not in seen[-1].answer and API_KEY not in str(seen[-1].notices)
+
+
+def test_survival_counts_kept_sentences_and_fallbacks_by_reason(server, settings):
+    from kfqa.eval.survival import survival
+    from kfqa.types import Generation
+
+    impatient = replace(settings, llm_first_token_timeout_s=0.5)
+    outcomes = [answer_with_llm(KATIB.question, passages_of(KATIB), settings).generation,  # 2 of 2 kept
+                answer_with_llm(BOUNTY.question, passages_of(BOUNTY), settings).generation]  # declined
+    for reply, chosen in [(Reply(status=503), settings), (Reply(KATIB.raw, delay_s=2), impatient),
+                          (Reply("Katib was written in 1962 [1]. NASA runs it [2]. More."), settings)]:
+        server.script(reply)
+        with pytest.raises(LLMError) as err:
+            answer_with_llm(KATIB.question, passages_of(KATIB), chosen)
+        outcomes.append(err.value.generation)
+    outcomes.append(Generation(outcome="not-called", reason="judged unanswerable"))
+    summary = survival(outcomes)
+    assert summary["fallbacks"] == {"endpoint": 1, "timeout": 1, "first-sentences-failed": 1}
+    assert summary["model_called"] == 5 and summary["not_called"] == {"judged unanswerable": 1}
+    assert (summary["answered"], summary["declined"]) == (1, 1)
+    assert summary["sentences_written"] == 4 and summary["sentences_kept"] == 2 and summary["kept_share"] == 0.5
+
+
+def test_bad_timeout_settings_name_the_variable(monkeypatch):
+    monkeypatch.setenv("KFQA_LLM_IDLE_TIMEOUT", "soon")
+    with pytest.raises(ValueError, match="KFQA_LLM_IDLE_TIMEOUT must be a positive number of seconds, not 'soon'"):
+        Settings()
+    monkeypatch.setenv("KFQA_LLM_IDLE_TIMEOUT", "12")
+    monkeypatch.setenv("KFQA_LLM_TIMEOUT", "90")  # the old name still sets the first-token wait
+    assert (Settings().llm_idle_timeout_s, Settings().llm_first_token_timeout_s) == (12.0, 90.0)
