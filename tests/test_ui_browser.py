@@ -8,53 +8,34 @@ XSS payload), or over a fake assistant where timing matters (streaming, history)
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("gradio")
-sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
-from ui_helpers import Q_BOTH_KINDS, Q_XSS, FakeAssistant, running, tiny_store  # noqa: E402
+from ui_helpers import (  # noqa: E402
+    CHROMIUM,
+    Q_BOTH_KINDS,
+    Q_XSS,
+    FakeAssistant,
+    ask,
+    browser_fixture,  # noqa: F401 - fixture "browser"
+    latest_kinds,
+    open_app,
+    page_fixture,  # noqa: F401 - fixture "page"
+    running,
+    tiny_store,
+    wait_answer,
+)
 
 from kfqa.config import KINDS, MAX_QUESTION_CHARS, Settings  # noqa: E402
 from kfqa.ui import build_app  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-TIMEOUT = 90_000  # ms: the first question loads the embedding model
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed (tests/ensure_chromium.sh)")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-quic",
-                "--disable-sync",
-            ],
-        )
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})  # fresh profile per test
-    context.set_default_timeout(TIMEOUT)
-    pg = context.new_page()
-    yield pg
-    context.close()
 
 
 @pytest.fixture(scope="module")
@@ -67,27 +48,6 @@ def real_app(store, tmp_path_factory):
     feedback = tmp_path_factory.mktemp("ui-feedback") / "feedback.jsonl"
     with running(build_app(store, feedback_path=feedback)) as url:
         yield url, feedback
-
-
-def ask(page, question: str) -> None:
-    page.fill("#kfqa-question textarea", question)
-    page.click("#kfqa-ask")
-
-
-def wait_answer(page, turn: int) -> None:
-    """Until the answer of ``turn`` is final: its sources section is in the pane."""
-    page.wait_for_selector(f"#kfqa-sources .kfqa-turn[data-turn='{turn}']:not(.kfqa-older)")
-
-
-def latest_kinds(page) -> set[str]:
-    return set(
-        page.locator("#kfqa-sources section.kfqa-turn .kfqa-source").evaluate_all("els => els.map(e => e.dataset.kind)")
-    )
-
-
-def open_app(page, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("#kfqa-question textarea")
 
 
 # --- over the real assistant ----------------------------------------------------------------------

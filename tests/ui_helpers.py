@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 from kfqa.config import Settings
 from kfqa.types import Answer, AnswerSentence, Chunk, ChunkMeta, Citation
@@ -192,3 +195,60 @@ def queue_call(url: str, fn_index: int, data: list, session_hash: str, event_dat
                         states.append(list(output))
                     return states
     return states
+
+
+# --- the browser (Playwright driving Debian's chromium, headless) -------------------------------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+TIMEOUT = 90_000  # ms: the first question loads the embedding model
+
+
+# Imported by the browser test modules; named fixtures, so a test's ``page`` argument shadows no import.
+@pytest.fixture(scope="module", name="browser")
+def browser_fixture():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run", "--disable-quic", "--disable-sync"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture(name="page")
+def page_fixture(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})  # fresh profile per test
+    context.set_default_timeout(TIMEOUT)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def open_app(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("#kfqa-question textarea")
+
+
+def ask(page, question: str) -> None:
+    page.fill("#kfqa-question textarea", question)
+    page.click("#kfqa-ask")
+
+
+def wait_answer(page, turn: int) -> None:
+    """Until the answer of ``turn`` is final: its sources section is in the pane."""
+    page.wait_for_selector(f"#kfqa-sources .kfqa-turn[data-turn='{turn}']:not(.kfqa-older)")
+
+
+def latest_kinds(page) -> set[str]:
+    return set(
+        page.locator("#kfqa-sources section.kfqa-turn .kfqa-source").evaluate_all("els => els.map(e => e.dataset.kind)")
+    )
+
+
+def latest_sources(page) -> list[str]:
+    """The source paths cited by the newest answer."""
+    return page.locator("#kfqa-sources section.kfqa-turn .kfqa-source .kfqa-meta code").all_inner_texts()

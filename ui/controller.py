@@ -92,18 +92,6 @@ def too_long_message(question: str) -> str:
     )
 
 
-def redact_partial(text: str, secret: str | None) -> str:
-    """``text`` with ``secret`` replaced, and without a tail that could be the secret's beginning
-    (the next streamed piece may complete it), so no prefix of the key is ever on screen."""
-    if not secret or len(secret) < 4:
-        return text
-    text = text.replace(secret, "[redacted]")
-    for k in range(min(len(secret) - 1, len(text)), 0, -1):
-        if text.endswith(secret[:k]):
-            return text[:-k]
-    return text
-
-
 class AssistantHolder:
     """Opens the Assistant lazily, and again after a failure (a store ingested after start-up)."""
 
@@ -209,19 +197,19 @@ class ChatController:
 
     def _stream_into(self, chat: list[dict], turns: list[Turn], stream: Iterator[Any], turn: int
                      ) -> Iterator[ChatView]:
-        """Show each streamed piece (secrets redacted); return the final Answer, or None after a failure."""
-        text, secret = "", self.settings.llm_api_key
+        """Show each streamed piece; return the final Answer, or None after a failure. Secrets are
+        redacted at the source (``qa.llm_client.Redactor``): pieces arrive with the key already gone."""
+        text = ""
         try:
             for piece in stream:
                 if isinstance(piece, Answer):
                     return piece
                 text += str(piece)
-                chat[-1] = {"role": "assistant", "content": answer_chat_html(redact_partial(text, secret), turn) + CURSOR}
+                chat[-1] = {"role": "assistant", "content": answer_chat_html(text, turn) + CURSOR}
                 yield ChatView(chat=chat, turns=turns)
         except KfqaError as exc:
-            message = redact_partial(str(exc), secret)
-            chat[-1] = {"role": "assistant", "content": f"_{md_text(message)}_"}
-            yield ChatView(chat=chat, turns=turns, banner=banner_html(message, "error"))
+            chat[-1] = {"role": "assistant", "content": f"_{md_text(str(exc))}_"}
+            yield ChatView(chat=chat, turns=turns, banner=banner_html(str(exc), "error"))
             return None
         except Exception as exc:  # noqa: BLE001 - show, don't crash the session
             log.exception("answering failed")
