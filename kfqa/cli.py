@@ -247,6 +247,97 @@ def ui(
         fail(str(exc))
 
 
+@app.command()
+def ledger(
+    threads: Annotated[list[str] | None, typer.Argument(help="Review threads by corpus path (default: the self-assessment's).")] = None,
+    as_json: JsonOpt = False,
+    as_md: Annotated[bool, typer.Option("--md", help="Print a Markdown table.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+    store: StoreOpt = None,
+    chroma_host: HostOpt = None,
+    chroma_port: PortOpt = None,
+) -> None:
+    """Every reviewer request in review threads and what became of it: replied, changed (the
+    section of the current revision, quoted before and after) or open, each quote cited.
+
+    Examples:
+
+        kfqa ledger                                     # the home project's self-assessment threads
+
+        kfqa ledger reviews/cncf-toc-pr-2201.json --md > ledger.md
+
+        kfqa ledger reviews/cncf-toc-pr-2201.json --csv > ledger.csv
+    """
+    from kfqa.qa import Assistant
+    from kfqa.qa.reports import export
+    from kfqa.qa.reports.corpus import Corpus
+    from kfqa.qa.reports.ledger import build_ledger
+    from kfqa.text import terminal_safe
+
+    settings = settings_from(store, chroma_host, chroma_port)
+    try:
+        result = build_ledger(Assistant.open(settings), Corpus(settings), threads or None)
+    except KfqaError as exc:
+        fail(str(exc))
+    if as_json:
+        print(json_for_terminal(export.ledger_json(result)))
+    elif as_csv:
+        print(terminal_safe(export.ledger_csv(result)), end="")
+    else:
+        print_report(export.ledger_markdown(result), raw=as_md)
+
+
+@app.command()
+def coverage(
+    assessment: Annotated[str | None, typer.Argument(help="Assessment by corpus path (default: the home project's).")] = None,
+    template: Annotated[str | None, typer.Option("--template", help="Template by corpus path (default: TAG Security's).")] = None,
+    reviewer: Annotated[bool, typer.Option("--reviewer", help="Add the questions of TAG Security's reviewer guide.")] = False,
+    as_json: JsonOpt = False,
+    as_md: Annotated[bool, typer.Option("--md", help="Print a Markdown table.")] = False,
+    store: StoreOpt = None,
+    chroma_host: HostOpt = None,
+    chroma_port: PortOpt = None,
+) -> None:
+    """An assessment against the TAG Security self-assessment template: each item the template
+    asks for (read from the template itself) is covered, thin or missing, with cited passages.
+
+    Examples:
+
+        kfqa coverage                                   # assessments/kubeflow/self-assessment.md
+
+        kfqa coverage assessments/cncf/flux/self-assessment.md --reviewer --md
+
+        kfqa coverage --template guides/tag-security/self-assessment.md --json
+    """
+    from kfqa.qa import Assistant
+    from kfqa.qa.reports import export
+    from kfqa.qa.reports.corpus import Corpus
+    from kfqa.qa.reports.coverage import build_coverage
+
+    settings = settings_from(store, chroma_host, chroma_port)
+    try:
+        result = build_coverage(Assistant.open(settings), Corpus(settings), assessment, template, reviewer)
+    except KfqaError as exc:
+        fail(str(exc))
+    if as_json:
+        print(json_for_terminal(export.coverage_json(result)))
+    else:
+        print_report(export.coverage_markdown(result), raw=as_md)
+
+
+def print_report(markdown: str, raw: bool) -> None:
+    """A report as Markdown source (``--md``, for files) or rendered for the terminal; source text
+    in it never reaches the terminal as control sequences."""
+    from kfqa.text import terminal_safe
+
+    if raw:
+        print(terminal_safe(markdown), end="")
+        return
+    from rich.markdown import Markdown
+
+    console.print(Markdown(markdown))
+
+
 def check_can_serve(host: str, port: int) -> None:
     """Fail early, with the system's reason, when ``host:port`` can't be listened on (before the
     model and indexes load; Gradio would report any bind failure as a busy port)."""
