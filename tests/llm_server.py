@@ -12,6 +12,11 @@ Endpoints: ``POST /v1/chat/completions`` and ``POST /v1/completions`` (JSON, or 
 the script runs out). A reply can delay (to trigger client timeouts), return an HTTP
 error status (429, 500, ...) or a garbage body, or compute its text from the request
 (``Reply(render=lambda body: ...)``, e.g. to cite the source number a passage got).
+
+``RecordedModel`` is such a render function: it replies with a real model's recorded reply
+(tests/fixtures/llm/) when the prompt asks a recorded question, and otherwise writes what a
+careful small model writes (``copy_reply``: quoted claims copied from the best-matching source
+sentences, sometimes with a misplaced marker; a decline when nothing matches).
 """
 
 from __future__ import annotations
@@ -109,92 +114,95 @@ class ScriptedLLMServer:
         self.stop()
 
     # -- HTTP
-    def _handler_class(self):
-        server = self
+    def _handler_class(self) -> type:
+        return type("Handler", (_Handler,), {"scripted": self})
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
 
-            def log_message(self, format, *args):  # noqa: A002 - silence the default stderr log
-                pass
+class _Handler(BaseHTTPRequestHandler):
+    """Serves one ``ScriptedLLMServer`` (``scripted``, set by the server on its own subclass)."""
 
-            def _record(self) -> Request:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                try:
-                    body = json.loads(raw) if raw else {}
-                except ValueError:
-                    body = {}
-                req = Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body, raw)
-                with server._lock:
-                    server.requests.append(req)
-                return req
+    scripted: ScriptedLLMServer
 
-            def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+    protocol_version = "HTTP/1.1"
 
-            def do_GET(self):  # noqa: N802
-                self._record()
-                if self.path.rstrip("/").endswith("/models"):
-                    self._send(200, json.dumps({"object": "list", "data": [{"id": "test-model", "object": "model"}]}).encode())
-                else:
-                    self._send(404, b'{"error": {"message": "not found"}}')
+    def log_message(self, format, *args):  # noqa: A002 - silence the default stderr log
+        pass
 
-            def do_POST(self):  # noqa: N802
-                req = self._record()
-                path = self.path.rstrip("/")
-                if not (path.endswith("/chat/completions") or path.endswith("/completions")):
-                    self._send(404, b'{"error": {"message": "not found"}}')
-                    return
-                reply = server.next_reply()
-                if reply.delay_s and server._stopping.wait(reply.delay_s):
-                    return
-                try:
-                    self._answer(req, reply, chat=path.endswith("/chat/completions"))
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout test)
+    def _record(self) -> Request:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            body = {}
+        req = Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body, raw)
+        with self.scripted._lock:
+            self.scripted.requests.append(req)
+        return req
 
-            def _answer(self, req: Request, reply: Reply, chat: bool) -> None:
-                if reply.garbage is not None:
-                    self._send(reply.status, reply.garbage, "text/plain")
-                    return
-                if reply.status != 200:
-                    err = {"error": {"message": f"scripted HTTP {reply.status}", "type": "scripted", "code": reply.status}}
-                    self._send(reply.status, json.dumps(err).encode())
-                    return
-                model = req.body.get("model", "test-model")
-                reply = reply.text_for(req.body)
-                if not req.body.get("stream"):
-                    self._send(200, json.dumps(_completion(reply.text, model, chat)).encode())
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Cache-Control", "no-cache")
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.close_connection = True
-                pieces = reply.stream_pieces()
-                for i, piece in enumerate(pieces):
-                    if i and reply.piece_delay_s and server._stopping.wait(reply.piece_delay_s):
-                        return
-                    event = _chunk(piece, model, chat, first=(i == 0))
-                    self.wfile.write(b"data: " + json.dumps(event).encode() + b"\n\n")
-                    self.wfile.flush()
-                self.wfile.write(b"data: " + json.dumps(_chunk("", model, chat, finish=True)).encode() + b"\n\n")
-                self.wfile.write(b"data: [DONE]\n\n")
-                self.wfile.flush()
+    def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
-            def handle_one_request(self):
-                try:
-                    super().handle_one_request()
-                except (BrokenPipeError, ConnectionResetError, TimeoutError):
-                    self.close_connection = True
+    def do_GET(self):  # noqa: N802
+        self._record()
+        if self.path.rstrip("/").endswith("/models"):
+            self._send(200, json.dumps({"object": "list", "data": [{"id": "test-model", "object": "model"}]}).encode())
+        else:
+            self._send(404, b'{"error": {"message": "not found"}}')
 
-        return Handler
+    def do_POST(self):  # noqa: N802
+        req = self._record()
+        path = self.path.rstrip("/")
+        if not (path.endswith("/chat/completions") or path.endswith("/completions")):
+            self._send(404, b'{"error": {"message": "not found"}}')
+            return
+        reply = self.scripted.next_reply()
+        if reply.delay_s and self.scripted._stopping.wait(reply.delay_s):
+            return
+        try:
+            self._answer(req, reply, chat=path.endswith("/chat/completions"))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout test)
+
+    def _answer(self, req: Request, reply: Reply, chat: bool) -> None:
+        if reply.garbage is not None:
+            self._send(reply.status, reply.garbage, "text/plain")
+            return
+        if reply.status != 200:
+            err = {"error": {"message": f"scripted HTTP {reply.status}", "type": "scripted", "code": reply.status}}
+            self._send(reply.status, json.dumps(err).encode())
+            return
+        model = req.body.get("model", "test-model")
+        reply = reply.text_for(req.body)
+        if not req.body.get("stream"):
+            self._send(200, json.dumps(_completion(reply.text, model, chat)).encode())
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        pieces = reply.stream_pieces()
+        for i, piece in enumerate(pieces):
+            if i and reply.piece_delay_s and self.scripted._stopping.wait(reply.piece_delay_s):
+                return
+            event = _chunk(piece, model, chat, first=(i == 0))
+            self.wfile.write(b"data: " + json.dumps(event).encode() + b"\n\n")
+            self.wfile.flush()
+        self.wfile.write(b"data: " + json.dumps(_chunk("", model, chat, finish=True)).encode() + b"\n\n")
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
+
+    def handle_one_request(self):
+        try:
+            super().handle_one_request()
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            self.close_connection = True
 
 
 def _completion(text: str, model: str, chat: bool) -> dict[str, Any]:
