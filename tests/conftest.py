@@ -7,6 +7,18 @@
   re-check hashes: ~3 s); set ``KFQA_TEST_FRESH_STORE=1`` to build it in a temp dir instead.
   Read-only: never ingest into it from a test.
 * ``make_corpus``  - factory copying chosen corpus files (+ their sources.json entries) to a dir.
+* ``stand_in_embedder`` - ingest and questions embed with a small deterministic stand-in
+  (``tests/stand_in_embedder.py``) for the test's duration: for unit tests where the real model
+  adds nothing. ``stand_in_embedding()`` does the same in any fixture scope.
+
+Two layers (``pytest -m "not corpus"`` runs the first alone; a plain run runs it first):
+
+* the unit layer: synthetic chunks, the stand-in embedder, no model, no CLI process, no browser;
+* the ``corpus`` layer: the real model, ingested or whole-corpus stores, CLI processes, a browser.
+  A test joins it by an explicit ``@pytest.mark.corpus``, by using a fixture that builds a store
+  or a browser (``CORPUS_FIXTURES``, or any fixture whose code calls ``HEAVY_CALLS``), or by
+  calling one of ``HEAVY_CALLS`` itself. A unit-layer test that reaches the real model anyway
+  fails with a message saying so (``_unit_layer_guard``), so the layers stay honest.
 """
 
 from __future__ import annotations
@@ -15,8 +27,10 @@ import json
 import os
 import shutil
 from pathlib import Path
+from types import CodeType
 
 import pytest
+from stand_in_embedder import EMBEDDING_ENTRY_POINTS, replaced_embedding, stand_in_embedding
 
 from kfqa.config import BUNDLED_CORPUS, REPO_ROOT, Settings, apply_runtime_env
 
@@ -87,3 +101,77 @@ def corpus_store(tmp_path_factory) -> Settings:
     report = run_ingest([BUNDLED_CORPUS], settings, lock_timeout=900)
     assert not report.failed, report.failed
     return settings
+
+
+@pytest.fixture
+def stand_in_embedder():
+    """A ``HashingEmbedding`` in place of the real model for this test (ingest and questions)."""
+    with stand_in_embedding() as model:
+        yield model
+
+
+# --- the two layers -------------------------------------------------------------------------
+
+# Fixtures that build a store with the real model, or start a browser.
+CORPUS_FIXTURES = frozenset({"small_corpus", "small_store", "corpus_store", "make_corpus", "browser", "page"})
+# Calls that load the real model, ingest, open a store or start the UI: a test or fixture whose code
+# names one is in the corpus layer (unless it uses the stand-in embedder).
+HEAVY_CALLS = frozenset({
+    "run_ingest", "Assistant", "get_embed_model", "get_query_embed_model", "embed_bulk", "export_query_encoder",
+    "tiny_store", "build_app", "launch", "copy_corpus",
+})
+
+
+def _names(code: CodeType) -> set[str]:
+    """Every global, attribute and imported name the code (and the functions nested in it) uses."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            names |= _names(const)
+    return names
+
+
+def _calls_heavy(func) -> bool:
+    code = getattr(getattr(func, "__wrapped__", func), "__code__", None)
+    return code is not None and bool(_names(code) & HEAVY_CALLS)
+
+
+def needs_corpus(item: pytest.Item) -> bool:
+    if item.get_closest_marker("corpus"):
+        return True
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if "stand_in_embedder" in fixtures:
+        return bool(fixtures & (CORPUS_FIXTURES - {"make_corpus"}))
+    if fixtures & CORPUS_FIXTURES or _calls_heavy(getattr(item, "function", None)):
+        return True
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.values() if info else ()
+    return any(_calls_heavy(d.func) for chain in defs for d in chain)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the corpus layer, and run the unit layer first (stable: modules stay together)."""
+    for item in items:
+        if needs_corpus(item):
+            item.add_marker(pytest.mark.corpus)
+    items.sort(key=lambda item: item.get_closest_marker("corpus") is not None)
+
+
+def _refuse_real_model(name: str):
+    def refuse(*args, **kwargs):
+        pytest.fail(
+            f"a unit-layer test reached kfqa.embedding.{name} (the real model): mark the test "
+            "@pytest.mark.corpus, or use the stand_in_embedder fixture", pytrace=False,
+        )
+
+    return refuse
+
+
+@pytest.fixture(autouse=True)
+def _unit_layer_guard(request):
+    """Unit-layer tests never load the real model (nor the ONNX encoder, nor an export)."""
+    if request.node.get_closest_marker("corpus") or "stand_in_embedder" in request.fixturenames:
+        yield
+        return
+    with replaced_embedding({name: _refuse_real_model(name) for name in EMBEDDING_ENTRY_POINTS}):
+        yield

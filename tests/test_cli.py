@@ -132,6 +132,7 @@ def test_ask_json_escapes_every_control(hostile_store):
     assert "Katib team" in data["answer"]
 
 
+@pytest.mark.corpus  # a fresh `kfqa` process
 @pytest.mark.parametrize("kind", ["bogus", "Audit"])
 def test_unknown_kind_is_an_error_naming_the_valid_kinds(kind):
     run = run_kfqa("ask", "who runs katib?", "--kind", "audit", "--kind", kind)
@@ -141,6 +142,7 @@ def test_unknown_kind_is_an_error_naming_the_valid_kinds(kind):
     assert "Traceback" not in err
 
 
+@pytest.mark.corpus  # a fresh `kfqa` process
 @pytest.mark.parametrize("k", ["-5", "0"])
 def test_non_positive_k_is_rejected(k):
     for command in (["ask", "who runs katib?"], ["eval"]):
@@ -149,6 +151,7 @@ def test_non_positive_k_is_rejected(k):
         assert "--k" in run.stderr.decode() and "Traceback" not in run.stderr.decode()
 
 
+@pytest.mark.corpus  # a fresh `kfqa` process
 def test_question_that_is_not_utf8_in_argv_gets_a_message():
     env = {k: v for k, v in os.environ.items() if not k.startswith("KFQA_")}
     run = subprocess.run([os.fsencode(KFQA), b"ask", b"caf\xe9 katib \xff"], capture_output=True, env=env, timeout=120)
@@ -157,6 +160,7 @@ def test_question_that_is_not_utf8_in_argv_gets_a_message():
     assert "not valid UTF-8" in err and "Traceback" not in err
 
 
+@pytest.mark.corpus  # a fresh `kfqa` process
 def test_question_that_is_not_utf8_on_stdin_gets_a_message():
     run = run_kfqa("ask", "-", stdin=b"who runs \xff\xfe katib?")
     err = run.stderr.decode()

@@ -12,6 +12,8 @@ import pytest
 
 from kfqa.embedding import count_tokens, export_query_encoder, get_embed_model, get_query_embed_model
 
+pytestmark = pytest.mark.corpus  # the real model, its ONNX export and a store built with them
+
 QUESTIONS = [
     "Who runs the Katib controllers?",
     "blast radius",
