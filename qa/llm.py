@@ -214,14 +214,17 @@ def stream_answer_with_llm(question: str, passages: list[Retrieved], settings: S
     watch = FailFast(passages)
     stream = TokenStream(settings, build_messages(question, passages))
     text, shown = "", ""
-    for piece in stream.pieces():
-        text += piece
-        visible = redact(_visible(text))
-        ready = visible[: max(0, len(visible) - redact.holdback)]
-        if len(ready) > len(shown) and ready.startswith(shown):
-            yield ready[len(shown) :]
-            shown = ready
-        watch.feed(text)
+    try:
+        for piece in stream.pieces():
+            text += piece
+            visible = redact(_visible(text))
+            ready = visible[: max(0, len(visible) - redact.holdback)]
+            if len(ready) > len(shown) and ready.startswith(shown):
+                yield ready[len(shown) :]
+                shown = ready
+            watch.feed(text)
+    finally:
+        stream.close()  # cancels the request when verification stopped it or the caller went away
     visible = redact(_visible(text), final=True)
     if len(visible) > len(shown) and visible.startswith(shown):
         yield visible[len(shown) :]

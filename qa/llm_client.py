@@ -65,8 +65,14 @@ class Redactor:
         return _BEARER_RE.sub(rf"\1{REDACTED}", text)
 
 
-def make_llm(settings: Settings):
-    """An ``OpenAILike`` client for the configured endpoint: chat API, no retries."""
+def _backstop_s(settings: Settings) -> float:
+    """The HTTP client's own timeout: only so that an abandoned worker thread ends at some point."""
+    return max(settings.llm_first_token_timeout_s, settings.llm_idle_timeout_s) + 5
+
+
+def make_llm(settings: Settings, http_client=None):
+    """An ``OpenAILike`` client for the configured endpoint: chat API, no retries; ``http_client``: an
+    ``httpx.Client`` of the caller's, which the caller may close to cancel a request."""
     from llama_index.llms.openai_like import OpenAILike
 
     if not settings.llm_base_url:
@@ -83,10 +89,10 @@ def make_llm(settings: Settings):
         context_window=8192,
         max_tokens=MAX_TOKENS,
         temperature=0.0,
-        # a backstop for the worker thread only; the caller enforces the first-token and idle waits
-        timeout=max(settings.llm_first_token_timeout_s, settings.llm_idle_timeout_s) + 5,
+        timeout=_backstop_s(settings),  # the caller enforces the first-token and idle waits
         max_retries=0,
         reuse_client=False,
+        http_client=http_client,
     )
 
 
@@ -121,8 +127,16 @@ class TokenStream:
     """The model's reply as text pieces; ``close()`` (or leaving ``pieces()`` early) cancels it."""
 
     def __init__(self, settings: Settings, messages: list):
+        import httpx
+
         self.settings = settings
-        self._llm = make_llm(settings)
+        # closing our own HTTP client is what stops a request mid-prefill (the worker is blocked in a read)
+        self._http = httpx.Client(timeout=_backstop_s(settings))
+        try:
+            self._llm = make_llm(settings, http_client=self._http)
+        except LLMError:
+            self._http.close()
+            raise
         self._messages = messages
         self._queue: queue.Queue[tuple[str, object]] = queue.Queue()
         self._cancel = threading.Event()
@@ -143,7 +157,7 @@ class TokenStream:
                     break
             self._queue.put(("end", None))
         except Exception as exc:  # noqa: BLE001 - handed to the caller as a short reason
-            self._queue.put(("error", exc))
+            self._queue.put(("error", exc))  # after close(): nobody reads it
         finally:
             close = getattr(stream, "close", None)
             if close:
@@ -173,4 +187,6 @@ class TokenStream:
             self.close()
 
     def close(self) -> None:
+        """Stop reading and drop the connection, so that the endpoint stops generating too."""
         self._cancel.set()
+        self._http.close()

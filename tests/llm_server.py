@@ -73,6 +73,7 @@ class ScriptedLLMServer:
     def __init__(self, default: Reply | None = None):
         self.default = default or Reply("The sources do not answer this question.")
         self.requests: list[Request] = []
+        self.dropped = 0  # replies the client hung up on before the end
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -166,7 +167,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self._answer(req, reply, chat=path.endswith("/chat/completions"))
         except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (timeout test)
+            self.scripted.dropped += 1  # the client hung up mid-reply (a timeout, a cancel)
 
     def _answer(self, req: Request, reply: Reply, chat: bool) -> None:
         if reply.garbage is not None:

@@ -221,6 +221,7 @@ def test_a_stalled_stream_times_out_on_the_idle_wait(server, settings):
 
 
 def test_first_sentences_failing_stop_the_stream(server, settings):
+    server.dropped = 0
     bad = "Katib was written in Fortran in 1962 [1]. It runs on mainframes operated by NASA [2]. "
     server.script(Reply(bad + KATIB.raw * 3, piece_delay_s=0.05))
     started = time.monotonic()
@@ -228,6 +229,10 @@ def test_first_sentences_failing_stop_the_stream(server, settings):
         list(stream_answer_with_llm(KATIB.question, passages_of(KATIB), settings))
     assert err.value.code == "first-sentences-failed"
     assert time.monotonic() - started < 0.05 * len((bad + KATIB.raw * 3).split()) / 2  # well before the end
+    deadline = time.monotonic() + 3
+    while not server.dropped and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.dropped == 1  # the connection was dropped: the endpoint stops writing too
 
 
 def test_api_key_echoed_by_the_endpoint_never_reaches_the_stream(server, settings):
@@ -270,3 +275,16 @@ def test_bad_timeout_settings_name_the_variable(monkeypatch):
     monkeypatch.setenv("KFQA_LLM_IDLE_TIMEOUT", "12")
     monkeypatch.setenv("KFQA_LLM_TIMEOUT", "90")  # the old name still sets the first-token wait
     assert (Settings().llm_idle_timeout_s, Settings().llm_first_token_timeout_s) == (12.0, 90.0)
+
+
+def test_leaving_the_stream_cancels_the_request(server, settings):
+    """What the UI's cancel does: the generator is closed after the first pieces."""
+    server.dropped = 0
+    server.script(Reply(KATIB.raw * 4, piece_delay_s=0.05))
+    stream = stream_answer_with_llm(KATIB.question, passages_of(KATIB), settings)
+    assert isinstance(next(stream), str)
+    stream.close()
+    deadline = time.monotonic() + 3
+    while not server.dropped and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.dropped == 1
