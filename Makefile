@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 KFQA   := $(VENV)/bin/kfqa
 PYTHON ?= python3
 
-.PHONY: setup setup-dev run ask test bench lint clean
+.PHONY: setup setup-dev run ask test test-unit bench lint clean
 
 setup: $(VENV)/.kfqa-installed
 
@@ -32,9 +32,15 @@ ask: setup
 	$(KFQA) ingest
 	$(KFQA) ask "If an attacker owns one Kubeflow controller, what's the blast radius?"
 
+# Two layers: the unit layer (no model, no store, no browser; about a minute) first, so a broken
+# rule fails fast; then the corpus layer (real model, stores, CLI processes, browser).
 test: setup-dev
 	bash tests/ensure_chromium.sh
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not corpus"
+	$(PY) -m pytest -m corpus
+
+test-unit: setup-dev
+	$(PY) -m pytest -m "not corpus"
 
 bench: setup
 	$(PY) bench/run.py
