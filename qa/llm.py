@@ -36,9 +36,6 @@ __all__ = [
     "build_answer", "build_messages", "fallback_notice", "neutralise", "stream_answer_with_llm", "within_budget",
 ]
 
-# qa/assistant.py as last committed still imports this name; a decline is now an abstaining Answer
-LLMNoAnswer = LLMError
-
 FAIL_FAST_SENTENCES = 2  # stop the stream when this many first claims all fail verification
 CLOSEST = 3  # passages shown with a decline
 
