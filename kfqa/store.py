@@ -131,8 +131,10 @@ class Store:
         write_atomic(self.generation_path, f"{manifest.store_id or 'legacy'} {manifest.generation}\n")
 
     # --- readiness -------------------------------------------------------------------------
-    def open_for_queries(self) -> Manifest:
-        """The manifest of a usable store, or a StoreError that says how to make one."""
+    def open_for_queries(self, check_vectors: bool = True) -> Manifest:
+        """The manifest of a usable store, or a StoreError that says how to make one. ``check_vectors``:
+        also refuse a store whose Chroma collection lacks committed vectors (answers would silently
+        come from BM25 alone)."""
         if not self.exists():
             raise StoreError(
                 f"No kfqa store at {self.dir}. Build it with `kfqa ingest` (bundled corpus) or `kfqa ingest PATH`."
@@ -152,7 +154,19 @@ class Store:
                     f"The kfqa store at {self.dir} is incomplete: {needed.name} is missing. "
                     f"Run `kfqa ingest --store '{self.dir}'` to rebuild it."
                 )
+        if check_vectors:
+            self.check_vectors(manifest)
         return manifest
+
+    def check_vectors(self, manifest: Manifest) -> None:
+        committed = sum(len(e.chunk_ids) for e in manifest.files.values())
+        count = self.collection.count()  # cheap; fewer rows than committed chunks means some are gone
+        if count < committed:
+            raise StoreError(
+                f"{committed - count} of the {committed} committed chunks have no vector in Chroma at {self.location} "
+                "(its data was deleted, or another kfqa version shared its collection). "
+                f"Run `kfqa ingest --store '{self.dir}'` to restore them."
+            )
 
     # --- chunks ----------------------------------------------------------------------------
     def read_rows(self, strict: bool = True):
@@ -271,7 +285,7 @@ class Store:
 def store_stats(settings: Settings) -> dict[str, Any]:
     """What the store holds, from the manifest and chunks.jsonl, and how many vectors Chroma lacks."""
     store = Store(settings)
-    manifest = store.open_for_queries()
+    manifest = store.open_for_queries(check_vectors=False)  # missing vectors are reported, not refused
     committed = manifest.committed_ids()
     by_kind: Counter[str] = Counter()
     by_project: Counter[str] = Counter()
