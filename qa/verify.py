@@ -145,6 +145,9 @@ def _check_plain(check: SentenceCheck, chunks: Sequence[Chunk]) -> None:
     cited = [n for n in check.cited if n not in check.flagged]
     support = _supporting(set(content_words(check.text)), {n: set(words(chunks[n - 1].text)) for n in cited})
     if support and is_supported(check.text, [chunks[n - 1].text for n in support]):
+        if _negated(check.text) and not _negation_backed(check.text, [chunks[n - 1].text for n in support]):
+            check.reason, check.detail = "unsupported-detail", "a negation"
+            return
         check.support, check.verified = support, True
         return
     others = [n for n in _usable(chunks) if n not in cited and states_locally(check.text, chunks[n - 1].text)]
@@ -158,6 +161,17 @@ def _check_plain(check: SentenceCheck, chunks: Sequence[Chunk]) -> None:
 
 def _negated(text: str) -> bool:
     return any(w in NEGATIONS or w.endswith("n't") for w in words(text))
+
+
+def _negation_backed(sentence: str, passages: list[str]) -> bool:
+    """A negation in ``sentence`` is backed when a passage sentence holding at least half of its
+    content words is negated too: "are not trusted" is not supported by "are trusted"."""
+    wanted = set(content_words(sentence))
+    for passage in passages:
+        for part in split_sentences(passage):
+            if _negated(part) and len(wanted & set(words(part))) * 2 >= len(wanted):
+                return True
+    return False
 
 
 def states_locally(sentence: str, passage: str, span: int = 2) -> bool:

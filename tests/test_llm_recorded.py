@@ -170,6 +170,7 @@ def test_quotation_with_a_typo_is_removed(server, settings):
     ('The Katib controllers "are trusted components" audited by Google [1].', "name google"),
     ('The Katib controllers are never "managed by the Katib controllers in the system namespace" [1].', "negation"),
     ('Katib encrypts payloads "in the system namespace" [1].', "words"),
+    ("These are not trusted components [1].", "negation"),
 ])
 def test_fabricated_number_name_negation_or_claim_is_removed(server, settings, sentence, detail):
     answer = _ask(server, settings, f'The Katib controllers "are trusted components" [1]. {sentence}')
