@@ -4,9 +4,11 @@ Chunks are ~190-word-piece windows, small enough for the embedding model, but a 
 answer often spans two or three of them (a list of webhooks, then their failure policy).
 When several windows of the same section are retrieved, they are read as one contiguous
 passage at the best window's rank: the idea of llama-index's AutoMergingRetriever, over
-kfqa's own chunk order (chunk ids end in the window's index within its file) instead of a
-hierarchical docstore. Up to MAX_GAP missing windows between two retrieved ones are filled in, so the
-passage stays a contiguous slice of the source and its line range stays true.
+kfqa's own window order instead of a hierarchical docstore. Windows are placed by the fields
+ingest records (``ChunkMeta.window`` within the file version, ``section_key``, ``lead_chars``
+of a repeated comment header), never by parsing ids or text. Up to ``max_gap`` missing windows
+between two retrieved ones are filled in, so the passage stays a contiguous slice of the
+source and its line range stays true.
 """
 
 from __future__ import annotations
@@ -16,98 +18,108 @@ from dataclasses import dataclass, replace
 
 from kfqa.types import Chunk, Retrieved
 
-MAX_CHARS = 3000  # a merged passage stays readable in a source card and cheap in an LLM prompt
-MAX_GAP = 2  # windows that may be filled in between two retrieved ones
+FileKey = tuple[str, str]  # (source, file_hash): one committed version of one file
 
 
-def window_range(chunk: Chunk) -> tuple[str, int, int]:
-    """(file-version key, first window, last window) from a chunk id ``{source}::{hash}::{i}`` or
-    a merged passage's ``{source}::{hash}::{i}..{j}``; (id, -1, -1) for any other id."""
-    head, _, indices = chunk.id.rpartition("::")
-    first, _, last = indices.partition("..")
-    last = last or first
-    if not (head and first.isdigit() and last.isdigit()):
-        return chunk.id, -1, -1
-    return head, int(first), int(last)
-
-
-@dataclass
-class _Group:
-    key: str
-    section: str
+@dataclass(frozen=True)
+class Span:
+    key: FileKey
     lo: int
     hi: int
-    score: float
+    section: str
 
-    def accepts(self, key: str, section: str, index: int, chunks: dict[str, Chunk]) -> bool:
-        if key != self.key or section != self.section or index < 0:
+
+class Windows:
+    """The store's windows by (file version, window index), and the span each passage covers:
+    a stored window its own, a merged passage the windows it was made of."""
+
+    def __init__(self, chunks: dict[str, Chunk]):
+        self.chunks = chunks
+        self._at: dict[tuple[FileKey, int], Chunk] = {}
+        for chunk in chunks.values():
+            if chunk.meta.window >= 0:
+                self._at[(_key(chunk), chunk.meta.window)] = chunk
+        self._merged: dict[str, Span] = {}
+
+    def at(self, key: FileKey, window: int) -> Chunk | None:
+        return self._at.get((key, window))
+
+    def span(self, chunk: Chunk) -> Span | None:
+        if chunk.id in self._merged:
+            return self._merged[chunk.id]
+        if chunk.meta.window < 0 or self.at(_key(chunk), chunk.meta.window) is None:
+            return None
+        return Span(_key(chunk), chunk.meta.window, chunk.meta.window, chunk.meta.section_key or chunk.meta.section)
+
+    def contiguous(self, span: Span, lo: int, hi: int, max_chars: int) -> bool:
+        """Every window from ``lo`` to ``hi`` exists, belongs to the section, and together they fit."""
+        windows = [self.at(span.key, i) for i in range(lo, hi + 1)]
+        if any(w is None or (w.meta.section_key or w.meta.section) != span.section for w in windows):
             return False
-        if not self.lo - MAX_GAP - 1 <= index <= self.hi + MAX_GAP + 1:
-            return False
-        # every window in between must exist and belong to the section: the passage stays contiguous
-        span = [chunks.get(f"{key}::{i}") for i in range(min(self.lo, index), max(self.hi, index) + 1)]
-        if any(w is None or section_of(w) != section for w in span):
-            return False
-        return sum(len(w.text) for w in span) <= MAX_CHARS
+        return sum(len(w.text) for w in windows) <= max_chars
+
+    def passage(self, span: Span) -> Chunk:
+        """The windows of ``span`` read as one chunk (overlaps and repeated headers taken out)."""
+        windows = [self.at(span.key, i) for i in range(span.lo, span.hi + 1)]
+        if len(windows) == 1:
+            return windows[0]
+        first, last = windows[0], windows[-1]
+        text = first.text
+        for prev, nxt in zip(windows, windows[1:], strict=False):
+            text = _join(text, prev, nxt)
+        meta = replace(first.meta, line_end=last.meta.line_end or first.meta.line_end)
+        if first.meta.line_start and "#L" in first.meta.url:
+            meta.url = re.sub(r"#L\d+-L\d+$", f"#L{meta.line_start}-L{meta.line_end}", first.meta.url)
+        merged = Chunk(id=f"{first.id}..{span.hi}", text=text, meta=meta)
+        self._merged[merged.id] = span
+        return merged
 
 
-_PAGE_RE = re.compile(r"^Page \d+ > ")
+def _key(chunk: Chunk) -> FileKey:
+    return (chunk.meta.source, chunk.meta.file_hash)
 
 
-def section_of(chunk: Chunk) -> str:
-    """The heading a window belongs to; a PDF finding that runs onto the next page is one section."""
-    return _PAGE_RE.sub("", chunk.meta.section)
-
-
-def merge_neighbours(hits: list[Retrieved], chunks: dict[str, Chunk]) -> list[Retrieved]:
+def merge_neighbours(hits: list[Retrieved], windows: Windows, max_chars: int = 3000, max_gap: int = 2) -> list[Retrieved]:
     """Hits of nearby windows in one section, merged into one passage at the best one's rank."""
-    groups: list[_Group | Retrieved] = []  # a hit that isn't one stored window stays as it is
+    groups: list[list] = []  # [span, score] per passage; a hit that isn't one stored window stays as it is
     for hit in hits:
-        key, index, last = window_range(hit.chunk)
-        if index < 0 or index != last or hit.chunk.id not in chunks:
-            groups.append(hit)
+        span = windows.span(hit.chunk)
+        if span is None or span.lo != span.hi or hit.chunk.id not in windows.chunks:
+            groups.append([None, hit])
             continue
-        section = section_of(hit.chunk)
-        group = next((g for g in groups if isinstance(g, _Group) and g.accepts(key, section, index, chunks)), None)
-        if group is None:
-            groups.append(_Group(key, section, index, index, hit.score))
+        index = span.lo
+        for group in groups:
+            g = group[0]
+            if g is None or g.key != span.key or g.section != span.section:
+                continue
+            if g.lo - max_gap - 1 <= index <= g.hi + max_gap + 1:
+                lo, hi = min(g.lo, index), max(g.hi, index)
+                if windows.contiguous(g, lo, hi, max_chars):
+                    group[0] = Span(g.key, lo, hi, g.section)
+                    break
         else:
-            group.lo, group.hi = min(group.lo, index), max(group.hi, index)
-    return [g if isinstance(g, Retrieved) else Retrieved(chunk=_passage(g, chunks), score=g.score) for g in groups]
+            groups.append([span, hit.score])
+    return [
+        value if span is None else Retrieved(chunk=windows.passage(span), score=value)
+        for span, value in groups
+    ]
 
 
-def with_following_window(hit: Retrieved, chunks: dict[str, Chunk]) -> Retrieved | None:
+def with_following_window(hit: Retrieved, windows: Windows) -> Retrieved | None:
     """``hit`` read on into the next window of its section (a passage that ends on "... by:" has
     its list there); None when there is no such window."""
-    head, first, last = window_range(hit.chunk)
-    following = chunks.get(f"{head}::{last + 1}") if first >= 0 else None
-    if following is None or section_of(following) != section_of(hit.chunk):
+    span = windows.span(hit.chunk)
+    if span is None or windows.at(span.key, span.hi + 1) is None:
         return None
-    group = _Group(head, section_of(hit.chunk), first, last + 1, hit.score)
-    return Retrieved(chunk=_passage(group, chunks), score=hit.score)
-
-
-def _passage(group: _Group, chunks: dict[str, Chunk]) -> Chunk:
-    windows = [chunks[f"{group.key}::{i}"] for i in range(group.lo, group.hi + 1)]  # checked by accepts
-    if len(windows) == 1:
-        return windows[0]
-    first, last = windows[0], windows[-1]
-    text = first.text
-    for prev, nxt in zip(windows, windows[1:], strict=False):
-        text = _join(text, prev, nxt)
-    meta = replace(first.meta, line_end=last.meta.line_end or first.meta.line_end)
-    if first.meta.line_start and "#L" in first.meta.url:
-        meta.url = re.sub(r"#L\d+-L\d+$", f"#L{meta.line_start}-L{meta.line_end}", first.meta.url)
-    return Chunk(id=f"{first.id}..{group.hi}", text=text, meta=meta)
-
-
-# A review comment split over windows repeats its header, marked "(continued)", in each later one.
-_CONTINUED_RE = re.compile(r"\A[^\n]*\(continued\):[ \t]*\n")
+    if not windows.contiguous(span, span.hi + 1, span.hi + 1, max_chars=10**9):
+        return None
+    return Retrieved(chunk=windows.passage(Span(span.key, span.lo, span.hi + 1, span.section)), score=hit.score)
 
 
 def _join(text: str, prev: Chunk, nxt: Chunk) -> str:
-    """``text`` (ending with ``prev``) followed by ``nxt`` without the part the two windows share."""
-    body = _CONTINUED_RE.sub("", nxt.text)
+    """``text`` (ending with ``prev``) followed by ``nxt`` without the part the two windows share
+    (and without the header ingest repeated at the start of a continued window)."""
+    body = nxt.text[nxt.meta.lead_chars :] if nxt.meta.lead_chars else nxt.text
     overlap = _overlap(prev.text, body)
     if overlap:
         return text + body[overlap:]

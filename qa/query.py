@@ -1,7 +1,7 @@
 """Understanding the question before retrieval: abbreviations, typos, history intent, follow-ups.
 
-The synonym map holds the abbreviations reviewers actually type; every expansion is a
-phrase that occurs in the corpus, so expanding can only add matching evidence.
+Abbreviations expand to the phrase the store itself defines them by ("Kubeflow Community
+Distribution (KCD)"), or to a short list of general security acronyms.
 Typos are corrected against the corpus vocabulary (the BM25 index's words).
 """
 
@@ -12,48 +12,48 @@ import re
 from dataclasses import dataclass, field
 
 from kfqa.config import HOME_PROJECT
-from kfqa.qa.terms import GENERIC, terms
+from kfqa.qa.terms import DISCOURSE_TERMS
+from kfqa.termstats import terms
 
-# abbreviation (lower case, whole word) -> phrase used in the corpus
-SYNONYMS: dict[str, str] = {
-    "kfp": "Kubeflow Pipelines",
+# General security and Kubernetes acronyms a reviewer types (none particular to one project);
+# a store's own definitions ("Kubeflow Pipelines (KFP)", see kfqa.termstats) are added to these.
+GENERAL_ABBREVIATIONS: dict[str, str] = {
+    "rbac": "RBAC role-based access control",
     "pss": "Pod Security Standards",
     "psa": "Pod Security Admission",
     "sa": "service account",
-    "rbac": "RBAC role-based access control",
-    "kcd": "Kubeflow community distribution",
-    "dd": "due diligence",
-    "gtr": "general technical review",
     "authn": "authentication",
     "authz": "authorization",
     "netpol": "NetworkPolicy network policy",
     "netpols": "NetworkPolicy network policies",
-    "ctrl": "controller",
-    "ctrls": "controllers",
-    "spark-operator": "Spark Operator",
-    "sparkop": "Spark Operator",
-    "mlmd": "ML Metadata MLMD",
-    "mr": "Model Registry",
+    "k8s": "Kubernetes",
+    "ns": "namespace",
+    "crd": "CRD custom resource",
+    "crds": "CRDs custom resources",
     "ssrf": "SSRF server-side request forgery",
     "xss": "cross-site scripting",
     "csrf": "cross-site request forgery",
+    "rce": "remote code execution",
     "sbom": "SBOM software bill of materials",
     "sboms": "SBOMs software bill of materials",
     "cve": "CVE vulnerability",
     "vuln": "vulnerability",
     "vulns": "vulnerabilities",
-    "k8s": "Kubernetes",
-    "ns": "namespace",
     "oidc": "OIDC OpenID Connect",
     "sso": "single sign-on",
     "mtls": "mTLS mutual TLS",
-    "crd": "CRD custom resource",
-    "crds": "CRDs custom resources",
+    "tls": "TLS transport layer security",
+    "jwt": "JWT JSON web token",
     "ui": "UI web interface",
     "repo": "repository",
     "pr": "pull request",
-    "ada": "Ada Logics",
 }
+
+
+def abbreviations_for(defined: dict[str, str]) -> dict[str, str]:
+    """The general list joined with a store's own definitions (the general phrasing wins a clash)."""
+    return {**{a: phrase for a, phrase in defined.items() if len(a) >= 2}, **GENERAL_ABBREVIATIONS}
+
 
 # Phrases that say the question is about the document's history, so superseded revisions count.
 _HISTORY_RE = re.compile(
@@ -149,7 +149,7 @@ def correct_typos(question: str, vocabulary: set[str]) -> dict[str, str]:
         word = token.lower()
         # (a hyphenated word is checked whole: "user-suplied" -> "user-supplied"; an inflection of a
         # corpus word, "seeing" beside "see", is not a typo)
-        if len(word) < 5 or word in vocabulary or word in SYNONYMS or word.count("-") > 1:
+        if len(word) < 5 or word in vocabulary or word in GENERAL_ABBREVIATIONS or word.count("-") > 1:
             continue
         if _root(word) in vocabulary or _root(word) + "e" in vocabulary:
             continue
@@ -176,11 +176,16 @@ def prepare(
     projects: set[str] = frozenset(),
     people: set[str] = frozenset(),
     expand: bool = True,
+    abbreviations: dict[str, str] | None = None,
+    parts: bool = True,
 ) -> PreparedQuery:
     """The retrieval query for ``question``: follow-ups carry the previous question along.
 
-    ``expand=False`` skips typo correction and abbreviation/name expansion (to measure their effect).
+    ``expand=False`` skips typo correction and abbreviation/name expansion, ``parts=False`` the
+    search for a many-part question's parts (stages "expand" and "parts"). ``abbreviations``:
+    abbreviation -> phrase (default: the general list only).
     """
+    known = abbreviations if abbreviations is not None else GENERAL_ABBREVIATIONS
     context = ""
     if history and is_follow_up(question):
         context = history[-1].strip() + " "
@@ -190,7 +195,7 @@ def prepare(
         text = re.sub(rf"\b{re.escape(wrong)}\b", right, text)
     expansions = []
     for token in set(_TOKEN_RE.findall(text)) if expand else ():
-        phrase = SYNONYMS.get(token.lower())
+        phrase = known.get(token.lower())
         if phrase and phrase.lower() not in text.lower():
             expansions.append(phrase)
         elif _CAMEL_RE.search(token) and not token.isupper():  # NetworkPolicy -> network policy
@@ -206,7 +211,7 @@ def prepare(
         expansions=sorted(expansions),
         kinds=kind_hints(scope),
         projects=named_projects(scope, projects),
-        parts=question_parts(text) if expand else [],
+        parts=question_parts(text) if parts else [],
     )
 
 
@@ -220,5 +225,5 @@ def question_parts(question: str) -> list[str]:
     so the passage answering the second part isn't crowded out by the first. [] for a one-part question."""
     parts = [p.strip(" ,") for p in _PART_SPLIT_RE.split(question) if p and p.strip(" ,")]
     # a part with fewer than two topic words ("what did they say?") would only add noise
-    parts = [p for p in parts if len(p.split()) >= MIN_PART_WORDS and len(set(terms(p)) - GENERIC) >= 2]
+    parts = [p for p in parts if len(p.split()) >= MIN_PART_WORDS and len(set(terms(p)) - DISCOURSE_TERMS) >= 2]
     return parts if len(parts) > 1 else []

@@ -10,7 +10,6 @@ windows of a section are merged into one passage (``qa.merging``), and overlaps 
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -23,27 +22,14 @@ from llama_index.retrievers.bm25 import BM25Retriever
 
 from kfqa.config import HOME_PROJECT
 from kfqa.embedding import get_query_embed_model
-from kfqa.qa.merging import merge_neighbours
-from kfqa.qa.terms import GENERIC, TermStats, passage_words
+from kfqa.qa.filters import admits, metadata_filters
+from kfqa.qa.merging import Windows, merge_neighbours
+from kfqa.qa.stages import QAConfig
+from kfqa.qa.terms import DISCOURSE, TermWeights, coverage
 from kfqa.store import Store
-from kfqa.text import bm25_text
+from kfqa.termstats import TermStats, passage_words
+from kfqa.text import bm25_text, split_sentences
 from kfqa.types import Chunk, Filters, Retrieved
-
-# How deep each retriever looks before fusion: deeper than k so filters and de-duplication
-# still leave k good chunks.
-CANDIDATES = 40
-# Multipliers on the fused score for chunks the question points at (see qa.query): enough to
-# lift the right kind of source, not to override relevance.
-KIND_BOOST = 1.25
-PROJECT_BOOST = 1.4
-HOME_BOOST = 1.5
-# A question about how a document changed is about a document that has revisions in the corpus.
-REVISION_BOOST = 2.0
-SECTION_BOOST = 1.5  # the question names the passage's own heading
-# Reviewers ask about the security documents first; the website docs are background.
-KIND_PRIOR = {"assessment": 1.15, "review": 1.1, "audit": 1.1}
-DOCUMENT_PRIOR = 0.5  # weight of the file's best hit in each of its hits' score (dev set: +0.02 recall@5)
-RERANK_FLOOR = 0.5  # a passage with none of the question's specific terms keeps a third of the score of one with all
 
 
 @dataclass
@@ -54,19 +40,21 @@ class Preference:
     revised: set[str] = field(default_factory=set)  # a history question: files with revisions it is about
     question: str = ""  # as typed: a section it names by its heading ("the Overview") counts
 
-    def weight(self, chunk: Chunk) -> float:
+    def weight(self, chunk: Chunk, config: QAConfig) -> float:
+        """Multiplier on a passage's fused score: enough to lift the kind of source, project,
+        section or revision the question points at, not to override relevance."""
         m = chunk.meta
-        weight = KIND_BOOST if m.kind in self.kinds else KIND_PRIOR.get(m.kind, 1.0)
+        weight = config.kind_boost if m.kind in self.kinds else config.kind_weight(m.kind)
         if m.source in self.revised:
-            weight *= REVISION_BOOST
+            weight *= config.revision_boost
         if self.names_section(m.section):
-            weight *= SECTION_BOOST
+            weight *= config.section_boost
         if self.projects:
-            return weight * (PROJECT_BOOST if m.project in self.projects else 1.0)
+            return weight * (config.project_boost if m.project in self.projects else 1.0)
         # TAG Security's guides belong to no project: "the self-assessment" means Kubeflow's own unless
         # the question points at the guides (TAG, template, outline).
         home = (self.home_project, "") if "guide" in self.kinds else (self.home_project,)
-        return weight * (HOME_BOOST if m.project in home else 1.0)
+        return weight * (config.home_boost if m.project in home else 1.0)
 
 
     def names_section(self, section: str) -> bool:
@@ -98,6 +86,7 @@ class _ChunkRetriever(BaseRetriever):
     def __init__(self, inner: BaseRetriever, owner: HybridRetriever, filters: Filters):
         super().__init__()
         self._inner, self._owner, self._filters = inner, owner, filters
+        self._rules = metadata_filters(filters)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         if isinstance(self._inner, BM25Retriever):  # the index holds bm25_text; query alike
@@ -105,7 +94,7 @@ class _ChunkRetriever(BaseRetriever):
         hits = []
         for hit in self._inner.retrieve(query_bundle):
             chunk = self._owner.chunks.get(hit.node.node_id)
-            if chunk is not None and self._owner.admits(chunk, self._filters):
+            if chunk is not None and admits(chunk.meta, self._rules, self._filters.source_glob):
                 hits.append(NodeWithScore(node=self._owner.nodes[chunk.id], score=hit.score))
         return hits
 
@@ -120,48 +109,16 @@ class HybridRetriever:
         self._index = VectorStoreIndex.from_vector_store(
             store.vector_store(), embed_model=get_query_embed_model(), transformations=[]
         )
-        self.vocabulary = _vocabulary(self.chunks.values())
+        self.stats = TermStats.for_store(store.dir, list(self.chunks.values()))
+        self.vocabulary = self.stats.vocabulary
         self.projects = {c.meta.project for c in self.chunks.values() if c.meta.project}
         self.people = {c.meta.author for c in self.chunks.values() if c.meta.author}
-        self.stats = TermStats(passage_words(c) for c in self.chunks.values())
         self.revised = revised_sources(self.chunks.values())
-
-    # --- filters ---------------------------------------------------------------------------
-    @staticmethod
-    def admits(chunk: Chunk, filters: Filters) -> bool:
-        m = chunk.meta
-        if filters.kinds and m.kind not in filters.kinds:
-            return False
-        if filters.projects and m.project not in filters.projects:
-            return False
-        if filters.source_glob and not fnmatch.fnmatch(m.source, filters.source_glob):
-            return False
-        if filters.sources and m.source not in filters.sources:
-            return False
-        return not (m.superseded and not filters.include_superseded)
-
-    @staticmethod
-    def _chroma_where(filters: Filters) -> dict | None:
-        """The filters as a Chroma where-clause (llama-index's MetadataFilter has no booleans)."""
-        parts: list[dict] = []
-        if filters.kinds:
-            parts.append({"kind": {"$in": list(filters.kinds)}})
-        if filters.projects:
-            parts.append({"project": {"$in": list(filters.projects)}})
-        if filters.sources:
-            parts.append({"source": {"$in": list(filters.sources)}})
-        if not filters.include_superseded:
-            parts.append({"superseded": {"$eq": False}})
-        if len(parts) > 1:
-            return {"$and": parts}
-        return parts[0] if parts else None
+        self.windows = Windows(self.chunks)
 
     # --- the three retrievers ----------------------------------------------------------------
     def _dense_retriever(self, filters: Filters, depth: int) -> BaseRetriever:
-        where = self._chroma_where(filters)
-        inner = self._index.as_retriever(
-            similarity_top_k=depth, vector_store_kwargs={"where": where} if where else {}
-        )
+        inner = self._index.as_retriever(similarity_top_k=depth, filters=metadata_filters(filters))
         return _ChunkRetriever(inner, self, filters)
 
     def _bm25_retriever(self, filters: Filters, depth: int) -> BaseRetriever:
@@ -178,10 +135,10 @@ class HybridRetriever:
 
     @lru_cache(maxsize=64)  # noqa: B019 - one retriever per process; the cache is its lifetime
     def _bm25_mask(self, kinds, projects, source_glob, sources, include_superseded) -> list[int]:
-        filters = Filters(kinds=list(kinds), projects=list(projects), source_glob=source_glob,
-                          sources=list(sources), include_superseded=include_superseded)
+        rules = metadata_filters(Filters(kinds=list(kinds), projects=list(projects), sources=list(sources),
+                                         include_superseded=include_superseded))
         return [
-            int(entry["node_id"] in self.chunks and self.admits(self.chunks[entry["node_id"]], filters))
+            int(entry["node_id"] in self.chunks and admits(self.chunks[entry["node_id"]].meta, rules, source_glob))
             for entry in self._bm25.corpus
         ]
 
@@ -198,44 +155,59 @@ class HybridRetriever:
         filters: Filters | None = None,
         prefer: Preference | None = None,
         parts: list[str] = (),
+        config: QAConfig | None = None,
     ) -> list[Retrieved]:
         """The top ``k`` passages: dense and BM25 candidates for the question and its ``parts``, fused,
         reranked and nudged by ``prefer``; neighbouring windows merged, overlaps dropped; for a
         history question, each current passage beside the superseded one of its section."""
+        config = config or QAConfig()
         filters = filters or Filters()
-        hits = self._candidates(query, filters, parts)
+        hits = self._candidates(query, filters, parts, config)
         if prefer and prefer.revised:
             # A history question is about the revised document, even when other files match its
             # words better ("the Overview" is a heading in dozens of pages): search it on its own too.
             seen = {h.chunk.id for h in hits}
             scoped = replace(filters, sources=sorted(prefer.revised))
-            hits += [h for h in self._candidates(query, scoped, parts) if h.chunk.id not in seen]
-        focus = self.stats.focus(query)
-        for hit in hits:
-            # Rerank: passages holding more of the question's specific terms move up.
-            hit.score *= RERANK_FLOOR + self.stats.coverage(focus, passage_words(hit.chunk))
-            if prefer:
-                hit.score *= prefer.weight(hit.chunk)
-        add_document_prior(hits)
+            hits += [h for h in self._candidates(query, scoped, parts, config) if h.chunk.id not in seen]
+        self.rerank(query, hits, prefer, config)
         hits.sort(key=lambda h: h.score, reverse=True)
-        hits = drop_overlaps(merge_neighbours(hits, self.chunks))
+        if config.on("merge"):
+            hits = merge_neighbours(hits, self.windows, config.merge_max_chars, config.merge_max_gap)
+        hits = drop_overlaps(hits)
         if filters.include_superseded:
             # A question about how the document changed needs both revisions side by side.
             hits = pair_revisions(hits)
         return hits[:k]
 
-    def _candidates(self, query: str, filters: Filters, parts: list[str] = ()) -> list[Retrieved]:
-        """Dense and BM25 top CANDIDATES for the question and each of its ``parts``, fused by
-        distance-normalised score."""
+    def rerank(self, query: str, hits: list[Retrieved], prefer: Preference | None, config: QAConfig) -> None:
+        """Stages term-rerank, source-prior and document-prior, in place."""
+        focus = TermWeights(self.stats, config).focus(query)
+        for hit in hits:
+            if config.on("term-rerank"):  # passages holding more of the question's specific terms move up
+                hit.score *= config.rerank_floor + coverage(focus, passage_words(hit.chunk))
+            if prefer and config.on("source-prior"):
+                hit.score *= prefer.weight(hit.chunk, config)
+        if config.on("document-prior"):
+            add_document_prior(hits, config.document_prior)
+
+    def _candidates(self, query: str, filters: Filters, parts: list[str], config: QAConfig) -> list[Retrieved]:
+        """Dense and BM25 top candidates for the question and each of its ``parts``, fused by
+        distance-normalised score (stages dense, bm25)."""
+        depth = config.candidates
+        retrievers = []
+        if config.on("dense"):
+            retrievers.append(self._dense_retriever(filters, depth))
+        if config.on("bm25") or not retrievers:
+            retrievers.append(self._bm25_retriever(filters, depth))
         fusion = PartsFusionRetriever(
-            [self._dense_retriever(filters, CANDIDATES), self._bm25_retriever(filters, CANDIDATES)],
+            retrievers,
             parts=list(parts),
             embed=self.embed_query,  # cached: a history question searches its parts twice
             mode="dist_based_score",
-            similarity_top_k=CANDIDATES,
+            similarity_top_k=depth,
             use_async=False,
         )
-        return self._run(fusion, query, CANDIDATES)
+        return self._run(fusion, query, depth, dense=config.on("dense"))
 
     def _run(self, retriever: BaseRetriever, query: str, k: int, dense: bool = True) -> list[Retrieved]:
         embedding = self.embed_query(query) if dense else None  # BM25 alone needs no model call
@@ -262,7 +234,7 @@ def revised_sources(chunks) -> set[str]:
     }
 
 
-def add_document_prior(hits: list[Retrieved]) -> None:
+def add_document_prior(hits: list[Retrieved], share: float) -> None:
     """Each hit gains a share of the geometric mean of its own score and its file's best: the document
     that answers best tends to hold the rest of the answer too (a caveat two sections below the claim),
     while a passage with little of its own relevance isn't lifted over another file's good one."""
@@ -270,12 +242,13 @@ def add_document_prior(hits: list[Retrieved]) -> None:
     for hit in hits:
         best[hit.chunk.meta.source] = max(best.get(hit.chunk.meta.source, 0.0), hit.score)
     for hit in hits:
-        hit.score += DOCUMENT_PRIOR * (hit.score * best[hit.chunk.meta.source]) ** 0.5
+        hit.score += share * (hit.score * best[hit.chunk.meta.source]) ** 0.5
 
 
 def bm25_query(question: str) -> str:
-    """The question without conversational filler ("walk me through", "what exactly"), as BM25 reads it."""
-    return " ".join(w for w in bm25_text(question).split() if w.lower().strip("?,.!'\"") not in GENERIC)
+    """The question without the words that frame it ("what did they say"), as BM25 reads it; stop
+    words stay (BM25's IDF weighs them lightly, and "what" / "did" find the questions of a thread)."""
+    return " ".join(w for w in bm25_text(question).split() if w.lower().strip("?,.!'\"") not in DISCOURSE)
 
 
 def pair_revisions(hits: list[Retrieved]) -> list[Retrieved]:
@@ -310,11 +283,4 @@ def drop_overlaps(hits: list[Retrieved]) -> list[Retrieved]:
 
 
 def _sentence_set(text: str) -> set[str]:
-    return {s.strip().lower() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if len(s.strip()) > 20}
-
-
-def _vocabulary(chunks) -> set[str]:
-    words: set[str] = set()
-    for chunk in chunks:
-        words.update(w.lower() for w in re.findall(r"[A-Za-z][A-Za-z\-]{2,}", chunk.text))
-    return words
+    return {s.lower() for s in split_sentences(text) if len(s) > 20}

@@ -19,9 +19,12 @@ from kfqa.eval.metrics import Hit, check_sentences
 from kfqa.ingest.chunking import count_many, embed_form, table_header
 from kfqa.ingest.markdown_loader import load_markdown
 from kfqa.qa import Assistant
-from kfqa.qa.compose import MAX_ITEMS, Candidate, Composer, answerable_sentences, listed_after, select
-from kfqa.qa.merging import merge_neighbours
+from kfqa.qa.assistant import composer_for
+from kfqa.qa.compose import Composer
+from kfqa.qa.merging import Windows, merge_neighbours
 from kfqa.qa.retrieval import Preference, revised_sources
+from kfqa.qa.selection import Candidate, select
+from kfqa.qa.sentences import MAX_ITEMS, answerable_sentences, listed_after
 from kfqa.store import Store
 from kfqa.text import MARKER_RE, normalize
 from kfqa.types import Chunk, ChunkMeta, Retrieved
@@ -57,8 +60,8 @@ def _chunk(text: str, source: str = "docs/example.md", kind: str = "docs") -> Ch
 
 
 def _index(chunk: Chunk) -> int:
-    """The window index a chunk id ends with (``{source}::{hash}::{i}``)."""
-    return int(chunk.id.rsplit("::", 1)[1])
+    """The window's index within its file version (recorded by ingest)."""
+    return chunk.meta.window
 
 
 def _hits(*chunks: Chunk) -> list[Retrieved]:
@@ -136,7 +139,7 @@ def assistant(corpus_store) -> Assistant:
 
 @pytest.fixture(scope="module")
 def composer(assistant) -> Composer:
-    return Composer(assistant.retriever.stats, assistant.retriever.chunks)  # as Assistant.open builds it
+    return composer_for(assistant.retriever)  # as Assistant.open builds it
 
 
 # --- tables: what the model reads ---------------------------------------------------------------
@@ -223,7 +226,7 @@ def test_adjacent_windows_merge_at_the_better_rank(corpus_chunks):
     a, b, _ = _consecutive(corpus_chunks, 3)
     x, y = _unrelated(corpus_chunks)
     hits = _hits(x, b, y, a)  # the later window ranks better
-    merged = merge_neighbours(hits, corpus_chunks)
+    merged = merge_neighbours(hits, Windows(corpus_chunks))
     assert [m.chunk.id for m in merged][0::2] == [x.id, y.id]  # unrelated hits keep their order
     assert len(merged) == 3
     assert merged[1].score == hits[1].score  # at the better window's rank and score
@@ -232,7 +235,7 @@ def test_adjacent_windows_merge_at_the_better_rank(corpus_chunks):
 
 def test_a_missing_window_between_two_hits_is_filled_in(corpus_chunks):
     a, middle, c = _consecutive(corpus_chunks, 3)
-    [merged] = merge_neighbours(_hits(a, c), corpus_chunks)
+    [merged] = merge_neighbours(_hits(a, c), Windows(corpus_chunks))
     _assert_spans(merged.chunk, [a, middle, c])
 
 
@@ -241,7 +244,7 @@ def test_windows_of_different_sections_or_files_stay_apart(corpus_chunks):
     pairs = zip(ordered, ordered[1:], strict=False)
     end, start = next((p, q) for p, q in pairs if p.meta.section != q.meta.section)
     assert _index(start) == _index(end) + 1
-    merged = merge_neighbours(_hits(end, start), corpus_chunks)
+    merged = merge_neighbours(_hits(end, start), Windows(corpus_chunks))
     assert [m.chunk for m in merged] == [end, start]
 
     history = [c for c in corpus_chunks.values() if c.meta.superseded and c.meta.source in _revised_paths()]
@@ -251,14 +254,14 @@ def test_windows_of_different_sections_or_files_stay_apart(corpus_chunks):
         for h in history
         if h.meta.section == c.meta.section and abs(_index(h) - _index(c)) == 1
     )
-    merged = merge_neighbours(_hits(current, old), corpus_chunks)
+    merged = merge_neighbours(_hits(current, old), Windows(corpus_chunks))
     assert [m.chunk for m in merged] == [current, old]
 
 
 def test_a_long_run_of_windows_is_merged_in_capped_pieces(corpus_chunks):
     run = _longest_run(corpus_chunks)
     assert len(run) >= 6
-    merged = [m.chunk for m in merge_neighbours(_hits(*run), corpus_chunks)]
+    merged = [m.chunk for m in merge_neighbours(_hits(*run), Windows(corpus_chunks))]
     assert 2 <= len(merged) < len(run)  # neighbours merged, but not the whole section into one passage
     assert merged[0].meta.line_start == run[0].meta.line_start
     assert merged[-1].meta.line_end == run[-1].meta.line_end
@@ -276,7 +279,7 @@ def test_hits_that_are_not_single_stored_windows_pass_through(corpus_chunks):
         Chunk("x.md::0123456789ab::4", "A window the store doesn't hold.", ChunkMeta(source="x.md", kind="docs")),
     ]
     hits = _hits(*odd, stored)
-    merged = merge_neighbours(hits, corpus_chunks)
+    merged = merge_neighbours(hits, Windows(corpus_chunks))
     assert [h.chunk.id for h in merged] == [c.id for c in (*odd, stored)]
 
 
@@ -289,7 +292,7 @@ def test_a_gap_window_from_another_section_stops_the_merge(corpus_chunks):
         for a, b, c in zip(windows, windows[1:], windows[2:], strict=False):
             same = a.meta.section == c.meta.section != b.meta.section
             if same and _index(c) == _index(a) + 2:
-                merged = merge_neighbours(_hits(a, c), corpus_chunks)
+                merged = merge_neighbours(_hits(a, c), Windows(corpus_chunks))
                 assert [h.chunk.id for h in merged] == [a.id, c.id]
                 return
     pytest.skip("no section interrupted by a one-window section in this corpus")
@@ -299,7 +302,7 @@ def test_merged_neighbours_are_a_slice_of_the_source(corpus_chunks):
     source = (BUNDLED_CORPUS / SELF_ASSESSMENT).read_bytes().decode("utf-8")
     for windows in _windows_by_section(corpus_chunks, SELF_ASSESSMENT).values():
         for a, b in zip(windows, windows[1:], strict=False):
-            [merged] = merge_neighbours(_hits(a, b), corpus_chunks)
+            [merged] = merge_neighbours(_hits(a, b), Windows(corpus_chunks))
             assert merged.chunk.text in source, (a.id, b.id)
 
 
@@ -381,11 +384,11 @@ def test_code_blocks_and_pdf_code_listings_yield_no_sentences():
 
 def _lead_in_at_window_end(chunks: dict[str, Chunk]) -> tuple[Chunk, Chunk]:
     """A Markdown window that ends on a lead-in, and the next window of its section (holding the list)."""
+    windows = Windows(chunks)
     for chunk in chunks.values():
         if not chunk.meta.source.endswith(".md") or not chunk.text.rstrip().endswith(":"):
             continue
-        head, _, index = chunk.id.rpartition("::")
-        following = chunks.get(f"{head}::{int(index) + 1}")
+        following = windows.at((chunk.meta.source, chunk.meta.file_hash), chunk.meta.window + 1)
         if following and following.meta.section == chunk.meta.section and listed_after(
             Chunk(chunk.id, chunk.text + "\n" + following.text, chunk.meta), chunk.text.rstrip().splitlines()[-1]
         ):
@@ -398,7 +401,7 @@ def test_lead_in_at_the_end_of_a_passage_reads_on_into_the_next_window(corpus_ch
     lead_in = " ".join(window.text.rstrip().splitlines()[-1].split())
     hit = Retrieved(window, 1.0)
 
-    chosen = Composer(assistant.retriever.stats, corpus_chunks).gather(lead_in, [hit]).candidates
+    chosen = Composer(assistant.retriever.stats, Windows(corpus_chunks)).gather(lead_in, [hit]).candidates
     cand = next((c for c in chosen if c.text.endswith(":")), None)
     assert cand is not None and cand.items, [c.text for c in chosen]
     assert normalize(following.text.split("\n", 1)[-1][:60]) in normalize(cand.hit.chunk.text)
@@ -482,7 +485,9 @@ def test_review_question_brings_the_reply(composer):
     assert not composed.abstained
     [citation] = composed.citations
     lines = [line for line in composed.answer.splitlines() if line.strip()]
-    assert "Who runs these" in lines[0]
+    # the reply leads, attributed by its comment header; the reviewer's question follows it
+    assert lines[0].startswith("bob (review_comment, undated)") and "The platform admin does" in lines[0]
+    assert any("Who runs these" in line for line in lines[1:])
     assert all(MARKER_RE.findall(line) == [str(citation.n)] for line in lines), composed.answer
     reply = next(line for line in lines if "trusted operators" in line)
     assert _line_text(reply) == LONG_REPLY.rstrip(".")

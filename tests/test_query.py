@@ -4,18 +4,35 @@ import pytest
 
 from kfqa.config import MAX_QUESTION_CHARS
 from kfqa.qa.assistant import check_question
-from kfqa.qa.query import correct_typos, is_follow_up, prepare, wants_history
-from kfqa.types import KfqaError
+from kfqa.qa.query import abbreviations_for, correct_typos, is_follow_up, prepare, wants_history
+from kfqa.termstats import TermStats, find_definitions
+from kfqa.types import Chunk, ChunkMeta, KfqaError
 
 VOCAB = {"dependency", "supplied", "user-supplied", "assessment", "controller", "sandbox", "kubeflow", "see",
          "seeking", "spark-operator"}
 
 
-def test_abbreviations_expand_to_corpus_phrases():
-    q = prepare("Which PSS level does KFP enforce?", None, VOCAB)
+def test_abbreviations_expand_to_general_and_corpus_defined_phrases():
+    # PSS is a general Kubernetes acronym; KFP expands only where the store defines it
+    alone = prepare("Which PSS level does KFP enforce?", None, VOCAB)
+    assert "Pod Security Standards" in alone.text and "Kubeflow Pipelines" not in alone.text
+    defined = TermStats.build([_chunk("Run it with Kubeflow Pipelines (KFP) on any cluster.")]).abbreviations
+    assert defined == {"kfp": "Kubeflow Pipelines"}
+    q = prepare("Which PSS level does KFP enforce?", None, VOCAB, abbreviations=abbreviations_for(defined))
     assert "Pod Security Standards" in q.text
     assert "Kubeflow Pipelines" in q.text
     assert q.original == "Which PSS level does KFP enforce?"
+
+
+def test_definitions_found_in_text():
+    text = ("Pods follow the Pod Security Standards (PSS). Role Based Access Control (RBAC) and the "
+            "Kubeflow Community Distribution (KCD) apply; see the docs (here) and SBOMs (Software Bill of Materials).")
+    assert find_definitions(text) == [("pss", "Pod Security Standards"), ("rbac", "Role Based Access Control"),
+                                      ("kcd", "Kubeflow Community Distribution")]
+
+
+def _chunk(text: str, i: int = 0) -> Chunk:
+    return Chunk(f"a.md::0123456789ab::{i}", text, ChunkMeta(source="a.md", kind="docs", window=i))
 
 
 def test_typos_are_corrected_against_the_vocabulary():

@@ -1,0 +1,182 @@
+"""Term statistics of a store's chunks: document frequencies and the vocabulary.
+
+Derivable from the chunks alone, so ingest saves them beside the store when it writes its
+indexes (``termstats.json``) and qa loads them instead of rebuilding at every start; a file
+that doesn't match the store's chunks (another chunk set, another version) is ignored and
+the statistics are rebuilt. Below ingest and qa, which both use it.
+
+Terms are words less stop words (kfqa's own list joined with NLTK's standard English list),
+lightly stemmed, so "controllers" meets "controller" and "policies" meets "policy".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
+
+from kfqa.text import STOP_WORDS, words
+from kfqa.types import Chunk
+
+TERMSTATS_FILE = "termstats.json"
+TERMSTATS_VERSION = "1"
+_VOCABULARY_RE = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
+# "Pod Security Standards (PSS)": up to six words, then an abbreviation in parentheses
+_DEFINITION_RE = re.compile(r"((?:[A-Za-z][\w'-]*[ -]+){1,6})\(([A-Z][A-Za-z0-9]{1,7})\)")
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """kfqa's stop words joined with NLTK's English list (shipped inside llama-index-core, read
+    from its package folder without importing llama-index)."""
+    extra: set[str] = set()
+    spec = find_spec("llama_index.core")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "_static" / "nltk_cache" / "corpora" / "stopwords" / "english"
+        if path.is_file():
+            extra = {w.strip() for w in path.read_text(encoding="utf-8").split() if w.strip()}
+            break
+    return frozenset(STOP_WORDS | extra)
+
+
+def stem(word: str) -> str:
+    """A light stemmer so 'controllers' meets 'controller' and 'policies' meets 'policy'."""
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("'s", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + repl
+    return word
+
+
+def terms(text: str) -> list[str]:
+    stops = stop_words()
+    return [stem(w) for w in words(text) if w not in stops and len(w) > 1]
+
+
+def passage_words(chunk: Chunk) -> str:
+    """What a passage offers to term matching: its text plus its section path and title."""
+    return f"{chunk.text} {chunk.meta.section} {chunk.meta.title}"
+
+
+def abbreviates(abbreviation: str, phrase: list[str]) -> bool:
+    """Whether ``abbreviation`` is made of ``phrase``'s words: each word gives its first letter and
+    maybe more of its letters in order ("Kubeflow Pipelines" -> KFP, "Role Based Access Control" -> RBAC)."""
+    abbr = abbreviation.lower()
+
+    def match(i: int, w: int) -> bool:
+        if w == len(phrase):
+            return i == len(abbr)
+        word = phrase[w].lower()
+        if i >= len(abbr) or word[0] != abbr[i]:
+            return False
+        j, pos = i + 1, 1
+        while True:  # this word may supply abbr[i+1:j] from its later letters
+            if match(j, w + 1):
+                return True
+            if j >= len(abbr):
+                return False
+            pos = word.find(abbr[j], pos) + 1
+            if pos == 0:
+                return False
+            j += 1
+
+    return match(0, 0)
+
+
+def find_definitions(text: str) -> list[tuple[str, str]]:
+    """(abbreviation, phrase) pairs a text defines: "Kubeflow Community Distribution (KCD)"."""
+    out = []
+    for m in _DEFINITION_RE.finditer(text):
+        abbr = m.group(2)
+        core = abbr[:-1] if abbr.endswith("s") and sum(c.isupper() for c in abbr) >= 2 else abbr
+        words_before = m.group(1).split()
+        for k in range(1, len(words_before) + 1):
+            phrase = words_before[-k:]
+            if abbreviates(core, phrase):
+                out.append((core.lower(), " ".join(phrase)))
+                break
+    return out
+
+
+def chunk_set_key(chunk_ids: Iterable[str]) -> str:
+    """Identity of a set of chunks: statistics saved for one set are never read for another."""
+    digest = hashlib.sha256(TERMSTATS_VERSION.encode())
+    for cid in sorted(chunk_ids):
+        digest.update(cid.encode() + b"\n")
+    return digest.hexdigest()
+
+
+@dataclass
+class TermStats:
+    """Document frequency of every term over ``n`` chunks, and the corpus vocabulary (lower-cased
+    words of three letters or more, for typo correction)."""
+
+    n: int = 0
+    df: dict[str, int] = field(default_factory=dict)
+    vocabulary: frozenset[str] = frozenset()
+    abbreviations: dict[str, str] = field(default_factory=dict)  # "kcd" -> "Kubeflow Community Distribution"
+    key: str = ""
+
+    @classmethod
+    def build(cls, chunks: Iterable[Chunk]) -> TermStats:
+        df: Counter[str] = Counter()
+        vocabulary: set[str] = set()
+        definitions: dict[str, Counter[str]] = {}
+        ids = []
+        for chunk in chunks:
+            ids.append(chunk.id)
+            df.update(set(terms(passage_words(chunk))))
+            vocabulary.update(w.lower() for w in _VOCABULARY_RE.findall(chunk.text))
+            for abbr, phrase in find_definitions(chunk.text):
+                definitions.setdefault(abbr, Counter())[phrase] += 1
+        # each abbreviation's most frequent definition (ties: the first in order, so builds agree)
+        abbreviations = {a: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for a, c in sorted(definitions.items())}
+        return cls(n=len(ids), df=dict(df), vocabulary=frozenset(vocabulary), abbreviations=abbreviations,
+                   key=chunk_set_key(ids))
+
+    def idf(self, term: str) -> float:
+        """Smoothed inverse document frequency, positive even in a one-chunk store (log(1 + n/df))."""
+        return math.log(1 + max(self.n, 1) / (self.df.get(term, 0) + 0.5))
+
+    def known(self, term: str) -> bool:
+        return term in self.df
+
+    # --- persistence beside a store ----------------------------------------------------------
+    def save(self, store_dir: Path) -> Path:
+        path = Path(store_dir) / TERMSTATS_FILE
+        tmp = path.with_name(f".{TERMSTATS_FILE}.tmp.{os.getpid()}")
+        payload = {"version": TERMSTATS_VERSION, "key": self.key, "n": self.n, "df": self.df,
+                   "vocabulary": sorted(self.vocabulary), "abbreviations": self.abbreviations}
+        tmp.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)  # readers see the old file or the new one, never half of one
+        return path
+
+    @classmethod
+    def load(cls, store_dir: Path, key: str) -> TermStats | None:
+        """The saved statistics if they were built from the chunk set ``key``; None otherwise."""
+        path = Path(store_dir) / TERMSTATS_FILE
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(payload, dict) or payload.get("version") != TERMSTATS_VERSION or payload.get("key") != key:
+            return None
+        return cls(n=int(payload["n"]), df=dict(payload["df"]), vocabulary=frozenset(payload["vocabulary"]),
+                   abbreviations=dict(payload.get("abbreviations") or {}), key=key)
+
+    @classmethod
+    def for_store(cls, store_dir: Path | None, chunks: list[Chunk]) -> TermStats:
+        """Loaded from ``store_dir`` when saved for exactly these chunks, else built (and not saved:
+        readers never write into a store)."""
+        if store_dir is not None:
+            loaded = cls.load(store_dir, chunk_set_key(c.id for c in chunks))
+            if loaded is not None:
+                return loaded
+        return cls.build(chunks)

@@ -1,0 +1,86 @@
+"""Stage "answerability": does any retrieved sentence actually answer the question?
+
+Decided from evidence, never from how the question is worded. Signals that carry to unseen
+questions and unseen folders:
+
+- term coverage: the IDF-weighted share of the question's specific terms (``qa.terms``) held by
+  one sentence (with the list it introduces and its section heading), and by its passage;
+- semantic similarity of the sentence to the question (the query encoder embeds the best few
+  candidate sentences in one batch);
+- names the store never mentions: a question about "FedRAMP" where no chunk holds the word is
+  about something the sources don't cover, and the answer says so.
+
+The score of a sentence mixes coverage and similarity (``QAConfig.semantic_weight``); the
+question is answered when the best sentence reaches ``QAConfig.answer_threshold``. Both are
+fitted on folds of the dev set (``kfqa eval --folds``). The LLM answerer gets the same decision
+before a model is called (``Assistant.evidence``).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kfqa.qa.stages import QAConfig
+
+ABSTAIN_TEXT = "The indexed sources don't answer this."
+SEMANTIC_CANDIDATES = 8  # best-scored sentences embedded to compare with the question
+
+
+@dataclass
+class Decision:
+    answerable: bool
+    score: float  # the best sentence's answerability score (0..1)
+    unknown_names: list[str] = field(default_factory=list)  # question names no chunk holds
+
+    @property
+    def notice(self) -> str:
+        """What the reader is told beside the abstention ("" when answerable)."""
+        if self.answerable or not self.unknown_names:
+            return ""
+        names = " or ".join(repr(n) for n in self.unknown_names)
+        return f"The indexed sources never mention {names}."
+
+
+class SentenceEncoder:
+    """Sentence vectors from the query encoder, cached by text (passages recur across questions)."""
+
+    def __init__(self, embed_batch: Callable[[list[str]], list[list[float]]], size: int = 4096):
+        self._embed_batch, self._size = embed_batch, size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def vectors(self, texts: list[str]) -> list[np.ndarray]:
+        missing = sorted({t for t in texts if t not in self._cache})
+        if missing:
+            for text, vec in zip(missing, self._embed_batch(missing), strict=True):
+                self._cache[text] = np.asarray(vec, dtype=np.float32)
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return [self._cache[t] for t in texts]
+
+    def similarities(self, query_vector: list[float], texts: list[str]) -> list[float]:
+        if not texts:
+            return []
+        q = np.asarray(query_vector, dtype=np.float32)
+        return [float(v @ q) for v in self.vectors(texts)]
+
+
+def answer_score(coverage: float, semantic: float | None, config: QAConfig) -> float:
+    """A sentence's answerability: its term coverage mixed with its similarity to the question."""
+    if semantic is None:
+        return coverage
+    return (1 - config.semantic_weight) * coverage + config.semantic_weight * max(semantic, 0.0)
+
+
+def decide(scores: list[float], unknown_names: list[str], config: QAConfig) -> Decision:
+    """Answer when the best sentence's score reaches the threshold and the question names nothing
+    the store never mentions. With the stage off, any retrieved sentence answers."""
+    best = max(scores, default=0.0)
+    if not scores:
+        return Decision(False, 0.0, unknown_names)
+    if not config.on("answerability"):
+        return Decision(True, best)
+    return Decision(best >= config.answer_threshold and not unknown_names, best, unknown_names)

@@ -1,0 +1,198 @@
+"""Sentence selection: which candidate sentences make the answer, in what order.
+
+The lead states the answer: the best-scored sentence that is neither a question nor a lead-in
+without its list; when that best sentence is a reviewer's question in a review thread, the reply
+that follows it leads instead (stage "replies"). Supporting points are each relevant to the
+question themselves (they hold one of its specific terms), score at least ``support_floor`` of
+the lead and come from a passage retrieved at least ``passage_floor`` as strongly as the best.
+Each kind of source the question names gets a sentence when a relevant one exists (stage "facets").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kfqa.qa.sentences import LIST_MARK_RE
+from kfqa.qa.stages import QAConfig
+from kfqa.types import Retrieved
+
+CONTINUATION_WORDS = 14  # a short sentence after a chosen one ("Never use this in production.") comes along
+REPLY_WORDS = 60  # of a reply quoted after the question it answers
+REDUNDANT = 0.6  # share of shared terms that makes a sentence a repeat of a chosen one
+
+
+@dataclass
+class Candidate:
+    text: str  # the sentence as it stands in the passage (whitespace folded)
+    hit: Retrieved
+    rank: int  # rank of its passage in the retrieved list (0 = best)
+    lexical: float = 0.0  # IDF-weighted share of the question's terms the sentence holds
+    score: float = 0.0
+    terms: set[str] = field(default_factory=set)
+    position: int = 0  # index of the sentence in its passage
+    items: list[str] = field(default_factory=list)  # what a lead-in ("... the following resources:") introduces
+    coverage: float = 0.0  # share of the question's specific terms the sentence (and its list) holds
+    relevant: bool = True  # holds at least one of the question's specific terms
+    answer_score: float = 0.0  # answerability (coverage mixed with similarity to the question)
+    comment: str = ""  # review threads: the author of the comment the sentence belongs to
+    comment_no: int = 0  # ... and which comment of the passage it is (0 = the one the window starts in)
+
+
+def dangling(cand: Candidate) -> bool:
+    """A lead-in whose list isn't there (or was left out as irrelevant) says nothing on its own."""
+    return cand.text.endswith(":") and not cand.items
+
+
+def is_question(cand: Candidate) -> bool:
+    return cand.text.rstrip().endswith("?")
+
+
+def select(candidates: list[Candidate], facets=(), config: QAConfig | None = None) -> list[Candidate]:
+    """The lead and up to ``max_points``-1 supporting sentences, then a sentence per uncovered facet."""
+    config = config or QAConfig()
+    if not candidates:
+        return []
+    by_passage = _by_passage(candidates)
+    lead, opening = _lead(candidates, by_passage, config)
+    chosen = [*opening]
+    top = max(c.hit.score for c in candidates)
+    pool = [
+        c for c in candidates
+        if c not in chosen and (c.relevant or (is_question(c) and _same_comment(c, lead)))
+        and c.hit.score >= config.passage_floor * top and not dangling(c)
+    ]
+    while pool and len(chosen) < config.max_points + len(opening) - 1:
+        best = max(pool, key=lambda c: c.score)
+        pool.remove(best)
+        if best.score < config.support_floor * lead.score:
+            break
+        if best.text in quoted_items(chosen):
+            continue
+        if not any(_overlap(best.terms, c.terms) > REDUNDANT for c in chosen):
+            chosen.append(best)
+    if config.on("facets"):
+        chosen += covering(chosen, candidates, facets, lead.score * config.facet_floor)
+    return without_repeats(with_continuations(chosen, by_passage, config.on("replies")))
+
+
+def _lead(candidates: list[Candidate], by_passage, config: QAConfig) -> tuple[Candidate, list[Candidate]]:
+    """The lead sentence, and what opens the answer: the best sentence that is neither a question nor
+    a dangling lead-in; when the best is a reviewer's question, the reply that answers it (another
+    author's next comment, attributed by its header line with the comment's date) leads, the
+    question follows."""
+    best = candidates[0]
+    if config.on("replies") and is_question(best) and best.hit.chunk.meta.kind == "review":
+        reply = reply_to(best, by_passage[best.hit.chunk.id])
+        if reply:
+            return reply[0], [*reply, best]
+    lead = next((c for c in candidates if not dangling(c) and not is_question(c)), best)
+    return lead, [lead]
+
+
+def _same_comment(cand: Candidate, lead: Candidate) -> bool:
+    """In the lead's own review comment: the questions a reviewer asks beside the lead are its point."""
+    return bool(lead.comment) and cand.hit.chunk.id == lead.hit.chunk.id and cand.comment_no == lead.comment_no
+
+
+def _by_passage(candidates: list[Candidate]) -> dict[str, list[Candidate]]:
+    out: dict[str, list[Candidate]] = {}
+    for cand in candidates:
+        out.setdefault(cand.hit.chunk.id, []).append(cand)
+    for siblings in out.values():
+        siblings.sort(key=lambda c: c.position)
+    return out
+
+
+def without_repeats(chosen: list[Candidate]) -> list[Candidate]:
+    """Each sentence once: not again on its own when a lead-in already lists it, nor twice."""
+    listed = quoted_items(chosen)
+    seen: set[str] = set()
+    out = []
+    for cand in chosen:
+        text = LIST_MARK_RE.sub("", cand.text)
+        if text in seen or (text in listed and not cand.items):
+            continue
+        seen.add(text)
+        out.append(cand)
+    return out
+
+
+def covering(chosen: list[Candidate], candidates: list[Candidate], facets, floor: float) -> list[Candidate]:
+    """For each facet the question names (a kind of source, a revision) that no chosen sentence
+    comes from, the best relevant sentence that does, if it scores at least ``floor``."""
+    added: list[Candidate] = []
+    for facet in facets:
+        if any(facet(c.hit.chunk) for c in chosen + added):
+            continue
+        best = next(
+            (c for c in candidates if facet(c.hit.chunk) and c.relevant and c.score >= floor
+             and not dangling(c) and not is_question(c)),
+            None,
+        )
+        if best and not any(_overlap(best.terms, c.terms) > REDUNDANT for c in chosen + added):
+            added.append(best)
+    return added
+
+
+def quoted_items(chosen: list[Candidate]) -> set[str]:
+    return {LIST_MARK_RE.sub("", item) for c in chosen for item in c.items}
+
+
+def with_continuations(chosen: list[Candidate], by_passage: dict[str, list[Candidate]], replies: bool = True) -> list[Candidate]:
+    """A short sentence that follows a chosen one in its passage comes along (same comment only);
+    a reviewer's question brings the start of the reply that follows it."""
+    out: list[Candidate] = []
+    for cand in chosen:
+        if cand in out:
+            continue
+        out.append(cand)
+        siblings = by_passage[cand.hit.chunk.id]
+        nxt = next((c for c in siblings if c.position == cand.position + 1), None)
+        short = nxt and len(nxt.text.split()) <= CONTINUATION_WORDS and not dangling(nxt)
+        if short and nxt.comment_no == cand.comment_no and nxt not in chosen and nxt not in out:
+            out.append(nxt)
+        if replies and is_question(cand) and cand.hit.chunk.meta.kind == "review":
+            out += [c for c in reply_to(cand, siblings) if c not in chosen and c not in out]
+    return out
+
+
+# "login (review_comment, 2026-06-18) on self-assessment.md line 253: ..." opens a comment in a thread:
+# the header the review loader writes before each comment's body (the window's first comment is
+# also in ChunkMeta.author/date; later comments of a window only in their header).
+COMMENT_RE = re.compile(r"^([\w.-]+) \((?:review_comment|issue_comment|review|pull request description|issue description)\b")
+_HEADER_RE = re.compile(COMMENT_RE.pattern + r"[^)]*\)[^:\n]*:\s*")
+
+
+def without_header(sentence: str) -> str:
+    """A review sentence without the comment header it starts with (its words are no content)."""
+    return _HEADER_RE.sub("", sentence, count=1)
+
+
+def comment_authors(sentences: list[str], first_author: str) -> list[tuple[int, str]]:
+    """(comment number, author) of the comment each sentence of a review window belongs to."""
+    out, number, author = [], 0, first_author
+    for i, sentence in enumerate(sentences):
+        if m := COMMENT_RE.match(sentence):
+            number, author = number + (i > 0), m.group(1)
+        out.append((number, author))
+    return out
+
+
+def reply_to(cand: Candidate, siblings: list[Candidate]) -> list[Candidate]:
+    """The start of the reply (another author's next comment) that follows a reviewer's question."""
+    later = [c for c in siblings if c.position > cand.position]
+    start = next((i for i, c in enumerate(later) if c.comment != cand.comment and COMMENT_RE.match(c.text)), None)
+    if start is None:
+        return []
+    reply, words = [], 0
+    for c in later[start:]:
+        if (reply and c.comment_no != reply[0].comment_no) or words > REPLY_WORDS or dangling(c):
+            break
+        reply.append(c)
+        words += len(c.text.split())
+    return reply
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / (min(len(a), len(b)) or 1)

@@ -1,0 +1,137 @@
+"""Sentences a passage offers an answer: prose, list items and table rows (not headings, code
+blocks or PDF code listings), and the list, table or code lines a lead-in sentence introduces."""
+
+from __future__ import annotations
+
+import re
+
+from kfqa.text import split_sentences
+from kfqa.types import Chunk
+
+# Hugo shortcodes ({{% alert ... %}}) around a sentence are markup, not words of it.
+_SHORTCODE_RE = re.compile(r"^(\{\{[%<].*?[%>]\}\}\s*)+|(\s*\{\{[%<].*?[%>]\}\})+$")
+MIN_WORDS, MAX_WORDS = 5, 90  # a sentence that can stand in an answer on its own
+LIST_MARK_RE = re.compile(r"^(([-*+]|\d{1,3}[.)])\s+)?(\[[ xX]\]\s+)?")  # list marks and task boxes
+_CODE_RE = re.compile(r"^(-\s+)?(kubectl|helm|pip|docker|curl|export|apiVersion:|kind:|name:|value:|\$ )")
+
+
+_FENCE_LINE_RE = re.compile(r"^[ \t]*(```|~~~)(.*)$", re.M)
+
+
+def without_code(text: str) -> str:
+    """``text`` with its fenced code blocks blanked out: YAML keys and shell lines are no sentences.
+    A window may start inside a block (its first fence then closes one: a bare fence, odd count)
+    or end inside one (an opening fence with no close)."""
+    fences = list(_FENCE_LINE_RE.finditer(text))
+    spans: list[tuple[int, int]] = []
+    i = 0
+    before = text[: fences[0].start()].rstrip() if fences else ""
+    # odd count, a bare first fence and no prose before it: the window opened inside a block
+    if len(fences) % 2 == 1 and not fences[0].group(2).strip() and not before.endswith((".", ":", "!", "?")):
+        spans.append((0, fences[0].end()))
+        i = 1
+    while i < len(fences):
+        end = fences[i + 1].end() if i + 1 < len(fences) else len(text)
+        spans.append((fences[i].start(), end))
+        i += 2
+    for start, end in reversed(spans):
+        text = text[:start] + "\n\n" + text[end:]
+    return text
+
+
+def _code_listing(sentence: str) -> bool:
+    """A run of source code as a PDF extracts it: numbered lines (n, n+1, n+2, ...) or dense with
+    braces, parentheses and operators (not <>: prose may quote HTML)."""
+    numbers = [int(n) for n in re.findall(r"(?<!\S)\d{1,4}(?!\S)", sentence)]
+    in_sequence = sum(b == a + 1 for a, b in zip(numbers, numbers[1:], strict=False))
+    symbols = sum(ch in "{}();=" for ch in sentence)
+    return in_sequence >= 3 or symbols > 0.05 * len(sentence)
+
+
+def answerable_sentences(chunk: Chunk) -> list[str]:
+    """Sentences of a passage that can stand in an answer: prose, list items and table rows, not headings."""
+    out = []
+    lines = chunk.text.splitlines()
+    headers = {  # a table's header row says nothing by itself
+        re.sub(r"\s+", " ", line).strip()
+        for line, after in zip(lines, lines[1:], strict=False)
+        if re.fullmatch(r"\s*\|[\s|:\-]+\|?\s*", after)
+    }
+    pdf = chunk.meta.source.endswith(".pdf")
+    for raw in split_sentences(without_code(chunk.text)):
+        sentence = _SHORTCODE_RE.sub("", re.sub(r"\s+", " ", raw)).strip()
+        if "```" in sentence or _CODE_RE.match(sentence) or (pdf and _code_listing(sentence)):
+            continue
+        if sentence.startswith("#") or re.fullmatch(r"[|:\-\s]+", sentence) or sentence in headers:
+            continue
+        n_words = len(sentence.split())
+        # Folding line breaks can join what the splitter would cut again; such a sentence would
+        # lose its marker in the answer, so it is left out.
+        if MIN_WORDS <= n_words <= MAX_WORDS and len(split_sentences(sentence)) == 1:
+            out.append(sentence)
+    return out
+
+
+MAX_ITEMS = 20  # lines of a list, table or code block quoted after its lead-in
+MAX_ITEM_CHARS = 1200
+MAX_CODE_LINES = 6  # of a code block: enough to show the command, not a whole manifest
+_ITEM_LINE_RE = re.compile(r"^\s*([-*+]\s|\d{1,3}[.)]\s|\|)")
+
+
+def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
+    """The list items, table rows or code lines a lead-in sentence introduces, as they stand.
+
+    Structure comes from the raw text: items are lines indented deeper than the lead-in, or list,
+    table and code lines right after a paragraph. A PDF page has no structure, so its following
+    lines are taken as they come (an audit's table of resources). Capped at MAX_ITEMS lines.
+    ``occurrence``: which of several identical lead-ins in the passage (0 = the first).
+    """
+    end = _end_of(chunk.text, lead_in, occurrence)
+    if end < 0:
+        return []
+    line_start = chunk.text.rfind("\n", 0, end) + 1
+    base = _indent(chunk.text[line_start:end])
+    lead_is_item = bool(_ITEM_LINE_RE.match(chunk.text[line_start:end]))
+    structured = not chunk.meta.source.endswith(".pdf")
+    items: list[str] = []
+    in_code = False
+    for line in chunk.text[end:].split("\n")[1:]:
+        if _FENCE_LINE_RE.match(line):
+            in_code = not in_code
+            continue
+        text = re.sub(r"\s+", " ", line).strip()
+        if not text:
+            continue
+        if structured and not in_code:
+            nested = _indent(line) > base
+            if text.startswith("#") or (not nested and (lead_is_item or not _ITEM_LINE_RE.match(line))):
+                break
+            if nested and items and not _ITEM_LINE_RE.match(line) and not items[-1].startswith("`"):
+                items[-1] += " " + text  # a wrapped item's next line
+                continue
+        if text.startswith("#"):  # a PDF table's header row; Markdown would read it as a heading
+            continue
+        if in_code:
+            text = f"`{text}`"
+        items.append(text)
+        code_lines = sum(item.startswith("`") for item in items)
+        if len(items) >= MAX_ITEMS or code_lines >= MAX_CODE_LINES or sum(map(len, items)) > MAX_ITEM_CHARS:
+            break
+    # an item of several sentences is quoted up to its first one, so each answer line keeps its marker
+    # (its list mark first taken off: "1. Validating..." is not a sentence "1." and another)
+    bodies = [LIST_MARK_RE.sub("", item) for item in items]
+    return [split_sentences(body)[0] for body in bodies if split_sentences(body)]
+
+
+def _end_of(text: str, sentence: str, occurrence: int = 0) -> int:
+    """Offset just past the ``occurrence``-th appearance of ``sentence`` in ``text``, whitespace
+    folded; by its last words when the whole doesn't match (markup was taken out); -1 if absent."""
+    for words in (sentence.split(), sentence.split()[-6:]):
+        ends = [m.end() for m in re.finditer(r"\s+".join(re.escape(w) for w in words), text)]
+        if ends:
+            return ends[occurrence] if occurrence < len(ends) else -1
+    return -1
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))

@@ -1,0 +1,114 @@
+"""The question path as named stages, and every constant they use in one typed config.
+
+A question goes through these stages in order; each can be switched off (``kfqa eval --ablate
+STAGE[,STAGE]``, ``QAConfig.without``) so the eval report shows what each one is worth. Stages
+that are the path itself (candidate retrieval fusion, sentence selection, composition) are not
+switchable; the rules layered on them are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+
+from kfqa.types import KfqaError
+
+# name -> what the stage does (the order is the order a question meets them)
+STAGES: dict[str, str] = {
+    "expand": "query preparation: typo fixes, abbreviations (the corpus's own and general ones), names",
+    "parts": "query preparation: each part of a many-part question searched on its own too",
+    "dense": "candidate retrieval: dense vectors (Chroma)",
+    "bm25": "candidate retrieval: BM25",
+    "term-rerank": "rerank: passages holding more of the question's specific terms move up",
+    "source-prior": "prior: the kinds, projects, sections and revisions the question names; kind prior",
+    "document-prior": "prior: a file's best hit lifts its other hits",
+    "merge": "neighbouring windows of one section read as one passage",
+    "lead-in-lists": "sentence selection: a lead-in brings the list it introduces (when relevant)",
+    "replies": "sentence selection: a reviewer's question leads with the reply that answers it",
+    "facets": "sentence selection: each kind of source the question names gets a relevant sentence",
+    "answerability": "decline when no retrieved sentence answers the question",
+}
+
+
+# Stages and constants that act after retrieval: configs differing only in these share their retrieval.
+ANSWER_STAGES = frozenset({"lead-in-lists", "replies", "facets", "answerability"})
+ANSWER_FIELDS = frozenset({
+    "passages_read", "max_points", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
+    "answer_threshold", "semantic_weight",
+})
+
+
+@dataclass(frozen=True)
+class QAConfig:
+    """Every constant of retrieval and answering. Defaults are the values fitted by
+    ``kfqa eval --folds`` (cross-validated on the dev set, see eval/folds.py)."""
+
+    disabled: frozenset[str] = field(default_factory=frozenset)
+    # candidate retrieval: how deep each retriever looks before fusion
+    candidates: int = 40
+    # priors: multipliers on the fused score
+    kind_boost: float = 1.25  # the question names the passage's kind of source
+    project_boost: float = 1.4  # ... or its project
+    home_boost: float = 1.5  # a question naming no project is about the home project
+    revision_boost: float = 2.0  # a history question: files that have revisions
+    section_boost: float = 1.5  # the question names the passage's own heading
+    kind_prior: tuple[tuple[str, float], ...] = (("assessment", 1.15), ("review", 1.1), ("audit", 1.1))
+    document_prior: float = 0.5  # weight of the file's best hit in each of its hits' score
+    rerank_floor: float = 0.5  # a passage with none of the specific terms keeps this share vs one with all
+    # merging
+    merge_max_chars: int = 3000
+    merge_max_gap: int = 2
+    # sentence selection
+    passages_read: int = 6
+    max_points: int = 4  # sentences in an answer (lead + supporting)
+    passage_floor: float = 0.5  # a supporting sentence's passage scores at least this share of the best
+    support_floor: float = 0.45  # a supporting sentence scores at least this share of the lead
+    facet_floor: float = 0.25
+    lexical_weight: float = 0.8  # sentence score: lexical overlap vs passage rank
+    # answerability: the best sentence's evidence must reach this
+    answer_threshold: float = 0.3
+    semantic_weight: float = 0.0  # answerability score: share of semantic similarity vs term coverage
+    # term statistics: a term in more than this share of chunks (and more than ubiquity_min_df) is no focus
+    ubiquity_share: float = 0.2
+    ubiquity_min_df: int = 25
+
+    def on(self, stage: str) -> bool:
+        return stage not in self.disabled
+
+    def without(self, *stages: str) -> QAConfig:
+        """This config with ``stages`` switched off; an unknown name is an error naming the known ones."""
+        unknown = [s for s in stages if s not in STAGES]
+        if unknown:
+            raise KfqaError(f"Unknown stage {', '.join(map(repr, unknown))}: choose from {', '.join(STAGES)}")
+        return replace(self, disabled=self.disabled | frozenset(stages))
+
+    def with_values(self, **values) -> QAConfig:
+        names = {f.name for f in fields(self)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise KfqaError(f"Unknown QA constant {', '.join(unknown)}")
+        return replace(self, **values)
+
+    def retrieval_key(self) -> QAConfig:
+        """This config with every answer-side stage and constant at its default: equal keys retrieve alike."""
+        defaults = QAConfig()
+        return replace(self, disabled=self.disabled - ANSWER_STAGES,
+                       **{name: getattr(defaults, name) for name in ANSWER_FIELDS})
+
+    def changes(self) -> dict[str, object]:
+        """The constants (and switched-off stages) that differ from the defaults, for reports."""
+        defaults = QAConfig()
+        out: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)
+                                  if f.name != "disabled" and getattr(self, f.name) != getattr(defaults, f.name)}
+        if self.disabled:
+            out["disabled"] = sorted(self.disabled)
+        return out
+
+    def kind_weight(self, kind: str) -> float:
+        return dict(self.kind_prior).get(kind, 1.0)
+
+
+def parse_stages(text: str) -> list[str]:
+    """``"merge,facets"`` -> ["merge", "facets"], each checked against STAGES."""
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    QAConfig().without(*names)  # raises on an unknown name
+    return names
