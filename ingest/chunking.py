@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 from kfqa.config import EMBED_MAX_TOKENS
 from kfqa.embedding import get_tokenizer
+from kfqa.ingest import limits
+from kfqa.ingest.limits import label
 from kfqa.ingest.markdown_blocks import markdown_blocks
 from kfqa.text import ABBREVIATIONS
 
@@ -31,7 +33,6 @@ MIN_TAIL_TOKENS = 40  # a last window smaller than this is merged into the previ
 # Checked just before the end mark, so the abbreviations go without their final period.
 _ABBREV = "".join(rf"(?<!\b{re.escape(a)})" for a in (*ABBREVIATIONS, "cf", "approx", "Fig"))
 _SENT_END = re.compile(_ABBREV + r"[.!?][\"')\]]*(?=\s+[A-Z0-9\"'(\[`*_\-#>|])")
-_TABLE = re.compile(r"^\s*\|")
 
 
 def _tokenizer():
@@ -59,7 +60,10 @@ def count_many(texts: list[str]) -> list[int]:
     if not texts:
         return []
     enc = _tokenizer()(
-        [embed_form(t) for t in texts], add_special_tokens=False, return_attention_mask=False, return_token_type_ids=False
+        [embed_form(t) for t in texts],
+        add_special_tokens=False,
+        return_attention_mask=False,
+        return_token_type_ids=False,
     )
     return [len(ids) for ids in enc["input_ids"]]
 
@@ -134,35 +138,52 @@ def _line_spans(text: str, s: int, e: int) -> list[tuple[int, int]]:
 
 
 def _word_pieces(text: str, s: int, e: int, budget: int) -> list[Unit]:
-    """Last resort: cut at word boundaries into pieces of at most ``budget`` word pieces."""
-    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[s:e])]
-    counts = count_many([text[s + a : s + b] for a, b in words])
+    """Last resort: cut at word boundaries into pieces of at most ``budget`` word pieces and
+    ``limits.MAX_CHUNK_CHARS`` characters."""
+    words = [(s + m.start(), s + m.end()) for m in re.finditer(r"\S+", text[s:e])]
+    counts = count_many([text[a:b] for a, b in words])
     out: list[Unit] = []
     i = 0
     while i < len(words):
         tot = 0
         j = i
-        while j < len(words) and (tot + counts[j] <= budget or j == i):
+        while j < len(words) and (
+            j == i or (tot + counts[j] <= budget and words[j][1] - words[i][0] <= limits.MAX_CHUNK_CHARS)
+        ):
             tot += counts[j]
             j += 1
-        a, b = s + words[i][0], s + words[j - 1][1]
-        if tot > budget:  # one "word" longer than the budget (a URL or a hash): cut by characters
-            step = max(8, (b - a) * budget // max(tot, 1) - 1)
-            for k in range(a, b, step):
-                piece_end = min(b, k + step)
-                out.append(Unit(k, piece_end, count(text[k:piece_end])))
+        a, b = words[i][0], words[j - 1][1]
+        if (
+            tot > budget or b - a > limits.MAX_CHUNK_CHARS
+        ):  # one "word" too long: a URL, a hash, a run without spaces
+            out.extend(_char_pieces(text, a, b, budget, tot))
         else:
             out.append(Unit(a, b, tot))
         i = j
     return out
 
 
+def _char_pieces(text: str, a: int, b: int, budget: int, tokens: int) -> list[Unit]:
+    """``text[a:b]`` cut by characters into pieces within ``budget`` word pieces and ``limits.MAX_CHUNK_CHARS``.
+    (The tokenizer counts a word over 100 characters as one unknown piece, so characters must be
+    capped on their own.)"""
+    step = min(limits.MAX_CHUNK_CHARS, max(8, (b - a) * budget // max(tokens, 1) - 1))
+    spans = [(k, min(b, k + step)) for k in range(a, b, step)]
+    out: list[Unit] = []
+    for (k, end), n in zip(spans, count_many([text[k:end] for k, end in spans]), strict=True):
+        out.extend(
+            [Unit(k, end, n)] if n <= budget or end - k <= 8 else _char_pieces(text, k, end, budget, n)
+        )
+    return out
+
+
 def fit_units(text: str, spans: list[tuple[int, int]], budget: int, kind: str = "text") -> list[Unit]:
-    """Units for ``spans``; a span over ``budget`` is split at line breaks, then at words."""
+    """Units for ``spans``; a span over ``budget`` (or ``limits.MAX_CHUNK_CHARS``) is split at line breaks,
+    then at words."""
     counts = count_many([text[a:b] for a, b in spans])
     out: list[Unit] = []
     for (a, b), n in zip(spans, counts, strict=True):
-        if n <= budget:
+        if n <= budget and b - a <= limits.MAX_CHUNK_CHARS:
             out.append(Unit(a, b, n, kind))
             continue
         lines = _line_spans(text, a, b)
@@ -181,7 +202,7 @@ def _clean_heading(title: str) -> str:
     title = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", title)  # links, images
     title = re.sub(r"<[^>]+>", "", title)  # inline html
     title = re.sub(r"[*_`]", "", title)
-    return re.sub(r"\s+", " ", title).strip()
+    return label(re.sub(r"\s+", " ", title).strip())
 
 
 def block_units(text: str, kind: str, s: int, e: int, budget: int) -> list[Unit]:
@@ -189,7 +210,7 @@ def block_units(text: str, kind: str, s: int, e: int, budget: int) -> list[Unit]
     if kind in ("table", "code", "item", "quote"):
         whole = count(text[s:e])
         limit = TABLE_WHOLE_TOKENS if kind == "table" else budget
-        if whole <= min(limit, budget):
+        if whole <= min(limit, budget) and e - s <= limits.MAX_CHUNK_CHARS:
             return [Unit(s, e, whole)]
         if kind in ("table", "code"):
             units = fit_units(text, _line_spans(text, s, e), budget)
@@ -215,7 +236,7 @@ def markdown_sections(
             stack.append((block.level, _clean_heading(block.title)))
             sec = Section(path=[t for _, t in stack if t])
             s, e = trim_span(text, block.start, block.end)
-            sec.units.append(Unit(s, e, count(text[s:e]), "heading"))
+            sec.units.extend(fit_units(text, [(s, e)], budget, "heading"))
             sections.append(sec)
             continue
         units = block_units(text, block.kind, block.start, block.end, budget)
@@ -246,7 +267,10 @@ def pack(
     while i < n:
         tot = 0
         j = i
-        while j < n and (j == i or tot + units[j].tokens <= target):
+        while j < n and (
+            j == i
+            or (tot + units[j].tokens <= target and units[j].end - units[i].start <= limits.MAX_CHUNK_CHARS)
+        ):
             tot += units[j].tokens
             j += 1
         if measure is not None:
@@ -265,33 +289,55 @@ def pack(
         (a, _), (c, d) = windows[-2], windows[-1]
         tail = sum(u.tokens for u in units[c:d])
         merged = sum(u.tokens for u in units[a:d])
-        if tail < MIN_TAIL_TOKENS and merged <= limit and (measure is None or measure(a, d) <= limit):
+        fits = merged <= limit and units[d - 1].end - units[a].start <= limits.MAX_CHUNK_CHARS
+        if tail < MIN_TAIL_TOKENS and fits and (measure is None or measure(a, d) <= limit):
             windows[-2:] = [(a, d)]
     return windows
 
 
+class TableIndex:
+    """The runs of Markdown table lines (lines starting with ``|``) of one text, found in one pass,
+    so the header of any row is a bisection away (a window cut from the middle of a table would
+    otherwise lose its column names)."""
+
+    _LINE = re.compile(r"^[ \t]*\|", re.M)
+
+    def __init__(self, text: str):
+        self.text = text
+        self.lines: set[int] = set()  # start offsets of table lines
+        self.firsts: list[int] = []  # start offset of each run's first line (its header row)
+        after_previous = -1  # start of the line after the last table line seen
+        for m in self._LINE.finditer(text):
+            start = m.start()
+            self.lines.add(start)
+            if start != after_previous:
+                self.firsts.append(start)
+            nl = text.find("\n", start)
+            after_previous = len(text) + 1 if nl < 0 else nl + 1
+
+    def header(self, pos: int) -> str:
+        """The header row of the table whose body row holds ``pos``; "" when ``pos`` is not inside
+        a table body (the header row itself, or no table)."""
+        line_start = self.text.rfind("\n", 0, pos) + 1
+        if line_start not in self.lines:
+            return ""
+        first = self.firsts[bisect.bisect_right(self.firsts, line_start) - 1]
+        if first == line_start:
+            return ""  # the window starts at the header itself
+        nl = self.text.find("\n", first)
+        return self.text[first : len(self.text) if nl < 0 else nl].strip()
+
+
 def table_header(text: str, pos: int) -> str:
-    """The header row of the Markdown table whose body row starts at ``pos``; "" when ``pos`` is not
-    inside a table body (a window cut from the middle of a table would lose its column names)."""
-    line_start = text.rfind("\n", 0, pos) + 1
-    if not _TABLE.match(text[line_start : line_start + 200]):
-        return ""
-    first = line_start
-    while first > 0:
-        prev = text.rfind("\n", 0, first - 1) + 1
-        if not _TABLE.match(text[prev:first]):
-            break
-        first = prev
-    if first == line_start:
-        return ""  # the window starts at the header itself
-    return text[first : text.find("\n", first)].strip()
+    """The header row of the Markdown table whose body row holds ``pos`` (see ``TableIndex``)."""
+    return TableIndex(text).header(pos)
 
 
 def prefix_text(parts: list[str], max_tokens: int = MAX_PREFIX_TOKENS) -> str:
     """``A > B > C`` without repeated parts, dropping leading parts (then truncating) to fit."""
     seen: list[str] = []
     for p in parts:
-        p = re.sub(r"\s+", " ", p or "").strip()
+        p = re.sub(r"\s+", " ", label(p or "")).strip()
         if p and p not in seen:
             seen.append(p)
     while seen:

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kfqa.ingest import limits
 from kfqa.ingest.chunking import embed_form
+from kfqa.ingest.limits import exceeded, label
+from kfqa.text import terminal_safe
 
 TARGET = 190  # preferred window size in word pieces, before the model's limit
 
@@ -59,6 +62,16 @@ class Loaded:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+def name_label(name: str) -> str:
+    """A file name fit to be a title: valid UTF-8 (a name's undecodable bytes become U+FFFD), no
+    terminal escapes or other control characters, bounded in length."""
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that isn't an escaped byte
+        raw = name.encode("utf-8", "replace")
+    return label(terminal_safe(raw.decode("utf-8", "replace")))
+
+
 def detect_format(path: Path, head: bytes) -> str:
     ext = path.suffix.lower()
     if ext == ".pdf" or head.startswith(b"%PDF"):
@@ -78,6 +91,26 @@ def detect_format(path: Path, head: bytes) -> str:
 
 
 def load_file(data: bytes, fmt: str, name: str, url: str) -> Loaded:
+    """The drafts of one file. Whatever goes wrong, what is raised is a LoadError with the reason
+    (the pipeline reports it with the file's name and goes on with the batch)."""
+    try:
+        loaded = _load(data, fmt, name, url)
+    except LoadError:
+        raise
+    except RecursionError as exc:
+        raise LoadError("nested too deeply to read") from exc
+    except MemoryError as exc:
+        raise LoadError("too large to load in memory") from exc
+    except Exception as exc:  # a loader bug must not read as a crash of the batch
+        raise LoadError(f"could not be loaded ({type(exc).__name__}: {exc})") from exc
+    if not loaded.drafts:
+        raise LoadError("no text to index (only front matter or headings)")
+    if len(loaded.drafts) > limits.MAX_CHUNKS_PER_FILE:
+        raise LoadError(exceeded("windows", "MAX_CHUNKS_PER_FILE", len(loaded.drafts)))
+    return loaded
+
+
+def _load(data: bytes, fmt: str, name: str, url: str) -> Loaded:
     # the format modules import Draft from here, so they are imported when first needed
     from kfqa.ingest.markdown_loader import load_markdown
     from kfqa.ingest.pdf_loader import load_pdf
@@ -98,6 +131,4 @@ def load_file(data: bytes, fmt: str, name: str, url: str) -> Loaded:
     else:
         loaded = load_plain_text(text, name)
     loaded.warnings = warnings + loaded.warnings
-    if not loaded.drafts:
-        raise LoadError("no text to index (only front matter or headings)")
     return loaded

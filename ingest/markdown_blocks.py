@@ -26,7 +26,9 @@ class Block:
     end: int
     level: int = 0  # heading level
     title: str = ""  # heading text as written (inline Markdown kept)
-    cont: bool = False  # a later part of a list begun before (a later item, or an item's text after its sub-list)
+    cont: bool = (
+        False  # a later part of a list begun before (a later item, or an item's text after its sub-list)
+    )
 
 
 @cache

@@ -14,20 +14,32 @@ from typing import Any
 import tomllib
 
 from kfqa.config import EMBED_MAX_TOKENS
+from kfqa.ingest import limits
 from kfqa.ingest.chunking import (
     LineIndex,
     Section,
+    TableIndex,
     Unit,
     count,
     fit_units,
     markdown_sections,
     pack,
     prefix_text,
-    table_header,
     text_budget,
     trim_span,
 )
-from kfqa.ingest.loaders import TARGET, Draft, Loaded
+from kfqa.ingest.limits import exceeded, label
+from kfqa.ingest.loaders import TARGET, Draft, Loaded, LoadError, name_label
+
+
+@dataclass
+class _Doc:
+    """One Markdown text with the indexes its windows are cut by."""
+
+    text: str
+    title: str
+    lines: LineIndex
+    tables: TableIndex
 
 
 @dataclass
@@ -60,19 +72,59 @@ def front_matter(text: str) -> FrontMatter:
 
 
 def _parse_front_matter(raw: str, yaml_syntax: bool) -> tuple[dict[str, Any], str]:
-    """(mapping, warning); the warning is "" when the front matter is a usable mapping."""
+    """(mapping, warning); the warning is "" when the front matter is a usable mapping. Front
+    matter whose YAML aliases expand past MAX_FRONT_MATTER_NODES raises LoadError (an alias bomb)."""
     try:
-        if yaml_syntax:
-            import yaml
-
-            data = yaml.safe_load(raw) or {}
-        else:
-            data = tomllib.loads(raw)
-    except Exception as exc:  # YAML / TOML errors of every flavour
+        data = _load_yaml(raw) if yaml_syntax else tomllib.loads(raw)
+    except LoadError:
+        raise
+    except Exception as exc:  # YAML / TOML errors of every flavour, nesting too deep included
         return {}, f"front matter could not be parsed ({type(exc).__name__}); ignored"
     if not isinstance(data, dict):
         return {}, "front matter is not a mapping; ignored"
     return data, ""
+
+
+def _load_yaml(raw: str) -> Any:
+    """Safe YAML, with the document's size counted as if every alias were expanded before any
+    object is built: a few hundred bytes of nested aliases would otherwise unfold into gigabytes
+    wherever the value is read as text."""
+    import yaml
+
+    loader = yaml.SafeLoader(raw)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return {}
+        size = _expanded_nodes(node)
+        if size > limits.MAX_FRONT_MATTER_NODES:
+            raise LoadError(
+                exceeded("front matter with its YAML aliases expanded", "MAX_FRONT_MATTER_NODES", size)
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _expanded_nodes(root) -> int:
+    """Nodes of a composed YAML graph counted once per reference (aliases share node objects), in
+    time linear in the distinct nodes: each node's expanded size is computed once."""
+    sizes: dict[int, int] = {}
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node.value, list):
+            children = [c for item in node.value for c in (item if isinstance(item, tuple) else (item,))]
+        else:
+            children = []
+        if children_done or not children:
+            sizes[id(node)] = 1 + sum(sizes[id(c)] for c in children)
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
 
 
 def _title(fm: FrontMatter, text: str, name: str, headings: bool) -> str:
@@ -82,30 +134,33 @@ def _title(fm: FrontMatter, text: str, name: str, headings: bool) -> str:
         if m:
             title = re.sub(r"[*_`]", "", m.group(1)).strip()
     if not title:
-        title = PurePosixPath(name).stem.replace("-", " ").replace("_", " ").strip() or name
-    return title
+        title = PurePosixPath(name_label(name)).stem.replace("-", " ").replace(
+            "_", " "
+        ).strip() or name_label(name)
+    return label(title)
 
 
 def load_markdown(text: str, name: str, headings: bool = True) -> Loaded:
     fm = front_matter(text)
     title = _title(fm, text, name, headings)
     description = str(fm.data.get("description") or "").strip()
-    lines = LineIndex(text)
+    doc = _Doc(text, title, LineIndex(text), TableIndex(text))
     drafts: list[Draft] = []
     # the budget depends on the prefix, which depends on the section: fitted per section
     generic_budget = text_budget(prefix_text([title]), 0) - 30
     for sec in markdown_sections(text, fm.body_start, generic_budget, headings):
-        drafts.extend(_section_drafts(text, lines, title, sec))
+        drafts.extend(_section_drafts(doc, sec))
     if not drafts and description:
-        drafts.extend(_description_draft(text, lines, title, fm.span))
+        drafts.extend(_description_draft(text, doc.lines, title, fm.span))
     meta = {"description": description} if description else {}
     return Loaded(title=title, drafts=drafts, warnings=fm.warnings, meta=meta)
 
 
-def _section_drafts(text: str, lines: LineIndex, title: str, sec: Section) -> list[Draft]:
+def _section_drafts(doc: _Doc, sec: Section) -> list[Draft]:
     """The windows of one heading section."""
+    text = doc.text
     section = " > ".join(sec.path)
-    prefix = prefix_text([title, *sec.path])
+    prefix = prefix_text([doc.title, *sec.path])
     budget = text_budget(prefix)
     units = sec.units
     if any(u.tokens > budget for u in units):  # long prefix: re-fit the oversize units
@@ -113,7 +168,7 @@ def _section_drafts(text: str, lines: LineIndex, title: str, sec: Section) -> li
 
     def window_prefix(i: int) -> str:
         # a window starting inside a table carries the column names, when they fit
-        header = table_header(text, units[i].start)
+        header = doc.tables.header(units[i].start)
         with_header = f"{prefix}\n{header}".strip()
         body = text[units[i].start : units[i].end]
         fits = header and count(with_header + "\n" + body) <= EMBED_MAX_TOKENS
@@ -125,7 +180,7 @@ def _section_drafts(text: str, lines: LineIndex, title: str, sec: Section) -> li
     drafts = []
     for k, (i, j) in enumerate(pack(units, min(TARGET, budget), EMBED_MAX_TOKENS, measure)):
         s, e = units[i].start, units[j - 1].end
-        a, b = lines.line_of(s), lines.line_of(max(s, e - 1))
+        a, b = doc.lines.line_of(s), doc.lines.line_of(max(s, e - 1))
         drafts.append(
             Draft(
                 text=text[s:e],

@@ -13,20 +13,25 @@ from collections import Counter
 from pathlib import PurePosixPath
 
 from kfqa.config import EMBED_MAX_TOKENS
+from kfqa.ingest import limits
 from kfqa.ingest.chunking import count, fit_units, pack, prefix_text, sentence_spans, text_budget
-from kfqa.ingest.loaders import TARGET, Draft, Loaded, LoadError
+from kfqa.ingest.limits import exceeded, label
+from kfqa.ingest.loaders import TARGET, Draft, Loaded, LoadError, name_label
 
 
 def read_pages(data: bytes) -> tuple[list[str], str]:
     """(text of each page, the document's title from its metadata or "")."""
     from pypdf import PdfReader
+    from pypdf.errors import LimitReachedError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         _decrypt(reader)
-        pages = [p.extract_text() or "" for p in reader.pages]
+        pages = _extract(reader.pages)
     except LoadError:
         raise
+    except LimitReachedError as exc:  # pypdf's own cap on what a stream may inflate to
+        raise LoadError(exceeded("a content stream", "MAX_PAGE_CONTENT_BYTES") + f" ({exc})") from exc
     except Exception as exc:  # pypdf raises many things on broken files
         raise LoadError(f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
     try:
@@ -37,21 +42,65 @@ def read_pages(data: bytes) -> tuple[list[str], str]:
 
 
 def _decrypt(reader) -> None:
+    from pypdf.errors import DependencyError
+
     if not reader.is_encrypted:
         return
     try:
         ok = reader.decrypt("")
+    except DependencyError as exc:
+        raise LoadError(f"encrypted PDF that needs the cryptography package to read ({exc})") from exc
     except Exception as exc:
-        raise LoadError(f"encrypted PDF ({exc})") from exc
+        raise LoadError(f"encrypted PDF ({type(exc).__name__}: {exc})") from exc
     if not ok:
-        raise LoadError("encrypted PDF (needs a password)")
+        raise LoadError("encrypted PDF (needs a password, which kfqa does not have): decrypt it first")
+
+
+def _extract(pages) -> list[str]:
+    """Each page's text, checking what it inflates to before and after extraction: pypdf's time
+    grows with the content stream, a tiny compressed file can hold megabytes of it."""
+    texts: list[str] = []
+    content_total = text_total = 0
+    for n, page in enumerate(pages, start=1):
+        size = _content_bytes(page)
+        if size > limits.MAX_PAGE_CONTENT_BYTES:
+            raise LoadError(exceeded(f"page {n}'s content stream", "MAX_PAGE_CONTENT_BYTES", size))
+        content_total += size
+        if content_total > limits.MAX_PDF_CONTENT_BYTES:
+            raise LoadError(exceeded("the pages' content streams", "MAX_PDF_CONTENT_BYTES", content_total))
+        text = page.extract_text() or ""
+        if len(text) > limits.MAX_PAGE_TEXT_CHARS:
+            raise LoadError(exceeded(f"text extracted from page {n}", "MAX_PAGE_TEXT_CHARS", len(text)))
+        text_total += len(text)
+        if text_total > limits.MAX_FILE_TEXT_CHARS:
+            raise LoadError(exceeded("extracted text", "MAX_FILE_TEXT_CHARS", text_total))
+        texts.append(text)
+    return texts
+
+
+def _content_bytes(page) -> int:
+    """Decoded bytes of the streams text extraction reads on ``page``: its contents and form XObjects."""
+    from pypdf.generic import ArrayObject
+
+    streams = []
+    contents = page.get("/Contents")
+    if contents is not None:
+        contents = contents.get_object()
+        streams += [c.get_object() for c in contents] if isinstance(contents, ArrayObject) else [contents]
+    resources = page.get("/Resources")
+    xobjects = resources.get_object().get("/XObject") if resources is not None else None
+    for ref in xobjects.get_object().values() if xobjects is not None else []:
+        obj = ref.get_object()
+        if obj.get("/Subtype") == "/Form":
+            streams.append(obj)
+    return sum(len(s.get_data()) for s in streams if hasattr(s, "get_data"))
 
 
 def load_pdf(data: bytes, name: str) -> Loaded:
     pages, meta_title = read_pages(data)
     if not any(p.strip() for p in pages):
         raise LoadError("PDF has no extractable text (scanned images?)")
-    title = meta_title or PurePosixPath(name).stem.replace("_", " ").replace("-", " ")
+    title = label(meta_title) or PurePosixPath(name_label(name)).stem.replace("_", " ").replace("-", " ")
     # a running header is a first line shared by most pages; the next short line is the page's heading
     header = _most_pages(pages, lambda lines: lines[0])
     footer = _running_footer(pages)
@@ -64,7 +113,9 @@ def load_pdf(data: bytes, name: str) -> Loaded:
         # the running header and footer stay out of the chunks: they would lead every passage
         start, end = _body_span(page, header, footer)
         if start != end:
-            drafts.extend(_page_drafts(page, (start, end), n, title, last_heading, drafts[-1] if drafts else None))
+            drafts.extend(
+                _page_drafts(page, (start, end), n, title, last_heading, drafts[-1] if drafts else None)
+            )
     return Loaded(title=title, drafts=drafts, meta={"pages": len(pages)})
 
 

@@ -14,8 +14,10 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from kfqa.config import EMBED_MAX_TOKENS
+from kfqa.ingest import limits
 from kfqa.ingest.chunking import Unit, count, count_many, markdown_sections, pack, prefix_text, text_budget
-from kfqa.ingest.loaders import TARGET, Draft, Loaded, LoadError
+from kfqa.ingest.limits import label
+from kfqa.ingest.loaders import TARGET, Draft, Loaded, LoadError, name_label
 
 _REVIEW_KINDS = {"pull_request": "PR", "issue": "Issue"}
 Comment = dict[str, Any]
@@ -35,7 +37,14 @@ class Conversation:
 
 
 def _s(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    """A field as a label (author, type, date, id, path ...): text, bounded in length."""
+    return "" if value is None else label(str(value).strip())
+
+
+def _hunk(comment: Comment) -> str:
+    """The diff hunk a review comment is on: its last lines matter, so a long one keeps its tail."""
+    hunk = comment.get("diff_hunk")
+    return hunk[-limits.MAX_CHUNK_CHARS :].strip() if isinstance(hunk, str) else ""
 
 
 def _comment_anchor(comment: Comment) -> str:
@@ -82,20 +91,24 @@ def load_review(text: str, name: str, thread_url: str) -> Loaded:
     label = (
         f"{_REVIEW_KINDS.get(kind, kind.replace('_', ' ').title())} #{number}"
         if number
-        else PurePosixPath(name).stem
+        else PurePosixPath(name_label(name)).stem
     )
     title = _s(data.get("title")) or label
     comments = [c for c in data.get("comments") or [] if isinstance(c, dict)]
     groups, missing = group_conversations(comments)
     warnings = []
     if missing:
-        warnings.append(f"replies to comments not in the capture ({', '.join(sorted(missing))}) kept on their own")
+        warnings.append(
+            f"replies to comments not in the capture ({', '.join(sorted(missing))}) kept on their own"
+        )
     conversations = [c for c in [_description(data, label, kind)] if c]
     conversations += [c for c in (_conversation(label, members) for members in groups) if c]
     if not conversations:
         raise LoadError("review thread has no text (no body and no comment bodies)")
     drafts = [d for conv in conversations for d in _conversation_drafts(title, conv)]
-    return Loaded(title=title, drafts=drafts, warnings=warnings, meta={"thread_url": _s(data.get("url")) or thread_url})
+    return Loaded(
+        title=title, drafts=drafts, warnings=warnings, meta={"thread_url": _s(data.get("url")) or thread_url}
+    )
 
 
 def group_conversations(comments: list[Comment]) -> tuple[list[list[Comment]], set[str]]:
@@ -161,11 +174,13 @@ def _conversation(label: str, members: list[Comment]) -> Conversation | None:
 
 def _conversation_prefix(title: str, conv: Conversation) -> tuple[str, int]:
     """(prefix, token budget for the text) of a conversation: title, section, the diff hunk's tail."""
-    hunk = _s(conv.rows[0].comment.get("diff_hunk"))
+    hunk = _hunk(conv.rows[0].comment)
     hunk_tail = "\n".join(hunk.splitlines()[-6:]) if hunk else ""
     max_header = max(count_many([r.header for r in conv.rows])) + 3
     for width in (None, 24):  # a long title and hunk leave too little room: a shorter prefix
-        prefix = prefix_text([title, conv.section]) if width is None else prefix_text([title, conv.section], width)
+        prefix = (
+            prefix_text([title, conv.section]) if width is None else prefix_text([title, conv.section], width)
+        )
         if hunk_tail and width is None:
             prefix = f"{prefix}\n{prefix_text([hunk_tail], 40)}"
         budget = text_budget(prefix) - max_header
@@ -199,12 +214,20 @@ def _conversation_drafts(title: str, conv: Conversation) -> list[Draft]:
     first = conv.rows[0].comment
 
     def lead(i: int) -> str:  # a window starting inside a comment repeats who wrote it
-        return "" if units[i].kind == "header" else conv.rows[units[i].group].header.rstrip(":") + " (continued):\n"
+        return (
+            ""
+            if units[i].kind == "header"
+            else conv.rows[units[i].group].header.rstrip(":") + " (continued):\n"
+        )
 
     def measure(i: int, j: int) -> int:
         return count(prefix + "\n" + lead(i) + text[units[i].start : units[j - 1].end])
 
-    shared = {"diff_hunk": _s(first.get("diff_hunk")), "file_path": _s(first.get("path")), "file_line": _s(first.get("line"))}
+    shared = {
+        "diff_hunk": _hunk(first),
+        "file_path": _s(first.get("path")),
+        "file_line": _s(first.get("line")),
+    }
     drafts = []
     for k, (i, j) in enumerate(pack(units, min(TARGET, budget), EMBED_MAX_TOKENS, measure)):
         c = conv.rows[units[i].group].comment

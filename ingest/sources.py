@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from kfqa.config import KINDS
 
 SOURCES_FILE = "sources.json"
+MAX_SOURCES_BYTES = 50_000_000  # the bundled corpus's is 153 KB for 306 files
 KUBEFLOW_SITE = "https://www.kubeflow.org/"
 
 # loader format chosen from the extension (content sniffing decides for anything else)
@@ -60,26 +61,29 @@ def kubeflow_page_url(repository: str, upstream_path: str) -> str:
 
 
 def load_sources(root: Path) -> tuple[dict[str, SourceInfo], list[str]]:
-    """The entries of ``root/sources.json`` by path, and warnings about entries that were ignored."""
+    """The entries of ``root/sources.json`` by path, and warnings about what was ignored. A
+    sources.json that can't be used gives one warning naming it; ingest goes on without it."""
     path = root / SOURCES_FILE
-    if not path.is_file():
-        return {}, []
     try:
-        data = json.loads(path.read_text(encoding="utf-8", errors="replace"))
-    except ValueError as exc:
-        return {}, [f"{path}: not valid JSON ({exc}); kinds are guessed from paths instead"]
+        if not path.exists() and not path.is_symlink():
+            return {}, []
+    except OSError:  # the folder can't be looked into: _read_sources says so
+        pass
+    data, problem = _read_sources(path)
+    if problem:
+        return {}, [f"{SOURCES_FILE}: {problem}; kinds and urls are guessed from paths instead"]
     if not isinstance(data, list):
-        return {}, [f"{path}: expected a JSON list of sources; kinds are guessed from paths instead"]
+        return {}, [f"{SOURCES_FILE}: expected a JSON list of sources; kinds and urls are guessed from paths instead"]
     out: dict[str, SourceInfo] = {}
     warnings: list[str] = []
     for i, row in enumerate(data):
         if not isinstance(row, dict) or not isinstance(row.get("path"), str):
-            warnings.append(f"{path}: entry {i} has no 'path'; ignored")
+            warnings.append(f"{SOURCES_FILE}: entry {i} has no 'path'; ignored")
             continue
         rel = PurePosixPath(row["path"]).as_posix()
         kind = row.get("kind")
         if kind not in KINDS:
-            warnings.append(f"{path}: entry {rel!r} has unknown kind {kind!r}; guessing it")
+            warnings.append(f"{SOURCES_FILE}: entry {rel!r} has unknown kind {str(kind)[:40]!r}; guessing it")
             kind = ""
         out[rel] = SourceInfo(
             path=rel,
@@ -95,6 +99,23 @@ def load_sources(root: Path) -> tuple[dict[str, SourceInfo], list[str]]:
             listed=True,
         )
     return out, warnings
+
+
+def _read_sources(path: Path) -> tuple[object, str]:
+    """(parsed JSON, "") or (None, what is wrong with the file)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_SOURCES_BYTES:
+            return None, f"{size:,} bytes, over MAX_SOURCES_BYTES ({MAX_SOURCES_BYTES:,}): not read"
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, f"can't be read ({exc.strerror or type(exc).__name__})"
+    try:
+        return json.loads(raw.decode("utf-8", errors="replace")), ""
+    except RecursionError:
+        return None, "nested too deeply to read"
+    except ValueError as exc:
+        return None, f"not valid JSON ({exc})"
 
 
 def guess_kind(rel: str, head: bytes = b"") -> str:
