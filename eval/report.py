@@ -99,6 +99,23 @@ def print_tables(report: dict[str, Any], console: Console) -> None:
     console.print(by_cat)
 
 
+def print_cross_validation(report: dict[str, Any], console: Console) -> None:
+    """In-sample and cross-validated figures side by side, with the declines and the chosen constants."""
+    cv = report["cross_validation"]
+    table = Table(title=f"kfqa: in-sample vs cross-validated ({cv['folds']} folds, {cv['configs_tried']} configs)")
+    table.add_column("metric", no_wrap=True)
+    table.add_column("in-sample", justify="right")
+    table.add_column("cross-validated", justify="right")
+    for metric in ("recall@5", "mrr", "key_fact_recall", "citation_precision", "faithfulness", "abstention_accuracy"):
+        table.add_row(metric, fmt(cv["in_sample"].get(metric), metric), fmt(cv["cross_validated"].get(metric), metric))
+    for label, key in (("in-sample", "declines_in_sample"), ("cross-validated", "declines_cross_validated")):
+        d = cv[key]
+        table.add_row(f"declined ({label})", "", f"unanswerable {d['unanswerable_declined']}/{d['unanswerable']}, "
+                      f"answerable {d['answerable_declined']}/{d['answerable']}")
+    console.print(table)
+    console.print(f"[dim]constants chosen per fold: {cv['chosen_per_fold']}[/]", highlight=False)
+
+
 # --- files ------------------------------------------------------------------------------------------
 
 

@@ -153,12 +153,25 @@ def run_eval(
     as_json: bool = False,
     console: Console | None = None,
     assistant: Any = None,
+    ablate: str | list[str] | None = None,
+    folds: int = 0,
 ) -> dict[str, Any]:
-    """Score kfqa (and with ``compare`` the baselines); write report.json/.md/.png to ``out``; return the report."""
-    from kfqa.eval.report import print_json, print_problems, print_tables, write_reports
+    """Score kfqa (and with ``compare`` the baselines); write report.json/.md/.png to ``out``; return the report.
+    ``ablate``: answering stages switched off ("merge,facets"); ``folds``: also cross-validate over n folds."""
+    from kfqa.eval.report import (
+        print_cross_validation,
+        print_json,
+        print_problems,
+        print_tables,
+        write_reports,
+    )
+    from kfqa.qa.stages import parse_stages
 
     if k < 1:
         raise KfqaError("--k must be at least 1")
+    if folds == 1 or folds < 0:
+        raise KfqaError("--folds needs at least 2 folds (e.g. --folds 5)")
+    stages_off = parse_stages(ablate) if isinstance(ablate, str) else list(ablate or [])
     if llm and not (settings.llm_base_url and settings.llm_model):
         raise KfqaError("--llm needs an LLM endpoint: set KFQA_LLM_BASE_URL and KFQA_LLM_MODEL (or --llm-base-url/--llm-model).")
     # With --json, stdout carries the report and nothing else: progress and notes go to stderr,
@@ -175,11 +188,14 @@ def run_eval(
     with redirect:
         corpus_dir = corpus_root(settings)
         systems, described = build_systems(settings, compare, llm, console, corpus_dir, assistant=assistant)
+        kfqa_assistant = systems[0].assistant
+        kfqa_assistant.config = kfqa_assistant.config.without(*stages_off)
         scores: dict[str, list[QuestionScore]] = {}
         with _progress(console) as progress:
             for system in systems:
                 runs = run_system(system, qset.questions, k, progress)
                 scores[system.name] = [score_question(q, r, depth=k) for q, r in zip(qset.questions, runs, strict=True)]
+            cross = _cross_validation(kfqa_assistant, qset.questions, folds, k, scores["kfqa"], progress) if folds else None
 
     report: dict[str, Any] = {
         "systems": {
@@ -208,6 +224,9 @@ def run_eval(
             "k": k,
             "compare": compare,
             "llm": llm,
+            "ablated_stages": stages_off,
+            "qa_config": {key: (list(v) if isinstance(v, (tuple, frozenset)) else v)
+                          for key, v in kfqa_assistant.config.changes().items()},
             "store": str(settings.store_dir),
             "systems": described,
             "faithfulness": "pooled over sentences of answered questions",
@@ -222,6 +241,8 @@ def run_eval(
     }
     if llm:
         report["llm_survival"] = {name: survival(s.run.generation for s in scores[name]) for name in scores if name == "kfqa-llm"}
+    if cross is not None:
+        report["cross_validation"] = cross
     if out is not None:
         paths = write_reports(report, Path(out), scores)
         report_paths = {kind: str(p) for kind, p in paths.items()}
@@ -231,10 +252,31 @@ def run_eval(
         print_json(report)
     else:
         print_tables(report, console)
+        if cross is not None:
+            print_cross_validation(report, console)
         print_survival(report, console)
         for kind, p in report_paths.items():
             console.print(f"[dim]{kind}: {p}[/]")
     return report
+
+
+def _cross_validation(assistant: Any, questions: list, folds: int, k: int, in_sample: list[QuestionScore],
+                      progress: Progress) -> dict[str, Any]:
+    """Cross-validated figures (constants fitted on the other folds) beside the in-sample ones."""
+    from kfqa.eval.folds import GRID, cross_validate, decline_counts, grid_configs
+
+    task = progress.add_task(f"cross-validating ({folds} folds)", total=len(grid_configs(assistant.config)))
+    cv = cross_validate(assistant, questions, folds, k=k, progress=lambda: progress.advance(task))
+    return {
+        "folds": folds,
+        "grid": {name: list(values) for name, values in GRID.items()},
+        "configs_tried": cv.configs_tried,
+        "chosen_per_fold": cv.chosen,
+        "cross_validated": _round(cv.figures()),
+        "in_sample": _round(aggregate(in_sample)),
+        "declines_cross_validated": decline_counts(cv.held_out),
+        "declines_in_sample": decline_counts(in_sample),
+    }
 
 
 def corpus_info(corpus_dir: Path, settings: Settings) -> dict[str, Any]:

@@ -193,6 +193,12 @@ def eval_(
     compare: Annotated[bool, typer.Option("--compare", help="Also score the baselines side by side.")] = False,
     llm: Annotated[bool, typer.Option("--llm", help="Also score the LLM backend (needs KFQA_LLM_* settings).")] = False,
     out: Annotated[Path, typer.Option("--out", help="Folder for report.json, report.md and the chart.")] = Path("eval-out"),
+    ablate: Annotated[
+        str | None, typer.Option("--ablate", help="Switch these answering stages off: STAGE[,STAGE] (see kfqa.qa.stages).")
+    ] = None,
+    folds: Annotated[
+        int, typer.Option("--folds", min=0, help="Also print cross-validated figures over this many folds (e.g. 5).")
+    ] = 0,
     as_json: JsonOpt = False,
     store: StoreOpt = None,
     chroma_host: HostOpt = None,
@@ -207,12 +213,17 @@ def eval_(
         kfqa eval --compare --out eval-out         # with the four baselines
 
         kfqa eval --questions my-set.jsonl --json
+
+        kfqa eval --folds 5                        # cross-validated figures beside in-sample ones
+
+        kfqa eval --ablate merge,document-prior    # what two stages are worth
     """
     from kfqa.eval import run_eval
 
     settings = settings_from(store, chroma_host, chroma_port)
     try:
-        run_eval(settings, questions=questions, k=k, compare=compare, llm=llm, out=out, as_json=as_json, console=console)
+        run_eval(settings, questions=questions, k=k, compare=compare, llm=llm, out=out, as_json=as_json, console=console,
+                 ablate=ablate, folds=folds)
     except KfqaError as exc:
         fail(str(exc))
 
