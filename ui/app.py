@@ -25,9 +25,18 @@ from kfqa.ui.layout import ExtraTab, build_layout
 from kfqa.ui.limits import ASK_LIMIT, FEEDBACK_LIMIT, LOGIN_FAILURES, LOGIN_WINDOW_S, RateLimiter
 
 
-def extra_tabs(settings: Settings) -> list[ExtraTab]:
-    """Tabs shown after "Chat", as (label, build) pairs; ``build()`` runs inside the tab."""
-    return []
+def extra_tabs(settings: Settings, get_assistant=None) -> list[ExtraTab]:
+    """Tabs shown after "Chat", as (label, build) pairs; ``build()`` runs inside the tab.
+    ``get_assistant``: the chat's own (lazily opened) assistant, shared by the report tabs."""
+    from kfqa.ui.coverage_tab import build_coverage_tab
+    from kfqa.ui.ledger_tab import build_ledger_tab
+
+    if get_assistant is None:
+        return []
+    return [
+        ("Review ledger", lambda: build_ledger_tab(settings, get_assistant)),
+        ("Template coverage", lambda: build_coverage_tab(settings, get_assistant)),
+    ]
 
 
 def build_app(
@@ -44,7 +53,7 @@ def build_app(
     controller = ChatController(settings, assistant, feedback_path,
                                 Limits(asks=rate_limit, ratings=feedback_limit, feedback_bytes=feedback_max_bytes))
     widgets = build_layout(controller.startup_banner(), controller.projects(), controller.llm_available,
-                           extra_tabs(settings))
+                           extra_tabs(settings, controller.holder.get))
     app = widgets.app
     with app:
         wire(widgets, controller)
