@@ -216,7 +216,7 @@ def test_a_loader_raises_only_load_error(fmt):
     samples = [
         _binary_without_nul(),
         b"%PDF-1.7\n" + bytes(range(1, 256)) * 20,
-        b"{" * 50_000,
+        b"[" * 100_000,
         b'{"comments": [{"body": {"x": 1}}]}',
         b"---\nkey: [unclosed\n---\n",
         "\ufeff# BOM\n\ntext\n".encode(),
