@@ -122,6 +122,7 @@ def verify_sentence(sentence: str, passages: Sequence[Chunk | Retrieved]) -> Sen
     list_item = bool(_LIST_PREFIX_RE.match(sentence))
     text = strip_markers(_LIST_PREFIX_RE.sub("", sentence, count=1))
     text = re.sub(r"\s+([.!?;:,])", r"\1", text)  # "policies ." left by a removed marker
+    text = re.sub(r"([.!?])[.!?]+$", r"\1", text)  # "impact?." from "impact? [1]."
     check = SentenceCheck(text=text, markers=markers_of(sentence), list_item=list_item, quotes=quotations(text))
     for n in check.markers:
         if 1 <= n <= len(chunks):

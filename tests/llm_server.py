@@ -322,7 +322,7 @@ def copy_reply(question: str, sources: dict[int, str], misplace: bool = False) -
     wanted = _words(question)
     scored = []
     for n, text in sources.items():
-        for sentence in re.split(r"(?<=[.!?])\s+|\n\s*\n|\n\s*[-*]\s+", text):
+        for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
             sentence = " ".join(sentence.split()).strip(" -*#")
             if 6 <= len(sentence.split()) <= 60 and not re.search(r"[`|<>{}\[\]]", sentence):
                 scored.append((len(wanted & _words(sentence)), -n, sentence))
@@ -334,14 +334,15 @@ def copy_reply(question: str, sources: dict[int, str], misplace: bool = False) -
         n = -neg_n
         if misplace and i == 1 and len(sources) > 1:
             n = n % len(sources) + 1
-        claims.append(_quoted_claim(sentence.rstrip("."), n))
+        claims.append(_quoted_claim(sentence, n))
     return " ".join(claims)
 
 
 def _quoted_claim(sentence: str, n: int) -> str:
-    tokens = sentence.split()
+    end = sentence[-1] if sentence[-1] in ".?!" else "."
+    tokens = sentence.rstrip(".?!").split()
     cut = min(len(tokens), _COPY_WORDS)
     start = max(0, (len(tokens) - cut) // 2)
     before, quote, after = tokens[:start], tokens[start : start + cut], tokens[start + cut :]
     text = " ".join([*before, '"' + " ".join(quote) + '"', *after])
-    return f"{text} [{n}]."
+    return f"{text} [{n}]{end}"
