@@ -191,7 +191,9 @@ def eval_(
     questions: Annotated[Path | None, typer.Option("--questions", help="JSONL eval set (default: the shipped dev set).")] = None,
     k: Annotated[int, typer.Option("--k", min=1, help="Chunks retrieved per question.")] = 10,
     compare: Annotated[bool, typer.Option("--compare", help="Also score the baselines side by side.")] = False,
-    llm: Annotated[bool, typer.Option("--llm", help="Also score the LLM backend (needs KFQA_LLM_* settings).")] = False,
+    llm: Annotated[bool, typer.Option("--llm", help="Also score the LLM backend and report how much of its answers survived.")] = False,
+    llm_base_url: Annotated[str | None, typer.Option("--llm-base-url", help="OpenAI-compatible base URL.")] = None,
+    llm_model: Annotated[str | None, typer.Option("--llm-model", help="Model name at that endpoint.")] = None,
     out: Annotated[Path, typer.Option("--out", help="Folder for report.json, report.md and the chart.")] = Path("eval-out"),
     ablate: Annotated[
         str | None, typer.Option("--ablate", help="Switch these answering stages off: STAGE[,STAGE] (see kfqa.qa.stages).")
@@ -217,10 +219,12 @@ def eval_(
         kfqa eval --folds 5                        # cross-validated figures beside in-sample ones
 
         kfqa eval --ablate merge,document-prior    # what two stages are worth
+
+        kfqa eval --llm --llm-base-url http://localhost:11434/v1 --llm-model qwen2.5:1.5b
     """
     from kfqa.eval import run_eval
 
-    settings = settings_from(store, chroma_host, chroma_port)
+    settings = settings_from(store, chroma_host, chroma_port, llm_base_url=llm_base_url, llm_model=llm_model)
     try:
         run_eval(settings, questions=questions, k=k, compare=compare, llm=llm, out=out, as_json=as_json, console=console,
                  ablate=ablate, folds=folds)

@@ -31,9 +31,10 @@ def eval_report(corpus_store, tmp_path_factory):
                          encoding="utf-8")
     model = RecordedModel()
     with ScriptedLLMServer(default=Reply(render=model)) as server:
-        env = {"KFQA_LLM_BASE_URL": server.base_url, "KFQA_LLM_MODEL": "qwen2.5-coder-1.5b-instruct",
-               "KFQA_LLM_API_KEY": "", "KFQA_CHROMA_HOST": "", "KFQA_CORPUS": str(corpus_store.corpus_dir)}
-        result = CliRunner().invoke(app, ["eval", "--llm", "--json", "--store", str(corpus_store.store_dir),
+        env = {"KFQA_LLM_BASE_URL": "", "KFQA_LLM_MODEL": "", "KFQA_LLM_API_KEY": "", "KFQA_CHROMA_HOST": "",
+               "KFQA_CORPUS": str(corpus_store.corpus_dir)}
+        result = CliRunner().invoke(app, ["eval", "--llm", "--llm-base-url", server.base_url, "--llm-model",
+                                          "qwen2.5-coder-1.5b-instruct", "--json", "--store", str(corpus_store.store_dir),
                                           "--questions", str(questions), "--out", str(folder / "out")], env=env)
     assert result.exit_code == 0, (result.output, result.exception)
     return json.loads(result.stdout), model, folder / "out"
