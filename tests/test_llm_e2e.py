@@ -124,3 +124,17 @@ def test_ui_api_answers_through_the_llm_and_drops_the_injection(poisoned_store, 
     assert any("flagged" in n for n in out["notices"])
     assert API_KEY not in json.dumps(out)
 
+
+
+def test_a_question_judged_unanswerable_costs_no_model_call(corpus_store, server):
+    from dataclasses import replace
+
+    from kfqa.qa import Assistant
+
+    server.requests.clear()
+    settings = replace(corpus_store, llm_base_url=server.base_url, llm_model="test-model")
+    answer = Assistant.open(settings).ask("Does Kubeflow run a paid bug bounty program? what are the payout tiers?",
+                                          llm=True)
+    assert answer.abstained and answer.closest
+    assert answer.generation.outcome == "not-called" and answer.generation.reason == "judged unanswerable"
+    assert server.requests == []
