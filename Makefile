@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 KFQA   := $(VENV)/bin/kfqa
 PYTHON ?= python3
 
-.PHONY: setup setup-dev run ask test test-unit bench lint clean
+.PHONY: setup setup-dev run ask test test-unit bench lint vectors clean
 
 setup: $(VENV)/.kfqa-installed
 
@@ -52,5 +52,12 @@ lint: setup-dev
 	rm -rf .lint-install && $(PY) -m pip install -q --no-deps --no-build-isolation --target .lint-install . 2>/dev/null
 	cd .lint-install && PYTHONPATH=. ../$(VENV)/bin/lint-imports ../pyproject.toml; status=$$?; cd .. && rm -rf .lint-install; exit $$status
 
+# The bundled corpus's shipped vectors (ingest/data/bundled-vectors.npz): regenerate after the corpus
+# or the chunker changes (a test fails until then). An fp32 ingest into .vectors-store (incremental),
+# with no shipped vectors, then its vectors written out as float16.
+vectors: setup
+	KFQA_EMBED_PRECISION=fp32 KFQA_SHIPPED_VECTORS=none $(KFQA) ingest --store .vectors-store --json > /dev/null
+	$(PY) -m kfqa.ingest.shipped .vectors-store
+
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts eval-out
+	rm -rf $(VENV) .pytest_cache test-artifacts eval-out .vectors-store
