@@ -1,4 +1,4 @@
-"""The files derived from the committed chunks: chunks.jsonl and the BM25 index.
+"""The files derived from the committed chunks: chunks.jsonl, the BM25 index and the term statistics.
 
 Both are written beside and swapped in, from committed files only, in manifest order.
 """
@@ -11,7 +11,9 @@ from typing import Any
 
 from kfqa.manifest import Manifest
 from kfqa.store import Store
+from kfqa.termstats import TERMSTATS_FILE, TermStats
 from kfqa.text import bm25_text
+from kfqa.types import Chunk, ChunkMeta
 
 BM25_VERSION = "2"  # bump when what BM25 indexes changes: the index is rebuilt without re-embedding
 BM25_MARKER = "kfqa_bm25_version"
@@ -28,6 +30,17 @@ def ordered_rows(manifest: Manifest, rows: dict[str, dict[str, Any]]) -> list[di
 
 def write_chunks(store: Store, manifest: Manifest, rows) -> None:
     store.write_chunk_rows(ordered_rows(manifest, rows))
+
+
+def write_termstats(store: Store, manifest: Manifest, rows) -> None:
+    """Term statistics, vocabulary and abbreviations of the committed chunks (kfqa.termstats), so
+    qa loads them instead of rebuilding them at every start."""
+    chunks = (Chunk(id=r["id"], text=r["text"], meta=ChunkMeta.from_store(r["meta"])) for r in ordered_rows(manifest, rows))
+    TermStats.build(chunks).save(store.dir)
+
+
+def termstats_current(store: Store) -> bool:
+    return (store.dir / TERMSTATS_FILE).is_file()
 
 
 def bm25_current(store: Store) -> bool:

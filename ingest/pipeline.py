@@ -31,7 +31,7 @@ from filelock import FileLock, Timeout
 
 from kfqa.config import Settings
 from kfqa.ingest.chunks import Pending
-from kfqa.ingest.indexes import bm25_current, write_bm25, write_chunks
+from kfqa.ingest.indexes import bm25_current, termstats_current, write_bm25, write_chunks, write_termstats
 from kfqa.ingest.load import CHUNKER_VERSION, FileLoader, Loaded
 from kfqa.ingest.repair import restore_missing
 from kfqa.ingest.report import IngestReport, Progress, print_summary
@@ -221,9 +221,10 @@ class IngestRun:
 
     def _finish(self) -> None:
         store, manifest = self.store, self.manifest
-        if self.changed or not store.chunks_path.is_file() or not bm25_current(store):
+        if self.changed or not store.chunks_path.is_file() or not bm25_current(store) or not termstats_current(store):
             write_chunks(store, manifest, self.rows)
             write_bm25(store, manifest, self.rows)
+            write_termstats(store, manifest, self.rows)
             self.changed = True
         manifest.last_ingest = now()
         if not manifest.corpus_dir and self.report.roots:

@@ -30,6 +30,7 @@ from kfqa.qa.terms import TermWeights, coverage, terms
 from kfqa.termstats import TermStats
 from kfqa.types import AnswerSentence, Citation, Retrieved
 
+SIMILARITY_CHARS = 600  # of a sentence and its list, compared with the question
 LIST_QUESTION_COVERAGE = 0.8  # a lead-in holding this share of the question's terms is what it asks about
 
 __all__ = ["ABSTAIN_TEXT", "Candidate", "Composer", "Composition", "Evidence", "render"]
@@ -126,13 +127,20 @@ class Composer:
         return items if not focus or added & set(focus) or asks_for_list else []
 
     def _answer_scores(self, question: str, candidates: list[Candidate], config: QAConfig) -> None:
-        """Answerability of the best few candidates: coverage mixed with similarity to the question."""
+        """Answerability of the best few candidates (coverage mixed with similarity to the question);
+        with stage sentence-similarity, their similarity also moves them in the ranking."""
         top = candidates[:SEMANTIC_CANDIDATES]
         sims: list[float | None] = [None] * len(top)
-        if self.encoder is not None and self.query_vector is not None and config.semantic_weight > 0 and top:
-            sims = self.encoder.similarities(self.query_vector(question), [c.text for c in top])
+        reranks = config.on("sentence-similarity") and config.similarity_weight > 0
+        wanted = config.semantic_weight > 0 or reranks
+        if self.encoder is not None and self.query_vector is not None and wanted and top:
+            texts = [" ".join([c.text, *c.items])[:SIMILARITY_CHARS] for c in top]
+            sims = self.encoder.similarities(self.query_vector(question), texts)
         for cand, sim in zip(top, sims, strict=True):
             cand.answer_score = answer_score(cand.coverage, sim, config)
+            if sim is not None and reranks:
+                cand.score = (1 - config.similarity_weight) * cand.score + config.similarity_weight * sim
+        candidates[: len(top)] = sorted(top, key=lambda c: c.score, reverse=True)
 
     # --- answer ----------------------------------------------------------------------------
     def compose(self, question: str, retrieved: list[Retrieved], facets=(), config: QAConfig | None = None) -> Composition:

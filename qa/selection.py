@@ -95,6 +95,11 @@ def _same_comment(cand: Candidate, lead: Candidate) -> bool:
     return bool(lead.comment) and cand.hit.chunk.id == lead.hit.chunk.id and cand.comment_no == lead.comment_no
 
 
+def _is_item(cand: Candidate) -> bool:
+    """A list item or table row is a point of its own, never a continuation of the sentence before."""
+    return bool(LIST_MARK_RE.match(cand.text).group(0)) or cand.text.startswith("|")
+
+
 def _by_passage(candidates: list[Candidate]) -> dict[str, list[Candidate]]:
     out: dict[str, list[Candidate]] = {}
     for cand in candidates:
@@ -149,7 +154,7 @@ def with_continuations(chosen: list[Candidate], by_passage: dict[str, list[Candi
         out.append(cand)
         siblings = by_passage[cand.hit.chunk.id]
         nxt = next((c for c in siblings if c.position == cand.position + 1), None)
-        short = nxt and len(nxt.text.split()) <= CONTINUATION_WORDS and not dangling(nxt)
+        short = nxt and len(nxt.text.split()) <= CONTINUATION_WORDS and not dangling(nxt) and not _is_item(nxt)
         if short and nxt.comment_no == cand.comment_no and nxt not in chosen and nxt not in out:
             out.append(nxt)
         if replies and is_question(cand) and cand.hit.chunk.meta.kind == "review":

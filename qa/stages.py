@@ -22,6 +22,7 @@ STAGES: dict[str, str] = {
     "source-prior": "prior: the kinds, projects, sections and revisions the question names; kind prior",
     "document-prior": "prior: a file's best hit lifts its other hits",
     "merge": "neighbouring windows of one section read as one passage",
+    "sentence-similarity": "sentence selection: the best few sentences reranked by similarity to the question",
     "lead-in-lists": "sentence selection: a lead-in brings the list it introduces (when relevant)",
     "replies": "sentence selection: a reviewer's question leads with the reply that answers it",
     "facets": "sentence selection: each kind of source the question names gets a relevant sentence",
@@ -30,10 +31,10 @@ STAGES: dict[str, str] = {
 
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
-ANSWER_STAGES = frozenset({"lead-in-lists", "replies", "facets", "answerability"})
+ANSWER_STAGES = frozenset({"sentence-similarity", "lead-in-lists", "replies", "facets", "answerability"})
 ANSWER_FIELDS = frozenset({
     "passages_read", "max_points", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
-    "answer_threshold", "semantic_weight",
+    "answer_threshold", "semantic_weight", "similarity_weight",
 })
 
 
@@ -64,6 +65,7 @@ class QAConfig:
     support_floor: float = 0.45  # a supporting sentence scores at least this share of the lead
     facet_floor: float = 0.25
     lexical_weight: float = 0.8  # sentence score: lexical overlap vs passage rank
+    similarity_weight: float = 0.0  # stage sentence-similarity (0: off; it lowered dev key-fact recall): share of similarity in the best sentences' score
     # answerability: the best sentence's evidence must reach this
     answer_threshold: float = 0.3
     semantic_weight: float = 0.0  # answerability score: share of semantic similarity vs term coverage
