@@ -22,12 +22,12 @@ GET_BATCH = 1000
 
 
 def embed_texts(texts: list[str], on_batch=None) -> list[list[float]]:
-    """Vectors for ``texts``, batched by length so padding stays small."""
-    from kfqa.embedding import embed_bulk
+    """Vectors for ``texts``, batched by word-piece count so padding stays small (``bulk_order``)."""
+    from kfqa.embedding import bulk_order, embed_bulk
 
     if not texts:
         return []
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    order = bulk_order(texts)
     out: list[list[float] | None] = [None] * len(texts)
     for b in range(0, len(order), EMBED_BATCH):
         idx = order[b : b + EMBED_BATCH]
