@@ -376,3 +376,14 @@ def test_list_answers_keep_their_shape(server, llm_settings):
         "The submission runner is not a separate service [3]."
     )
     assert answer.notices == []
+
+
+def test_safe_url_has_one_home_for_links_and_messages():
+    from kfqa.text import safe_url, strip_reasoning
+
+    assert safe_url("https://github.com/kubeflow/x/blob/abc/f.md#L3-L9") == "https://github.com/kubeflow/x/blob/abc/f.md#L3-L9"
+    assert safe_url("http://user:pw@[::1]:8080/v1?token=t#f", bare=True) == "http://[::1]:8080/v1"
+    assert safe_url("http://user:pw@host/v1?q=1") == "http://host/v1?q=1"  # never credentials
+    assert safe_url("javascript:alert(1)") is None and safe_url("http://[::1") is None and safe_url("") is None
+    assert strip_reasoning("<think>plan [1]</think>Answer [2].") == "Answer [2]."
+    assert strip_reasoning("Answer. <think>still thinking") == "Answer. "
