@@ -86,11 +86,21 @@ def test_a_cut_comment_says_so_in_its_row(ledger):
 
 
 def test_an_unanswered_request_in_a_cut_thread_is_not_called_open(assistant, corpus_store):
-    # PR 2237's only captured review is cut after "Content looks"; nothing answers it in the capture
-    result = build_ledger(assistant, Corpus(corpus_store), ["reviews/cncf-toc-pr-2237.json"])
-    assert result.rows
+    # kubeflow/community#871: only 4 pieces of the thread could be reached, no replies among them
+    result = build_ledger(assistant, Corpus(corpus_store), ["reviews/kubeflow-community-pr-871.json"])
+    assert [r.comment_id for r in result.rows] == ["c2", "c3"]  # c1 and c4 are the PR author's own
     assert all(r.status == [NOT_CAPTURED] for r in result.rows)
+    assert all("could be reached" in r.resolutions[0].summary for r in result.rows)
     assert OPEN not in export.ledger_json(result)["counts"]
+
+
+def test_an_issue_is_its_own_request_and_an_approval_nobody_answers_is_none(assistant, corpus_store):
+    corpus = Corpus(corpus_store)
+    issue = build_ledger(assistant, corpus, ["reviews/kubeflow-community-issue-991.json"])
+    assert [r.comment_id for r in issue.rows] == ["description"]
+    assert issue.rows[0].status == [OPEN] and "closed" in issue.rows[0].resolutions[0].summary
+    approval = build_ledger(assistant, corpus, ["reviews/kubeflow-community-pr-1008.json"])
+    assert approval.rows == []  # "/lgtm /approve" asks nothing
 
 
 def test_default_threads_are_the_self_assessment_threads(assistant, corpus_store):

@@ -79,17 +79,27 @@ def request_rows(thread: Thread) -> list[Comment]:
     rows = []
     for c in thread.comments:
         if c.type == "description":
-            if thread.kind == "issue" and request_sentences(c.body):  # an issue's body is its request
+            if thread.kind == "issue" and c.body.strip():  # an issue's body is its request
                 rows.append(c)
             continue
         if c.author and c.author == thread.author:
             continue  # the authors' own comments answer requests
-        if c.type == "review" or not c.reply_to:
-            if c.body and (c.type in ("review", "review_comment") or request_sentences(c.body)):
+        if c.type == "review":  # a review's body; an approval nobody answers asks for nothing
+            if c.body and (request_sentences(c.body) or _answered_by_mention(thread, c)):
+                rows.append(c)
+        elif not c.reply_to:
+            if c.body and (c.type == "review_comment" or request_sentences(c.body)):
                 rows.append(c)
         elif (c.author and request_sentences(c.body)) or (not c.author and asks_for_change(c.body)):
             rows.append(c)
     return rows
+
+
+def _answered_by_mention(thread: Thread, c: Comment) -> bool:
+    later = thread.comments[thread.comments.index(c) + 1 :]
+    return bool(c.author) and any(
+        not x.reply_to and x.author != c.author and re.search(rf"@{re.escape(c.author)}\b", x.body) for x in later
+    )
 
 
 def replies_to(thread: Thread, row: Comment, rows: list[Comment]) -> list[Comment]:
@@ -207,7 +217,8 @@ class LedgerBuilder:
     def _unresolved(thread: Thread) -> Resolution:
         if thread.cut_short:
             return Resolution(NOT_CAPTURED, "no reply or change in the capture, which is cut short: " + "; ".join(thread.gaps))
-        return Resolution(OPEN, "no reply in the thread and no change in the current revision")
+        closed = f" (the thread is {thread.state} in the capture)" if thread.state in ("closed", "merged") else ""
+        return Resolution(OPEN, "no reply in the thread and no change in the current revision" + closed)
 
 
 def build_ledger(assistant, corpus: Corpus, names: list[str] | None = None) -> Ledger:

@@ -44,6 +44,7 @@ class Thread:
     author: str
     comments: list[Comment]
     gaps: list[str] = field(default_factory=list)  # the capture notes' gaps, one per item
+    state: str = ""  # open | closed | merged, as captured
 
     def root(self, comment: Comment) -> Comment:
         """The comment that opened ``comment``'s conversation."""
@@ -96,11 +97,12 @@ def read_thread(file: CorpusFile) -> Thread:
         author=_s(data.get("author")),
         comments=[_description(data)] + comments if _s(data.get("body")) else comments,
         gaps=capture_gaps(file.note),
+        state=_s(data.get("state")),
     )
 
 
 def _description(data: dict) -> Comment:
-    return Comment("", "description", _s(data.get("author")), _s(data.get("created_at")), _s(data.get("body")))
+    return Comment("description", "description", _s(data.get("author")), _s(data.get("created_at")), _s(data.get("body")))
 
 
 def _comment(raw, file: CorpusFile, index: int) -> Comment:
