@@ -242,7 +242,8 @@ def add_document_prior(hits: list[Retrieved], share: float) -> None:
     for hit in hits:
         best[hit.chunk.meta.source] = max(best.get(hit.chunk.meta.source, 0.0), hit.score)
     for hit in hits:
-        hit.score += share * (hit.score * best[hit.chunk.meta.source]) ** 0.5
+        # fused scores can be negative (reranked below zero): a negative product has no real root
+        hit.score += share * max(hit.score * best[hit.chunk.meta.source], 0.0) ** 0.5
 
 
 def bm25_query(question: str) -> str:
