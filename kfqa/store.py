@@ -25,6 +25,7 @@ server never see each other's vectors. Stores made before ids existed keep the o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections import Counter
@@ -216,6 +217,7 @@ class Store:
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        path = str(self.dir / "chroma")
         try:
             if self.settings.uses_server:
                 return chromadb.HttpClient(
@@ -223,8 +225,15 @@ class Store:
                     port=self.settings.chroma_port or 8000,
                     settings=chroma_settings,
                 )
-            return chromadb.PersistentClient(path=str(self.dir / "chroma"), settings=chroma_settings)
+            return chromadb.PersistentClient(path=path, settings=chroma_settings)
         except Exception as exc:  # connection refused, wrong port, not a chroma server, unwritable
+            _forget_failed_client(path)
+            if "readonly" in str(exc).lower():
+                raise StoreError(
+                    f"The store at {self.dir} is read-only, and Chroma's embedded database writes even to answer "
+                    f"({exc}). Make it writable (`chmod -R u+w '{self.dir}'`) or copy it somewhere writable and "
+                    "pass that with --store."
+                ) from exc
             raise StoreError(f"Can't open Chroma at {self.location}: {exc}. {self.chroma_hint}") from exc
 
     @property
@@ -315,3 +324,16 @@ def store_stats(settings: Settings) -> dict[str, Any]:
         "corpus": manifest.corpus_dir,
         "last_ingest": manifest.last_ingest,
     }
+
+
+def _forget_failed_client(path: str) -> None:
+    """chromadb caches one client system per path even when starting it failed, and every later
+    client for that path fails on the broken one: drop it (when no client in this process holds it),
+    so a retry after the user fixed the folder starts afresh."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    if not SharedSystemClient._identifier_to_refcount.get(path):
+        system = SharedSystemClient._identifier_to_system.pop(path, None)
+        if system is not None:
+            with contextlib.suppress(Exception):
+                system.stop()

@@ -161,6 +161,8 @@ def test_read_only_store_is_a_message_and_keeps_its_data(tmp_path, make_corpus):
         with pytest.raises(StoreError, match=r"Can't write to the store .*chmod -R u\+w") as err:
             run_ingest([corpus], settings)
         assert str(settings.store_dir) in str(err.value)
+        with pytest.raises(StoreError, match=r"is read-only.*chmod -R u\+w"):
+            Assistant.open(settings).ask(QUESTION)
     assert Store(settings).manifest_path.read_bytes() == manifest_before
     assert vectors_agree(settings) and run_ingest([corpus], settings).ingested == GUIDES[:1]
 
