@@ -11,7 +11,7 @@ from typing import Any
 
 from kfqa.manifest import Manifest
 from kfqa.store import Store
-from kfqa.termstats import TERMSTATS_FILE, TermStats
+from kfqa.termstats import TermStats, chunk_set_key
 from kfqa.text import bm25_text
 from kfqa.types import Chunk, ChunkMeta
 
@@ -39,8 +39,9 @@ def write_termstats(store: Store, manifest: Manifest, rows) -> None:
     TermStats.build(chunks).save(store.dir)
 
 
-def termstats_current(store: Store) -> bool:
-    return (store.dir / TERMSTATS_FILE).is_file()
+def termstats_current(store: Store, manifest: Manifest) -> bool:
+    """Saved for exactly the committed chunks, by this version of kfqa.termstats."""
+    return TermStats.load(store.dir, chunk_set_key(manifest.committed_ids())) is not None
 
 
 def bm25_current(store: Store) -> bool:

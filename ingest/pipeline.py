@@ -221,7 +221,7 @@ class IngestRun:
 
     def _finish(self) -> None:
         store, manifest = self.store, self.manifest
-        if self.changed or not store.chunks_path.is_file() or not bm25_current(store) or not termstats_current(store):
+        if self.changed or not store.chunks_path.is_file() or not bm25_current(store) or not termstats_current(store, manifest):
             write_chunks(store, manifest, self.rows)
             write_bm25(store, manifest, self.rows)
             write_termstats(store, manifest, self.rows)

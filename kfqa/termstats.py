@@ -27,7 +27,7 @@ from kfqa.text import STOP_WORDS, words
 from kfqa.types import Chunk
 
 TERMSTATS_FILE = "termstats.json"
-TERMSTATS_VERSION = "1"
+TERMSTATS_VERSION = "2"  # 2: -ing/-ed/-e stemming
 _VOCABULARY_RE = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # "Pod Security Standards (PSS)": up to six words, then an abbreviation in parentheses
 _DEFINITION_RE = re.compile(r"((?:[A-Za-z][\w'-]*[ -]+){1,6})\(([A-Z][A-Za-z0-9]{1,7})\)")
@@ -47,11 +47,20 @@ def stop_words() -> frozenset[str]:
     return frozenset(STOP_WORDS | extra)
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light stemmer so 'controllers' meets 'controller' and 'policies' meets 'policy'."""
+    """A light stemmer: plurals, then -ing / -ed and a final e, so 'controllers' meets 'controller',
+    'policies' 'policy' and 'compromised' 'compromise' (never cutting a word below four letters)."""
     for suffix, repl in (("ies", "y"), ("sses", "ss"), ("'s", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + repl
+            word = word[: -len(suffix)] + repl
+            break
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4 and word[-len(suffix) - 1].isalpha():
+            word = word[: -len(suffix)]
+            break
+    if word.endswith("e") and len(word) >= 5 and word[-2].isalpha():
+        word = word[:-1]
     return word
 
 
