@@ -9,7 +9,7 @@ import pytest
 
 from kfqa.qa import Assistant
 from kfqa.qa.terms import TermWeights
-from kfqa.termstats import TERMSTATS_FILE, TermStats, chunk_set_key
+from kfqa.termstats import TERMSTATS_FILE, TermStats, chunk_set_key, stem
 
 
 def _ingest(folder: Path, store: Path):
@@ -40,7 +40,8 @@ def test_the_quokka_question_is_answered_from_a_one_file_store(quokka):
     assert citation.chunk.meta.source == "quokka.md"
     # in a one-chunk store every term is in every chunk, and still each is a specific term
     focus = TermWeights(quokka.retriever.stats).focus("How often does the quokka controller rotate its signing keys?")
-    assert {"quokka", "controller", "signing", "key"} <= set(focus) and all(w > 0 for w in focus.values())
+    assert {stem(w) for w in ("quokka", "controller", "signing", "keys")} <= set(focus)
+    assert all(w > 0 for w in focus.values())
 
 
 def test_a_name_the_store_never_mentions_is_declined_and_named(quokka):
@@ -102,7 +103,7 @@ def test_words_on_every_page_are_no_specific_terms(otterly):
     weights = TermWeights(otterly.retriever.stats)
     focus = weights.focus("Which Otterly documentation page says how the otter-gateway rotates certificates?")
     assert "otterly" not in focus and "documentation" not in focus
-    assert {"otter-gateway", "rotate", "certificate"} <= set(focus)
+    assert {stem(w) for w in ("otter-gateway", "rotates", "certificates")} <= set(focus)
 
 
 def test_unknown_names_in_another_project_are_declined(otterly):
