@@ -153,7 +153,9 @@ class CoverageBuilder:
             return CoverageRow(item, COVERED, f"the assessment has {place.label!r} for it", place.section.key, [cited] if cited else citations, best)
         if not answer.abstained and best >= COVER_SHARE:
             return CoverageRow(item, COVERED, "the assessment's passages say what it asks", _where(citations), citations, best)
-        holder = place or _named(item.parent, found) or _named(item.section, found)
+        # a template item may sit thinly under its parent's or its section's heading; a reviewer's
+        # question has no section of its own in an assessment
+        holder = None if item.kind == "reviewer" else place or _named(item.parent, found) or _named(item.section, found)
         if holder is not None:
             why = "its section says nothing" if place else f"{holder.label!r} exists but does not say what it asks"
             return CoverageRow(item, THIN, why, holder.section.key, citations, best)

@@ -44,6 +44,8 @@ class TemplateItem:
     @property
     def question(self) -> str:
         """What to ask the assessment: the label and the prompt's first sentence."""
+        if self.kind == "reviewer":  # the guide's sentence is about reviewing, not about the project
+            return f"What does the assessment say about {self.label}?"
         first = split_sentences(self.prompt)[0] if self.prompt else ""
         return f"{self.label}: {first}" if first and first.lower() != self.label.lower() else self.label
 
