@@ -24,7 +24,7 @@ from kfqa.qa.stages import QAConfig
 
 # The few constants that matter, each with a small set of values (the default among them).
 GRID: dict[str, tuple] = {
-    "answer_threshold": (0.3, 0.4, 0.5, 0.6),
+    "answer_threshold": (0.1, 0.2, 0.3, 0.4),
     "rerank_floor": (0.3, 0.5, 1.0),
     "document_prior": (0.25, 0.5),
 }

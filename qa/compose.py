@@ -108,7 +108,7 @@ class Composer:
                     lexical=fsum(weight[t] for t in q_terms & s_terms) / total,
                     terms=s_terms, position=position, items=items,
                     coverage=(own + passage_cover) / 2,
-                    relevant=not focus or bool(s_terms & set(focus)),
+                    relevant=not focus or coverage(focus, " ".join([body, *items])) >= config.support_coverage,
                     comment=authors[position][1] if authors else "",
                     comment_no=authors[position][0] if authors else 0,
                 ))

@@ -34,7 +34,7 @@ STAGES: dict[str, str] = {
 ANSWER_STAGES = frozenset({"sentence-similarity", "lead-in-lists", "replies", "facets", "answerability"})
 ANSWER_FIELDS = frozenset({
     "passages_read", "max_points", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
-    "answer_threshold", "semantic_weight", "similarity_weight",
+    "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage",
 })
 
 
@@ -64,6 +64,7 @@ class QAConfig:
     passage_floor: float = 0.5  # a supporting sentence's passage scores at least this share of the best
     support_floor: float = 0.45  # a supporting sentence scores at least this share of the lead
     facet_floor: float = 0.25
+    support_coverage: float = 0.01  # a supporting point holds at least this share of the question's specific terms
     lexical_weight: float = 0.8  # sentence score: lexical overlap vs passage rank
     similarity_weight: float = 0.0  # stage sentence-similarity (0: off; it lowered dev key-fact recall): share of similarity in the best sentences' score
     # answerability: the best sentence's evidence must reach this
