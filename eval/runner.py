@@ -22,6 +22,7 @@ from kfqa.eval.metrics import QuestionScore, Run, aggregate, aggregate_by_catego
 from kfqa.eval.questions import load_questions
 from kfqa.eval.survival import print_survival, survival
 from kfqa.eval.systems import BASELINES, KfqaSystem, LlamaIndexBaseline, RetrieverSystem, System, corpus_files
+from kfqa.render import SafeConsole
 from kfqa.types import KfqaError
 
 
@@ -176,7 +177,7 @@ def run_eval(
         raise KfqaError("--llm needs an LLM endpoint: set KFQA_LLM_BASE_URL and KFQA_LLM_MODEL (or --llm-base-url/--llm-model).")
     # With --json, stdout carries the report and nothing else: progress and notes go to stderr,
     # and so does anything a library prints while the systems run.
-    console = Console(stderr=True) if as_json or console is None else console
+    console = SafeConsole(stderr=True) if as_json or console is None else console  # question files may carry escapes
     qpath = Path(questions) if questions else DEV_QUESTIONS
     qset = load_questions(qpath)
     print_problems(qset, console)
