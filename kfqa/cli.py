@@ -7,6 +7,7 @@ so `kfqa --help` is instant.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +16,7 @@ import typer
 
 from kfqa.config import KINDS, Settings, apply_runtime_env
 from kfqa.render import SafeConsole
+from kfqa.text import terminal_safe
 from kfqa.types import KfqaError
 
 app = typer.Typer(
@@ -32,6 +34,26 @@ err_console = SafeConsole(stderr=True)
 @app.callback()
 def _entry() -> None:
     apply_runtime_env()
+    log_warnings_safely()
+
+
+class _TerminalSafe(logging.Filter):
+    """Log records printed without terminal control: they can quote file names and source text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = terminal_safe(record.getMessage()), ()
+        return True
+
+
+def log_warnings_safely() -> None:
+    """Library warnings (kfqa's and others') on stderr as one line each, escape sequences removed."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        handler.addFilter(_TerminalSafe())
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
 
 StoreOpt = Annotated[
     Path | None, typer.Option("--store", help="Store directory (env KFQA_STORE; default: per-user data dir).")

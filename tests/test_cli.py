@@ -166,3 +166,13 @@ def test_question_that_is_not_utf8_on_stdin_gets_a_message():
     err = run.stderr.decode()
     assert run.returncode == 1
     assert "not valid UTF-8" in err and "byte 0xff at offset 9" in err and "Traceback" not in err
+
+
+def test_log_records_lose_terminal_control():
+    import logging
+
+    from kfqa.cli import _TerminalSafe
+
+    record = logging.LogRecord("kfqa", logging.WARNING, __file__, 1, "can't read %s", ("a\x1b]52;c;eA==\x07\x1b[2J.md",), None)
+    assert _TerminalSafe().filter(record)
+    assert record.getMessage() == "can't read a.md"
