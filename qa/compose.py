@@ -11,6 +11,7 @@ the answer's sentences (``qa.selection``); ``render`` writes the answer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from math import fsum
 
@@ -30,6 +31,7 @@ from kfqa.qa.terms import TermWeights, coverage, terms
 from kfqa.termstats import TermStats
 from kfqa.types import AnswerSentence, Citation, Retrieved
 
+_LINK_ONLY_RE = re.compile(r"^\s*\[[^\]]*\]\([^)]*\)[\s.;,]*$")
 SIMILARITY_CHARS = 600  # of a sentence and its list, compared with the question
 LIST_QUESTION_COVERAGE = 0.8  # a lead-in holding this share of the question's terms is what it asks about
 
@@ -99,32 +101,43 @@ class Composer:
             authors = comment_authors(sentences, hit.chunk.meta.author) if hit.chunk.meta.kind == "review" else []
             seen: dict[str, int] = {}  # a lead-in said twice in a passage ("run the following command:")
             for position, sentence in enumerate(sentences):
-                items = self._items(hit, sentence, seen, focus, config)
+                listed = self._listed(hit, sentence, seen, config)
+                items = listed if self._relevant_list(sentence, listed, focus) else []
                 body = without_header(sentence) if authors else sentence
                 s_terms = set(terms(" ".join([body, *items])))
                 own = coverage(focus, f"{body} {' '.join(items)} {heading}")
+                lead_in_terms = set(terms(body)) if listed and not items else s_terms
                 candidates.append(Candidate(
                     sentence, hit, rank,
                     lexical=fsum(weight[t] for t in q_terms & s_terms) / total,
-                    terms=s_terms, position=position, items=items,
+                    terms=s_terms, position=position, items=items, listed=listed,
                     coverage=(own + passage_cover) / 2,
-                    relevant=not focus or coverage(focus, " ".join([body, *items])) >= config.support_coverage,
+                    relevant=not focus or (coverage(focus, " ".join([body, *items])) >= config.support_coverage
+                                           and bool(lead_in_terms & set(focus))),
                     comment=authors[position][1] if authors else "",
                     comment_no=authors[position][0] if authors else 0,
                 ))
         return candidates
 
-    def _items(self, hit: Retrieved, sentence: str, seen: dict[str, int], focus, config: QAConfig) -> list[str]:
-        """The list a lead-in introduces, when stage lead-in-lists is on and the list is relevant: its
-        items hold a specific term of the question that the lead-in doesn't, or the lead-in itself
-        holds nearly all of them (the question asks for what it introduces)."""
+    @staticmethod
+    def _listed(hit: Retrieved, sentence: str, seen: dict[str, int], config: QAConfig) -> list[str]:
+        """The list a lead-in introduces (stage lead-in-lists), without bare links: a list of links
+        ("Some examples can be found here:") is navigation, not an answer."""
         if not sentence.endswith(":") or not config.on("lead-in-lists"):
             return []
         items = listed_after(hit.chunk, sentence, seen.get(sentence, 0))
         seen[sentence] = seen.get(sentence, 0) + 1
+        return [i for i in items if not _LINK_ONLY_RE.match(i)]
+
+    @staticmethod
+    def _relevant_list(sentence: str, items: list[str], focus) -> bool:
+        """A lead-in's list is quoted with it when its items hold a specific term of the question that
+        the lead-in doesn't, or the lead-in itself holds nearly all of them (the question asks for
+        what it introduces)."""
+        if not items or not focus:
+            return bool(items)
         added = set(terms(" ".join(items))) - set(terms(sentence))
-        asks_for_list = coverage(focus, sentence) >= LIST_QUESTION_COVERAGE
-        return items if not focus or added & set(focus) or asks_for_list else []
+        return bool(added & set(focus)) or coverage(focus, sentence) >= LIST_QUESTION_COVERAGE
 
     def _answer_scores(self, question: str, candidates: list[Candidate], config: QAConfig) -> None:
         """Answerability of the best few candidates (coverage mixed with similarity to the question);

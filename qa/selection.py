@@ -32,6 +32,7 @@ class Candidate:
     terms: set[str] = field(default_factory=set)
     position: int = 0  # index of the sentence in its passage
     items: list[str] = field(default_factory=list)  # what a lead-in ("... the following resources:") introduces
+    listed: list[str] = field(default_factory=list)  # its whole list, also when not relevant enough to quote alone
     coverage: float = 0.0  # share of the question's specific terms the sentence (and its list) holds
     relevant: bool = True  # holds at least one of the question's specific terms
     answer_score: float = 0.0  # answerability (coverage mixed with similarity to the question)
@@ -154,6 +155,10 @@ def with_continuations(chosen: list[Candidate], by_passage: dict[str, list[Candi
         out.append(cand)
         siblings = by_passage[cand.hit.chunk.id]
         nxt = next((c for c in siblings if c.position == cand.position + 1), None)
+        if nxt and nxt.listed and not nxt.items and nxt.relevant and nxt not in chosen and nxt not in out:
+            # a chosen sentence followed by a lead-in on its subject ("The operator is responsible for:")
+            # goes on into that list: the list is the rest of the point
+            nxt.items = nxt.listed
         short = nxt and len(nxt.text.split()) <= CONTINUATION_WORDS and not dangling(nxt) and not _is_item(nxt)
         if short and nxt.comment_no == cand.comment_no and nxt not in chosen and nxt not in out:
             out.append(nxt)

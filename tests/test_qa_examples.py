@@ -1,0 +1,71 @@
+"""The issue's example questions (in no eval set), on the whole bundled corpus: which passage
+leads, that the lead states an answer (never a question), and that nothing off-topic is quoted."""
+
+from __future__ import annotations
+
+import pytest
+
+from kfqa.qa import Assistant
+from kfqa.qa.answerability import ABSTAIN_TEXT
+
+SELF_ASSESSMENT = "assessments/kubeflow/self-assessment.md"
+REVIEW_2201 = "reviews/cncf-toc-pr-2201.json"
+
+
+@pytest.fixture(scope="module")
+def assistant(corpus_store):
+    return Assistant.open(corpus_store)
+
+
+def _lead(answer) -> str:
+    return answer.answer.splitlines()[0]
+
+
+def _lead_source(answer) -> str:
+    [n] = [c.n for c in answer.citations if f"[{c.n}]" in _lead(answer)][:1]
+    return next(c.chunk.meta.source for c in answer.citations if c.n == n)
+
+
+def test_katib_controller_compromise(assistant):
+    answer = assistant.ask("What happens if one of the Katib controllers is compromised?")
+    assert not answer.abstained
+    assert not _lead(answer).rstrip(".").endswith("]?")  # the lead is no question
+    assert _lead_source(answer) in {REVIEW_2201, SELF_ASSESSMENT}
+    assert "compromise" in answer.answer
+    # the Katib config parameters share the question's nouns but say nothing about a compromise
+    for off_topic in ("metricsAddr", "webhookPort", "enableLeaderElection"):
+        assert off_topic not in answer.answer
+
+
+def test_spark_submission_runner_trust(assistant):
+    answer = assistant.ask("Is the Spark Operator's submission runner validated / trusted?")
+    assert not answer.abstained
+    lead = _lead(answer)
+    assert not lead.startswith("JustinCappos")  # never the reviewer's own question
+    assert not lead.rstrip(".").endswith("]?")
+    assert SELF_ASSESSMENT in {c.chunk.meta.source for c in answer.citations}
+    assert "The controller is a trusted component" in answer.answer
+    assert "ScheduledSparkApplication" not in answer.answer
+
+
+def test_platform_operator_duties(assistant):
+    answer = assistant.ask("What must the platform operator do to keep Kubeflow secure?")
+    assert not answer.abstained
+    assert "The operator is responsible for" in answer.answer
+    assert "hardening, and protecting the control-plane components" in answer.answer
+    assert ".github/workflows" not in answer.answer  # a list of CI links is navigation, not an answer
+
+
+def test_a_reply_leads_attributed_with_its_date(assistant):
+    answer = assistant.ask("Is the Spark submission runner validated or trusted, according to the PR 2201 review?")
+    assert not answer.abstained
+    lead = _lead(answer)
+    assert lead.startswith("andreyvelich (review_comment, 2026-")  # who replied, and when
+    assert "trusted" in lead
+
+
+def test_unknown_name_is_declined_with_a_notice(assistant):
+    answer = assistant.ask("Is Kubeflow FedRAMP authorized?")
+    assert answer.abstained and answer.answer == ABSTAIN_TEXT
+    assert "The indexed sources never mention 'FedRAMP'." in answer.notices
+    assert answer.closest
