@@ -27,7 +27,7 @@ from kfqa.text import STOP_WORDS, words
 from kfqa.types import Chunk
 
 TERMSTATS_FILE = "termstats.json"
-TERMSTATS_VERSION = "2"  # 2: -ing/-ed/-e stemming
+TERMSTATS_VERSION = "3"  # 2: -ing/-ed/-e stemming; 3: slash compounds split
 _VOCABULARY_RE = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # "Pod Security Standards (PSS)": up to six words, then an abbreviation in parentheses
 _DEFINITION_RE = re.compile(r"((?:[A-Za-z][\w'-]*[ -]+){1,6})\(([A-Z][A-Za-z0-9]{1,7})\)")
@@ -65,8 +65,14 @@ def stem(word: str) -> str:
 
 
 def terms(text: str) -> list[str]:
+    """Stemmed words less stop words; "best/worst" and "katib/notebooks" count as their parts."""
     stops = stop_words()
-    return [stem(w) for w in words(text) if w not in stops and len(w) > 1]
+    out = []
+    for word in words(text):
+        for part in word.split("/") if "/" in word and "://" not in word else (word,):
+            if part not in stops and len(part) > 1:
+                out.append(stem(part))
+    return out
 
 
 def passage_words(chunk: Chunk) -> str:
