@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kfqa.qa.answerability import ABSTAIN_TEXT
+
 
 def _quote_block(text: str) -> str:
     return "\n".join("> " + line if line.strip() else ">" for line in (text or "").strip().splitlines())
@@ -14,7 +16,7 @@ def answer_to_markdown(answer: dict[str, Any], heading_level: int = 2) -> str:
     h = "#" * max(1, min(6, heading_level))
     lines = [f"{h} {' '.join(str(answer.get('question', '')).split())}", ""]
     if answer.get("abstained"):
-        lines += ["_The indexed sources don't answer this._", ""]
+        lines += [f"_{ABSTAIN_TEXT}_", ""]
         if answer.get("answer"):
             lines += [answer["answer"].strip(), ""]
         closest = answer.get("closest") or []

@@ -16,6 +16,7 @@ import html
 import re
 from collections.abc import Iterable
 
+from kfqa.qa.answerability import ABSTAIN_TEXT  # its one home
 from kfqa.text import MARKER_RE
 from kfqa.text import safe_url as http_url
 from kfqa.types import Answer, ChunkMeta, Citation, Retrieved
@@ -27,7 +28,6 @@ KIND_LABELS = {
     "audit": "Audit",
     "guide": "Guide",
 }
-ABSTAIN_TEXT = "The indexed sources don't answer this."
 
 # Markdown characters that could build links, images, emphasis or code spans out of
 # source text inside the Chatbot (which renders Markdown). Backslash-escaped before
