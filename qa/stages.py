@@ -54,7 +54,7 @@ class QAConfig:
     section_boost: float = 1.5  # the question names the passage's own heading
     kind_prior: tuple[tuple[str, float], ...] = (("assessment", 1.15), ("review", 1.1), ("audit", 1.1))
     document_prior: float = 0.25  # weight of the file's best hit in each of its hits' score
-    rerank_floor: float = 0.5  # a passage with none of the specific terms keeps this share vs one with all
+    rerank_floor: float = 1.0  # a passage with none of the specific terms keeps this share vs one with all
     # merging
     merge_max_chars: int = 3000
     merge_max_gap: int = 2

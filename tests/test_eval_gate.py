@@ -7,6 +7,7 @@ the whole-corpus store and fails when a metric drops below its floor.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from pathlib import Path
 
@@ -15,15 +16,17 @@ from typer.testing import CliRunner
 
 from kfqa.config import DEV_QUESTIONS
 
-# Floors for the dev set (kfqa alone, k=10): just under what kfqa reaches (see the eval issue's
-# note for the reached figures), so a regression fails CI. Quality gate, not a timing.
+# Floors for the dev set (kfqa alone, k=10), from the CROSS-VALIDATED figures of `kfqa eval --folds 5`
+# (constants fitted on four folds, scored on the fifth: recall@5 0.755, MRR 0.853, key-fact recall 0.726,
+# citation precision 0.769, faithfulness 1.0, abstention 0.870), a little below them so that noise in
+# Chroma's approximate search doesn't fail CI while a regression does. Quality gate, not a timing.
 FLOORS = {
-    "recall@5": 0.74,
-    "mrr": 0.80,
+    "recall@5": 0.72,
+    "mrr": 0.82,
     "key_fact_recall": 0.69,
     "faithfulness": 0.98,
-    "citation_precision": 0.77,
-    "abstention_accuracy": 0.94,
+    "citation_precision": 0.73,
+    "abstention_accuracy": 0.85,
 }
 
 TINY_FILES = ["docs/kubeflow/components/central-dash/profiles.md", "reviews/cncf-toc-pr-2201.json"]
@@ -196,3 +199,39 @@ def test_missing_question_file_is_a_clean_error(tiny, tmp_path, monkeypatch):
     )
     assert result.exit_code == 1
     assert "No question file" in result.stderr
+
+
+def test_folds_and_ablation_on_the_tiny_set(tiny, tmp_path, monkeypatch):
+    from rich.console import Console
+
+    from kfqa.eval import run_eval
+    from kfqa.eval.folds import GRID, fold_of
+
+    settings, questions = tiny
+    _clean_env(monkeypatch, tmp_path / "cache")
+    quiet = Console(file=io.StringIO(), width=200)
+    report = run_eval(settings, questions=questions, k=10, out=None, console=quiet, ablate="merge,facets", folds=2)
+    assert report["config"]["ablated_stages"] == ["merge", "facets"]
+    assert report["config"]["qa_config"]["disabled"] == ["facets", "merge"]
+    cv = report["cross_validation"]
+    assert cv["folds"] == 2 and len(cv["chosen_per_fold"]) == 2
+    assert cv["configs_tried"] == len(list(itertools.product(*GRID.values())))
+    for chosen in cv["chosen_per_fold"]:
+        assert set(chosen) == set(GRID) and all(chosen[name] in GRID[name] for name in GRID)
+    assert cv["cross_validated"]["n"] == cv["in_sample"]["n"] == 3
+    declines = cv["declines_cross_validated"]
+    assert declines["unanswerable"] == 1 and declines["answerable"] == 2
+    # folds are fixed by the id alone: the same id, the same fold, whatever else is in the set
+    assert [fold_of(q, 5) for q in ("a", "b", "auto-profile-creation")] == [fold_of(q, 5) for q in ("a", "b", "auto-profile-creation")]
+    assert len({fold_of(f"q{i}", 5) for i in range(50)}) == 5
+
+
+def test_unknown_stage_is_a_clean_error(tiny, tmp_path, monkeypatch):
+    from kfqa.cli import app
+
+    settings, questions = tiny
+    _clean_env(monkeypatch)
+    result = CliRunner().invoke(app, ["eval", "--store", str(settings.store_dir), "--questions", str(questions),
+                                      "--out", str(tmp_path), "--ablate", "merge,warp-drive"])
+    assert result.exit_code == 1
+    assert "Unknown stage 'warp-drive'" in result.stderr and "document-prior" in result.stderr
