@@ -26,7 +26,7 @@ from kfqa.qa.stages import QAConfig
 GRID: dict[str, tuple] = {
     "answer_threshold": (0.1, 0.2, 0.3, 0.4),
     "rerank_floor": (0.3, 0.5, 1.0),
-    "document_prior": (0.25, 0.5),
+    "expand_top": (0, 3),
 }
 OBJECTIVE = ("recall@5", "key_fact_recall", "citation_precision", "abstention_accuracy")
 

@@ -105,6 +105,32 @@ def merge_neighbours(hits: list[Retrieved], windows: Windows, max_chars: int = 3
     ]
 
 
+def expand_in_section(hits: list[Retrieved], windows: Windows, top: int, max_chars: int) -> list[Retrieved]:
+    """Small-to-big: each of the ``top`` best passages read on into the windows around it in its
+    section (one before, one after, alternately, while the passage fits ``max_chars``): a finding
+    or list that a window cut apart is read whole. Windows already in a better passage are left out."""
+    taken: set[tuple[FileKey, int]] = set()
+    out = []
+    for rank, hit in enumerate(hits):
+        span = windows.span(hit.chunk)
+        if span is None:
+            out.append(hit)
+            continue
+        if rank < top:
+            lo, hi = span.lo, span.hi
+            for step in (lo - 1, hi + 1, lo - 2, hi + 2):
+                new_lo, new_hi = min(lo, step), max(hi, step)
+                if (span.key, step) in taken or not windows.contiguous(span, new_lo, new_hi, max_chars):
+                    continue
+                lo, hi = new_lo, new_hi
+            if (lo, hi) != (span.lo, span.hi):
+                span = Span(span.key, lo, hi, span.section)
+                hit = Retrieved(chunk=windows.passage(span), score=hit.score)
+        taken.update((span.key, i) for i in range(span.lo, span.hi + 1))
+        out.append(hit)
+    return out
+
+
 def with_following_window(hit: Retrieved, windows: Windows) -> Retrieved | None:
     """``hit`` read on into the next window of its section (a passage that ends on "... by:" has
     its list there); None when there is no such window."""

@@ -23,7 +23,7 @@ from llama_index.retrievers.bm25 import BM25Retriever
 from kfqa.config import HOME_PROJECT
 from kfqa.embedding import get_query_embed_model
 from kfqa.qa.filters import admits, metadata_filters
-from kfqa.qa.merging import Windows, merge_neighbours
+from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import DISCOURSE, TermWeights, coverage
 from kfqa.store import Store
@@ -173,6 +173,8 @@ class HybridRetriever:
         hits.sort(key=lambda h: h.score, reverse=True)
         if config.on("merge"):
             hits = merge_neighbours(hits, self.windows, config.merge_max_chars, config.merge_max_gap)
+        if config.on("section-expand"):
+            hits = expand_in_section(hits, self.windows, config.expand_top, config.merge_max_chars)
         hits = drop_overlaps(hits)
         if filters.include_superseded:
             # A question about how the document changed needs both revisions side by side.

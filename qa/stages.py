@@ -23,6 +23,7 @@ STAGES: dict[str, str] = {
     "document-prior": "prior: a file's best hit lifts its other hits",
     "merge": "neighbouring windows of one section read as one passage",
     "sentence-similarity": "sentence selection: the best few sentences reranked by similarity to the question",
+    "section-expand": "small-to-big: the best passages read on into the windows around them in their section",
     "lead-in-lists": "sentence selection: a lead-in brings the list it introduces (when relevant)",
     "replies": "sentence selection: a reviewer's question leads with the reply that answers it",
     "facets": "sentence selection: each kind of source the question names gets a relevant sentence",
@@ -58,6 +59,7 @@ class QAConfig:
     # merging
     merge_max_chars: int = 3000
     merge_max_gap: int = 2
+    expand_top: int = 3  # stage section-expand: how many of the best passages grow
     # sentence selection
     passages_read: int = 6
     max_points: int = 4  # sentences in an answer (lead + supporting)
