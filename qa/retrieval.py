@@ -27,7 +27,7 @@ from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import DISCOURSE, TermWeights, coverage
 from kfqa.store import Store
-from kfqa.termstats import TermStats, passage_words
+from kfqa.termstats import TermStats, passage_words, terms
 from kfqa.text import bm25_text, split_sentences
 from kfqa.types import Chunk, Filters, Retrieved
 
@@ -171,6 +171,8 @@ class HybridRetriever:
             hits += [h for h in self._candidates(query, scoped, parts, config) if h.chunk.id not in seen]
         self.rerank(query, hits, prefer, config)
         hits.sort(key=lambda h: h.score, reverse=True)
+        if config.on("feedback") and config.feedback_weight > 0 and hits:
+            hits = self.feedback(query, hits, filters, prefer, config)
         if config.on("merge"):
             hits = merge_neighbours(hits, self.windows, config.merge_max_chars, config.merge_max_gap)
         if config.on("section-expand"):
@@ -191,6 +193,33 @@ class HybridRetriever:
                 hit.score *= prefer.weight(hit.chunk, config)
         if config.on("document-prior"):
             add_document_prior(hits, config.document_prior)
+
+    def feedback(self, query: str, hits: list[Retrieved], filters: Filters, prefer, config: QAConfig) -> list[Retrieved]:
+        """Pseudo-relevance feedback: the most telling terms of the best passages (by tf-idf, not in the
+        question) added to a second BM25 search, whose hits lift or join the candidates."""
+        weights = TermWeights(self.stats, config)
+        asked = set(terms(query))
+        counts: dict[str, float] = {}
+        for hit in hits[: config.feedback_docs]:
+            for term in terms(hit.chunk.text):
+                if term not in asked and self.stats.known(term) and not weights.ubiquitous(term) and len(term) > 2:
+                    counts[term] = counts.get(term, 0.0) + self.stats.idf(term)
+        extra = [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: config.feedback_terms]]
+        if not extra:
+            return hits
+        found = self._run(self._bm25_retriever(filters, config.candidates), f"{query} {' '.join(extra)}",
+                          config.candidates, dense=False)
+        if not found:
+            return hits
+        top, best = hits[0].score, max(h.score for h in found) or 1.0
+        by_id = {h.chunk.id: h for h in hits}
+        for h in found:
+            lift = config.feedback_weight * top * h.score / best
+            if h.chunk.id in by_id:
+                by_id[h.chunk.id].score += lift
+            else:
+                by_id[h.chunk.id] = Retrieved(h.chunk, lift * (prefer.weight(h.chunk, config) if prefer else 1.0))
+        return sorted(by_id.values(), key=lambda h: h.score, reverse=True)
 
     def _candidates(self, query: str, filters: Filters, parts: list[str], config: QAConfig) -> list[Retrieved]:
         """Dense and BM25 top candidates for the question and each of its ``parts``, fused by

@@ -21,6 +21,7 @@ STAGES: dict[str, str] = {
     "term-rerank": "rerank: passages holding more of the question's specific terms move up",
     "source-prior": "prior: the kinds, projects, sections and revisions the question names; kind prior",
     "document-prior": "prior: a file's best hit lifts its other hits",
+    "feedback": "pseudo-relevance feedback: the best passages' telling terms searched for again (BM25)",
     "merge": "neighbouring windows of one section read as one passage",
     "sentence-similarity": "sentence selection: the best few sentences reranked by similarity to the question",
     "section-expand": "small-to-big: the best passages read on into the windows around them in their section",
@@ -59,6 +60,9 @@ class QAConfig:
     # merging
     merge_max_chars: int = 3000
     merge_max_gap: int = 2
+    feedback_weight: float = 0.0  # stage feedback: lift of a feedback hit relative to the best score (0: off)
+    feedback_docs: int = 3
+    feedback_terms: int = 8
     expand_top: int = 3  # stage section-expand: how many of the best passages grow
     # sentence selection
     passages_read: int = 6
