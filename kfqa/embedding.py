@@ -6,7 +6,9 @@ at run time. Loaded once per process (``get_embed_model`` is cached).
 Two runtimes for the same weights:
 
 * ``get_embed_model()``: sentence-transformers on torch. Ingest embeds chunks with it
-  (faster than onnxruntime for big batches).
+  (``embed_bulk``, in ``bulk_order``'s batches): under bfloat16 autocast where the CPU has
+  native bf16 (1.5x fp32's throughput on an AVX512-BF16 EPYC without AMX, 2.3x with AMX),
+  else fp32, where torch and onnxruntime measured level (``bench/bench_embed.py``).
 * ``get_query_embed_model()``: for questions. An ONNX export of the same weights run by
   onnxruntime (``kfqa.onnx_embedding``), so ``kfqa ask`` never imports torch (~5 s).
   ``export_query_encoder()`` writes it (``kfqa ingest`` calls it) to the cache dir, keyed by
