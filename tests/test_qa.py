@@ -39,9 +39,11 @@ def test_answer_sentences_are_cited_and_quoted_from_their_sources(assistant):
 
 
 def test_unanswerable_question_is_declined_with_closest_material(assistant):
-    answer = assistant.ask("Does Kubeflow run a paid bug bounty program? What are the payout tiers?")
+    # declined from evidence (a name no indexed source mentions), not from how the question is worded
+    answer = assistant.ask("Which assessor granted Kubeflow its FedRAMP Moderate authorization?")
     assert answer.abstained
     assert "don't answer" in answer.answer
+    assert "The indexed sources never mention 'FedRAMP'." in answer.notices
     assert answer.citations == []
     assert answer.closest
 
