@@ -159,13 +159,7 @@ def run_eval(
 ) -> dict[str, Any]:
     """Score kfqa (and with ``compare`` the baselines); write report.json/.md/.png to ``out``; return the report.
     ``ablate``: answering stages switched off ("merge,facets"); ``folds``: also cross-validate over n folds."""
-    from kfqa.eval.report import (
-        print_cross_validation,
-        print_json,
-        print_problems,
-        print_tables,
-        write_reports,
-    )
+    from kfqa.eval.report import print_problems
     from kfqa.qa.stages import parse_stages
 
     if k < 1:
@@ -198,7 +192,42 @@ def run_eval(
                 scores[system.name] = [score_question(q, r, depth=k) for q, r in zip(qset.questions, runs, strict=True)]
             cross = _cross_validation(kfqa_assistant, qset.questions, folds, k, scores["kfqa"], progress) if folds else None
 
-    report: dict[str, Any] = {
+    report = build_report(settings, qset, scores, described, corpus_dir, started,
+                          k=k, compare=compare, llm=llm, stages_off=stages_off, config=kfqa_assistant.config)
+    if llm:
+        report["llm_survival"] = {name: survival(s.run.generation for s in scores[name]) for name in scores if name == "kfqa-llm"}
+    if cross is not None:
+        report["cross_validation"] = cross
+    _emit(report, scores, out, as_json, console)
+    return report
+
+
+def _emit(report: dict[str, Any], scores: dict[str, list[QuestionScore]], out: Path | None, as_json: bool,
+          console: Console) -> None:
+    """Write report.json/.md/.png to ``out`` and print the tables (or, with ``as_json``, the report)."""
+    from kfqa.eval.report import print_cross_validation, print_json, print_tables, write_reports
+
+    if out is not None:
+        paths = write_reports(report, Path(out), scores)
+        report_paths = {kind: str(p) for kind, p in paths.items()}
+    else:
+        report_paths = {}
+    if as_json:
+        print_json(report)
+    else:
+        print_tables(report, console)
+        if "cross_validation" in report:
+            print_cross_validation(report, console)
+        print_survival(report, console)
+        for kind, p in report_paths.items():
+            console.print(f"[dim]{kind}: {p}[/]")
+
+
+def build_report(settings: Settings, qset: Any, scores: dict[str, list[QuestionScore]], described: dict[str, Any],
+                 corpus_dir: Path, started: datetime, *, k: int, compare: bool, llm: bool, stages_off: list[str],
+                 config: Any) -> dict[str, Any]:
+    """The report dict (report.json): per-system figures, per-question details, the run's configuration."""
+    return {
         "systems": {
             name: {
                 "overall": _round(aggregate(group)),
@@ -219,7 +248,7 @@ def run_eval(
             for i, q in enumerate(qset.questions)
         ],
         "config": {
-            "questions": str(qpath),
+            "questions": str(qset.path),
             "questions_scored": len(qset.questions),
             "question_problems": [{"line": p.line, "message": p.message} for p in qset.problems],
             "k": k,
@@ -227,7 +256,7 @@ def run_eval(
             "llm": llm,
             "ablated_stages": stages_off,
             "qa_config": {key: (list(v) if isinstance(v, (tuple, frozenset)) else v)
-                          for key, v in kfqa_assistant.config.changes().items()},
+                          for key, v in config.changes().items()},
             "store": str(settings.store_dir),
             "systems": described,
             "faithfulness": "pooled over sentences of answered questions",
@@ -240,25 +269,6 @@ def run_eval(
         },
         "corpus": corpus_info(corpus_dir, settings),
     }
-    if llm:
-        report["llm_survival"] = {name: survival(s.run.generation for s in scores[name]) for name in scores if name == "kfqa-llm"}
-    if cross is not None:
-        report["cross_validation"] = cross
-    if out is not None:
-        paths = write_reports(report, Path(out), scores)
-        report_paths = {kind: str(p) for kind, p in paths.items()}
-    else:
-        report_paths = {}
-    if as_json:
-        print_json(report)
-    else:
-        print_tables(report, console)
-        if cross is not None:
-            print_cross_validation(report, console)
-        print_survival(report, console)
-        for kind, p in report_paths.items():
-            console.print(f"[dim]{kind}: {p}[/]")
-    return report
 
 
 def _cross_validation(assistant: Any, questions: list, folds: int, k: int, in_sample: list[QuestionScore],
