@@ -37,7 +37,7 @@ def vectors_agree(settings) -> bool:
 # --- shared servers and lost vectors ---------------------------------------------------------
 
 
-def test_two_stores_on_one_chroma_server_keep_their_vectors(tmp_path, make_corpus):
+def test_two_stores_on_one_chroma_server_keep_their_vectors(tmp_path, make_corpus, stand_in_embedder):
     """Before: one fixed collection name, so each store's ingest deleted the other's vectors as orphans."""
     server = ChromaServer(tmp_path / "chroma-data").start()
     try:
@@ -60,7 +60,7 @@ def test_two_stores_on_one_chroma_server_keep_their_vectors(tmp_path, make_corpu
         server.stop()
 
 
-def test_deleted_chroma_folder_is_reported_and_repaired(tmp_path, make_corpus):
+def test_deleted_chroma_folder_is_reported_and_repaired(tmp_path, make_corpus, stand_in_embedder):
     """Before: ingest called everything unchanged with 0 vectors, and ask answered from BM25 alone."""
     corpus = make_corpus(tmp_path / "c", GUIDES)
     settings = store_settings(tmp_path / "store", corpus)
@@ -82,7 +82,7 @@ def test_deleted_chroma_folder_is_reported_and_repaired(tmp_path, make_corpus):
 # --- a Chroma server that dies ---------------------------------------------------------------
 
 
-def test_server_dying_mid_ask_is_a_message(tmp_path, make_corpus):
+def test_server_dying_mid_ask_is_a_message(tmp_path, make_corpus, stand_in_embedder):
     server = ChromaServer(tmp_path / "chroma-data").start()
     try:
         corpus = make_corpus(tmp_path / "c", GUIDES[:1])
@@ -151,7 +151,7 @@ def read_only(path: Path):
             subprocess.run(["chmod", "-R", "u+w", str(path)], check=True)
 
 
-def test_read_only_store_is_a_message_and_keeps_its_data(tmp_path, make_corpus):
+def test_read_only_store_is_a_message_and_keeps_its_data(tmp_path, make_corpus, stand_in_embedder):
     corpus = make_corpus(tmp_path / "c", GUIDES[:1])
     settings = store_settings(tmp_path / "store", corpus)
     run_ingest([corpus], settings)
