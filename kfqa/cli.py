@@ -50,6 +50,7 @@ def log_warnings_safely() -> None:
     root = logging.getLogger()
     if not root.handlers:
         handler = logging.StreamHandler(sys.stderr)
+        handler.setLevel(logging.WARNING)  # some libraries set their own loggers to DEBUG
         handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
         handler.addFilter(_TerminalSafe())
         root.addHandler(handler)

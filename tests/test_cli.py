@@ -96,6 +96,8 @@ def hostile_store(tmp_path_factory):
     (corpus / "docs" / "katib\x1b[2J\x1b]52;c;eA==\x07.md").write_text(
         f"# Katib \x1b]0;pwned\x07controllers\n\n{HOSTILE}\n\n## Operations\n\n{HOSTILE}\n", encoding="utf-8"
     )
+    # a file that fails to load: its name is printed in the ingest summary's list of failures
+    (corpus / "docs" / "bad\x1b]52;c;eA==\x07\x1b[8m.pdf").write_bytes(b"%PDF-1.7 not really a pdf")
     store = tmp_path_factory.mktemp("hostile-store")
     run = run_kfqa("ingest", str(corpus), "--store", str(store), timeout=600)
     assert run.returncode == 0, run.stderr.decode(errors="replace")
@@ -108,7 +110,8 @@ def test_ingest_output_carries_no_terminal_control(hostile_store):
     for stream in (run.stdout, run.stderr):
         text = stream.decode("utf-8")
         assert not TERMINAL_CONTROL.search(text), repr(text[:400])
-    assert "katib.md" in run.stdout.decode("utf-8")  # the file name was printed, cleaned
+    printed = (run.stdout + run.stderr).decode("utf-8")
+    assert "bad.pdf" in printed  # the file name was printed, cleaned
 
 
 @pytest.mark.corpus
