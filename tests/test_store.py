@@ -77,6 +77,35 @@ def test_live_assistant_sees_a_new_generation(tmp_path, small_store, where):
     assert Store(settings).load_manifest().generation == Store(small_store).load_manifest().generation + 1
 
 
+def test_live_assistant_answers_while_another_process_ingests(tmp_path, small_store, make_corpus):
+    """Every ask during a running ingest (which commits batch by batch) is answered, not an error."""
+    import os
+    import time
+
+    settings = copy_store(small_store, tmp_path / "store")
+    assistant = Assistant.open(settings)
+    more = make_corpus(tmp_path / "more", ["guides/tag-security/project-lead.md", "docs/kubeflow/components/katib/overview.md"])
+    env = dict(os.environ, KFQA_INGEST_BATCH="8", KFQA_SHIPPED_VECTORS="none")
+    proc = subprocess.Popen([KFQA, "ingest", str(more), "--store", str(settings.store_dir), "--json"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    asked_during = 0
+    store, before = Store(settings), Store(settings).load_manifest()
+    try:
+        while proc.poll() is None:
+            answer = assistant.ask(KATIB)  # raises on a broken store
+            assert answer.retrieved
+            now = store.load_manifest()
+            # the ingest had committed some of its files, and not yet published its generation
+            asked_during += len(now.files) > len(before.files) and now.generation == before.generation
+            time.sleep(0.1)
+    finally:
+        _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert asked_during >= 1
+    after = assistant.ask("What does a project lead do in a security assessment?")
+    assert "guides/tag-security/project-lead.md" in {r.chunk.meta.source for r in after.retrieved}
+
+
 def test_no_change_ingest_keeps_the_generation(tmp_path, small_store):
     settings = copy_store(small_store, tmp_path / "store")
     token = Store(settings).generation_token()
