@@ -96,6 +96,9 @@ class Composer:
         for rank, hit in enumerate(h for h in retrieved[: config.passages_read] if not h.chunk.meta.flagged):
             hit = self._complete(hit)
             heading = hit.chunk.meta.section_key or hit.chunk.meta.section
+            title = heading.rpartition(" > ")[2]
+            # (a section whose heading is what the question asks about: each of its points is relevant)
+            heading_terms = set() if coverage(focus, title) >= LIST_QUESTION_COVERAGE else set(terms(title))
             passage_cover = coverage(focus, f"{hit.chunk.text} {heading}")
             sentences = answerable_sentences(hit.chunk)
             authors = comment_authors(sentences, hit.chunk.meta.author) if hit.chunk.meta.kind == "review" else []
@@ -106,14 +109,17 @@ class Composer:
                 body = without_header(sentence) if authors else sentence
                 s_terms = set(terms(" ".join([body, *items])))
                 own = coverage(focus, f"{body} {' '.join(items)} {heading}")
-                lead_in_terms = set(terms(body)) if listed and not items else s_terms
+                # a point is relevant by the question's terms it holds beyond its section heading's: under
+                # "Katib Controller Parameters" every line names the Katib controller
+                lead_in_terms = (set(terms(body)) if listed and not items else s_terms) - heading_terms
                 candidates.append(Candidate(
                     sentence, hit, rank,
                     lexical=fsum(weight[t] for t in q_terms & s_terms) / total,
                     terms=s_terms, position=position, items=items, listed=listed,
                     coverage=(own + passage_cover) / 2,
-                    relevant=not focus or (coverage(focus, " ".join([body, *items])) >= config.support_coverage
-                                           and bool(lead_in_terms & set(focus))),
+                    relevant=not focus or not config.on("point-relevance") or (
+                        coverage(focus, " ".join([body, *items])) >= config.support_coverage
+                        and bool(lead_in_terms & set(focus))),
                     comment=authors[position][1] if authors else "",
                     comment_no=authors[position][0] if authors else 0,
                 ))

@@ -25,6 +25,7 @@ STAGES: dict[str, str] = {
     "merge": "neighbouring windows of one section read as one passage",
     "sentence-similarity": "sentence selection: the best few sentences reranked by similarity to the question",
     "section-expand": "small-to-big: the best passages read on into the windows around them in their section",
+    "point-relevance": "sentence selection: each supporting point holds a specific term of the question beyond its heading's",
     "lead-in-lists": "sentence selection: a lead-in brings the list it introduces (when relevant)",
     "replies": "sentence selection: a reviewer's question leads with the reply that answers it",
     "facets": "sentence selection: each kind of source the question names gets a relevant sentence",
@@ -33,7 +34,7 @@ STAGES: dict[str, str] = {
 
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
-ANSWER_STAGES = frozenset({"sentence-similarity", "lead-in-lists", "replies", "facets", "answerability"})
+ANSWER_STAGES = frozenset({"sentence-similarity", "point-relevance", "lead-in-lists", "replies", "facets", "answerability"})
 ANSWER_FIELDS = frozenset({
     "passages_read", "max_points", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
     "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage",
