@@ -14,6 +14,7 @@ A store built this way holds stand-in vectors: keep it in a temp dir, never the 
 from __future__ import annotations
 
 import math
+import os
 import sys
 import zlib
 from collections import Counter
@@ -96,7 +97,8 @@ def replaced_embedding(replacements: dict[str, Callable]) -> Iterator[None]:
 
 @contextmanager
 def stand_in_embedding() -> Iterator[HashingEmbedding]:
-    """Ingest and questions embed with a ``HashingEmbedding`` inside the block; no ONNX export is made."""
+    """Ingest and questions embed with a ``HashingEmbedding`` inside the block; no ONNX export is
+    made, and the shipped vectors of the bundled corpus (the real model's) are not mixed in."""
     model = HashingEmbedding()
     replacements = {
         "get_embed_model": lambda: model,
@@ -104,5 +106,13 @@ def stand_in_embedding() -> Iterator[HashingEmbedding]:
         "embed_bulk": model.embed,
         "export_query_encoder": lambda: None,
     }
-    with replaced_embedding(replacements):
-        yield model
+    shipped = os.environ.get("KFQA_SHIPPED_VECTORS")
+    os.environ["KFQA_SHIPPED_VECTORS"] = "none"
+    try:
+        with replaced_embedding(replacements):
+            yield model
+    finally:
+        if shipped is None:
+            os.environ.pop("KFQA_SHIPPED_VECTORS", None)
+        else:
+            os.environ["KFQA_SHIPPED_VECTORS"] = shipped

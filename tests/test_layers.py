@@ -61,3 +61,14 @@ def test_unit_layer_test_cannot_reach_the_real_model():
 
 def test_this_module_is_in_the_unit_layer(request):
     assert request.node.get_closest_marker("corpus") is None
+
+
+def test_stand_in_store_never_mixes_in_the_shipped_real_vectors(stand_in_embedder, tmp_path):
+    from conftest import copy_corpus
+
+    from kfqa.ingest import run_ingest
+
+    corpus = copy_corpus(tmp_path / "corpus", ["guides/tag-security/project-lead.md"])
+    report = run_ingest([corpus], store_settings(tmp_path / "store", corpus))
+    assert report.files_ok == 1 and report.chunks_added > 0
+    assert report.shipped == 0 and report.embedded == report.chunks_added
