@@ -17,15 +17,15 @@ from typer.testing import CliRunner
 from kfqa.config import DEV_QUESTIONS
 
 # Floors for the dev set (kfqa alone, k=10), from the CROSS-VALIDATED figures of `kfqa eval --folds 5`
-# (constants fitted on four folds, scored on the fifth: recall@5 0.755, MRR 0.853, key-fact recall 0.726,
-# citation precision 0.769, faithfulness 1.0, abstention 0.870), a little below them so that noise in
+# (constants fitted on four folds, scored on the fifth: recall@5 0.796, MRR 0.853, key-fact recall 0.697,
+# citation precision 0.783, faithfulness 1.0, abstention 0.870), a little below them so that noise in
 # Chroma's approximate search doesn't fail CI while a regression does. Quality gate, not a timing.
 FLOORS = {
-    "recall@5": 0.72,
+    "recall@5": 0.76,
     "mrr": 0.82,
-    "key_fact_recall": 0.69,
+    "key_fact_recall": 0.66,
     "faithfulness": 0.98,
-    "citation_precision": 0.73,
+    "citation_precision": 0.75,
     "abstention_accuracy": 0.85,
 }
 
