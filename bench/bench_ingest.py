@@ -50,7 +50,7 @@ def main() -> None:
         "files": report["files_ok"],
         "vectors_embedded": embedded,
         "vectors_reused": reused,
-        "reused_per_embedded": round(reused / max(1, embedded), 1),
+        "reused_share": round(reused / max(1, reused + embedded), 3),  # of the vectors the ingest needed
         "shipped_vectors": report["shipped"],
         "rss_mb": round(max(cold.rss_mb, first.rss_mb)),
         "nochange_s": round(warm.wall_s, 2),
