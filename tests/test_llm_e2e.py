@@ -133,8 +133,8 @@ def test_a_question_judged_unanswerable_costs_no_model_call(corpus_store, server
 
     server.requests.clear()
     settings = replace(corpus_store, llm_base_url=server.base_url, llm_model="test-model")
-    answer = Assistant.open(settings).ask("Does Kubeflow run a paid bug bounty program? what are the payout tiers?",
-                                          llm=True)
+    # a name no indexed source holds: the evidence decides before any model is asked
+    answer = Assistant.open(settings).ask("Is the Kubeflow control plane FedRAMP authorized?", llm=True)
     assert answer.abstained and answer.closest
     assert answer.generation.outcome == "not-called" and answer.generation.reason == "judged unanswerable"
     assert server.requests == []
