@@ -148,11 +148,16 @@ class Assistant:
             return self._retrieve(question, filters, history, k, notices)
         except StaleStoreError:  # another process wrote the embedded store (an ingest running): once more
             self.reopen_if_changed(force=True)
+        try:
             return self._retrieve(question, filters, history, k, notices)
+        except StaleStoreError:  # still mid-write, even for a fresh client: keywords alone, this once
+            if notices is not None:
+                notices.append("An ingest is updating the store: this answer used keyword search only.")
+            return self._retrieve(question, filters, history, k, notices, self.config.without("dense"))
 
-    def _retrieve(self, question, filters, history, k, notices) -> tuple[PreparedQuery, list[Retrieved]]:
+    def _retrieve(self, question, filters, history, k, notices, config=None) -> tuple[PreparedQuery, list[Retrieved]]:
         r = self.retriever
-        config = self.config
+        config = config or self.config
         prepared = prepare(question, history, r.vocabulary, r.projects, r.people, expand=config.on("expand"),
                            abbreviations=abbreviations_for(r.stats.abbreviations), parts=config.on("parts"))
         filters = filters or Filters()
