@@ -8,6 +8,7 @@ XSS payload), or over a fake assistant where timing matters (streaming, history)
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -227,6 +228,22 @@ def test_streaming_followups_llm_notice_and_export(page, tmp_path):
         ask(page, "A fresh start?")
         wait_answer(page, 1)
         assert fake.calls[-1]["history"] == []
+
+
+def test_stop_cancels_an_answer_being_generated(page, tmp_path):
+    fake = FakeAssistant(delay=0.8)  # ~16 s to stream in full
+    settings = Settings(store_dir=tmp_path / "s", chroma_host=None, llm_base_url="http://127.0.0.1:9/v1", llm_model="m")
+    with running(build_app(settings, feedback_path=tmp_path / "fb.jsonl", assistant=fake)) as url:
+        open_app(page, url)
+        page.locator("#kfqa-use-llm label").click()
+        ask(page, "What is the blast radius?")
+        page.locator("#kfqa-chat", has_text="Generating an answer with the LLM").wait_for()
+        page.locator("#kfqa-stop").click()
+        deadline = time.monotonic() + 10
+        while not fake.cancelled and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert fake.cancelled == 1, "Stop did not close the answer's stream"
+        assert fake.S2 not in page.locator("#kfqa-chat").inner_text()
 
 
 def test_llm_switch_disabled_without_endpoint(page, tmp_path):

@@ -118,6 +118,7 @@ class FakeAssistant:
         self.delay = delay
         self.notice_when_llm = notice_when_llm
         self.calls: list[dict] = []
+        self.cancelled = 0  # streams closed before their final Answer (the UI's Stop)
 
     def _answer(self, question: str, llm: bool) -> Answer:
         c1 = _citation(1, "assessment", f"Controllers run with service accounts. {self.S1} RBAC limits it.", "Threat model", "Controllers")
@@ -135,10 +136,15 @@ class FakeAssistant:
     def ask_stream(self, question, filters=None, history=None, k=8, llm=False):
         self.calls.append({"question": question, "filters": filters, "history": list(history or []), "llm": llm})
         answer = self._answer(question, llm)
-        for word in answer.answer.split(" "):
-            time.sleep(self.delay)
-            yield word + " "
-        yield answer
+        done = False
+        try:
+            for word in answer.answer.split(" "):
+                time.sleep(self.delay)
+                yield word + " "
+            done = True
+            yield answer
+        finally:
+            self.cancelled += not done
 
     def ask(self, question, filters=None, history=None, k=8, llm=False):
         self.calls.append({"question": question, "filters": filters, "history": list(history or []), "llm": llm})

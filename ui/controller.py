@@ -35,6 +35,7 @@ log = logging.getLogger("kfqa.ui")
 
 ALL_PROJECTS = "All projects"
 THINKING = '<span class="kfqa-thinking">Searching the sources…</span>'
+GENERATING = '<span class="kfqa-thinking">Generating an answer with the LLM… (Stop cancels it)</span>'
 CURSOR = " ▍"
 
 
@@ -182,10 +183,11 @@ class ChatController:
             yield ChatView(banner=banner_html(str(exc), "error"))
             return
         turn = len(turns) + 1
-        chat += [{"role": "user", "content": md_text(q)}, {"role": "assistant", "content": THINKING}]
+        llm = bool(use_llm and self.llm_available)
+        chat += [{"role": "user", "content": md_text(q)}, {"role": "assistant", "content": GENERATING if llm else THINKING}]
         yield ChatView(chat=chat, turns=turns, banner="", question="")
         history = [t.question for t in turns]
-        stream = assistant.ask_stream(q, filters=filters, history=history, llm=bool(use_llm and self.llm_available))
+        stream = assistant.ask_stream(q, filters=filters, history=history, llm=llm)
         answer = yield from self._stream_into(chat, turns, stream, turn)
         if answer is None:
             return

@@ -53,8 +53,10 @@ def wire(w: Widgets, controller: ChatController) -> None:
                                  export_md="", comment=""))
 
     inputs = [w.question, w.chatbot, w.turns, w.kinds, w.project, w.superseded, w.use_llm]
-    w.question.submit(respond, inputs, outputs, api_visibility=PRIVATE)
-    w.ask.click(respond, inputs, outputs, api_visibility=PRIVATE)
+    asked = [w.question.submit(respond, inputs, outputs, api_visibility=PRIVATE),
+             w.ask.click(respond, inputs, outputs, api_visibility=PRIVATE)]
+    # Stop closes the answer's generator, and with it the LLM stream (the endpoint sees the hang-up)
+    w.stop.click(None, None, None, cancels=asked, api_visibility=PRIVATE)
     w.chatbot.like(rate, [w.turns, w.comment], outputs, api_visibility=PRIVATE)
     w.clear.click(clear, None, outputs, api_visibility=PRIVATE)
     w.chatbot.clear(clear, None, outputs, api_visibility=PRIVATE)  # the Chatbot's own 🗑 button: turns go too

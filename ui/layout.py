@@ -77,6 +77,7 @@ class Widgets:
     banner: gr.HTML
     question: gr.Textbox
     ask: gr.Button
+    stop: gr.Button
     comment: gr.Textbox
     clear: gr.Button
     export_md: gr.Code
@@ -124,6 +125,8 @@ def build_layout(startup_banner: str, projects: Sequence[str], llm_available: bo
                                 autofocus=True,
                             )
                             ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="kfqa-ask")
+                            # cancels the answer being written (an LLM's stream is dropped with it)
+                            stop = gr.Button("Stop", variant="stop", scale=0, min_width=70, elem_id="kfqa-stop")
                         gr.Examples(EXAMPLES, inputs=[question], label="Example reviewer questions",
                                     examples_per_page=5, api_visibility="private")
                         with gr.Row(elem_id="kfqa-feedback-row"):
@@ -143,5 +146,5 @@ def build_layout(startup_banner: str, projects: Sequence[str], llm_available: bo
             for label, build in extra_tabs:
                 with gr.Tab(label):
                     build()
-    return Widgets(app, turns, kinds, project, superseded, use_llm, chatbot, banner, question, ask, comment,
-                   clear, export_md, sources)
+    return Widgets(app, turns, kinds, project, superseded, use_llm, chatbot, banner, question, ask, stop,
+                   comment, clear, export_md, sources)
