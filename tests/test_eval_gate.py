@@ -96,6 +96,18 @@ def test_dev_set_gate(corpus_store, tmp_path, monkeypatch):
     below = {m: (overall[m], floor) for m, floor in FLOORS.items() if overall[m] is None or overall[m] < floor}
     assert not below, f"below the floors (reached, floor): {below}"
 
+    # the same store and the same questions give the same report (latency aside): a refactoring that
+    # changes any question's retrieval, answer or score shows up here as a changed figure
+    again = _cli_eval(["--store", str(corpus_store.store_dir), "--questions", str(DEV_QUESTIONS)])
+    assert _without_latency(again["systems"]["kfqa"]["overall"]) == _without_latency(overall)
+    assert [_without_latency(q["systems"]["kfqa"]) for q in again["questions"]] == [
+        _without_latency(q["systems"]["kfqa"]) for q in report["questions"]
+    ]
+
+
+def _without_latency(figures: dict) -> dict:
+    return {k: v for k, v in figures.items() if "latency" not in k and "ms" not in k}
+
 
 # --- the whole eval path on a tiny corpus ---------------------------------------------------------
 
