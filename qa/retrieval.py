@@ -130,7 +130,9 @@ class HybridRetriever:
             tuple(filters.sources),
             bool(filters.include_superseded),
         )
-        inner = BM25Retriever(existing_bm25=self._bm25.bm25, similarity_top_k=depth, corpus_weight_mask=mask)
+        # never ask bm25s for more hits than the store holds (it warns on every ask of a small store)
+        top_k = max(1, min(depth, len(self._bm25.corpus)))
+        inner = BM25Retriever(existing_bm25=self._bm25.bm25, similarity_top_k=top_k, corpus_weight_mask=mask)
         return _ChunkRetriever(inner, self, filters)
 
     @lru_cache(maxsize=64)  # noqa: B019 - one retriever per process; the cache is its lifetime

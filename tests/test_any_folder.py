@@ -44,6 +44,12 @@ def test_the_quokka_question_is_answered_from_a_one_file_store(quokka):
     assert all(w > 0 for w in focus.values())
 
 
+def test_a_one_file_store_asks_bm25_for_no_more_hits_than_it_holds(quokka, caplog, capfd):
+    quokka.ask("How often does the quokka controller rotate its signing keys?")
+    said = capfd.readouterr().err + caplog.text
+    assert "requires k" not in said, said  # bm25s's warning when asked for more hits than the corpus has
+
+
 def test_a_name_the_store_never_mentions_is_declined_and_named(quokka):
     answer = quokka.ask("Does the quokka controller hold FedRAMP authorization?")
     assert answer.abstained
