@@ -19,7 +19,30 @@ from pydantic import PrivateAttr
 from kfqa.model_files import EMBED_BATCH, MAX_LENGTH, fast_tokenizer, model_path
 
 
-class OnnxEmbedding(BaseEmbedding):
+class BatchEmbedding(BaseEmbedding):
+    """A llama-index embedding defined by one batch method, ``embed(texts)``: every single-text and
+    async entry point of ``BaseEmbedding`` goes through it."""
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        raise NotImplementedError
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self.embed([query])[0]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self.embed([text])[0]
+
+    async def _aget_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embedding(text)
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self.embed(texts)
+
+
+class OnnxEmbedding(BatchEmbedding):
     _session: Any = PrivateAttr()
     _tokenizer: Any = PrivateAttr()
 
@@ -50,18 +73,3 @@ class OnnxEmbedding(BaseEmbedding):
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
         return pooled.tolist()
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self.embed([query])[0]
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self.embed([text])[0]
-
-    async def _aget_text_embedding(self, text: str) -> list[float]:
-        return self._get_text_embedding(text)
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self.embed(texts)

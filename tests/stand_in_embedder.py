@@ -22,10 +22,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
 from kfqa.model_files import EMBED_BATCH, MAX_LENGTH, fast_tokenizer
+from kfqa.onnx_embedding import BatchEmbedding
 
 DIMENSIONS = 384  # the real model's, so a Chroma collection takes either
 
@@ -33,7 +33,7 @@ DIMENSIONS = 384  # the real model's, so a Chroma collection takes either
 EMBEDDING_ENTRY_POINTS = ("get_embed_model", "get_query_embed_model", "embed_bulk", "export_query_encoder")
 
 
-class HashingEmbedding(BaseEmbedding):
+class HashingEmbedding(BatchEmbedding):
     _tokenizer: Any = PrivateAttr()
 
     def __init__(self, **kwargs: Any):
@@ -56,21 +56,6 @@ class HashingEmbedding(BaseEmbedding):
             vector[digest % DIMENSIONS] += (1.0 if digest & 1 << 31 else -1.0) * (1.0 + math.log(count))
         norm = math.sqrt(sum(x * x for x in vector)) or 1.0
         return [x / norm for x in vector]
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self.embed([query])[0]
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self.embed([text])[0]
-
-    async def _aget_text_embedding(self, text: str) -> list[float]:
-        return self._get_text_embedding(text)
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self.embed(texts)
 
 
 @contextmanager
