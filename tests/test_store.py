@@ -80,7 +80,13 @@ def test_live_assistant_answers_while_another_process_ingests(tmp_path, small_st
 
     settings = copy_store(small_store, tmp_path / "store")
     assistant = Assistant.open(settings)
-    more = make_corpus(tmp_path / "more", ["guides/tag-security/project-lead.md", "docs/kubeflow/components/katib/overview.md"])
+    # enough text for many batches of 8, so the ingest spends seconds between its first batch commit and
+    # its generation publish, however fast the machine (two small files left a window one ask could miss)
+    more = make_corpus(tmp_path / "more", [
+        "guides/tag-security/project-lead.md", "docs/kubeflow/components/katib/overview.md",
+        "docs/kubeflow/components/katib/getting-started.md", "docs/kubeflow/components/katib/installation.md",
+        "docs/kubeflow/components/pipelines/overview.md", "docs/kubeflow/components/pipelines/getting-started.md",
+    ])
     env = dict(os.environ, KFQA_INGEST_BATCH="8", KFQA_SHIPPED_VECTORS="none")
     proc = subprocess.Popen([KFQA, "ingest", str(more), "--store", str(settings.store_dir), "--json"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
