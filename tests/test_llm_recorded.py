@@ -230,7 +230,7 @@ def test_first_sentences_failing_stop_the_stream(server, settings):
         list(stream_answer_with_llm(KATIB.question, passages_of(KATIB), settings))
     assert err.value.code == "first-sentences-failed"
     assert time.monotonic() - started < 0.05 * len((bad + KATIB.raw * 3).split()) / 2  # well before the end
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 15  # generous on a loaded machine; the loop ends as soon as it sees the drop
     while not server.dropped and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.dropped == 1  # the connection was dropped: the endpoint stops writing too
@@ -285,7 +285,7 @@ def test_leaving_the_stream_cancels_the_request(server, settings):
     stream = stream_answer_with_llm(KATIB.question, passages_of(KATIB), settings)
     assert isinstance(next(stream), str)
     stream.close()
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 15  # generous on a loaded machine; the loop ends as soon as it sees the drop
     while not server.dropped and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.dropped == 1
