@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from kfqa.config import KINDS, Settings, apply_runtime_env
 from kfqa.render import SafeConsole
@@ -71,8 +72,6 @@ def settings_from(store: Path | None, chroma_host: str | None, chroma_port: int 
 
 
 def fail(message: str, code: int = 1) -> None:
-    from rich.markup import escape
-
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
@@ -310,7 +309,6 @@ def ledger(
     from kfqa.qa.reports import export
     from kfqa.qa.reports.corpus import Corpus
     from kfqa.qa.reports.ledger import build_ledger
-    from kfqa.text import terminal_safe
 
     settings = settings_from(store, chroma_host, chroma_port)
     try:
@@ -366,8 +364,6 @@ def coverage(
 def print_report(markdown: str, raw: bool) -> None:
     """A report as Markdown source (``--md``, for files) or rendered for the terminal; source text
     in it never reaches the terminal as control sequences."""
-    from kfqa.text import terminal_safe
-
     if raw:
         print(terminal_safe(markdown), end="")
         return
