@@ -64,8 +64,7 @@ class ConfigRunner:
             self.assistant.config = config
             self._retrieved[key] = self.assistant.retrieve(question.question, k=self.k)
         prepared, retrieved = self._retrieved[key]
-        composer = self.assistant.composer
-        composed = composer.render_evidence(composer.gather(prepared.text, retrieved, facets(prepared), config))
+        composed = self.assistant.composer.compose(prepared.text, retrieved, facets(prepared), config)
         return Run(
             retrieved=[Hit(r.chunk.meta.source, r.chunk.text) for r in retrieved],
             answer=composed.answer,
