@@ -24,8 +24,9 @@ def ledger_view(settings: Settings, get_assistant: Callable[[], Any], threads: l
     result, problem = run_report(lambda: build_ledger(get_assistant(), Corpus(settings), list(threads or []) or None))
     if result is None:
         return problem, None
-    return export.ledger_markdown(result), [
-        export_file("ledger.md", export.ledger_markdown(result)),
+    text = export.ledger_markdown(result)
+    return text, [
+        export_file("ledger.md", text),
         export_file("ledger.csv", export.ledger_csv(result)),
     ]
 
