@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -23,6 +22,7 @@ from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
+from kfqa.manifest import write_atomic
 from kfqa.text import STOP_WORDS, words
 from kfqa.types import Chunk
 
@@ -166,11 +166,9 @@ class TermStats:
     # --- persistence beside a store ----------------------------------------------------------
     def save(self, store_dir: Path) -> Path:
         path = Path(store_dir) / TERMSTATS_FILE
-        tmp = path.with_name(f".{TERMSTATS_FILE}.tmp.{os.getpid()}")
         payload = {"version": TERMSTATS_VERSION, "key": self.key, "n": self.n, "df": self.df,
                    "vocabulary": sorted(self.vocabulary), "abbreviations": self.abbreviations}
-        tmp.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, path)  # readers see the old file or the new one, never half of one
+        write_atomic(path, json.dumps(payload, separators=(",", ":")))  # readers see old or new, never half
         return path
 
     @classmethod
