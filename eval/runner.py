@@ -21,7 +21,15 @@ from kfqa.config import DEV_QUESTIONS, Settings
 from kfqa.eval.metrics import QuestionScore, Run, aggregate, aggregate_by_category, score_question
 from kfqa.eval.questions import load_questions
 from kfqa.eval.survival import print_survival, survival
-from kfqa.eval.systems import BASELINES, KfqaSystem, LlamaIndexBaseline, RetrieverSystem, System, corpus_files
+from kfqa.eval.systems import (
+    BASELINES,
+    KfqaSystem,
+    LlamaIndexBaseline,
+    RetrieverSystem,
+    System,
+    corpus_files,
+    corpus_hash,
+)
 from kfqa.render import SafeConsole
 from kfqa.types import KfqaError
 
@@ -291,7 +299,6 @@ def _cross_validation(assistant: Any, questions: list, folds: int, k: int, in_sa
 
 
 def corpus_info(corpus_dir: Path, settings: Settings) -> dict[str, Any]:
-    from kfqa.eval.systems import corpus_hash
     from kfqa.store import Store
 
     info: dict[str, Any] = {"root": str(corpus_dir)}
