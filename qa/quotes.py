@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kfqa.text import normalize
 
@@ -26,8 +27,12 @@ class QuoteMatch:
     text: str  # the passage's text there, whitespace folded
 
 
-def _normalized_with_origin(text: str) -> tuple[str, list[int]]:
-    """``normalize(text)`` character by character, with each output character's offset in ``text``."""
+@lru_cache(maxsize=64)
+def _normalized_with_origin(text: str) -> tuple[str, tuple[int, ...]]:
+    """``normalize(text)`` character by character, with each output character's offset in ``text``.
+
+    Cached: every quotation of every sentence is looked for in every passage, once while the
+    reply streams (fail-fast) and again when the whole answer is checked."""
     out: list[str] = []
     origin: list[int] = []
     space = True  # leading whitespace is dropped
@@ -43,13 +48,13 @@ def _normalized_with_origin(text: str) -> tuple[str, list[int]]:
                 space = False
             out.append(c)
             origin.append(i)
-    return "".join(out), origin
+    return "".join(out), tuple(origin)
 
 
 def find_quote(passage: str, quote: str) -> QuoteMatch | None:
     """Where ``quote`` stands in ``passage`` after normalisation (its parts in order, if it has an
     ellipsis), or None."""
-    parts = [normalize(p) for p in _ELLIPSIS_RE.split(quote) if normalize(p).strip(" .,;:")]
+    parts = [n for p in _ELLIPSIS_RE.split(quote) if (n := normalize(p)).strip(" .,;:")]
     if not parts:
         return None
     norm, origin = _normalized_with_origin(passage)
