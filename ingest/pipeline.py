@@ -20,6 +20,7 @@ BM25, ``report`` says what happened.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import time
 from dataclasses import dataclass
@@ -114,8 +115,8 @@ class IngestRun:
     def _writable(self):
         try:
             yield
-        except (PermissionError, OSError) as exc:
-            if isinstance(exc, (PermissionError,)) or exc.errno in (1, 13, 28, 30):
+        except OSError as exc:
+            if isinstance(exc, PermissionError) or exc.errno in (errno.EPERM, errno.EACCES, errno.ENOSPC, errno.EROFS):
                 raise self._unwritable(exc) from exc
             raise
 
@@ -130,8 +131,7 @@ class IngestRun:
         store = self.store
         self.manifest = store.load_manifest()
         store.check_model(self.manifest)
-        if not self.manifest.store_id:
-            store.assign_identity(self.manifest, new=not self.manifest.files)
+        store.assign_identity(self.manifest, new=not self.manifest.files)  # no-op once it has an id
         self.collection = store.open_collection(self.manifest)
         model = (self.collection.metadata or {}).get("embedding_model")
         if model and model != EMBED_MODEL_ID:
