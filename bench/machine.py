@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-import resource
 from pathlib import Path
 
 FLAGS = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile", "amx_bf16")
@@ -36,8 +35,3 @@ def describe() -> str:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return f"cpu: {cpu_name()}, {cores} usable cores, load {os.getloadavg()[0]:.2f}; {shown}"
 
-
-def peak_rss_mb(children: bool = False) -> float:
-    """Peak resident memory of this process (or of its waited-for children), MB (Linux: KiB)."""
-    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
-    return resource.getrusage(who).ru_maxrss / 1024
