@@ -27,8 +27,8 @@ from kfqa.qa.merging import Windows, with_following_window
 from kfqa.qa.selection import Candidate, comment_authors, select, without_header
 from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, listed_after
 from kfqa.qa.stages import QAConfig
-from kfqa.qa.terms import TermWeights, coverage, terms
-from kfqa.termstats import TermStats
+from kfqa.qa.terms import TermWeights, coverage
+from kfqa.termstats import TermStats, terms
 from kfqa.types import AnswerSentence, Citation, Retrieved
 
 _LINK_ONLY_RE = re.compile(r"^\s*\[[^\]]*\]\([^)]*\)[\s.;,]*$")

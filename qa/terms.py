@@ -14,9 +14,9 @@ import math
 import re
 
 from kfqa.qa.stages import QAConfig
-from kfqa.termstats import TermStats, passage_words, stem, terms
+from kfqa.termstats import TermStats, stem, terms
 
-__all__ = ["TermWeights", "passage_words", "terms", "coverage"]
+__all__ = ["TermWeights", "coverage"]
 
 # Words that frame a question rather than name its topic: asking verbs, hedges, and the words a
 # reader uses for the sources themselves (which kind of source they point at is the source prior's
