@@ -29,8 +29,9 @@ from kfqa.qa.reports.markdown import (
     sections,
     table_fields,
 )
-from kfqa.qa.reports.match import focus, share
+from kfqa.qa.reports.match import focus
 from kfqa.qa.reports.template import TemplateItem, reviewer_items, template_items
+from kfqa.qa.terms import coverage
 from kfqa.termstats import terms
 from kfqa.types import Citation, Filters, KfqaError
 
@@ -146,7 +147,7 @@ class CoverageBuilder:
         answer = self.assistant.ask(item.question, filters=filters)
         wanted = focus(self.assistant, item.question)
         evidence = [c.chunk for c in answer.citations] + [r.chunk for r in answer.retrieved[:EVIDENCE_DEPTH]]
-        best = max((share(wanted, c.text) for c in evidence), default=0.0)
+        best = max((coverage(wanted, c.text) for c in evidence), default=0.0)
         citations = answer.citations if not answer.abstained else []
         if place is not None and place.says_something:
             cited = self.quoter.cite(source, place.text, line=place.line) or self.quoter.cite(source, place.label, line=place.line)

@@ -1,16 +1,13 @@
-"""How much of a request's or a template prompt's specific vocabulary a passage holds: the
-answering stages' own focus terms (``kfqa.qa.terms``), weighted by the store's statistics."""
+"""A request's or a template prompt's specific vocabulary: the answering stages' own focus terms
+(``kfqa.qa.terms``), weighted by the store's statistics; ``kfqa.qa.terms.coverage`` measures how
+much of it a passage holds."""
 
 from __future__ import annotations
 
-from kfqa.qa.terms import TermWeights, coverage
+from kfqa.qa.terms import TermWeights
 
 
 def focus(assistant, text: str) -> dict[str, float]:
     """The specific terms of ``text`` with their IDF weights over ``assistant``'s store."""
     return TermWeights(assistant.retriever.stats).focus(text)
 
-
-def share(focus_terms: dict[str, float], text: str) -> float:
-    """IDF-weighted share of ``focus_terms`` that ``text`` holds (1.0 when there are none)."""
-    return coverage(focus_terms, text)

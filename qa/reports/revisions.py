@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from kfqa.qa.reports.cite import Quoter
 from kfqa.qa.reports.corpus import CorpusFile, read_text
 from kfqa.qa.reports.markdown import Section, only_links, sections
-from kfqa.qa.reports.match import focus, share
+from kfqa.qa.reports.match import focus
+from kfqa.qa.terms import coverage
 from kfqa.types import Citation, Filters
 
 # How far down the ranking a changed passage may sit and still be "the change for this request",
@@ -113,7 +114,7 @@ class ChangeFinder:
         for hit in hits[:CHANGE_RANK]:
             m = hit.chunk.meta
             found = self._hunk_in(m.line_start, m.line_end)
-            if found is None or share(wanted, hit.chunk.text) < CHANGE_MIN_COVERAGE:
+            if found is None or coverage(wanted, hit.chunk.text) < CHANGE_MIN_COVERAGE:
                 continue
             change, hunk, line = found
             return self._quote(change, hunk, line)
