@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from kfqa.config import HOME_PROJECT, MAX_QUESTION_CHARS, Settings, apply_runtime_env
+from kfqa.embedding import get_query_embed_model
 from kfqa.qa.answerability import SentenceEncoder
 from kfqa.qa.compose import Composer, Evidence
 from kfqa.qa.query import PreparedQuery, abbreviations_for, asks_about_other_projects, prepare
@@ -199,8 +200,6 @@ class Assistant:
 
 def composer_for(retriever: HybridRetriever) -> Composer:
     """The composer over a retriever's statistics and windows; sentence similarity by the query encoder."""
-    from kfqa.embedding import get_query_embed_model
-
     encoder = SentenceEncoder(lambda texts: get_query_embed_model().get_text_embedding_batch(texts))
     return Composer(retriever.stats, retriever.windows, encoder, retriever.embed_query)
 
