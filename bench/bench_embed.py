@@ -23,7 +23,7 @@ from machine import describe
 
 from kfqa.config import BUNDLED_CORPUS, Settings, apply_runtime_env
 from kfqa.embedding import bulk_order, token_lengths
-from kfqa.model_files import EMBED_BATCH, MAX_LENGTH, fast_tokenizer
+from kfqa.model_files import EMBED_BATCH, MAX_LENGTH
 
 RAW_BATCH = 64
 
@@ -97,17 +97,13 @@ def raw_torch(model, bf16: bool, repeats: int = 3) -> Clock:
     return clock
 
 
-def onnx_session(threads: int):
-    import onnxruntime as ort
-
+def onnx_model(threads: int):
+    """kfqa's ONNX encoder (``kfqa.onnx_embedding``) over the verified export, on ``threads`` threads."""
     from kfqa.embedding import export_query_encoder
+    from kfqa.onnx_embedding import OnnxEmbedding
 
     path = export_query_encoder()
-    if path is None:
-        return None
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return None if path is None else OnnxEmbedding(path, threads=threads)
 
 
 def raw_onnx(session, repeats: int = 3) -> Clock:
@@ -129,20 +125,6 @@ def run_path(embed, texts: list[str], order: str) -> tuple[Clock, np.ndarray]:
         for batch in batches(texts, order):
             out[batch] = np.array(embed([texts[i] for i in batch]))
     return clock, out
-
-
-def onnx_embedder(session):
-    tok = fast_tokenizer(MAX_LENGTH)
-
-    def embed(texts: list[str]) -> np.ndarray:
-        enc = tok.encode_batch(texts)
-        ids = np.array([e.ids for e in enc], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-        (hidden,) = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})
-        pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
-        return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
-
-    return embed
 
 
 def torch_embedder(precision: str):
@@ -177,15 +159,15 @@ def main(n: int) -> None:
     for order in ("none", "chars", "pieces"):
         print(f"  padding fed to the model, batches of {EMBED_BATCH} in order {order:6s}: {padding_waste(texts, order):.1%}")
 
-    session = onnx_session(threads=torch.get_num_threads())
+    onnx = onnx_model(threads=torch.get_num_threads())
     raws = {"torch fp32": raw_torch(transformer, bf16=False)}
     paths = {"torch fp32": torch_embedder("fp32")}
     if _native_bf16():
         raws["torch bf16"] = raw_torch(transformer, bf16=True)
         paths["torch bf16"] = torch_embedder("auto")
-    if session is not None:
-        raws["onnxruntime fp32"] = raw_onnx(session)
-        paths["onnxruntime fp32"] = onnx_embedder(session)
+    if onnx is not None:
+        raws["onnxruntime fp32"] = raw_onnx(onnx._session)
+        paths["onnxruntime fp32"] = onnx.embed
     print(f"  raw model throughput, batches of {RAW_BATCH} x {MAX_LENGTH} word pieces:")
     for name, clock in raws.items():
         print(f"    {name:17s} {rate(raw_gflop, clock)}")

@@ -46,13 +46,13 @@ class OnnxEmbedding(BatchEmbedding):
     _session: Any = PrivateAttr()
     _tokenizer: Any = PrivateAttr()
 
-    def __init__(self, onnx_path: str | Path, **kwargs: Any):
+    def __init__(self, onnx_path: str | Path, threads: int = 1, **kwargs: Any):
         super().__init__(model_name=model_path(), embed_batch_size=EMBED_BATCH, **kwargs)
         import onnxruntime as ort
 
         tokenizer = fast_tokenizer(MAX_LENGTH)
         options = ort.SessionOptions()
-        options.intra_op_num_threads = 1  # one thread: the same question always gets the same vector
+        options.intra_op_num_threads = threads  # one (kfqa's): the same question always gets the same vector
         options.inter_op_num_threads = 1
         self._session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self._tokenizer = tokenizer
