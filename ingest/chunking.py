@@ -55,6 +55,12 @@ def embed_form(text: str) -> str:
     return _PADDING.sub(lambda m: m.group(1) * 3 if m.group(1) else " ", text)
 
 
+def embed_input(prefix: str, text: str) -> str:
+    """What is embedded for a passage: its prefix (heading path, title, diff hunk), a newline and
+    its text, in ``embed_form``. Ingest and repair both use this one rule (``embed_hash`` is its hash)."""
+    return embed_form(f"{prefix}\n{text}" if prefix else text)
+
+
 def count_many(texts: list[str]) -> list[int]:
     """Word pieces the model reads of each text (its ``embed_form``, no special tokens), in one call."""
     if not texts:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kfqa.ingest import limits
-from kfqa.ingest.chunking import embed_form
+from kfqa.ingest.chunking import embed_input
 from kfqa.ingest.limits import exceeded, label
 from kfqa.text import terminal_safe
 
@@ -51,7 +51,7 @@ class Draft:
 
     @property
     def embed_text(self) -> str:
-        return embed_form(f"{self.prefix}\n{self.text}" if self.prefix else self.text)
+        return embed_input(self.prefix, self.text)
 
 
 @dataclass

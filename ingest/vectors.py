@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kfqa.ingest.chunking import embed_form
+from kfqa.ingest.chunking import embed_input
 from kfqa.ingest.chunks import Pending
 from kfqa.ingest.shipped import ShippedVectors
 from kfqa.manifest import Manifest
@@ -49,10 +49,9 @@ def chroma_meta(meta: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def embedded_text(row: dict[str, Any]) -> str:
-    """The text that was embedded for a chunks.jsonl row: ``Draft.embed_text``'s rule over its stored
-    prefix and text (checked against the row's ``embed_hash`` before use)."""
-    prefix = (row.get("extra") or {}).get("embed_prefix") or ""
-    return embed_form(f"{prefix}\n{row['text']}" if prefix else row["text"])
+    """The text that was embedded for a chunks.jsonl row, from its stored prefix and text (checked
+    against the row's ``embed_hash`` before use)."""
+    return embed_input((row.get("extra") or {}).get("embed_prefix") or "", row["text"])
 
 
 class ChromaRows:
