@@ -98,7 +98,6 @@ def cross_validate(
     base = base or assistant.config
     configs = grid_configs(base, grid)
     runner = ConfigRunner(assistant, k)
-    scores: list[list[QuestionScore]] = []  # per config, per question
     # retrieval-sharing configs next to each other: the retrieval cache stays small and warm
     order = sorted(range(len(configs)), key=lambda i: repr(configs[i].retrieval_key()))
     by_index: dict[int, list[QuestionScore]] = {}
@@ -106,7 +105,7 @@ def cross_validate(
         by_index[i] = [score_question(q, runner.run(q, configs[i]), depth=k) for q in questions]
         if progress is not None:
             progress()
-    scores = [by_index[i] for i in range(len(configs))]
+    scores = [by_index[i] for i in range(len(configs))]  # per config, per question
     assistant.config = base
     fold = [fold_of(q.id, n_folds) for q in questions]
     held_out: list[QuestionScore] = []
