@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kfqa.types import KfqaError
+from kfqa.ui.render import md_text
 
 log = logging.getLogger(__name__)
 EXPORT_DIR = Path(tempfile.gettempdir()) / "kfqa-reports"
@@ -29,14 +30,10 @@ def run_report(build: Callable[[], Any]) -> tuple[Any, str]:
     try:
         return build(), ""
     except KfqaError as exc:
-        return None, f"**Can't build the report:** {escape_md(str(exc))}"
+        return None, f"**Can't build the report:** {md_text(str(exc))}"
     except Exception:  # a report failing must not take the UI down
         log.exception("report failed")
         return None, "**Something went wrong while building the report; see the server log.**"
-
-
-def escape_md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
 
 
 def export_file(name: str, text: str) -> str:
