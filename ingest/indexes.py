@@ -10,10 +10,9 @@ import shutil
 from typing import Any
 
 from kfqa.manifest import Manifest
-from kfqa.store import Store
+from kfqa.store import Store, row_chunk
 from kfqa.termstats import TermStats, chunk_set_key
 from kfqa.text import bm25_text
-from kfqa.types import Chunk, ChunkMeta
 
 BM25_VERSION = "2"  # bump when what BM25 indexes changes: the index is rebuilt without re-embedding
 BM25_MARKER = "kfqa_bm25_version"
@@ -35,8 +34,7 @@ def write_chunks(store: Store, manifest: Manifest, rows) -> None:
 def write_termstats(store: Store, manifest: Manifest, rows) -> None:
     """Term statistics, vocabulary and abbreviations of the committed chunks (kfqa.termstats), so
     qa loads them instead of rebuilding them at every start."""
-    chunks = (Chunk(id=r["id"], text=r["text"], meta=ChunkMeta.from_store(r["meta"])) for r in ordered_rows(manifest, rows))
-    TermStats.build(chunks).save(store.dir)
+    TermStats.build(row_chunk(r) for r in ordered_rows(manifest, rows)).save(store.dir)
 
 
 def termstats_current(store: Store, manifest: Manifest) -> bool:

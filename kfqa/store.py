@@ -195,10 +195,7 @@ class Store:
     def load_chunks(self) -> list[Chunk]:
         """Every committed chunk, in file order (from chunks.jsonl)."""
         try:
-            return [
-                Chunk(id=row["id"], text=row["text"], meta=ChunkMeta.from_store(row["meta"]))
-                for row in self.read_rows()
-            ]
+            return [row_chunk(row) for row in self.read_rows()]
         except (KeyError, TypeError) as exc:
             raise StoreError(
                 f"{self.chunks_path} holds a row without {exc}. "
@@ -289,6 +286,11 @@ class Store:
                 client.close()
             except Exception:  # noqa: BLE001 - closing a dead server's client must not fail a reopen
                 pass
+
+
+def row_chunk(row: dict[str, Any]) -> Chunk:
+    """The Chunk of a chunks.jsonl row ``{id, text, meta[, extra]}``."""
+    return Chunk(id=row["id"], text=row["text"], meta=ChunkMeta.from_store(row["meta"]))
 
 
 def store_stats(settings: Settings) -> dict[str, Any]:
