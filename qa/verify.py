@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kfqa.qa.quotes import QuoteMatch, find_quote, passage_window
+from kfqa.termstats import stem
 from kfqa.text import (
     MARKER_RE,
     STOP_WORDS,
@@ -220,16 +221,6 @@ def _without_quotes(text: str) -> str:
     return _QUOTE_RE.sub(lambda m: " " if len(words(m.group(1) or m.group(2))) >= MIN_QUOTE_WORDS else m.group(0), text)
 
 
-def _stem(word: str) -> str:
-    """A crude stem, so that "administrators" meets "administrator" and "managed" meets "manage"."""
-    word = word.removesuffix("'s")
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            word = word[: -len(suffix)]
-            break
-    return word.removesuffix("e") if len(word) > 4 else word
-
-
 def _names(text: str) -> list[str]:
     """Capitalised or mixed-case words, bar the sentence's first word when only its first letter is."""
     found = []
@@ -259,8 +250,8 @@ def bounded_check(rest: str, passages: list[str], windows: list[str]) -> str:
     said = [w for w in words(rest) if w in NEGATIONS or w.endswith("n't")]
     if said and not any(_negated(window) for window in windows):
         return f"negation {said[0]!r}"
-    stems = {_stem(w) for w in vocab}
-    uncovered = [w for w in rest_words if _stem(w) not in stems]
+    stems = {stem(w) for w in vocab}
+    uncovered = [w for w in rest_words if stem(w) not in stems]
     if rest_words and len(uncovered) > (1 - MIN_COVERAGE) * len(rest_words):
         return "words " + ", ".join(uncovered[:4])
     return ""
