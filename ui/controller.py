@@ -109,6 +109,10 @@ class AssistantHolder:
                 self._assistant = Assistant.open(self.settings)
             return self._assistant
 
+    def opened(self):
+        """The assistant if it is open, else None (opens nothing)."""
+        return self._assistant
+
 
 class ChatController:
     def __init__(self, settings: Settings, assistant: Any = None, feedback_path: Path | None = None,
@@ -134,16 +138,10 @@ class ChatController:
         return ""
 
     def projects(self) -> list[str]:
-        try:
-            from kfqa.store import Store
-
-            store = Store(self.settings)
-            if not store.chunks_path.is_file():
-                return []
-            return sorted({c.meta.project for c in store.load_chunks() if c.meta.project})
-        except Exception:  # noqa: BLE001 - a broken store is reported by the banner; no projects then
-            log.exception("could not list projects")
-            return []
+        """The store's projects for the filter, from the chunks the assistant already holds (none
+        when it could not open: the banner says why)."""
+        retriever = getattr(self.holder.opened(), "retriever", None)
+        return sorted(getattr(retriever, "projects", None) or ())
 
     # --- asking ----------------------------------------------------------------------------------
     def admit(self, question: str, caller: Caller) -> str:
