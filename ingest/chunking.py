@@ -334,11 +334,6 @@ class TableIndex:
         return self.text[first : len(self.text) if nl < 0 else nl].strip()
 
 
-def table_header(text: str, pos: int) -> str:
-    """The header row of the Markdown table whose body row holds ``pos`` (see ``TableIndex``)."""
-    return TableIndex(text).header(pos)
-
-
 def prefix_text(parts: list[str], max_tokens: int = MAX_PREFIX_TOKENS) -> str:
     """``A > B > C`` without repeated parts, dropping leading parts (then truncating) to fit."""
     seen: list[str] = []

@@ -16,7 +16,7 @@ import pytest
 from kfqa.config import BUNDLED_CORPUS, EMBED_MAX_TOKENS, HOME_PROJECT
 from kfqa.embedding import count_tokens
 from kfqa.eval.metrics import Hit, check_sentences
-from kfqa.ingest.chunking import count_many, embed_form, table_header
+from kfqa.ingest.chunking import TableIndex, count_many, embed_form
 from kfqa.ingest.markdown_loader import load_markdown
 from kfqa.qa import Assistant
 from kfqa.qa.assistant import composer_for
@@ -32,6 +32,10 @@ from kfqa.types import Chunk, ChunkMeta, Retrieved
 SELF_ASSESSMENT = "assessments/kubeflow/self-assessment.md"
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def table_header(text: str, pos: int) -> str:
+    return TableIndex(text).header(pos)
 
 
 def _fold(text: str) -> str:
