@@ -19,6 +19,7 @@ from typing import Any
 from kfqa.ingest import limits
 from kfqa.ingest.chunking import embed_input
 from kfqa.ingest.limits import exceeded, label
+from kfqa.ingest.sources import JSON_EXT, MARKDOWN_EXT, PDF_EXT, TEXT_EXT
 from kfqa.text import terminal_safe
 
 TARGET = 190  # preferred window size in word pieces, before the model's limit
@@ -74,13 +75,13 @@ def name_label(name: str) -> str:
 
 def detect_format(path: Path, head: bytes) -> str:
     ext = path.suffix.lower()
-    if ext == ".pdf" or head.startswith(b"%PDF"):
+    if ext in PDF_EXT or head.startswith(b"%PDF"):
         return "pdf"
-    if ext in (".md", ".markdown", ".mdx"):
+    if ext in MARKDOWN_EXT:
         return "markdown"
-    if ext == ".json":
+    if ext in JSON_EXT:
         return "review"
-    if ext in (".txt", ".text", ".rst", ".adoc", ""):
+    if ext in TEXT_EXT:
         stripped = head.lstrip()
         if stripped.startswith(b"{") and b'"comments"' in head:
             return "review"
