@@ -50,12 +50,6 @@ class FrontMatter:
     warnings: list[str]
 
 
-def split_front_matter(text: str) -> tuple[dict[str, Any], int, list[str]]:
-    """(front matter, char offset where the body starts, warnings)."""
-    fm = front_matter(text)
-    return fm.data, fm.body_start, fm.warnings
-
-
 def front_matter(text: str) -> FrontMatter:
     first_nl = text.find("\n")
     first = (text if first_nl < 0 else text[:first_nl]).rstrip("\r").strip()

@@ -20,13 +20,18 @@ from conftest import SMALL_FILES, copy_corpus, store_settings
 from kfqa.config import BUNDLED_CORPUS, DEV_QUESTIONS, EMBED_MAX_TOKENS, KINDS, REPO_ROOT
 from kfqa.embedding import count_tokens
 from kfqa.ingest import flag_instructions, run_ingest, store_stats
-from kfqa.ingest.markdown_loader import split_front_matter
+from kfqa.ingest.markdown_loader import front_matter
 from kfqa.ingest.sources import kubeflow_page_url
 from kfqa.store import Manifest, Store
 from kfqa.text import normalize
 from kfqa.types import ChunkMeta, StoreError
 
 KFQA = str(Path(sys.executable).parent / "kfqa")
+
+
+def split_front_matter(text):
+    fm = front_matter(text)
+    return fm.data, fm.body_start, fm.warnings
 
 
 def _chunks(settings):
