@@ -17,12 +17,13 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kfqa.config import EMBED_MAX_TOKENS
-from kfqa.embedding import get_tokenizer
 from kfqa.ingest import limits
 from kfqa.ingest.limits import label
 from kfqa.ingest.markdown_blocks import markdown_blocks
+from kfqa.model_files import fast_tokenizer
 from kfqa.text import ABBREVIATIONS
 
 TARGET_TOKENS = 190  # preferred text size of a window
@@ -35,10 +36,13 @@ _ABBREV = "".join(rf"(?<!\b{re.escape(a)})" for a in (*ABBREVIATIONS, "cf", "app
 _SENT_END = re.compile(_ABBREV + r"[.!?][\"')\]]*(?=\s+[A-Z0-9\"'(\[`*_\-#>|])")
 
 
+@lru_cache(maxsize=1)
 def _tokenizer():
-    tok = get_tokenizer()
-    # we only count word pieces of long texts (never feed them to the model): silence that advice
-    getattr(tok, "deprecation_warnings", {})["sequence-length-is-longer-than-the-specified-maximum"] = True
+    """The model's tokenizer.json through ``tokenizers``: the same word pieces as transformers' tokenizer,
+    without importing transformers (an ingest whose vectors are all reused never needs it)."""
+    tok = fast_tokenizer(max_length=None)
+    tok.no_truncation()  # whole texts are counted (tokenizer.json itself cuts at 128)
+    tok.no_padding()
     return tok
 
 
@@ -65,13 +69,8 @@ def count_many(texts: list[str]) -> list[int]:
     """Word pieces the model reads of each text (its ``embed_form``, no special tokens), in one call."""
     if not texts:
         return []
-    enc = _tokenizer()(
-        [embed_form(t) for t in texts],
-        add_special_tokens=False,
-        return_attention_mask=False,
-        return_token_type_ids=False,
-    )
-    return [len(ids) for ids in enc["input_ids"]]
+    encoded = _tokenizer().encode_batch([embed_form(t) for t in texts], add_special_tokens=False)
+    return [len(e.ids) for e in encoded]
 
 
 def count(text: str) -> int:

@@ -146,7 +146,7 @@ def stats(store: StoreOpt = None, chroma_host: HostOpt = None, chroma_port: Port
 
         kfqa stats --json | jq .chunks_by_kind
     """
-    from kfqa.ingest import store_stats
+    from kfqa.store import store_stats
 
     settings = settings_from(store, chroma_host, chroma_port)
     try:
