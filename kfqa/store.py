@@ -33,6 +33,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from kfqa.chroma_guard import GuardedCollection, StaleStoreError
 from kfqa.config import COLLECTION, Settings
 from kfqa.manifest import FileEntry, Manifest, write_atomic
@@ -180,7 +182,7 @@ class Store:
                 if not raw.strip():
                     continue
                 try:
-                    row = json.loads(raw.decode("utf-8"))
+                    row = _parse_row(raw)
                     if not isinstance(row, dict) or not isinstance(row.get("id"), str):
                         raise ValueError("not a chunk row")
                 except (UnicodeDecodeError, ValueError) as exc:
@@ -290,7 +292,23 @@ class Store:
 
 def row_chunk(row: dict[str, Any]) -> Chunk:
     """The Chunk of a chunks.jsonl row ``{id, text, meta[, extra]}``."""
-    return Chunk(id=row["id"], text=row["text"], meta=ChunkMeta.from_store(row["meta"]))
+    meta = row["meta"]
+    try:  # a row this version wrote holds exactly ChunkMeta's fields: no need to sift them
+        chunk_meta = ChunkMeta(**meta)
+    except TypeError:  # fields of another version (or missing ones: from_store raises alike)
+        chunk_meta = ChunkMeta.from_store(meta)
+    return Chunk(id=row["id"], text=row["text"], meta=chunk_meta)
+
+
+def _parse_row(raw: bytes) -> Any:
+    """One chunks.jsonl line: orjson (2x json's speed over a store's 11 MB at every start). A line it
+    refuses is parsed again by json, whose verdict and error message count: json also reads NaN and
+    Infinity, which it writes. (Integers past 64 bits orjson reads as floats; kfqa's rows hold
+    none: their numbers are line, page and window positions.)"""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw.decode("utf-8"))
 
 
 def store_stats(settings: Settings) -> dict[str, Any]:
