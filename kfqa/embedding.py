@@ -13,8 +13,9 @@ Two runtimes for the same weights:
   onnxruntime (``kfqa.onnx_embedding``), so ``kfqa ask`` never imports torch (~5 s).
   ``export_query_encoder()`` writes it (``kfqa ingest`` calls it) to the cache dir, keyed by
   the weights file and the torch / transformers versions, and keeps it only if its vectors
-  match torch's. Without a verified export, or with ``KFQA_QUERY_ENCODER=torch``, questions
-  are embedded with the torch model.
+  match torch's; beside it, its optimised graph (``kfqa.onnx_embedding.optimised_path``), which
+  every later question process loads. Without a verified export, or with
+  ``KFQA_QUERY_ENCODER=torch``, questions are embedded with the torch model.
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ def export_query_encoder() -> Path | None:
     import torch
     from transformers import AutoModel
 
-    from kfqa.onnx_embedding import OnnxEmbedding
+    from kfqa.onnx_embedding import OnnxEmbedding, open_session
 
     class Encoder(torch.nn.Module):  # transformers 5 models take keyword arguments only
         def __init__(self, model):
@@ -169,13 +170,14 @@ def export_query_encoder() -> Path | None:
                 dynamic_axes={name: {0: "batch", 1: "sequence"} for name in [*names, "last_hidden_state"]},
                 opset_version=17, dynamo=False,
             )
-        ours = np.array(OnnxEmbedding(tmp).get_text_embedding_batch(PROBES))
+        ours = np.array(OnnxEmbedding(tmp, save_optimised=False).get_text_embedding_batch(PROBES))
         ref = np.array(get_embed_model().get_text_embedding_batch(PROBES))
         worst = float((ours * ref).sum(axis=1).min())
         if not worst > MIN_COSINE:
             log.warning("ONNX export of %s does not match the torch model (min cosine %.6f): not used", EMBED_MODEL_ID, worst)
             return None
         os.replace(tmp, target)
+        open_session(target)  # saves its optimised graph now, so no question waits for that
         return target
     finally:
         Path(tmp).unlink(missing_ok=True)
