@@ -27,14 +27,14 @@ import numpy as np
 from kfqa.qa.stages import QAConfig
 
 ABSTAIN_TEXT = "The indexed sources don't answer this."
-SEMANTIC_CANDIDATES = 8  # best-scored sentences embedded to compare with the question
 
 
 @dataclass
 class Decision:
     answerable: bool
     score: float  # the best sentence's answerability score (0..1)
-    unknown_names: list[str] = field(default_factory=list)  # question names no chunk holds
+    unknown_names: list[str] = field(default_factory=list)  # question names the sources in scope never hold
+    scope: str = ""  # whose sources those are ("Kubeflow"), when the question is about one project
 
     @property
     def notice(self) -> str:
@@ -42,7 +42,22 @@ class Decision:
         if self.answerable or not self.unknown_names:
             return ""
         names = " or ".join(repr(n) for n in self.unknown_names)
-        return f"The indexed sources never mention {names}."
+        whose = f"{self.scope} " if self.scope else ""
+        return f"The indexed {whose}sources never mention {names}."
+
+
+@dataclass
+class Scope:
+    """The sources a question is about (its project's, not other projects' or the guides'), as
+    lower-cased text: a name the question holds that none of them holds is something they never
+    discuss, even when another project's assessment does ("encrypted", "CVE")."""
+
+    label: str  # "Kubeflow"; "" for a store of unlabelled files
+    texts: list[str]
+
+    def mentions(self, term: str) -> bool:
+        term = term.lower()
+        return any(term in text for text in self.texts)
 
 
 class SentenceEncoder:
@@ -75,12 +90,12 @@ def answer_score(coverage: float, semantic: float | None, config: QAConfig) -> f
     return (1 - config.semantic_weight) * coverage + config.semantic_weight * max(semantic, 0.0)
 
 
-def decide(scores: list[float], unknown_names: list[str], config: QAConfig) -> Decision:
+def decide(scores: list[float], unknown_names: list[str], config: QAConfig, scope: str = "") -> Decision:
     """Answer when the best sentence's score reaches the threshold and the question names nothing
-    the store never mentions. With the stage off, any retrieved sentence answers."""
+    the sources in scope never mention. With the stage off, any retrieved sentence answers."""
     best = max(scores, default=0.0)
     if not scores:
-        return Decision(False, 0.0, unknown_names)
+        return Decision(False, 0.0, unknown_names, scope)
     if not config.on("answerability"):
         return Decision(True, best)
-    return Decision(best >= config.answer_threshold and not unknown_names, best, unknown_names)
+    return Decision(best >= config.answer_threshold and not unknown_names, best, unknown_names, scope)

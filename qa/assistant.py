@@ -15,9 +15,10 @@ from dataclasses import replace
 
 from kfqa.config import HOME_PROJECT, MAX_QUESTION_CHARS, Settings, apply_runtime_env
 from kfqa.embedding import get_query_embed_model
-from kfqa.qa.answerability import SentenceEncoder
+from kfqa.qa.answerability import Scope, SentenceEncoder
 from kfqa.qa.compose import Composer, Evidence
-from kfqa.qa.query import PreparedQuery, abbreviations_for, asks_about_other_projects, prepare
+from kfqa.qa.filters import admits, metadata_filters
+from kfqa.qa.query import PreparedQuery, abbreviations_for, asks_about_other_projects, prepare, store_names
 from kfqa.qa.retrieval import HybridRetriever, Preference
 from kfqa.qa.stages import QAConfig
 from kfqa.store import StaleStoreError, Store
@@ -32,6 +33,7 @@ class Assistant:
         self.retriever = retriever
         self.composer = composer
         self.config = config or QAConfig()  # the stages and their constants (kfqa eval --ablate/--folds vary it)
+        self._scopes: dict = {}  # filters -> Scope (the answerability stage's sources in scope)
 
     @property
     def expand_queries(self) -> bool:
@@ -132,7 +134,8 @@ class Assistant:
         what the extractive answer is rendered from and what the LLM answerer is given (it is called
         only when ``evidence.decision.answerable``)."""
         prepared, retrieved = self.retrieve(question, filters, history, k, notices)
-        evidence = self.composer.gather(prepared.text, retrieved, facets(prepared), self.config)
+        scope = self._scope(self._filters(question, prepared, filters), prepared)
+        evidence = self.composer.gather(prepared.text, retrieved, facets(prepared), self.config, scope)
         return prepared, retrieved, evidence
 
     def retrieve(
@@ -160,23 +163,60 @@ class Assistant:
         r = self.retriever
         config = config or self.config
         prepared = prepare(question, history, r.vocabulary, r.projects, r.people, expand=config.on("expand"),
-                           abbreviations=abbreviations_for(r.stats.abbreviations), parts=config.on("parts"))
-        filters = filters or Filters()
-        if filters.include_superseded is None:
-            filters = replace(filters, include_superseded=prepared.wants_history)
+                           abbreviations=abbreviations_for(r.stats.abbreviations), parts=config.on("parts"),
+                           names=self._names(r) if config.on("generalize") else None)
+        filters = self._filters(question, prepared, filters)
         if prepared.corrections and notices is not None:
             notices.append("Read " + ", ".join(f"{w!r} as {c!r}" for w, c in prepared.corrections.items()) + ".")
-        if not filters.projects and not prepared.projects and not asks_about_other_projects(question):
-            # Other CNCF projects' assessments are there for comparisons; a question that names no
-            # project is about Kubeflow (or TAG Security's guides, which belong to no project).
-            filters = replace(filters, projects=[HOME_PROJECT, ""])
         prefer = Preference(
             kinds=prepared.kinds,
             projects=prepared.projects,
             revised=r.revised if prepared.wants_history else set(),
             question=question,
         )
-        return prepared, r.retrieve(prepared.text, k=k, filters=filters, prefer=prefer, parts=prepared.parts, config=config)
+        return prepared, r.retrieve(prepared.text, k=k, filters=filters, prefer=prefer, parts=prepared.parts,
+                                    config=config, general=prepared.general)
+
+    @staticmethod
+    def _filters(question: str, prepared: PreparedQuery, filters: Filters | None) -> Filters:
+        """The reader's filters, completed from the question: superseded revisions for a history question;
+        Kubeflow (and TAG Security's guides) for a question that names no project."""
+        filters = filters or Filters()
+        if filters.include_superseded is None:
+            filters = replace(filters, include_superseded=prepared.wants_history)
+        if not filters.projects and not prepared.projects and not asks_about_other_projects(question):
+            # Other CNCF projects' assessments are there for comparisons; a question that names no
+            # project is about Kubeflow (or TAG Security's guides, which belong to no project).
+            filters = replace(filters, projects=[HOME_PROJECT, ""])
+        return filters
+
+    def _scope(self, filters: Filters, prepared: PreparedQuery) -> Scope:
+        """The sources the question is about, for the answerability stage: those the filters admit, but
+        not TAG Security's guides unless it points at them (a guide asking "is data encrypted at rest?"
+        says nothing of whether Kubeflow's data is)."""
+        guides = "guide" in prepared.kinds
+        key = (tuple(filters.projects), tuple(filters.kinds), filters.source_glob, tuple(filters.sources),
+               bool(filters.include_superseded), guides)
+        if self._scopes.get("retriever") is not self.retriever:  # reopened: a new store generation
+            self._scopes = {"retriever": self.retriever}
+        if key not in self._scopes:
+            rules = metadata_filters(filters)
+            admitted = [c for c in self.retriever.chunks.values()
+                        if admits(c.meta, rules, filters.source_glob) and (guides or c.meta.kind != "guide")]
+            # the named project's own files; a folder without sources.json labels no project: all of it
+            projects = sorted({c.meta.project for c in admitted if c.meta.project})
+            chunks = [c for c in admitted if c.meta.project] or admitted
+            label = projects[0][:1].upper() + projects[0][1:] if len(projects) == 1 else ""
+            self._scopes[key] = Scope(label, [f"{c.meta.section} {c.text}".lower() for c in chunks])
+        return self._scopes[key]
+
+    def _names(self, retriever: HybridRetriever) -> set[str]:
+        """The store's project and component names (stage "generalize"), once per opened store."""
+        if getattr(self, "_names_of", None) is not retriever:
+            self._names_of = retriever
+            sources = {c.meta.source for c in retriever.chunks.values()}
+            self._store_names = store_names(sources, retriever.projects, retriever.stats.abbreviations)
+        return self._store_names
 
     def _llm_answer(self, question, retrieved, notices) -> Iterator[str]:
         """Generator: streams LLM text live; returns the verified Answer, or the ``Generation`` that

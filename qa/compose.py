@@ -17,8 +17,8 @@ from math import fsum
 
 from kfqa.qa.answerability import (
     ABSTAIN_TEXT,
-    SEMANTIC_CANDIDATES,
     Decision,
+    Scope,
     SentenceEncoder,
     answer_score,
     decide,
@@ -74,8 +74,10 @@ class Composer:
         return with_following_window(hit, self.windows) or hit
 
     # --- evidence --------------------------------------------------------------------------
-    def gather(self, question: str, retrieved: list[Retrieved], facets=(), config: QAConfig | None = None) -> Evidence:
-        """Candidate sentences of the best passages, scored; the answerability decision; the selection."""
+    def gather(self, question: str, retrieved: list[Retrieved], facets=(), config: QAConfig | None = None,
+               scope: Scope | None = None) -> Evidence:
+        """Candidate sentences of the best passages, scored; the answerability decision (``scope``: the
+        sources the question is about, whose silence on a name it holds declines it); the selection."""
         config = config or QAConfig()
         weights = TermWeights(self.stats, config)
         focus, weight = weights.focus(question), weights.weights(question)
@@ -84,8 +86,9 @@ class Composer:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
         candidates.sort(key=lambda c: c.score, reverse=True)
         self._answer_scores(question, candidates, config)
-        decision = decide([c.answer_score for c in candidates[:SEMANTIC_CANDIDATES]],
-                          weights.unknown_names(question), config)
+        unknown = weights.unknown_names(question, scope.mentions if scope else None)
+        decision = decide([c.answer_score for c in candidates[: config.semantic_candidates]], unknown, config,
+                          scope.label if scope else "")
         chosen = select(candidates, facets, config) if decision.answerable else []
         return Evidence(chosen, decision, candidates)
 
@@ -148,7 +151,7 @@ class Composer:
     def _answer_scores(self, question: str, candidates: list[Candidate], config: QAConfig) -> None:
         """Answerability of the best few candidates (coverage mixed with similarity to the question);
         with stage sentence-similarity, their similarity also moves them in the ranking."""
-        top = candidates[:SEMANTIC_CANDIDATES]
+        top = candidates[: config.semantic_candidates]
         sims: list[float | None] = [None] * len(top)
         reranks = config.on("sentence-similarity") and config.similarity_weight > 0
         wanted = config.semantic_weight > 0 or reranks

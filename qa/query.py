@@ -98,6 +98,7 @@ class PreparedQuery:
     kinds: list[str] = field(default_factory=list)  # kinds of source the question points at
     projects: list[str] = field(default_factory=list)  # projects the question names
     parts: list[str] = field(default_factory=list)  # a many-part question's parts, searched for too
+    general: str = ""  # the question without the names it holds (stage "generalize"), searched for too
 
 
 _OTHER_PROJECTS_RE = re.compile(
@@ -178,12 +179,14 @@ def prepare(
     expand: bool = True,
     abbreviations: dict[str, str] | None = None,
     parts: bool = True,
+    names: set[str] | None = None,
 ) -> PreparedQuery:
     """The retrieval query for ``question``: follow-ups carry the previous question along.
 
     ``expand=False`` skips typo correction and abbreviation/name expansion, ``parts=False`` the
     search for a many-part question's parts (stages "expand" and "parts"). ``abbreviations``:
-    abbreviation -> phrase (default: the general list only).
+    abbreviation -> phrase (default: the general list only). ``names``: the store's component and
+    project names; with them the question is also searched without its names (stage "generalize").
     """
     known = abbreviations if abbreviations is not None else GENERAL_ABBREVIATIONS
     context = ""
@@ -212,7 +215,47 @@ def prepare(
         kinds=kind_hints(scope),
         projects=named_projects(scope, projects),
         parts=question_parts(text) if parts else [],
+        general=generalized(text, names) if names is not None else "",
     )
+
+
+_COMPONENT_PATH_RE = re.compile(r"/components/([a-z0-9][\w-]*)/")
+
+
+def store_names(sources: set[str], projects: set[str], abbreviations: dict[str, str] | None = None) -> set[str]:
+    """The names a question may call things by, from the store itself: its projects, the components
+    its documentation is filed under (``docs/.../components/katib/...``) and the abbreviations it
+    defines for them ("Kubeflow Pipelines (KFP)")."""
+    names = {p for p in projects if p}
+    for source in sources:
+        if m := _COMPONENT_PATH_RE.search(source):
+            names.add(m.group(1))
+    parts = {part for name in names for part in name.split("-")}
+    for short, phrase in (abbreviations or {}).items():
+        words = re.findall(r"[a-z0-9]+", phrase.lower())
+        if words and all(w in parts for w in words):
+            names.add(short.lower())
+    return names
+
+
+def generalized(question: str, names: set[str]) -> str:
+    """The question without the names of the things it is about: "What happens if one of the Katib
+    controllers is compromised?" -> "What happens if one of the controllers is compromised?".
+
+    The passage that answers a question about one component is often a general one ("if a
+    control-plane component is compromised, ...") that loses, on the specific search, to every
+    passage sharing the component's name; searched for too, it becomes a candidate, and the
+    reranking decides. ``names``: the store's own component and project names (``store_names``),
+    and abbreviations it defines for them; "Spark Operator" matches ``spark-operator``.
+    "" when nothing is dropped or fewer than two topic words remain."""
+    text = question
+    for name in sorted(names, key=len, reverse=True):
+        pattern = r"[\s-]".join(re.escape(part) for part in name.split("-"))
+        text = re.sub(rf"(?<![\w-]){pattern}(?:'s)?(?![\w-])", " ", text, flags=re.IGNORECASE)
+    text = " ".join(text.split())
+    if text == " ".join(question.split()) or len(set(terms(text)) - DISCOURSE_TERMS) < 2:
+        return ""
+    return text
 
 
 _PART_SPLIT_RE = re.compile(r"(?<=[.?!])\s+|[;:]\s+|,\s+(?:and|but|or)\s+(?=\w)|\s+and\s+(?=(?:what|who|how|was|were|is|are|did|does|do|which|why|where|when)\b)", re.I)

@@ -167,13 +167,18 @@ class HybridRetriever:
         prefer: Preference | None = None,
         parts: list[str] = (),
         config: QAConfig | None = None,
+        general: str = "",
     ) -> list[Retrieved]:
         """The top ``k`` passages: dense and BM25 candidates for the question and its ``parts``, fused,
         reranked and nudged by ``prefer``; neighbouring windows merged, overlaps dropped; for a
-        history question, each current passage beside the superseded one of its section."""
+        history question, each current passage beside the superseded one of its section.
+        ``general``: the question without its names (stage "generalize"), whose candidates join
+        at ``config.general_weight`` of the question's own."""
         config = config or QAConfig()
         filters = filters or Filters()
         hits = self._candidates(query, filters, parts, config)
+        if general and config.on("generalize") and config.general_weight > 0 and hits:
+            hits = joined(hits, self._candidates(general, filters, (), config), config.general_weight)
         if prefer and prefer.revised:
             # A history question is about the revised document, even when other files match its
             # words better ("the Overview" is a heading in dozens of pages): search it on its own too.
@@ -220,17 +225,8 @@ class HybridRetriever:
             return hits
         found = self._run(self._bm25_retriever(filters, config.candidates), f"{query} {' '.join(extra)}",
                           config.candidates, dense=False)
-        if not found:
-            return hits
-        top, best = hits[0].score, max(h.score for h in found) or 1.0
-        by_id = {h.chunk.id: h for h in hits}
-        for h in found:
-            lift = config.feedback_weight * top * h.score / best
-            if h.chunk.id in by_id:
-                by_id[h.chunk.id].score += lift
-            else:
-                by_id[h.chunk.id] = Retrieved(h.chunk, lift * (prefer.weight(h.chunk, config) if prefer else 1.0))
-        return sorted(by_id.values(), key=lambda h: h.score, reverse=True)
+        weigh = (lambda chunk: prefer.weight(chunk, config)) if prefer else None
+        return sorted(joined(hits, found, config.feedback_weight, weigh), key=lambda h: h.score, reverse=True)
 
     def _candidates(self, query: str, filters: Filters, parts: list[str], config: QAConfig) -> list[Retrieved]:
         """Dense and BM25 top candidates for the question and each of its ``parts``, fused by
@@ -260,6 +256,22 @@ class HybridRetriever:
     @lru_cache(maxsize=512)
     def embed_query(query: str) -> list[float]:
         return get_query_embed_model().get_query_embedding(query)
+
+
+def joined(hits: list[Retrieved], found: list[Retrieved], weight: float, weigh=None) -> list[Retrieved]:
+    """``hits`` with a second search's ``found`` joined at ``weight`` of the best hit's score: a passage
+    in both is lifted, a new one joins (its score times ``weigh(chunk)``, the priors it missed)."""
+    if not found or not hits:
+        return hits
+    top, best = max(h.score for h in hits), max(h.score for h in found) or 1.0
+    by_id = {h.chunk.id: h for h in hits}
+    for h in found:
+        lift = weight * top * h.score / best
+        if h.chunk.id in by_id:
+            by_id[h.chunk.id].score += lift
+        else:
+            by_id[h.chunk.id] = Retrieved(h.chunk, lift * (weigh(h.chunk) if weigh else 1.0))
+    return list(by_id.values())
 
 
 def revised_sources(chunks) -> set[str]:

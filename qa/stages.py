@@ -16,6 +16,7 @@ from kfqa.types import KfqaError
 STAGES: dict[str, str] = {
     "expand": "query preparation: typo fixes, abbreviations (the corpus's own and general ones), names",
     "parts": "query preparation: each part of a many-part question searched on its own too",
+    "generalize": "query preparation: the question without its names searched too (a general passage can answer)",
     "dense": "candidate retrieval: dense vectors (Chroma)",
     "bm25": "candidate retrieval: BM25",
     "term-rerank": "rerank: passages holding more of the question's specific terms move up",
@@ -37,7 +38,8 @@ STAGES: dict[str, str] = {
 ANSWER_STAGES = frozenset({"sentence-similarity", "point-relevance", "lead-in-lists", "replies", "facets", "answerability"})
 ANSWER_FIELDS = frozenset({
     "passages_read", "max_points", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
-    "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage",
+    "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage", "semantic_candidates",
+    "scope_elsewhere_df",
 })
 
 
@@ -58,6 +60,9 @@ class QAConfig:
     kind_prior: tuple[tuple[str, float], ...] = (("assessment", 1.15), ("review", 1.1), ("audit", 1.1))
     document_prior: float = 0.25  # weight of the file's best hit in each of its hits' score
     rerank_floor: float = 1.0  # a passage with none of the specific terms keeps this share vs one with all
+    # stage generalize: the nameless question's candidates, relative to the question's (0: off; on the dev set
+    # 0.15 left recall@5 at 0.796 and took citation precision 0.784 -> 0.757; 0.3 took recall@5 to 0.776)
+    general_weight: float = 0.0
     # merging
     merge_max_chars: int = 3000
     merge_max_gap: int = 2
@@ -76,10 +81,14 @@ class QAConfig:
     # stage sentence-similarity: share of similarity in the best sentences' score (0: off, as it
     # lowered dev key-fact recall 0.66 -> 0.62 at 0.3)
     similarity_weight: float = 0.0
+    semantic_candidates: int = 8  # best-scored sentences embedded to compare with the question
     # answerability: the best sentence's evidence must reach this (folds chose 0.1 in 4 of 5:
     # higher thresholds decline answerable questions before they catch unanswerable ones)
     answer_threshold: float = 0.1
     semantic_weight: float = 0.0  # answerability score: share of semantic similarity vs term coverage
+    # answerability: a name the question's project never mentions declines it when other sources
+    # discuss it in at least this many chunks ("encrypt": 77 chunks of other projects' assessments)
+    scope_elsewhere_df: int = 3
     # term statistics: a term in more than this share of chunks (and more than ubiquity_min_df) is no focus
     ubiquity_share: float = 0.2
     ubiquity_min_df: int = 25

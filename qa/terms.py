@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
+from pathlib import Path
 
+from kfqa.model_files import model_path
 from kfqa.qa.stages import QAConfig
-from kfqa.termstats import TermStats, stem, terms
+from kfqa.termstats import TermStats, stem, stop_words, terms
 
 __all__ = ["TermWeights", "coverage"]
 
@@ -32,6 +35,17 @@ DISCOURSE_TERMS = frozenset(stem(w) for w in DISCOURSE)
 
 # A name-like token: an acronym or product name (FedRAMP, SOC2, ISO-27001), not an ordinary word.
 _NAME_RE = re.compile(r"\b(?=[A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*[A-Z0-9])[A-Za-z][A-Za-z0-9-]+\b|\b[A-Z][a-z]+[A-Z]\w*\b")
+# A lower-case word of five letters or more (shorter unknown words are mostly abbreviations and slang: "ok").
+_WORD_RE = re.compile(r"\b[a-z]{5,}\b")
+
+
+@lru_cache(maxsize=1)
+def common_english() -> frozenset[str]:
+    """Whole words of the embedding model's WordPiece vocabulary (all-MiniLM-L6-v2's, from BERT:
+    built on English Wikipedia and books). A word there is common English ("criticism"); a word
+    that isn't ("payout", "fedramp") is rare or a name."""
+    vocab = Path(model_path()) / "vocab.txt"
+    return frozenset(w for w in vocab.read_text(encoding="utf-8").split() if w.isalpha())
 
 
 class TermWeights:
@@ -58,14 +72,48 @@ class TermWeights:
         """Every known question term with its IDF (sentence scoring weighs common terms in lightly)."""
         return {t: self.stats.idf(t) for t in set(terms(question)) if self.stats.known(t) and t not in DISCOURSE_TERMS}
 
-    def unknown_names(self, question: str) -> list[str]:
-        """Names in the question (acronyms, product names: "FedRAMP") that no chunk in the store holds."""
+    def unknown_names(self, question: str, mentions=None) -> list[str]:
+        """Names in the question that the sources never hold: acronyms and product names
+        ("FedRAMP"), and rare words ("payout": not common English nor a form of it, no typo of a
+        store word, not part of a longer one such as a login). ``mentions(term)``: whether the
+        sources in scope hold a term (default: any chunk of the store)."""
         out = []
         for token in _NAME_RE.findall(question):
             parts = terms(token)
-            if parts and not any(self.stats.known(p) for p in parts) and token not in out:
+            if parts and token not in out and not any(self._mentioned(p, mentions) for p in parts):
                 out.append(token)
+        named = {t.lower() for t in out}
+        for word in _WORD_RE.findall(question.lower()):
+            if word in named or word in out or word in stop_words() or word in DISCOURSE or is_common(word):
+                continue
+            parts = terms(word)
+            if parts and not any(self._mentioned(p, mentions) for p in parts) and not self._inside_a_word(word, mentions):
+                out.append(word)
         return out
+
+    def _mentioned(self, term: str, mentions) -> bool:
+        """Held by the sources in scope; a term they lack counts as mentioned unless the other sources
+        discuss it in at least ``scope_elsewhere_df`` chunks (one stray use elsewhere tells nothing)."""
+        if not self.stats.known(term):
+            return False
+        return mentions is None or mentions(term) or self.stats.df.get(term, 0) < self.config.scope_elsewhere_df
+
+    def _inside_a_word(self, word: str, mentions) -> bool:
+        """Part of a longer word of the sources (a login "justincappos", a compound): they know it."""
+        if mentions is not None:
+            return mentions(word)
+        return any(word in known for known in self.stats.vocabulary if len(known) > len(word))
+
+
+_DERIVED = (("ly", ""), ("ness", ""), ("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"))
+
+
+def is_common(word: str) -> bool:
+    """Common English, or a form of it ("concretely", "squaring")."""
+    common = common_english()
+    return word in common or any(
+        word.endswith(suffix) and word[: -len(suffix)] + repl in common for suffix, repl in _DERIVED
+    )
 
 
 def coverage(focus: dict[str, float], text: str) -> float:

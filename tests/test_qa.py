@@ -43,7 +43,7 @@ def test_unanswerable_question_is_declined_with_closest_material(assistant):
     answer = assistant.ask("Which assessor granted Kubeflow its FedRAMP Moderate authorization?")
     assert answer.abstained
     assert "don't answer" in answer.answer
-    assert "The indexed sources never mention 'FedRAMP'." in answer.notices
+    assert "The indexed Kubeflow sources never mention 'FedRAMP'." in answer.notices
     assert answer.citations == []
     assert answer.closest
 

@@ -67,5 +67,17 @@ def test_a_reply_leads_attributed_with_its_date(assistant):
 def test_unknown_name_is_declined_with_a_notice(assistant):
     answer = assistant.ask("Is Kubeflow FedRAMP authorized?")
     assert answer.abstained and answer.answer == ABSTAIN_TEXT
-    assert "The indexed sources never mention 'FedRAMP'." in answer.notices
+    assert "The indexed Kubeflow sources never mention 'FedRAMP'." in answer.notices
     assert answer.closest
+
+
+def test_a_topic_only_other_projects_discuss_is_declined_for_kubeflow(assistant):
+    # Other projects' assessments discuss encryption at rest; no Kubeflow source does.
+    answer = assistant.ask("Is the KFP / MLMD MySQL database encrypted at rest by default?")
+    assert answer.abstained
+    assert "The indexed Kubeflow sources never mention 'encrypted'." in answer.notices
+    assert answer.closest
+    # ... while a question about a project whose sources do discuss it is answered from them
+    harbor = assistant.ask("How does Harbor protect the credentials it stores in its database?")
+    assert not harbor.abstained
+    assert {c.chunk.meta.project for c in harbor.citations} == {"harbor"}

@@ -4,7 +4,15 @@ import pytest
 
 from kfqa.config import MAX_QUESTION_CHARS
 from kfqa.qa.assistant import check_question
-from kfqa.qa.query import abbreviations_for, correct_typos, is_follow_up, prepare, wants_history
+from kfqa.qa.query import (
+    abbreviations_for,
+    correct_typos,
+    generalized,
+    is_follow_up,
+    prepare,
+    store_names,
+    wants_history,
+)
 from kfqa.termstats import TermStats, find_definitions
 from kfqa.types import Chunk, ChunkMeta, KfqaError
 
@@ -72,3 +80,23 @@ def test_huge_question_is_cut_with_a_notice():
     question, notices = check_question("why " * 25_000)  # 100 kB
     assert len(question) == MAX_QUESTION_CHARS
     assert notices and f"{MAX_QUESTION_CHARS:,}" in notices[0]
+
+
+def test_generalized_question_drops_the_store_names():
+    names = store_names({"docs/kubeflow/components/katib/overview.md", "docs/kubeflow/components/spark-operator/a.md",
+                         "guides/x.md"}, {"kubeflow", ""}, {"kfp": "Kubeflow Pipelines", "pss": "Pod Security Standards"})
+    assert names == {"katib", "spark-operator", "kubeflow"}  # "KFP" names no component here
+    assert generalized("What happens if one of the Katib controllers is compromised?", names) == \
+        "What happens if one of the controllers is compromised?"
+    assert generalized("Is the Spark Operator's submission runner trusted?", names) == "Is the submission runner trusted?"
+    assert generalized("who runs the katib controllers?", names) == "who runs the controllers?"
+    assert generalized("What does the audit say about ingress?", names) == ""  # no name: nothing to add
+    assert generalized("What is Katib?", names) == ""  # too little left to search for
+    with_kfp = store_names({"docs/kubeflow/components/pipelines/a.md"}, {"kubeflow"}, {"kfp": "Kubeflow Pipelines"})
+    assert "kfp" in with_kfp
+
+
+def test_prepare_fills_general_only_with_names():
+    question = "Who runs the Katib controllers?"
+    assert prepare(question, None, VOCAB).general == ""
+    assert prepare(question, None, VOCAB, names={"katib"}).general == "Who runs the controllers?"

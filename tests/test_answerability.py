@@ -1,0 +1,66 @@
+"""Stage "answerability" on synthetic chunks: which words of a question the sources never mention
+(names, rare words, in the scope of the project asked about), and the notice that says so."""
+
+from __future__ import annotations
+
+from kfqa.qa.answerability import Decision, Scope, decide
+from kfqa.qa.stages import QAConfig
+from kfqa.qa.terms import TermWeights, is_common
+from kfqa.termstats import TermStats
+from kfqa.types import Chunk, ChunkMeta
+
+KUBEFLOW = [
+    "The Katib controller runs under a scoped service account in the kubeflow namespace.",
+    "Reviewer JustinCappos asked who runs the controllers.",
+    "Pipelines store run metadata in a MySQL database.",
+]
+OTHERS = [  # other projects' assessments: three discuss encryption and payouts, one has an assessor
+    "Harbor encrypts registry credentials at rest and runs a bug bounty with payout tiers.",
+    "Flux keeps secrets encrypted at rest; bounty payout rules are public.",
+    "Rook volumes are encrypted at rest and the payout table is in the policy. The assessor agreed.",
+]
+
+
+def _stats(texts: list[str]) -> TermStats:
+    return TermStats.build(
+        Chunk(f"{i}.md::0123456789ab::0", text, ChunkMeta(source=f"{i}.md", kind="docs")) for i, text in enumerate(texts)
+    )
+
+
+def test_a_rare_word_no_source_holds_is_unknown_but_common_english_is_not():
+    weights = TermWeights(_stats(KUBEFLOW))
+    assert weights.unknown_names("Does the Katib controller have a payout schedule?") == ["payout"]
+    # common English the sources lack says nothing of a topic they never discuss
+    assert weights.unknown_names("What was the criticism of the Katib controller?") == []
+    # nor does a form of a common word ("concretely", "squaring"), or part of a longer source word (a login)
+    assert weights.unknown_names("What concretely runs the controllers, squaring the account?") == []
+    assert weights.unknown_names("What did cappos ask about the controllers?") == []
+    assert weights.unknown_names("Is Katib FedRAMP authorized?") == ["FedRAMP"]
+
+
+def test_a_name_only_other_projects_hold_is_out_of_scope():
+    weights = TermWeights(_stats(KUBEFLOW + OTHERS))
+    question = "Is the MySQL database encrypted at rest, and is there a payout?"
+    assert weights.unknown_names(question) == []  # the store knows both words: Harbor's assessment has them
+    kubeflow = Scope("Kubeflow", [t.lower() for t in KUBEFLOW])
+    assert weights.unknown_names(question, kubeflow.mentions) == ["encrypted", "payout"]
+    harbor = Scope("Harbor", [t.lower() for t in OTHERS[:1]])
+    assert weights.unknown_names("Does Harbor encrypt credentials?", harbor.mentions) == []
+    # one stray use elsewhere ("assessor") says nothing of what the project's sources lack
+    assert weights.unknown_names("What did the assessor say about the Katib controller?", kubeflow.mentions) == []
+
+
+def test_the_notice_names_the_scope_and_the_words():
+    config = QAConfig()
+    declined = decide([0.9], ["encrypted"], config, "Kubeflow")
+    assert not declined.answerable
+    assert declined.notice == "The indexed Kubeflow sources never mention 'encrypted'."
+    assert decide([0.9], ["FedRAMP"], config).notice == "The indexed sources never mention 'FedRAMP'."
+    assert decide([0.9], [], config) == Decision(True, 0.9, [], "")
+    # with the stage off, unknown words decline nothing
+    assert decide([0.9], ["encrypted"], config.without("answerability")).answerable
+
+
+def test_common_english_comes_from_the_model_vocabulary():
+    assert is_common("criticism") and is_common("concretely") and is_common("squaring")
+    assert not is_common("payout") and not is_common("fedramp")
