@@ -27,7 +27,7 @@ from kfqa.text import STOP_WORDS, words
 from kfqa.types import Chunk
 
 TERMSTATS_FILE = "termstats.json"
-TERMSTATS_VERSION = "3"  # 2: -ing/-ed/-e stemming; 3: slash compounds split
+TERMSTATS_VERSION = "4"  # 2: -ing/-ed/-e stemming; 3: slash compounds split; 4: CamelCase words
 _VOCABULARY_RE = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # "Pod Security Standards (PSS)": up to six words, then an abbreviation in parentheses
 _DEFINITION_RE = re.compile(r"((?:[A-Za-z][\w'-]*[ -]+){1,6})\(([A-Z][A-Za-z0-9]{1,7})\)")
@@ -64,10 +64,17 @@ def stem(word: str) -> str:
     return word
 
 
+# An identifier in CamelCase ("ValidatingWebhook", "AuthorizationPolicy"): its words count too.
+_CAMEL_RE = re.compile(r"\b[A-Z]?[a-z]+(?:[A-Z][a-z]+)+\b")
+_CAMEL_SPLIT_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
 def terms(text: str) -> list[str]:
-    """Stemmed words less stop words; "best/worst" and "katib/notebooks" count as their parts."""
+    """Stemmed words less stop words; "best/worst" and "katib/notebooks" count as their parts, and
+    a CamelCase identifier as itself and its words ("ValidatingWebhook": validat, webhook)."""
     stops = stop_words()
-    out = []
+    out = [stem(part.lower()) for token in _CAMEL_RE.findall(text) for part in _CAMEL_SPLIT_RE.split(token)
+           if part.lower() not in stops and len(part) > 1]
     for word in words(text):
         for part in word.split("/") if "/" in word and "://" not in word else (word,):
             if part not in stops and len(part) > 1:

@@ -64,3 +64,13 @@ def test_the_notice_names_the_scope_and_the_words():
 def test_common_english_comes_from_the_model_vocabulary():
     assert is_common("criticism") and is_common("concretely") and is_common("squaring")
     assert not is_common("payout") and not is_common("fedramp")
+
+
+def test_camel_case_identifiers_count_as_their_words():
+    from kfqa.termstats import terms
+
+    found = terms("ValidatingWebhook for SparkApplication; failurePolicy: Fail")
+    assert {"webhook", "validat", "validatingwebhook", "sparkapplication", "failur", "policy"} <= set(found)
+    # so a list of identifiers answers a question in plain words
+    stats = _stats(["- ValidatingWebhook for SparkConnect", "- MutatingWebhook for Pods"])
+    assert stats.known("webhook") and stats.df["webhook"] == 2
