@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from kfqa.config import HOME_PROJECT
 from kfqa.qa.terms import DISCOURSE_TERMS
 from kfqa.termstats import terms
+from kfqa.text import normalize
 
 # General security and Kubernetes acronyms a reviewer types (none particular to one project);
 # a store's own definitions ("Kubeflow Pipelines (KFP)", see kfqa.termstats) are added to these.
@@ -236,6 +237,16 @@ def store_names(sources: set[str], projects: set[str], abbreviations: dict[str, 
         if words and all(w in parts for w in words):
             names.add(short.lower())
     return names
+
+
+# A phrase the reader put in quotes ("the 'security provider' answer"): opening quote after a space or
+# the start, closing quote before a space, punctuation or the end (so "Kubeflow's" opens nothing).
+_QUOTED_RE = re.compile(r"""(?:^|(?<=[\s(]))['"‘“]([^'"’”]{3,80}?)['"’”](?=[\s.,;:?!)]|$)""")
+
+
+def quoted_phrases(question: str) -> list[str]:
+    """Phrases the question quotes, normalised: the passage should hold them as they stand."""
+    return [normalize(p) for p in _QUOTED_RE.findall(question) if len(p.split()) >= 2]
 
 
 def generalized(question: str, names: set[str]) -> str:

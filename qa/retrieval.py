@@ -25,11 +25,12 @@ from kfqa.config import HOME_PROJECT
 from kfqa.embedding import get_query_embed_model
 from kfqa.qa.filters import admits, metadata_filters
 from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours
+from kfqa.qa.query import quoted_phrases
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import DISCOURSE, TermWeights, coverage
 from kfqa.store import Store
 from kfqa.termstats import TermStats, passage_words, terms
-from kfqa.text import bm25_text, split_sentences
+from kfqa.text import bm25_text, normalize, split_sentences
 from kfqa.types import Chunk, Filters, Retrieved
 
 
@@ -179,6 +180,9 @@ class HybridRetriever:
         hits = self._candidates(query, filters, parts, config)
         if general and config.on("generalize") and config.general_weight > 0 and hits:
             hits = joined(hits, self._candidates(general, filters, (), config), config.general_weight)
+        phrases = quoted_phrases(query) if config.on("quoted-phrases") else []
+        if phrases:  # a quoted phrase is searched as it stands: its passages join, rerank lifts them
+            hits = joined(hits, self.holding(phrases, filters, config.candidates), config.phrase_join)
         if prefer and prefer.revised:
             # A history question is about the revised document, even when other files match its
             # words better ("the Overview" is a heading in dozens of pages): search it on its own too.
@@ -199,12 +203,20 @@ class HybridRetriever:
             hits = pair_revisions(hits)
         return hits[:k]
 
+    def holding(self, phrases: list[str], filters: Filters, depth: int) -> list[Retrieved]:
+        """Passages that hold one of ``phrases`` (normalised) as it stands, in BM25's order for them."""
+        found = self._run(self._bm25_retriever(filters, depth * 5), " ".join(phrases), depth * 5, dense=False)
+        return [h for h in found if any(p in normalize(f"{h.chunk.meta.section} {h.chunk.text}") for p in phrases)][:depth]
+
     def rerank(self, query: str, hits: list[Retrieved], prefer: Preference | None, config: QAConfig) -> None:
-        """Stages term-rerank, source-prior and document-prior, in place."""
+        """Stages term-rerank, quoted-phrases, source-prior and document-prior, in place."""
         focus = TermWeights(self.stats, config).focus(query)
+        phrases = quoted_phrases(query) if config.on("quoted-phrases") else []
         for hit in hits:
             if config.on("term-rerank"):  # passages holding more of the question's specific terms move up
                 hit.score *= config.rerank_floor + coverage(focus, passage_words(hit.chunk))
+            if phrases and any(p in normalize(f"{hit.chunk.meta.section} {hit.chunk.text}") for p in phrases):
+                hit.score *= config.phrase_boost  # the reader quoted these words: a passage holding them as they stand
             if prefer and config.on("source-prior"):
                 hit.score *= prefer.weight(hit.chunk, config)
         if config.on("document-prior"):

@@ -81,3 +81,13 @@ def test_a_topic_only_other_projects_discuss_is_declined_for_kubeflow(assistant)
     harbor = assistant.ask("How does Harbor protect the credentials it stores in its database?")
     assert not harbor.abstained
     assert {c.chunk.meta.project for c in harbor.citations} == {"harbor"}
+
+
+def test_a_quoted_phrase_finds_the_passage_that_holds_it(assistant):
+    question = "Where does Kubeflow say whether it counts as a 'security provider'?"
+    _, quoted = assistant.retrieve(question)
+    _, unquoted = assistant.retrieve(question.replace("'", ""))
+    def rank(hits):
+        return next(i for i, h in enumerate(hits + [None]) if h is None or "not security providers" in h.chunk.text)
+    assert rank(quoted) < 3
+    assert rank(quoted) <= rank(unquoted)

@@ -10,6 +10,7 @@ from kfqa.qa.query import (
     generalized,
     is_follow_up,
     prepare,
+    quoted_phrases,
     store_names,
     wants_history,
 )
@@ -100,3 +101,10 @@ def test_prepare_fills_general_only_with_names():
     question = "Who runs the Katib controllers?"
     assert prepare(question, None, VOCAB).general == ""
     assert prepare(question, None, VOCAB, names={"katib"}).general == "Who runs the controllers?"
+
+
+def test_quoted_phrases_are_found_but_apostrophes_open_none():
+    assert quoted_phrases("Is Kubeflow a 'security provider'? I've seen conflicting answers") == ["security provider"]
+    assert quoted_phrases("the template's impact ('Security  Degradation') write-up") == ["security degradation"]
+    assert quoted_phrases('He said "no hard security guarantee" for KFP') == ["no hard security guarantee"]
+    assert quoted_phrases("Is the Spark Operator's runner's spec 'x'?") == []  # possessives; one word is no phrase
