@@ -24,11 +24,13 @@ from kfqa.qa.answerability import (
     decide,
 )
 from kfqa.qa.merging import Windows, with_following_window
+from kfqa.qa.query import quoted_phrases
 from kfqa.qa.selection import Candidate, comment_authors, select, without_header
 from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, listed_after
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import TermWeights, coverage
 from kfqa.termstats import TermStats, terms
+from kfqa.text import normalize
 from kfqa.types import AnswerSentence, Citation, Retrieved
 
 _LINK_ONLY_RE = re.compile(r"^\s*\[[^\]]*\]\([^)]*\)[\s.;,]*$")
@@ -84,6 +86,8 @@ class Composer:
         candidates = self._candidates(retrieved, focus, weight, config)
         for cand in candidates:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
+        if config.on("quoted-phrases"):
+            lift_quoted(candidates, quoted_phrases(question))
         candidates.sort(key=lambda c: c.score, reverse=True)
         self._answer_scores(question, candidates, config)
         unknown = weights.unknown_names(question, scope.mentions if scope else None)
@@ -178,9 +182,24 @@ class Composer:
         return render(evidence.candidates)
 
 
+def lift_quoted(candidates: list[Candidate], phrases: list[str]) -> None:
+    """Sentences holding a phrase the reader quoted, as it stands, come first: the best of them leads,
+    the others follow it before any other point. The rest keep their scores, so the support floor
+    (a share of the lead's score) admits the same points as before."""
+    holding = [c for c in candidates if any(p in normalize(" ".join([c.text, *c.items])) for p in phrases)]
+    if not holding:
+        return
+    top = max(c.score for c in candidates)
+    holding.sort(key=lambda c: c.score, reverse=True)
+    for i, cand in enumerate(holding):
+        cand.score = top * (1.0001 - 1e-6 * i)
+
+
 def _with_marker(text: str, n: int) -> str:
     # The marker goes inside the sentence's own end mark ("... [1]?"), so a splitter keeps them together.
     body = LIST_MARK_RE.sub("", text.rstrip())  # the answer's own list marks replace the source's
+    if body.startswith("|"):  # a table row reads as its cells: "Security Provider? — No. ..."
+        body = " — ".join(cell.strip() for cell in body.strip("| ").split("|") if cell.strip()) or body
     if body.startswith("`"):
         return f"{body} [{n}]"
     end = body[-1] if body[-1] in ".?!:" else "."

@@ -20,6 +20,7 @@ from kfqa.types import Retrieved
 CONTINUATION_WORDS = 14  # a short sentence after a chosen one ("Never use this in production.") comes along
 REPLY_WORDS = 60  # of a reply quoted after the question it answers
 REDUNDANT = 0.6  # share of shared terms that makes a sentence a repeat of a chosen one
+REPEAT_MIN_TERMS = 4
 
 
 @dataclass
@@ -205,4 +206,7 @@ def reply_to(cand: Candidate, siblings: list[Candidate]) -> list[Candidate]:
 
 
 def _overlap(a: set[str], b: set[str]) -> float:
-    return len(a & b) / (min(len(a), len(b)) or 1)
+    """Share of the shorter sentence's terms the other holds; a sentence sharing fewer than
+    REPEAT_MIN_TERMS terms repeats nothing ("Security Provider? No. ..." after "Security Provider: yes")."""
+    shared = len(a & b)
+    return shared / (min(len(a), len(b)) or 1) if shared >= REPEAT_MIN_TERMS else 0.0

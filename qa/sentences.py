@@ -39,6 +39,28 @@ def without_code(text: str) -> str:
     return text
 
 
+_HTML_ROW_RE = re.compile(r"<tr\b[^>]*>(.*?)</tr\s*>", re.I | re.S)
+_HTML_CELL_RE = re.compile(r"<(t[dh])\b[^>]*>(.*?)</t[dh]\s*>", re.I | re.S)
+_HTML_TABLE_TAG_RE = re.compile(r"</?(table|thead|tbody|tfoot|tr|caption|colgroup|col)\b[^>]*>", re.I)
+_HTML_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def html_table_rows(text: str) -> str:
+    """An HTML table's rows as table lines ("| Security Provider? | No. Kubeflow projects are not
+    security providers |"), so each row is a sentence like a Markdown table's; header rows (all
+    ``<th>``) say nothing by themselves and go."""
+    def row(match: re.Match) -> str:
+        cells = _HTML_CELL_RE.findall(match.group(1))
+        if not cells or all(tag.lower() == "th" for tag, _ in cells):
+            return "\n"
+        texts = [re.sub(r"\s+", " ", _HTML_TAG_RE.sub(" ", body)).strip() for _, body in cells]
+        return "\n| " + " | ".join(texts) + " |\n"
+
+    if "<tr" not in text.lower():
+        return text
+    return _HTML_TABLE_TAG_RE.sub("\n", _HTML_ROW_RE.sub(row, text))
+
+
 def _code_listing(sentence: str) -> bool:
     """A run of source code as a PDF extracts it: numbered lines (n, n+1, n+2, ...) or dense with
     braces, parentheses and operators (not <>: prose may quote HTML)."""
@@ -58,7 +80,7 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
         if re.fullmatch(r"\s*\|[\s|:\-]+\|?\s*", after)
     }
     pdf = chunk.meta.source.endswith(".pdf")
-    for raw in split_sentences(without_code(chunk.text)):
+    for raw in split_sentences(html_table_rows(without_code(chunk.text))):
         sentence = _SHORTCODE_RE.sub("", re.sub(r"\s+", " ", raw)).strip()
         if "```" in sentence or _CODE_RE.match(sentence) or (pdf and _code_listing(sentence)):
             continue

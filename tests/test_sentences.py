@@ -1,0 +1,71 @@
+"""Sentence selection details on synthetic passages: HTML table rows as sentences, a quoted phrase
+leading, table rows rendered as their cells, what counts as a repeat."""
+
+from __future__ import annotations
+
+from kfqa.qa.compose import Composer, lift_quoted, render
+from kfqa.qa.selection import Candidate, _overlap
+from kfqa.qa.sentences import answerable_sentences, html_table_rows
+from kfqa.termstats import TermStats, terms
+from kfqa.types import Chunk, ChunkMeta, Retrieved
+
+METADATA = """# Metadata
+
+<table>
+  <thead><tr><th>Name</th><th>Information</th></tr></thead>
+  <tbody>
+    <tr>
+      <td>Security Provider?</td>
+      <td>No. Kubeflow projects are not security providers</td>
+    </tr>
+    <tr><td>Languages</td><td><a href="https://go.dev">Go</a>, Python, TypeScript and more</td></tr>
+  </tbody>
+</table>
+"""
+
+
+def _chunk(text: str, source: str = "a.md") -> Chunk:
+    return Chunk(f"{source}::0123456789ab::0", text, ChunkMeta(source=source, kind="assessment"))
+
+
+def test_html_table_rows_are_sentences_and_header_rows_go():
+    rows = html_table_rows(METADATA)
+    assert "| Security Provider? | No. Kubeflow projects are not security providers |" in rows
+    assert "| Languages | Go , Python, TypeScript and more |" in rows
+    assert "Name" not in rows and "<t" not in rows
+    assert answerable_sentences(_chunk(METADATA)) == [
+        "| Security Provider? | No. Kubeflow projects are not security providers |",
+        "| Languages | Go , Python, TypeScript and more |",
+    ]
+    assert html_table_rows("plain text, no table") == "plain text, no table"
+
+
+def test_a_table_row_reads_as_its_cells_in_the_answer():
+    hit = Retrieved(_chunk(METADATA), 1.0)
+    row = Candidate("| Security Provider? | No. Kubeflow projects are not security providers |", hit, 0)
+    assert render([row]).answer == "Security Provider? — No. Kubeflow projects are not security providers [1]."
+
+
+def test_a_sentence_holding_the_quoted_phrase_leads_and_the_rest_keep_their_scores():
+    hit = Retrieved(_chunk("x"), 1.0)
+    a, b, c = (Candidate(t, hit, 0, score=s) for t, s in
+               (("Reviewers declare conflicts.", 0.9), ("Security Provider: yes", 0.3), ("Not security providers.", 0.2)))
+    lift_quoted([a, b, c], ["security provider"])
+    assert b.score > c.score > a.score == 0.9  # both holders first, in their order; the others untouched
+    lift_quoted([a], ["security provider"])
+    assert a.score == 0.9
+
+
+def test_a_short_sentence_sharing_few_terms_is_no_repeat():
+    lead = set(terms("Security Provider: yes (e.g. Is the primary function of the project to support security?)"))
+    row = set(terms("Security Provider? No. Kubeflow projects are not security providers"))
+    assert _overlap(row, lead) == 0.0  # three shared terms: not a repeat, whatever their share
+    same = set(terms("The submission runner is validated and trusted by the operator"))
+    assert _overlap(same, same | {"extra"}) == 1.0
+
+
+def test_the_quoted_row_answers_from_a_metadata_table():
+    chunk = _chunk(METADATA, "assessments/x/self-assessment.md")
+    stats = TermStats.build([chunk, _chunk("Other words about the reviewers and their conflicts.", "b.md")])
+    evidence = Composer(stats).gather("Is it a 'security provider'?", [Retrieved(chunk, 1.0)])
+    assert evidence.candidates[0].text.startswith("| Security Provider? | No.")
