@@ -56,15 +56,13 @@ class ConfigRunner:
     _retrieved: dict[tuple, tuple] = field(default_factory=dict)
 
     def run(self, question: Question, config: QAConfig) -> Run:
-        from kfqa.qa.assistant import facets
-
         started = time.perf_counter()
         key = (question.id, config.retrieval_key())
         if key not in self._retrieved:
             self.assistant.config = config
             self._retrieved[key] = self.assistant.retrieve(question.question, k=self.k)
         prepared, retrieved = self._retrieved[key]
-        composed = self.assistant.composer.compose(prepared.text, retrieved, facets(prepared), config)
+        composed = self.assistant.composer.render_evidence(self.assistant.gather(prepared, retrieved, config=config))
         return Run(
             retrieved=[Hit(r.chunk.meta.source, r.chunk.text) for r in retrieved],
             answer=composed.answer,

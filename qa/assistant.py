@@ -134,9 +134,14 @@ class Assistant:
         what the extractive answer is rendered from and what the LLM answerer is given (it is called
         only when ``evidence.decision.answerable``)."""
         prepared, retrieved = self.retrieve(question, filters, history, k, notices)
-        scope = self._scope(self._filters(question, prepared, filters), prepared)
-        evidence = self.composer.gather(prepared.text, retrieved, facets(prepared), self.config, scope)
-        return prepared, retrieved, evidence
+        return prepared, retrieved, self.gather(prepared, retrieved, filters)
+
+    def gather(self, prepared: PreparedQuery, retrieved: list[Retrieved], filters: Filters | None = None,
+               config: QAConfig | None = None) -> Evidence:
+        """The scored sentences and the answerability decision for retrieved passages (``config``:
+        another set of stages and constants than the Assistant's, as ``kfqa eval --folds`` tries)."""
+        scope = self._scope(self._filters(prepared.original, prepared, filters), prepared)
+        return self.composer.gather(prepared.text, retrieved, facets(prepared), config or self.config, scope)
 
     def retrieve(
         self,

@@ -202,6 +202,8 @@ def _with_marker(text: str, n: int) -> str:
         body = " — ".join(cell.strip() for cell in body.strip("| ").split("|") if cell.strip()) or body
     if body.startswith("`"):
         return f"{body} [{n}]"
+    if closing := re.search(r"\s*([.?!:])([\"')\]]+)$", body):  # "(... system?)": inside the closing marks
+        return f"{body[: closing.start()]} [{n}]{closing.group(1)}{closing.group(2)}"
     end = body[-1] if body[-1] in ".?!:" else "."
     return f"{body.rstrip('.?!:').rstrip()} [{n}]{end}"
 

@@ -69,3 +69,13 @@ def test_the_quoted_row_answers_from_a_metadata_table():
     stats = TermStats.build([chunk, _chunk("Other words about the reviewers and their conflicts.", "b.md")])
     evidence = Composer(stats).gather("Is it a 'security provider'?", [Retrieved(chunk, 1.0)])
     assert evidence.candidates[0].text.startswith("| Security Provider? | No.")
+
+
+def test_the_marker_goes_inside_closing_marks_so_the_sentence_stays_whole():
+    from kfqa.eval.metrics import answer_sentences
+
+    hit = Retrieved(_chunk("x"), 1.0)
+    text = "Security Provider: yes (e.g. Is the primary function to support security?)"
+    answer = render([Candidate(text, hit, 0)]).answer
+    assert answer == "Security Provider: yes (e.g. Is the primary function to support security [1]?)"
+    assert answer_sentences(answer) == [answer]
