@@ -5,6 +5,7 @@ Both are written beside and swapped in, from committed files only, in manifest o
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from typing import Any
@@ -14,7 +15,8 @@ from kfqa.store import Store, row_chunk
 from kfqa.termstats import TermStats, chunk_set_key
 from kfqa.text import bm25_text
 
-BM25_VERSION = "2"  # bump when what BM25 indexes changes: the index is rebuilt without re-embedding
+BM25_VERSION = "3"  # bump when what BM25 indexes or persists changes: rebuilt without re-embedding
+# 3: the persisted corpus holds each chunk's id only
 BM25_MARKER = "kfqa_bm25_version"
 
 
@@ -54,23 +56,14 @@ def write_bm25(store: Store, manifest: Manifest, rows) -> None:
         if store.bm25_dir.exists():
             shutil.rmtree(store.bm25_dir)
         return
-    from llama_index.core.schema import TextNode
     from llama_index.retrievers.bm25 import BM25Retriever
 
-    nodes = []
-    for row in ordered:
-        meta = row["meta"]
-        keys = list(meta)
-        nodes.append(
-            TextNode(
-                id_=row["id"],
-                text=bm25_text(row["text"]),
-                metadata=meta,
-                excluded_embed_metadata_keys=[k for k in keys if k not in ("title", "section")],
-                excluded_llm_metadata_keys=keys,
-            )
-        )
+    nodes = bm25_nodes(ordered)
     retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(10, len(nodes)))
+    # The corpus persisted beside the index, one entry per document, is what a hit comes back as.
+    # llama-index keeps each whole node there (text and metadata, twice: 24 MB that every ask read
+    # back, 0.05 s); qa maps a hit to its chunk by id alone, so the id is all it keeps.
+    retriever.corpus = [id_entry(row["id"]) for row in ordered]
     tmp = store.dir / f".bm25.tmp.{os.getpid()}"
     old = store.dir / f".bm25.old.{os.getpid()}"
     for d in (tmp, old):
@@ -84,3 +77,29 @@ def write_bm25(store: Store, manifest: Manifest, rows) -> None:
     os.replace(tmp, store.bm25_dir)
     if old.exists():
         shutil.rmtree(old)
+
+
+def bm25_nodes(rows: list[dict[str, Any]]):
+    """What BM25 indexes of each chunk row: its bm25_text, after its title and section."""
+    from llama_index.core.schema import TextNode
+
+    nodes = []
+    for row in rows:
+        meta = row["meta"]
+        keys = list(meta)
+        nodes.append(
+            TextNode(
+                id_=row["id"],
+                text=bm25_text(row["text"]),
+                metadata=meta,
+                excluded_embed_metadata_keys=[k for k in keys if k not in ("title", "section")],
+                excluded_llm_metadata_keys=keys,
+            )
+        )
+    return nodes
+
+
+def id_entry(chunk_id: str) -> dict[str, str]:
+    """A BM25 corpus entry naming a chunk by id: the node a hit is rebuilt as (llama-index's
+    ``metadata_dict_to_node``) is a TextNode with that id and no text."""
+    return {"node_id": chunk_id, "_node_content": json.dumps({"id_": chunk_id})}

@@ -7,7 +7,7 @@ Layout of ``Settings.store_dir``::
                      the store's id, its Chroma collection and its generation
     generation       "<store id> <generation>": what a live reader polls (a few bytes, not the manifest)
     chunks.jsonl     every committed chunk (id, text, metadata): BM25 and eval read it
-    bm25/            persisted BM25 index over chunks.jsonl
+    bm25/            persisted BM25 index over chunks.jsonl (its hits name their chunks by id)
     ingest.lock      held by a running ingest
 
 A chunk is visible to queries only when its ``file_hash`` is the one the manifest
@@ -292,12 +292,7 @@ class Store:
 
 def row_chunk(row: dict[str, Any]) -> Chunk:
     """The Chunk of a chunks.jsonl row ``{id, text, meta[, extra]}``."""
-    meta = row["meta"]
-    try:  # a row this version wrote holds exactly ChunkMeta's fields: no need to sift them
-        chunk_meta = ChunkMeta(**meta)
-    except TypeError:  # fields of another version (or missing ones: from_store raises alike)
-        chunk_meta = ChunkMeta.from_store(meta)
-    return Chunk(id=row["id"], text=row["text"], meta=chunk_meta)
+    return Chunk(id=row["id"], text=row["text"], meta=ChunkMeta.from_store(row["meta"]))
 
 
 def _parse_row(raw: bytes) -> Any:

@@ -7,6 +7,7 @@ Chunk metadata lives in Chroma, which only stores str/int/float/bool values, so
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from functools import cache
 from typing import Any
 
 
@@ -45,12 +46,21 @@ class ChunkMeta:
 
     @classmethod
     def from_store(cls, meta: dict[str, Any]) -> ChunkMeta:
-        names = {f.name for f in fields(cls)}
+        """From a chunks.jsonl row's meta or Chroma's metadata: keys that are no field (llama-index's,
+        another kfqa version's) are left out."""
+        names = _field_names(cls)
+        if meta.keys() == names:  # a row this version wrote: nothing to sift (every ask reads 6k of them)
+            return cls(**meta)
         return cls(**{k: v for k, v in meta.items() if k in names})
 
     @property
     def lines(self) -> str:
         return f"{self.line_start}-{self.line_end}" if self.line_start else ""
+
+
+@cache
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))
 
 
 @dataclass
