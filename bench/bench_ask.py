@@ -100,11 +100,15 @@ def cold_ask_imports(settings: Settings, question: str) -> tuple[float, list[tup
 
 
 # Run in a fresh process: times the pieces of Assistant.open (wrapping kfqa's own functions, nothing
-# of a library's) after importing what every ask imports anyway (llama-index, chromadb, onnxruntime).
+# of a library's) after importing what every ask imports anyway (llama-index, chromadb, onnxruntime),
+# with the garbage collector paused as `kfqa ask` pauses it.
 OPEN_PROBE = r"""
 import json, sys, time
 from pathlib import Path
 started = time.perf_counter()
+from kfqa.cli import collection_paused
+paused = collection_paused()
+paused.__enter__()
 import chromadb, onnxruntime  # imported by the store and the encoder when first used: fixed costs
 from kfqa.config import Settings
 from kfqa.qa import Assistant, assistant, retrieval
@@ -137,11 +141,14 @@ print(json.dumps(spent))
 
 def cold_open_breakdown(settings: Settings, question: str) -> dict[str, float]:
     """Seconds of each piece of a cold open; "retriever" is what's left of HybridRetriever.__init__
-    besides chunks.jsonl and the query encoder (BM25 index, Chroma index, term statistics, windows)."""
+    besides chunks.jsonl and the query encoder (BM25 index, Chroma index, term statistics, windows);
+    "start + exit" the process's wall besides its imports, open and answer (interpreter start-up and
+    shutdown)."""
     env = {k: v for k, v in os.environ.items() if k != "KFQA_QUERY_ENCODER"}
     run = run_process([sys.executable, "-c", OPEN_PROBE, str(settings.store_dir), question], env)
     spent = json.loads(run.stdout.decode().strip().splitlines()[-1])
     spent["retriever"] -= spent["chunks.jsonl"] + spent["query encoder"]
+    spent["start + exit"] = run.wall_s - spent["imports"] - spent["Assistant.open"] - spent["first answer"]
     return spent
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -155,6 +157,90 @@ def test_meta_fields_of_another_version_are_sifted_and_missing_ones_reported(tmp
     store = write_rows(tmp_path, [encoded(without_kind)])
     with pytest.raises(StoreError, match=r"chunks\.jsonl holds a row without .*kind"):
         store.load_chunks()
+
+
+def test_a_row_this_version_wrote_is_read_as_written_and_other_keys_are_sifted():
+    from kfqa.types import ChunkMeta
+
+    meta = ChunkMeta(source="a.md", kind="review", project="katib", section="Thread > reply", line_start=3,
+                     superseded=True, window=2, author="alice", comment_id="c9", flagged=True, flag_reason="why")
+    assert ChunkMeta.from_store(meta.to_store()) == meta  # exactly the fields: taken as they are
+    chroma_metadata = {**meta.to_store(), "_node_content": "{}", "doc_id": "None", "field_of_a_newer_kfqa": 1}
+    assert ChunkMeta.from_store(chroma_metadata) == meta
+    with pytest.raises(TypeError, match="kind"):
+        ChunkMeta.from_store({k: v for k, v in meta.to_store().items() if k != "kind"})
+
+
+# --- BM25: its persisted corpus names chunks by id ---------------------------------------------
+
+BM25_QUERIES = [QUESTION, "helm upgrade webhook", "secrets tenant namespaces", "replica count web console"]
+
+
+def bm25_hits(bm25_dir, query: str) -> list[tuple[str, float]]:
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    index = BM25Retriever.from_persist_dir(str(bm25_dir))
+    retriever = BM25Retriever(existing_bm25=index.bm25, similarity_top_k=len(index.corpus))
+    return [(h.node.node_id, round(h.score, 6)) for h in retriever.retrieve(QueryBundle(query))]
+
+
+def test_bm25_keeps_ids_only_and_ranks_as_llama_indexs_whole_node_index(widget_store, tmp_path):
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    from kfqa.ingest import run_ingest
+    from kfqa.ingest.indexes import BM25_MARKER, bm25_current, bm25_nodes
+    from kfqa.qa.retrieval import HybridRetriever
+
+    store = Store(widget_store)
+    rows = [json.loads(line) for line in (store.bm25_dir / "corpus.jsonl").read_text("utf-8").splitlines()]
+    chunk_ids = [c.id for c in store.load_chunks()]
+    assert [r["node_id"] for r in rows] == chunk_ids and all(set(r) == {"node_id", "_node_content"} for r in rows)
+    assert bm25_current(store)
+
+    # the index as llama-index persists it by default (each whole node), from the same rows
+    whole = tmp_path / "whole"
+    BM25Retriever.from_defaults(nodes=bm25_nodes(list(store.read_rows()))).persist(str(whole))
+    assert (whole / "corpus.jsonl").stat().st_size > 5 * (store.bm25_dir / "corpus.jsonl").stat().st_size
+    for query in BM25_QUERIES:
+        hits = bm25_hits(store.bm25_dir, query)
+        assert hits and hits == bm25_hits(whole, query)
+
+    slim = HybridRetriever(store)
+    answers = {q: [(h.chunk.id, h.score) for h in slim.bm25(q, k=4)] for q in BM25_QUERIES}
+    assert all(answers.values())
+
+    # a store whose index an older kfqa wrote (whole nodes, version 2) still answers the same,
+    # and the next ingest rewrites it
+    (whole / BM25_MARKER).write_text("2")
+    store.close()
+    shutil.rmtree(store.bm25_dir)
+    shutil.copytree(whole, store.bm25_dir)
+    assert not bm25_current(store)
+    older = HybridRetriever(store)
+    assert {q: [(h.chunk.id, h.score) for h in older.bm25(q, k=4)] for q in BM25_QUERIES} == answers
+    store.close()
+    assert not run_ingest([Path(widget_store.corpus_dir)], widget_store).failed
+    assert bm25_current(store)
+    assert (store.bm25_dir / "corpus.jsonl").stat().st_size < (whole / "corpus.jsonl").stat().st_size / 5
+
+
+# --- kfqa ask's process: the cyclic collector paused ----------------------------------------
+
+
+def test_the_collector_is_paused_while_ask_runs_and_restored_after(monkeypatch):
+    import atexit
+    import gc
+
+    from kfqa.cli import collection_paused
+
+    at_exit: list = []
+    monkeypatch.setattr(atexit, "register", at_exit.append)
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collection_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("a failing command")
+    assert gc.isenabled()  # restored for whoever goes on in this process
+    assert at_exit == [gc.freeze]  # the final collections at exit skip what the command built
 
 
 # --- the query encoder's saved optimised graph -----------------------------------------------
