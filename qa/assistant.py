@@ -182,17 +182,18 @@ class Assistant:
         return prepared, r.retrieve(prepared.text, k=k, filters=filters, prefer=prefer, parts=prepared.parts,
                                     config=config, general=prepared.general)
 
-    @staticmethod
-    def _filters(question: str, prepared: PreparedQuery, filters: Filters | None) -> Filters:
+    def _filters(self, question: str, prepared: PreparedQuery, filters: Filters | None) -> Filters:
         """The reader's filters, completed from the question: superseded revisions for a history question;
-        Kubeflow (and TAG Security's guides) for a question that names no project."""
+        Kubeflow for a question that names no project, with TAG Security's guides (which belong to no
+        project) when it points at them ("the template", "TAG"). A store holding no Kubeflow files
+        (a folder without sources.json) is read whole."""
         filters = filters or Filters()
         if filters.include_superseded is None:
             filters = replace(filters, include_superseded=prepared.wants_history)
         if not filters.projects and not prepared.projects and not asks_about_other_projects(question):
-            # Other CNCF projects' assessments are there for comparisons; a question that names no
-            # project is about Kubeflow (or TAG Security's guides, which belong to no project).
-            filters = replace(filters, projects=[HOME_PROJECT, ""])
+            # Other CNCF projects' assessments are there for comparisons, the guides say how to write one
+            guides = "guide" in prepared.kinds or HOME_PROJECT not in self.retriever.projects
+            filters = replace(filters, projects=[HOME_PROJECT, ""] if guides else [HOME_PROJECT])
         return filters
 
     def _scope(self, filters: Filters, prepared: PreparedQuery) -> Scope:

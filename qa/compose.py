@@ -105,12 +105,17 @@ class Composer:
             heading = hit.chunk.meta.section_key or hit.chunk.meta.section
             title = heading.rpartition(" > ")[2]
             # (a section whose heading is what the question asks about: each of its points is relevant)
-            heading_terms = set() if coverage(focus, title) >= LIST_QUESTION_COVERAGE else set(terms(title))
+            asked_section = bool(focus) and coverage(focus, title) >= LIST_QUESTION_COVERAGE
+            heading_terms = set() if asked_section else set(terms(title))
+            # under the heading the question names ("the non-goals"), each point answers as the heading does
+            heading_lexical = fsum(weight[t] for t in q_terms & set(terms(title))) / total if asked_section else 0.0
             passage_cover = coverage(focus, f"{hit.chunk.text} {heading}")
             sentences = answerable_sentences(hit.chunk)
             authors = comment_authors(sentences, hit.chunk.meta.author) if hit.chunk.meta.kind == "review" else []
             seen: dict[str, int] = {}  # a lead-in said twice in a passage ("run the following command:")
             for position, sentence in enumerate(sentences):
+                if _LINK_ONLY_RE.match(LIST_MARK_RE.sub("", sentence)):
+                    continue  # a bare link (a table of contents' line) is navigation, not an answer
                 listed = self._listed(hit, sentence, seen, config)
                 items = listed if self._relevant_list(sentence, listed, focus) else []
                 body = without_header(sentence) if authors else sentence
@@ -121,7 +126,7 @@ class Composer:
                 lead_in_terms = (set(terms(body)) if listed and not items else s_terms) - heading_terms
                 candidates.append(Candidate(
                     sentence, hit, rank,
-                    lexical=fsum(weight[t] for t in q_terms & s_terms) / total,
+                    lexical=max(fsum(weight[t] for t in q_terms & s_terms) / total, heading_lexical),
                     terms=s_terms, position=position, items=items, listed=listed,
                     coverage=(own + passage_cover) / 2,
                     relevant=not focus or not config.on("point-relevance") or (

@@ -58,7 +58,8 @@ class QAConfig:
     home_boost: float = 1.5  # a question naming no project is about the home project
     revision_boost: float = 2.0  # a history question: files that have revisions
     section_boost: float = 1.5  # the question names the passage's own heading
-    kind_prior: tuple[tuple[str, float], ...] = (("assessment", 1.15), ("review", 1.1), ("audit", 1.1))
+    # (a guide says how to write an assessment: it answers a question only when the question points at it)
+    kind_prior: tuple[tuple[str, float], ...] = (("assessment", 1.15), ("review", 1.1), ("audit", 1.1), ("guide", 0.4))
     document_prior: float = 0.25  # weight of the file's best hit in each of its hits' score
     phrase_join: float = 0.5  # stage quoted-phrases: passages holding the phrase join at this share of the best
     phrase_boost: float = 2.0  # stage quoted-phrases (dev: 1.5 and 2-3 lift recall@5 alike, 0.816 -> 0.837; 2 lifts MRR more)

@@ -91,3 +91,18 @@ def test_a_quoted_phrase_finds_the_passage_that_holds_it(assistant):
         return next(i for i, h in enumerate(hits + [None]) if h is None or "not security providers" in h.chunk.text)
     assert rank(quoted) < 3
     assert rank(quoted) <= rank(unquoted)
+
+
+def test_a_template_worded_question_is_answered_from_kubeflow_not_from_the_template(assistant):
+    # TAG Security's template shares the question's wording; it says how to write the section,
+    # Kubeflow's own self-assessment says what the section holds. A table-of-contents link is no answer.
+    answer = assistant.ask("What are the security functions and features of Kubeflow?")
+    assert _lead_source(answer) == SELF_ASSESSMENT
+    assert _lead(answer).startswith("Kubernetes RBAC & Network Policies — Critical")
+    assert "(#security-functions-and-features)" not in answer.answer
+    assert "guide" not in {c.chunk.meta.kind for c in answer.citations}
+
+
+def test_a_question_about_the_template_is_answered_from_it(assistant):
+    answer = assistant.ask("What does the TAG Security self-assessment template ask projects to write under non-goals?")
+    assert "guide" in {c.chunk.meta.kind for c in answer.citations}
