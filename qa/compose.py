@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from math import fsum
 
+from kfqa.config import HOME_PROJECT
 from kfqa.qa.answerability import (
     ABSTAIN_TEXT,
     Decision,
@@ -24,7 +25,7 @@ from kfqa.qa.answerability import (
     decide,
 )
 from kfqa.qa.merging import Windows, with_following_window
-from kfqa.qa.query import quoted_phrases
+from kfqa.qa.query import names_heading, quoted_phrases
 from kfqa.qa.selection import Candidate, comment_authors, select, without_header
 from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, listed_after
 from kfqa.qa.stages import QAConfig
@@ -35,6 +36,7 @@ from kfqa.types import AnswerSentence, Citation, Retrieved
 
 _LINK_ONLY_RE = re.compile(r"^\s*\[[^\]]*\]\([^)]*\)[\s.;,]*$")
 SIMILARITY_CHARS = 600  # of a sentence and its list, compared with the question
+HEADING_TIE_BREAK = 0.05
 LIST_QUESTION_COVERAGE = 0.8  # a lead-in holding this share of the question's terms is what it asks about
 
 __all__ = ["ABSTAIN_TEXT", "Candidate", "Composer", "Composition", "Evidence", "render"]
@@ -83,7 +85,7 @@ class Composer:
         config = config or QAConfig()
         weights = TermWeights(self.stats, config)
         focus, weight = weights.focus(question), weights.weights(question)
-        candidates = self._candidates(retrieved, focus, weight, config)
+        candidates = self._candidates(question, retrieved, focus, weight, config)
         for cand in candidates:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
         if config.on("quoted-phrases"):
@@ -96,7 +98,7 @@ class Composer:
         chosen = select(candidates, facets, config) if decision.answerable else []
         return Evidence(chosen, decision, candidates)
 
-    def _candidates(self, retrieved, focus, weight, config: QAConfig) -> list[Candidate]:
+    def _candidates(self, question: str, retrieved, focus, weight, config: QAConfig) -> list[Candidate]:
         q_terms = set(weight)
         total = fsum(weight.values()) or 1.0  # fsum: exact, so no tie depends on set order
         candidates: list[Candidate] = []
@@ -105,9 +107,11 @@ class Composer:
             heading = hit.chunk.meta.section_key or hit.chunk.meta.section
             title = heading.rpartition(" > ")[2]
             # (a section whose heading is what the question asks about: each of its points is relevant)
-            asked_section = bool(focus) and coverage(focus, title) >= LIST_QUESTION_COVERAGE
+            asked_section = bool(focus) and (coverage(focus, title) >= LIST_QUESTION_COVERAGE
+                                             or names_heading(question, title, (HOME_PROJECT,)))
             heading_terms = set() if asked_section else set(terms(title))
-            # under the heading the question names ("the non-goals"), each point answers as the heading does
+            # under the heading the question names ("the non-goals"), each point answers as the heading
+            # does, and one holding the question's words itself more so
             heading_lexical = fsum(weight[t] for t in q_terms & set(terms(title))) / total if asked_section else 0.0
             passage_cover = coverage(focus, f"{hit.chunk.text} {heading}")
             sentences = answerable_sentences(hit.chunk)
@@ -126,10 +130,10 @@ class Composer:
                 lead_in_terms = (set(terms(body)) if listed and not items else s_terms) - heading_terms
                 candidates.append(Candidate(
                     sentence, hit, rank,
-                    lexical=max(fsum(weight[t] for t in q_terms & s_terms) / total, heading_lexical),
+                    lexical=_with_heading(fsum(weight[t] for t in q_terms & s_terms) / total, heading_lexical),
                     terms=s_terms, position=position, items=items, listed=listed,
                     coverage=(own + passage_cover) / 2,
-                    relevant=not focus or not config.on("point-relevance") or (
+                    relevant=not focus or not config.on("point-relevance") or asked_section or (
                         coverage(focus, " ".join([body, *items])) >= config.support_coverage
                         and bool(lead_in_terms & set(focus))),
                     comment=authors[position][1] if authors else "",
@@ -185,6 +189,13 @@ class Composer:
             notice = evidence.decision.notice
             return Composition(ABSTAIN_TEXT, True, [], [], [notice] if notice else [])
         return render(evidence.candidates)
+
+
+def _with_heading(own: float, heading: float) -> float:
+    """A sentence's overlap with the question under a heading that holds ``heading`` of it: the
+    heading's share, the sentence's own words filling the rest, and (a heading that holds every word
+    ties its sentences) a little more for a sentence that says the question's words itself."""
+    return heading + (1 - heading) * own + HEADING_TIE_BREAK * own if heading else own
 
 
 def lift_quoted(candidates: list[Candidate], phrases: list[str]) -> None:

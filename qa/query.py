@@ -249,6 +249,15 @@ def quoted_phrases(question: str) -> list[str]:
     return [normalize(p) for p in _QUOTED_RE.findall(question) if len(p.split()) >= 2]
 
 
+def names_heading(question: str, heading: str, skip: tuple[str, ...] = ()) -> bool:
+    """Whether the question names a section by its heading ("the Incident Response process",
+    "the Overview"): the heading, six characters or more and not one of ``skip``, as a phrase."""
+    heading = heading.strip()
+    if len(heading) < 6 or heading.lower() in skip:
+        return False
+    return bool(re.search(rf"(?<!\w){re.escape(heading)}(?!\w)", question, re.IGNORECASE))
+
+
 def generalized(question: str, names: set[str]) -> str:
     """The question without the names of the things it is about: "What happens if one of the Katib
     controllers is compromised?" -> "What happens if one of the controllers is compromised?".

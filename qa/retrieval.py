@@ -25,7 +25,7 @@ from kfqa.config import HOME_PROJECT
 from kfqa.embedding import get_query_embed_model
 from kfqa.qa.filters import admits, metadata_filters
 from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours
-from kfqa.qa.query import quoted_phrases
+from kfqa.qa.query import names_heading, quoted_phrases
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import DISCOURSE, TermWeights, coverage
 from kfqa.store import Store
@@ -60,10 +60,7 @@ class Preference:
 
 
     def names_section(self, section: str) -> bool:
-        heading = section.rpartition(" > ")[2].strip()
-        if len(heading) < 6 or heading.lower() in (self.home_project, *self.projects):
-            return False
-        return bool(re.search(rf"(?<!\w){re.escape(heading)}(?!\w)", self.question, re.IGNORECASE))
+        return names_heading(self.question, section.rpartition(" > ")[2], (self.home_project, *self.projects))
 
 
 class PartsFusionRetriever(QueryFusionRetriever):

@@ -50,6 +50,12 @@ def is_question(cand: Candidate) -> bool:
     return cand.text.rstrip().endswith("?")
 
 
+def stated_question(cand: Candidate) -> bool:
+    """A question a document asks (a questionnaire's prompt) states nothing; a reviewer's question in
+    a thread is kept as a point, since the reply that answers it comes along (``with_continuations``)."""
+    return is_question(cand) and cand.hit.chunk.meta.kind != "review"
+
+
 def select(candidates: list[Candidate], facets=(), config: QAConfig | None = None) -> list[Candidate]:
     """The lead and up to ``max_points``-1 supporting sentences, then a sentence per uncovered facet."""
     config = config or QAConfig()
@@ -61,7 +67,7 @@ def select(candidates: list[Candidate], facets=(), config: QAConfig | None = Non
     top = max(c.hit.score for c in candidates)
     pool = [
         c for c in candidates
-        if c not in chosen and (c.relevant or (is_question(c) and _same_comment(c, lead)))
+        if c not in chosen and ((c.relevant and not stated_question(c)) or (is_question(c) and _same_comment(c, lead)))
         and c.hit.score >= config.passage_floor * top and not dangling(c)
     ]
     while pool and len(chosen) < config.max_points + len(opening) - 1:

@@ -79,3 +79,27 @@ def test_the_marker_goes_inside_closing_marks_so_the_sentence_stays_whole():
     answer = render([Candidate(text, hit, 0)]).answer
     assert answer == "Security Provider: yes (e.g. Is the primary function to support security [1]?)"
     assert answer_sentences(answer) == [answer]
+
+
+def test_under_the_heading_the_question_names_every_point_answers():
+    text = ("## Incident Response\n\nUpon receiving a vulnerability report, the maintainers triage the issue and "
+            "release a patch. Users are notified via release notes and community channels.")
+    chunk = Chunk("a.md::0123456789ab::0", text, ChunkMeta(source="a.md", kind="assessment",
+                                                          section="Security Issue Resolution > Incident Response"))
+    other = _chunk("Incident handling of other kinds: a response team, a process, a pager rota.", "b.md")
+    stats = TermStats.build([chunk, other])
+    evidence = Composer(stats).gather("What is the incident response process?", [Retrieved(chunk, 1.0)])
+    assert [c.text for c in evidence.candidates][:2] == [
+        "Upon receiving a vulnerability report, the maintainers triage the issue and release a patch.",
+        "Users are notified via release notes and community channels.",
+    ]
+
+
+def test_a_questionnaire_prompt_is_no_point_but_a_reviewers_question_is():
+    from kfqa.qa.selection import stated_question
+
+    doc = Retrieved(_chunk("x"), 1.0)
+    review = Retrieved(Chunk("r.json::0123456789ab::0", "x", ChunkMeta(source="r.json", kind="review")), 1.0)
+    assert stated_question(Candidate("How are notices for all dependencies obtained?", doc, 0))
+    assert not stated_question(Candidate("Is the submission runner validated / trusted?", review, 0))
+    assert not stated_question(Candidate("Notices are obtained at build time.", doc, 0))
