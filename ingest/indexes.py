@@ -15,7 +15,7 @@ from kfqa.store import Store, row_chunk
 from kfqa.termstats import TermStats, chunk_set_key
 from kfqa.text import bm25_text
 
-BM25_VERSION = "3"  # bump when what BM25 indexes or persists changes: rebuilt without re-embedding
+BM25_VERSION = "4"  # bump when what BM25 indexes or persists changes: rebuilt without re-embedding
 # 3: the persisted corpus holds each chunk's id only
 BM25_MARKER = "kfqa_bm25_version"
 

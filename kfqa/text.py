@@ -33,10 +33,15 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+_CAMEL_WORD_RE = re.compile(r"\b[A-Z]?[a-z]+(?:[A-Z][a-z]+)+\b")
+
+
 def bm25_text(text: str) -> str:
     """Text as BM25 tokenizes it on both sides (index and query): Markdown emphasis and code marks
-    become spaces, so "_OpenSSF Best Practices_" yields the words "openssf" and "practices"."""
-    return re.sub(r"[*_`]", " ", text)
+    become spaces, so "_OpenSSF Best Practices_" yields the words "openssf" and "practices"; a
+    CamelCase identifier is followed by its words ("ValidatingWebhook Validating Webhook")."""
+    text = re.sub(r"[*_`]", " ", text)
+    return _CAMEL_WORD_RE.sub(lambda m: f"{m.group(0)} {re.sub(r'(?<=[a-z])(?=[A-Z])', ' ', m.group(0))}", text)
 
 
 def words(text: str) -> list[str]:

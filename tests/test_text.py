@@ -22,3 +22,11 @@ def test_support_needs_every_content_word():
     passage = "The blast radius is bounded by its service account."
     assert is_supported("The blast radius is bounded by the service account [1].", [passage])
     assert not is_supported("The blast radius is unbounded [1].", [passage])
+
+
+def test_bm25_text_adds_the_words_of_camel_case_identifiers():
+    from kfqa.text import bm25_text
+
+    assert bm25_text("the ValidatingWebhook for _NetworkPolicy_") == \
+        "the ValidatingWebhook Validating Webhook for  NetworkPolicy Network Policy "
+    assert bm25_text("plain words, OpenSSF and RBAC stay") == "plain words, OpenSSF and RBAC stay"
