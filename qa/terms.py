@@ -87,9 +87,19 @@ class TermWeights:
             if word in named or word in out or word in stop_words() or word in DISCOURSE or is_common(word):
                 continue
             parts = terms(word)
-            if parts and not any(self._mentioned(p, mentions) for p in parts) and not self._inside_a_word(word, mentions):
+            if parts and not any(self._mentioned(p, mentions) for p in parts) and not self._inside_a_word(word, mentions) \
+                    and not self._hyphenated(word, mentions):
                 out.append(word)
-        return out
+        def said(word: str) -> bool:  # the sources in scope hold it (not merely the store)
+            parts = terms(word)
+            return bool(parts) and all(self.stats.known(p) and (mentions is None or mentions(p)) for p in parts)
+
+        return [name for name in out if not _has_mentioned_alternative(question, name, said)]
+
+    def _hyphenated(self, word: str, mentions) -> bool:
+        """Written with hyphens in the sources ("multitenancy" / "multi-tenancy")."""
+        forms = [v for v in self.stats.vocabulary if "-" in v and v.replace("-", "") == word]
+        return any(mentions is None or mentions(form) for form in forms)
 
     def _mentioned(self, term: str, mentions) -> bool:
         """Held by the sources in scope; a term they lack counts as mentioned unless the other sources
@@ -103,6 +113,22 @@ class TermWeights:
         if mentions is not None:
             return mentions(word)
         return any(word in known for known in self.stats.vocabulary if len(known) > len(word))
+
+
+_ALTERNATIVES_RE = re.compile(r"(?=([\w.-]+)\s*(?:/|,|\bor\b|\band\b|\bvs\.?)\s*([\w.-]+))", re.IGNORECASE)
+
+
+def _has_mentioned_alternative(question: str, name: str, said) -> bool:
+    """``name`` is coordinated with a word the sources do hold (``said``: "dependabot or renovate",
+    "session/cookie"): the question can be answered for that one, so ``name`` alone declines nothing."""
+    skip = stop_words() | DISCOURSE
+    for first, second in _ALTERNATIVES_RE.findall(question):
+        pair = (first.lower(), second.lower())
+        if name.lower() in pair:
+            other = pair[1] if pair[0] == name.lower() else pair[0]
+            if other not in skip and said(other):
+                return True
+    return False
 
 
 _DERIVED = (("ly", ""), ("ness", ""), ("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"))

@@ -74,3 +74,16 @@ def test_camel_case_identifiers_count_as_their_words():
     # so a list of identifiers answers a question in plain words
     stats = _stats(["- ValidatingWebhook for SparkConnect", "- MutatingWebhook for Pods"])
     assert stats.known("webhook") and stats.df["webhook"] == 2
+
+
+def test_a_hyphenated_form_or_a_mentioned_alternative_keeps_a_question_answerable():
+    stats = _stats(KUBEFLOW + ["Kubeflow supports multi-tenancy through profiles; dependabot updates go.mod."] + OTHERS
+                   + ["Renovate bumps Flux images.", "Renovate and Dependabot both run in Rook.", "Harbor uses renovate."])
+    weights = TermWeights(stats)
+    scope = Scope("Kubeflow", [t.lower() for t in KUBEFLOW + ["Kubeflow supports multi-tenancy through profiles; "
+                                                             "dependabot updates go.mod."]])
+    assert weights.unknown_names("Does Kubeflow support multitenancy?", scope.mentions) == []
+    assert weights.unknown_names("Does Kubeflow use renovate?", scope.mentions) == ["renovate"]
+    # one of two alternatives the sources hold: the question is answerable for it
+    assert weights.unknown_names("Does Kubeflow use dependabot or renovate?", scope.mentions) == []
+    assert weights.unknown_names("Is it encrypted/hashed at rest?", scope.mentions) == ["encrypted"]
