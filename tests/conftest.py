@@ -63,6 +63,14 @@ def copy_corpus(dst: Path, files: list[str], src: Path = BUNDLED_CORPUS) -> Path
     return dst
 
 
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """A folder holding ``files`` (relative path -> text), for a synthetic corpus."""
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
 def store_settings(store_dir: Path, corpus_dir: Path) -> Settings:
     """Settings independent of the caller's KFQA_* environment (embedded Chroma, no LLM)."""
     return Settings(store_dir=store_dir, corpus_dir=corpus_dir, chroma_host=None, chroma_port=None)

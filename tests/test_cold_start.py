@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import store_settings
+from conftest import store_settings, write_files
 from llama_index.core.schema import QueryBundle
 
 from kfqa.qa.stages import QAConfig
@@ -35,10 +35,7 @@ QUESTION = "Which namespace does the widget controller run in?"
 def widget_store(stand_in_embedder, tmp_path):
     from kfqa.ingest import run_ingest
 
-    corpus = tmp_path / "corpus"
-    for rel, text in NOTES.items():
-        (corpus / rel).parent.mkdir(parents=True, exist_ok=True)
-        (corpus / rel).write_text(text, encoding="utf-8")
+    corpus = write_files(tmp_path / "corpus", NOTES)
     settings = store_settings(tmp_path / "store", corpus)
     assert not run_ingest([corpus], settings).failed
     return settings

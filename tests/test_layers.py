@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import store_settings
+from conftest import store_settings, write_files
 from stand_in_embedder import HashingEmbedding
 
 import kfqa.embedding
@@ -36,10 +36,7 @@ def test_stand_in_embedder_ingests_and_answers_without_the_model(stand_in_embedd
     from kfqa.ingest import run_ingest
     from kfqa.qa import Assistant
 
-    corpus = tmp_path / "corpus"
-    for rel, text in NOTES.items():
-        (corpus / rel).parent.mkdir(parents=True, exist_ok=True)
-        (corpus / rel).write_text(text, encoding="utf-8")
+    corpus = write_files(tmp_path / "corpus", NOTES)
     settings = store_settings(tmp_path / "store", corpus)
     report = run_ingest([corpus], settings)
     assert report.files_ok == 2 and not report.failed
