@@ -27,6 +27,7 @@ GRID: dict[str, tuple] = {
     "answer_threshold": (0.1, 0.2, 0.3, 0.4),
     "rerank_floor": (0.3, 0.5, 1.0),
     "expand_top": (0, 3),
+    "continuation_words": (14, 30),
 }
 OBJECTIVE = ("recall@5", "key_fact_recall", "citation_precision", "abstention_accuracy")
 

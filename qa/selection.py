@@ -17,7 +17,6 @@ from kfqa.qa.sentences import LIST_MARK_RE
 from kfqa.qa.stages import QAConfig
 from kfqa.types import Retrieved
 
-CONTINUATION_WORDS = 14  # a short sentence after a chosen one ("Never use this in production.") comes along
 REPLY_WORDS = 60  # of a reply quoted after the question it answers
 REDUNDANT = 0.6  # share of shared terms that makes a sentence a repeat of a chosen one
 REPEAT_MIN_TERMS = 4
@@ -81,7 +80,7 @@ def select(candidates: list[Candidate], facets=(), config: QAConfig | None = Non
             chosen.append(best)
     if config.on("facets"):
         chosen += covering(chosen, candidates, facets, lead.score * config.facet_floor)
-    return without_repeats(with_continuations(chosen, by_passage, config.on("replies")))
+    return without_repeats(with_continuations(chosen, by_passage, config.on("replies"), config.continuation_words))
 
 
 def _lead(candidates: list[Candidate], by_passage, config: QAConfig) -> tuple[Candidate, list[Candidate]]:
@@ -152,7 +151,8 @@ def quoted_items(chosen: list[Candidate]) -> set[str]:
     return {LIST_MARK_RE.sub("", item) for c in chosen for item in c.items}
 
 
-def with_continuations(chosen: list[Candidate], by_passage: dict[str, list[Candidate]], replies: bool = True) -> list[Candidate]:
+def with_continuations(chosen: list[Candidate], by_passage: dict[str, list[Candidate]], replies: bool = True,
+                       continuation_words: int = 14) -> list[Candidate]:
     """A short sentence that follows a chosen one in its passage comes along (same comment only);
     a reviewer's question brings the start of the reply that follows it."""
     out: list[Candidate] = []
@@ -166,7 +166,7 @@ def with_continuations(chosen: list[Candidate], by_passage: dict[str, list[Candi
             # a chosen sentence followed by a lead-in on its subject ("The operator is responsible for:")
             # goes on into that list: the list is the rest of the point
             nxt.items = nxt.listed
-        short = nxt and len(nxt.text.split()) <= CONTINUATION_WORDS and not dangling(nxt) and not _is_item(nxt)
+        short = nxt and len(nxt.text.split()) <= continuation_words and not dangling(nxt) and not _is_item(nxt)
         if short and nxt.comment_no == cand.comment_no and nxt not in chosen and nxt not in out:
             out.append(nxt)
         if replies and is_question(cand) and cand.hit.chunk.meta.kind == "review":

@@ -40,7 +40,7 @@ ANSWER_STAGES = frozenset({"sentence-similarity", "point-relevance", "lead-in-li
 ANSWER_FIELDS = frozenset({
     "passages_read", "max_points", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
     "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage", "semantic_candidates",
-    "scope_elsewhere_df",
+    "scope_elsewhere_df", "continuation_words",
 })
 
 
@@ -77,6 +77,9 @@ class QAConfig:
     # sentence selection
     passages_read: int = 6
     max_points: int = 4  # sentences in an answer (lead + supporting)
+    # the sentence after a chosen one in its passage comes along when it has at most this many words
+    # (it often completes the point: "... The projects follow the OpenSSF Best Practices.")
+    continuation_words: int = 30
     passage_floor: float = 0.5  # a supporting sentence's passage scores at least this share of the best
     support_floor: float = 0.45  # a supporting sentence scores at least this share of the lead
     facet_floor: float = 0.25

@@ -126,9 +126,10 @@ def _review(text: str) -> Chunk:
     return _chunk(text, source="reviews/example.json", kind="review")
 
 
-# Longer than a continuation (CONTINUATION_WORDS) and sharing no term with the questions below: it can
+# Longer than a continuation (QAConfig.continuation_words) and sharing no term with the questions below: it can
 # only come into an answer as part of a reply.
-LONG_REPLY = "They are trusted operators who hold cluster-admin rights on every cluster where the platform is installed."
+LONG_REPLY = ("They are trusted operators who hold cluster-admin rights on every cluster where the platform is "
+              "installed, keep its images pinned, rotate its credentials after each release and answer pages at night.")
 
 
 @pytest.fixture(scope="module")
