@@ -54,6 +54,11 @@ def test_platform_operator_duties(assistant):
     assert "The operator is responsible for" in answer.answer
     assert "hardening, and protecting the control-plane components" in answer.answer
     assert ".github/workflows" not in answer.answer  # a list of CI links is navigation, not an answer
+    # the lead is the operator's part in the trust model, not a product page's promise
+    assert _lead_source(answer) == SELF_ASSESSMENT
+    assert "platform administrator (operator)" in _lead(answer)
+    for off_topic in ("This bridges the gap", "Open Governance"):
+        assert off_topic not in answer.answer
 
 
 def test_a_reply_leads_attributed_with_its_date(assistant):
