@@ -184,17 +184,28 @@ class Assistant:
 
     def _filters(self, question: str, prepared: PreparedQuery, filters: Filters | None) -> Filters:
         """The reader's filters, completed from the question: superseded revisions for a history question;
-        Kubeflow for a question that names no project, with TAG Security's guides (which belong to no
-        project) when it points at them ("the template", "TAG"). A store holding no Kubeflow files
-        (a folder without sources.json) is read whole."""
+        for a question that names no project (nor files), Kubeflow's files and the reader's own
+        unlabelled ones, without TAG Security's guides unless it points at them ("the template", "TAG"):
+        a guide shares a template question's wording but says how to write the answer, not what it is."""
         filters = filters or Filters()
         if filters.include_superseded is None:
             filters = replace(filters, include_superseded=prepared.wants_history)
-        if not filters.projects and not prepared.projects and not asks_about_other_projects(question):
-            # Other CNCF projects' assessments are there for comparisons, the guides say how to write one
-            guides = "guide" in prepared.kinds or HOME_PROJECT not in self.retriever.projects
-            filters = replace(filters, projects=[HOME_PROJECT, ""] if guides else [HOME_PROJECT])
+        chosen = filters.projects or filters.sources or filters.source_glob
+        if not chosen and not prepared.projects and not asks_about_other_projects(question):
+            # Other CNCF projects' assessments are there for comparisons; a question that names no
+            # project is about Kubeflow (guides and a reader's own folders belong to no project).
+            filters = replace(filters, projects=[HOME_PROJECT, ""])
+            kinds = self._store_kinds()
+            if not filters.kinds and "guide" not in prepared.kinds and HOME_PROJECT in self.retriever.projects:
+                filters = replace(filters, kinds=sorted(kinds - {"guide"}) or sorted(kinds))
         return filters
+
+    def _store_kinds(self) -> set[str]:
+        if self._scopes.get("retriever") is not self.retriever:  # reopened: a new store generation
+            self._scopes = {"retriever": self.retriever}
+        if "kinds" not in self._scopes:
+            self._scopes["kinds"] = {c.meta.kind for c in self.retriever.chunks.values()}
+        return self._scopes["kinds"]
 
     def _scope(self, filters: Filters, prepared: PreparedQuery) -> Scope:
         """The sources the question is about, for the answerability stage: those the filters admit, but
@@ -203,17 +214,15 @@ class Assistant:
         guides = "guide" in prepared.kinds
         key = (tuple(filters.projects), tuple(filters.kinds), filters.source_glob, tuple(filters.sources),
                bool(filters.include_superseded), guides)
-        if self._scopes.get("retriever") is not self.retriever:  # reopened: a new store generation
-            self._scopes = {"retriever": self.retriever}
+        self._store_kinds()  # (drops what was kept for a store since reopened)
         if key not in self._scopes:
             rules = metadata_filters(filters)
             admitted = [c for c in self.retriever.chunks.values()
                         if admits(c.meta, rules, filters.source_glob) and (guides or c.meta.kind != "guide")]
-            # the named project's own files; a folder without sources.json labels no project: all of it
-            projects = sorted({c.meta.project for c in admitted if c.meta.project})
-            chunks = [c for c in admitted if c.meta.project] or admitted
-            label = projects[0][:1].upper() + projects[0][1:] if len(projects) == 1 else ""
-            self._scopes[key] = Scope(label, [f"{c.meta.section} {c.text}".lower() for c in chunks])
+            # named in the notice when they all belong to one project (a reader's own folder has none)
+            projects = {c.meta.project for c in admitted}
+            label = next(iter(projects)) if len(projects) == 1 else ""
+            self._scopes[key] = Scope(label[:1].upper() + label[1:], [f"{c.meta.section} {c.text}".lower() for c in admitted])
         return self._scopes[key]
 
     def _names(self, retriever: HybridRetriever) -> set[str]:

@@ -44,6 +44,11 @@ def poisoned_store(tmp_path_factory, make_corpus):
     return settings
 
 
+# The prompt holds the poisoned note whatever its rank among the retrieved passages: what is tested is
+# what happens to an injection the model reads, not the default budget (KFQA_LLM_MAX_SOURCE_CHARS).
+SOURCE_BUDGET = 20_000
+
+
 def _run_cli(args: list[str], env_extra: dict[str, str]) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KFQA_", "OPENAI_"))}
     env.update(env_extra, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
@@ -66,7 +71,8 @@ def test_cli_ask_llm_json_end_to_end(poisoned_store, server):
     result = _run_cli(
         ["ask", "--llm", "--json", "--store", str(poisoned_store.store_dir),
          "Does Kubeflow need network policies, and who operates the control-plane components?"],
-        {"KFQA_LLM_BASE_URL": server.base_url, "KFQA_LLM_MODEL": "test-model", "KFQA_LLM_API_KEY": API_KEY},
+        {"KFQA_LLM_BASE_URL": server.base_url, "KFQA_LLM_MODEL": "test-model", "KFQA_LLM_API_KEY": API_KEY,
+         "KFQA_LLM_MAX_SOURCE_CHARS": str(SOURCE_BUDGET)},
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert API_KEY not in result.stdout and API_KEY not in result.stderr
@@ -113,7 +119,8 @@ def test_ui_api_answers_through_the_llm_and_drops_the_injection(poisoned_store, 
 
     server.requests.clear()
     server.script(Reply(render=_obey_the_injection))
-    settings = dc_replace(poisoned_store, llm_base_url=server.base_url, llm_model="test-model", llm_api_key=API_KEY)
+    settings = dc_replace(poisoned_store, llm_base_url=server.base_url, llm_model="test-model", llm_api_key=API_KEY,
+                          llm_max_source_chars=SOURCE_BUDGET)
     question = "Does Kubeflow need network policies, and who operates the control-plane components?"
     with running(build_app(settings, feedback_path=tmp_path / "fb.jsonl")) as url:
         client = gradio_client.Client(url, verbose=False)

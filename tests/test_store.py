@@ -67,6 +67,8 @@ def test_live_assistant_sees_a_new_generation(tmp_path, small_store, where):
     after = assistant.ask(OKAPI)
     assert assistant.generation != first_generation
     assert after.retrieved[0].chunk.meta.source == "okapi.md"
+    # a reader's own file (no project) answers beside Kubeflow's: never "the Kubeflow sources never mention okapi"
+    assert not after.abstained and after.citations[0].chunk.meta.source == "okapi.md", after.notices
     again = assistant.ask(KATIB)  # the old question still works (term statistics now count one more file)
     assert again.citations and not again.abstained
     assert again.retrieved[0].chunk.id == before.retrieved[0].chunk.id
