@@ -134,6 +134,8 @@ class Assistant:
         what the extractive answer is rendered from and what the LLM answerer is given (it is called
         only when ``evidence.decision.answerable``)."""
         prepared, retrieved = self.retrieve(question, filters, history, k, notices)
+        if not retrieved and notices is not None and filters is not None and filters != Filters():
+            notices.append("No indexed passage matches the filters (kinds, project, sources) this question was asked with.")
         return prepared, retrieved, self.gather(prepared, retrieved, filters)
 
     def gather(self, prepared: PreparedQuery, retrieved: list[Retrieved], filters: Filters | None = None,
@@ -188,6 +190,11 @@ class Assistant:
         unlabelled ones, without TAG Security's guides unless it points at them ("the template", "TAG"):
         a guide shares a template question's wording but says how to write the answer, not what it is."""
         filters = filters or Filters()
+        unknown = sorted(set(filters.projects) - self.retriever.projects - {""})
+        if unknown:  # a typo (or a client ignoring the UI's choices) would find nothing and say so wrongly
+            known = sorted(self.retriever.projects)
+            raise KfqaError(f"No project {', '.join(map(repr, unknown))} in the store: choose from "
+                            f"{', '.join(known[:12])}{' …' if len(known) > 12 else ''} (kfqa stats lists them).")
         if filters.include_superseded is None:
             filters = replace(filters, include_superseded=prepared.wants_history)
         chosen = filters.projects or filters.sources or filters.source_glob

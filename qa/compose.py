@@ -92,7 +92,7 @@ class Composer:
             lift_quoted(candidates, quoted_phrases(question))
         candidates.sort(key=lambda c: c.score, reverse=True)
         self._answer_scores(question, candidates, config)
-        unknown = weights.unknown_names(question, scope.mentions if scope else None)
+        unknown = weights.unknown_names(question, scope.mentions if scope and scope.texts else None)
         decision = decide([c.answer_score for c in candidates[: config.semantic_candidates]], unknown, config,
                           scope.label if scope else "")
         chosen = select(candidates, facets, config) if decision.answerable else []

@@ -179,3 +179,21 @@ def test_log_records_lose_terminal_control():
     record = logging.LogRecord("kfqa", logging.WARNING, __file__, 1, "can't read %s", ("a\x1b]52;c;eA==\x07\x1b[2J.md",), None)
     assert _TerminalSafe().filter(record)
     assert record.getMessage() == "can't read a.md"
+
+
+def test_an_unknown_project_is_an_error_naming_the_projects(small_store):
+    run = run_kfqa("ask", "who runs katib?", "--project", "Kubeflow", store=small_store.store_dir)
+    err = run.stderr.decode()
+    assert run.returncode == 1, err
+    assert "No project 'Kubeflow' in the store: choose from" in err and "kubeflow" in err
+    assert "Traceback" not in err
+
+
+def test_filters_no_passage_matches_say_so(small_store):
+    from kfqa.qa import Assistant
+    from kfqa.types import Filters
+
+    answer = Assistant.open(small_store).ask("Who runs the Katib controllers?", filters=Filters(source_glob="nothing/*.md"))
+    assert answer.abstained and answer.retrieved == []
+    assert any("No indexed passage matches the filters" in n for n in answer.notices)
+    assert not any("never mention" in n for n in answer.notices)
