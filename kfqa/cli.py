@@ -212,6 +212,9 @@ def ask(
             render_answer(answer, console)
 
 
+_AT_EXIT: list = []  # hooks registered once per process, however often a command runs in it
+
+
 @contextlib.contextmanager
 def collection_paused():
     """The cyclic garbage collector paused while a one-shot command runs, and the heap frozen at exit.
@@ -220,13 +223,17 @@ def collection_paused():
     the process ends: the collector's full passes over it free next to nothing, yet cost a cold ask
     0.3 s while it runs and 0.45 s more in the interpreter's final collections. Frozen objects
     (gc.freeze) are skipped by those; the OS takes the memory back with the process. Restored
-    afterwards for a caller that goes on (a test invoking the command in-process)."""
+    afterwards (as it was) for a caller that goes on (a test invoking the command in-process)."""
+    was_enabled = gc.isenabled()
     gc.disable()
-    atexit.register(gc.freeze)
+    if gc.freeze not in _AT_EXIT:
+        _AT_EXIT.append(gc.freeze)
+        atexit.register(gc.freeze)
     try:
         yield
     finally:
-        gc.enable()
+        if was_enabled:
+            gc.enable()
 
 
 @app.command(name="eval")

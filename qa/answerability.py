@@ -18,6 +18,7 @@ before a model is called (``Assistant.evidence``).
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,18 +47,27 @@ class Decision:
         return f"The indexed {whose}sources never mention {names}."
 
 
-@dataclass
 class Scope:
     """The sources a question is about (its project's, not other projects' or the guides'), as
     lower-cased text: a name the question holds that none of them holds is something they never
     discuss, even when another project's assessment does ("encrypted", "CVE")."""
 
-    label: str  # "Kubeflow"; "" for a store of unlabelled files
-    texts: list[str]
+    def __init__(self, label: str, texts: list[str]):
+        self.label = label  # "Kubeflow"; "" for a store of unlabelled files
+        self.texts = texts
+        self._joined = "\n".join(texts)
 
     def mentions(self, term: str) -> bool:
+        """A word of the sources starts with ``term`` (or, for a long term, with all but its last three
+        letters: "notify" meets "notified", "encrypt" "encryption"); never inside a word ("nist" is not
+        in "administrator")."""
         term = term.lower()
-        return any(term in text for text in self.texts)
+        stem = term[: max(5, len(term) - 3)]
+        return re.search(rf"(?<![a-z0-9]){re.escape(stem)}", self._joined) is not None
+
+    def holds(self, fragment: str) -> bool:
+        """``fragment`` anywhere, inside a word too (a login "justincappos" holds "cappos")."""
+        return fragment.lower() in self._joined
 
 
 class SentenceEncoder:

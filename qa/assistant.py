@@ -9,6 +9,7 @@ The CLI (`kfqa ask`), the chat UI and `kfqa eval` all go through this class:
 
 from __future__ import annotations
 
+import difflib
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -23,6 +24,8 @@ from kfqa.qa.retrieval import HybridRetriever, Preference
 from kfqa.qa.stages import QAConfig
 from kfqa.store import StaleStoreError, Store
 from kfqa.types import Answer, Filters, Generation, KfqaError, Retrieved
+
+MAX_SCOPES = 16  # answerability scopes kept per store (filter combinations a UI user picks)
 
 
 class Assistant:
@@ -171,7 +174,7 @@ class Assistant:
         config = config or self.config
         prepared = prepare(question, history, r.vocabulary, r.projects, r.people, expand=config.on("expand"),
                            abbreviations=abbreviations_for(r.stats.abbreviations), parts=config.on("parts"),
-                           names=self._names(r) if config.on("generalize") else None)
+                           names=self._names() if config.on("generalize") and config.general_weight > 0 else None)
         filters = self._filters(question, prepared, filters)
         if prepared.corrections and notices is not None:
             notices.append("Read " + ", ".join(f"{w!r} as {c!r}" for w, c in prepared.corrections.items()) + ".")
@@ -190,11 +193,15 @@ class Assistant:
         unlabelled ones, without TAG Security's guides unless it points at them ("the template", "TAG"):
         a guide shares a template question's wording but says how to write the answer, not what it is."""
         filters = filters or Filters()
+        by_case = {p.lower(): p for p in self.retriever.projects}
+        if any(p and p not in self.retriever.projects for p in filters.projects):
+            filters = replace(filters, projects=[by_case.get(p.lower(), p) for p in filters.projects])  # "Kubeflow"
         unknown = sorted(set(filters.projects) - self.retriever.projects - {""})
         if unknown:  # a typo (or a client ignoring the UI's choices) would find nothing and say so wrongly
-            known = sorted(self.retriever.projects)
-            raise KfqaError(f"No project {', '.join(map(repr, unknown))} in the store: choose from "
-                            f"{', '.join(known[:12])}{' …' if len(known) > 12 else ''} (kfqa stats lists them).")
+            near = difflib.get_close_matches(unknown[0].lower(), list(by_case), n=5, cutoff=0.5)
+            known = near or sorted(self.retriever.projects)[:12]
+            raise KfqaError(f"No project {', '.join(map(repr, unknown))} in the store: "
+                            f"{'did you mean' if near else 'choose from'} {', '.join(known)} (kfqa stats lists them all).")
         if filters.include_superseded is None:
             filters = replace(filters, include_superseded=prepared.wants_history)
         chosen = filters.projects or filters.sources or filters.source_glob
@@ -207,38 +214,52 @@ class Assistant:
                 filters = replace(filters, kinds=sorted(kinds - {"guide"}) or sorted(kinds))
         return filters
 
+    def _cache(self) -> dict:
+        """What is kept per opened store (its kinds, names, scopes), dropped when the store is reopened.
+        Callers use the dict this returns: UI requests run on threads, and a reopen swaps it whole."""
+        cache = self._scopes
+        if cache.get("retriever") is not self.retriever:  # reopened: a new store generation
+            cache = {"retriever": self.retriever}
+            self._scopes = cache
+        return cache
+
     def _store_kinds(self) -> set[str]:
-        if self._scopes.get("retriever") is not self.retriever:  # reopened: a new store generation
-            self._scopes = {"retriever": self.retriever}
-        if "kinds" not in self._scopes:
-            self._scopes["kinds"] = {c.meta.kind for c in self.retriever.chunks.values()}
-        return self._scopes["kinds"]
+        cache = self._cache()
+        kinds = cache.get("kinds")
+        if kinds is None:
+            kinds = cache["kinds"] = {c.meta.kind for c in self.retriever.chunks.values()}
+        return kinds
 
     def _scope(self, filters: Filters, prepared: PreparedQuery) -> Scope:
         """The sources the question is about, for the answerability stage: those the filters admit, but
         not TAG Security's guides unless it points at them (a guide asking "is data encrypted at rest?"
         says nothing of whether Kubeflow's data is)."""
-        guides = "guide" in prepared.kinds
-        key = (tuple(filters.projects), tuple(filters.kinds), filters.source_glob, tuple(filters.sources),
+        guides = "guide" in prepared.kinds or "guide" in filters.kinds
+        key = ("scope", tuple(filters.projects), tuple(filters.kinds), filters.source_glob, tuple(filters.sources),
                bool(filters.include_superseded), guides)
-        self._store_kinds()  # (drops what was kept for a store since reopened)
-        if key not in self._scopes:
+        cache = self._cache()
+        scope = cache.get(key)
+        if scope is None:
             rules = metadata_filters(filters)
             admitted = [c for c in self.retriever.chunks.values()
                         if admits(c.meta, rules, filters.source_glob) and (guides or c.meta.kind != "guide")]
             # named in the notice when they all belong to one project (a reader's own folder has none)
             projects = {c.meta.project for c in admitted}
             label = next(iter(projects)) if len(projects) == 1 else ""
-            self._scopes[key] = Scope(label[:1].upper() + label[1:], [f"{c.meta.section} {c.text}".lower() for c in admitted])
-        return self._scopes[key]
+            scope = Scope(label[:1].upper() + label[1:], [f"{c.meta.section} {c.text}".lower() for c in admitted])
+            if sum(1 for k in cache if isinstance(k, tuple)) >= MAX_SCOPES:  # each holds its files' text
+                cache = self._scopes = {"retriever": self.retriever, "kinds": cache.get("kinds")}
+            cache[key] = scope
+        return scope
 
-    def _names(self, retriever: HybridRetriever) -> set[str]:
+    def _names(self) -> set[str]:
         """The store's project and component names (stage "generalize"), once per opened store."""
-        if getattr(self, "_names_of", None) is not retriever:
-            self._names_of = retriever
-            sources = {c.meta.source for c in retriever.chunks.values()}
-            self._store_names = store_names(sources, retriever.projects, retriever.stats.abbreviations)
-        return self._store_names
+        cache = self._cache()
+        names = cache.get("names")
+        if names is None:
+            r = self.retriever
+            names = cache["names"] = store_names({c.meta.source for c in r.chunks.values()}, r.projects, r.stats.abbreviations)
+        return names
 
     def _llm_answer(self, question, retrieved, notices) -> Iterator[str]:
         """Generator: streams LLM text live; returns the verified Answer, or the ``Generation`` that

@@ -92,7 +92,7 @@ class Composer:
             lift_quoted(candidates, quoted_phrases(question))
         candidates.sort(key=lambda c: c.score, reverse=True)
         self._answer_scores(question, candidates, config)
-        unknown = weights.unknown_names(question, scope.mentions if scope and scope.texts else None)
+        unknown = weights.unknown_names(question, scope if scope and scope.texts else None)
         decision = decide([c.answer_score for c in candidates[: config.semantic_candidates]], unknown, config,
                           scope.label if scope else "")
         chosen = select(candidates, facets, config) if decision.answerable else []
@@ -107,8 +107,9 @@ class Composer:
             heading = hit.chunk.meta.section_key or hit.chunk.meta.section
             title = heading.rpartition(" > ")[2]
             # (a section whose heading is what the question asks about: each of its points is relevant)
+            # (a one-word heading, "Overview" or "Requirements", is under too many sections to say which)
             asked_section = bool(focus) and (coverage(focus, title) >= LIST_QUESTION_COVERAGE
-                                             or names_heading(question, title, (HOME_PROJECT,)))
+                                             or (len(title.split()) > 1 and names_heading(question, title, (HOME_PROJECT,))))
             heading_terms = set() if asked_section else set(terms(title))
             # under the heading the question names ("the non-goals"), each point answers as the heading
             # does, and one holding the question's words itself more so

@@ -72,11 +72,12 @@ class TermWeights:
         """Every known question term with its IDF (sentence scoring weighs common terms in lightly)."""
         return {t: self.stats.idf(t) for t in set(terms(question)) if self.stats.known(t) and t not in DISCOURSE_TERMS}
 
-    def unknown_names(self, question: str, mentions=None) -> list[str]:
+    def unknown_names(self, question: str, scope=None) -> list[str]:
         """Names in the question that the sources never hold: acronyms and product names
         ("FedRAMP"), and rare words ("payout": not common English nor a form of it, no typo of a
-        store word, not part of a longer one such as a login). ``mentions(term)``: whether the
-        sources in scope hold a term (default: any chunk of the store)."""
+        store word, not part of a longer one such as a login). ``scope``: the sources in scope
+        (``qa.answerability.Scope``; default: every chunk of the store)."""
+        mentions = scope.mentions if scope is not None else None
         out = []
         for token in _NAME_RE.findall(question):
             parts = terms(token)
@@ -87,9 +88,10 @@ class TermWeights:
             if word in named or word in out or word in stop_words() or word in DISCOURSE or is_common(word):
                 continue
             parts = terms(word)
-            if parts and not any(self._mentioned(p, mentions) for p in parts) and not self._inside_a_word(word, mentions) \
+            if parts and not any(self._mentioned(p, mentions) for p in parts) and not self._inside_a_word(word, scope) \
                     and not self._hyphenated(word, mentions):
                 out.append(word)
+
         def said(word: str) -> bool:  # the sources in scope hold it (not merely the store)
             parts = terms(word)
             return bool(parts) and all(self.stats.known(p) and (mentions is None or mentions(p)) for p in parts)
@@ -108,25 +110,28 @@ class TermWeights:
             return False
         return mentions is None or mentions(term) or self.stats.df.get(term, 0) < self.config.scope_elsewhere_df
 
-    def _inside_a_word(self, word: str, mentions) -> bool:
+    def _inside_a_word(self, word: str, scope) -> bool:
         """Part of a longer word of the sources (a login "justincappos", a compound): they know it."""
-        if mentions is not None:
-            return mentions(word)
+        if scope is not None:
+            return scope.holds(word)
         return any(word in known for known in self.stats.vocabulary if len(known) > len(word))
 
 
-_ALTERNATIVES_RE = re.compile(r"(?=([\w.-]+)\s*(?:/|,|\bor\b|\band\b|\bvs\.?)\s*([\w.-]+))", re.IGNORECASE)
+_TOKEN_RE = re.compile(r"[\w.-]+|/")
+_OR = frozenset({"/", "or", "vs", "vs."})
 
 
 def _has_mentioned_alternative(question: str, name: str, said) -> bool:
-    """``name`` is coordinated with a word the sources do hold (``said``: "dependabot or renovate",
-    "session/cookie"): the question can be answered for that one, so ``name`` alone declines nothing."""
+    """``name`` is one of alternatives ("dependabot or renovate", "session/cookie") and another of them
+    is a word the sources hold (``said``): the question can be answered for that one, so ``name`` alone
+    declines nothing. ("X and Y" asks about both: no alternative.) One pass over the question's tokens."""
+    tokens = [t.lower() for t in _TOKEN_RE.findall(question)]
     skip = stop_words() | DISCOURSE
-    for first, second in _ALTERNATIVES_RE.findall(question):
-        pair = (first.lower(), second.lower())
-        if name.lower() in pair:
-            other = pair[1] if pair[0] == name.lower() else pair[0]
-            if other not in skip and said(other):
+    for i, token in enumerate(tokens):
+        if token != name.lower():
+            continue
+        for joiner, other in ((i + 1, i + 2), (i - 1, i - 2)):
+            if 0 <= other < len(tokens) and tokens[joiner] in _OR and tokens[other] not in skip and said(tokens[other]):
                 return True
     return False
 

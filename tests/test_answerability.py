@@ -43,11 +43,11 @@ def test_a_name_only_other_projects_hold_is_out_of_scope():
     question = "Is the MySQL database encrypted at rest, and is there a payout?"
     assert weights.unknown_names(question) == []  # the store knows both words: Harbor's assessment has them
     kubeflow = Scope("Kubeflow", [t.lower() for t in KUBEFLOW])
-    assert weights.unknown_names(question, kubeflow.mentions) == ["encrypted", "payout"]
+    assert weights.unknown_names(question, kubeflow) == ["encrypted", "payout"]
     harbor = Scope("Harbor", [t.lower() for t in OTHERS[:1]])
-    assert weights.unknown_names("Does Harbor encrypt credentials?", harbor.mentions) == []
+    assert weights.unknown_names("Does Harbor encrypt credentials?", harbor) == []
     # one stray use elsewhere ("assessor") says nothing of what the project's sources lack
-    assert weights.unknown_names("What did the assessor say about the Katib controller?", kubeflow.mentions) == []
+    assert weights.unknown_names("What did the assessor say about the Katib controller?", kubeflow) == []
 
 
 def test_the_notice_names_the_scope_and_the_words():
@@ -82,8 +82,8 @@ def test_a_hyphenated_form_or_a_mentioned_alternative_keeps_a_question_answerabl
     weights = TermWeights(stats)
     scope = Scope("Kubeflow", [t.lower() for t in KUBEFLOW + ["Kubeflow supports multi-tenancy through profiles; "
                                                              "dependabot updates go.mod."]])
-    assert weights.unknown_names("Does Kubeflow support multitenancy?", scope.mentions) == []
-    assert weights.unknown_names("Does Kubeflow use renovate?", scope.mentions) == ["renovate"]
+    assert weights.unknown_names("Does Kubeflow support multitenancy?", scope) == []
+    assert weights.unknown_names("Does Kubeflow use renovate?", scope) == ["renovate"]
     # one of two alternatives the sources hold: the question is answerable for it
-    assert weights.unknown_names("Does Kubeflow use dependabot or renovate?", scope.mentions) == []
-    assert weights.unknown_names("Is it encrypted/hashed at rest?", scope.mentions) == ["encrypted"]
+    assert weights.unknown_names("Does Kubeflow use dependabot or renovate?", scope) == []
+    assert weights.unknown_names("Is it encrypted/hashed at rest?", scope) == ["encrypted"]
