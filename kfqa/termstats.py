@@ -23,7 +23,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from kfqa.manifest import write_atomic
-from kfqa.text import STOP_WORDS, words
+from kfqa.text import CAMEL_TOKEN_RE, STOP_WORDS, camel_words, words
 from kfqa.types import Chunk
 
 TERMSTATS_FILE = "termstats.json"
@@ -64,16 +64,11 @@ def stem(word: str) -> str:
     return word
 
 
-# An identifier in CamelCase ("ValidatingWebhook", "AuthorizationPolicy"): its words count too.
-_CAMEL_RE = re.compile(r"\b[A-Z]?[a-z]+(?:[A-Z][a-z]+)+\b")
-_CAMEL_SPLIT_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
-
-
 def terms(text: str) -> list[str]:
     """Stemmed words less stop words; "best/worst" and "katib/notebooks" count as their parts, and
     a CamelCase identifier as itself and its words ("ValidatingWebhook": validat, webhook)."""
     stops = stop_words()
-    out = [stem(part.lower()) for token in _CAMEL_RE.findall(text) for part in _CAMEL_SPLIT_RE.split(token)
+    out = [stem(part.lower()) for token in CAMEL_TOKEN_RE.findall(text) for part in camel_words(token)
            if part.lower() not in stops and len(part) > 1]
     for word in words(text):
         for part in word.split("/") if "/" in word and "://" not in word else (word,):

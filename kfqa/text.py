@@ -33,7 +33,14 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-_CAMEL_WORD_RE = re.compile(r"\b[A-Z]?[a-z]+(?:[A-Z][a-z]+)+\b")
+# An identifier in CamelCase ("ValidatingWebhook", "failurePolicy"), and where its words meet.
+CAMEL_TOKEN_RE = re.compile(r"\b[A-Z]?[a-z]+(?:[A-Z][a-z]+)+\b")
+CAMEL_SPLIT_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def camel_words(token: str) -> list[str]:
+    """The words of a CamelCase identifier: "ValidatingWebhook" -> ["Validating", "Webhook"]."""
+    return CAMEL_SPLIT_RE.split(token)
 
 
 def bm25_text(text: str) -> str:
@@ -41,7 +48,7 @@ def bm25_text(text: str) -> str:
     become spaces, so "_OpenSSF Best Practices_" yields the words "openssf" and "practices"; a
     CamelCase identifier is followed by its words ("ValidatingWebhook Validating Webhook")."""
     text = re.sub(r"[*_`]", " ", text)
-    return _CAMEL_WORD_RE.sub(lambda m: f"{m.group(0)} {re.sub(r'(?<=[a-z])(?=[A-Z])', ' ', m.group(0))}", text)
+    return CAMEL_TOKEN_RE.sub(lambda m: f"{m.group(0)} {' '.join(camel_words(m.group(0)))}", text)
 
 
 def words(text: str) -> list[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from kfqa.config import HOME_PROJECT
 from kfqa.qa.terms import DISCOURSE_TERMS
 from kfqa.termstats import terms
-from kfqa.text import normalize
+from kfqa.text import CAMEL_SPLIT_RE, camel_words, normalize
 
 # General security and Kubernetes acronyms a reviewer types (none particular to one project);
 # a store's own definitions ("Kubeflow Pipelines (KFP)", see kfqa.termstats) are added to these.
@@ -86,7 +86,6 @@ KIND_HINTS: dict[str, re.Pattern] = {
     "guide": re.compile(r"\btag\b|tag security|template|\bguide|outline", re.I),
     "assessment": re.compile(r"self-assessment|assessment", re.I),
 }
-_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 @dataclass
@@ -128,7 +127,7 @@ def name_expansions(question: str, people: set[str]) -> list[str]:
     found = []
     names = {w.lower() for w in re.findall(r"\b[A-Z][a-z]{3,}\b", question)}
     for login in people:
-        parts = {p.lower() for p in re.split(r"[-_]|" + _CAMEL_RE.pattern, login) if len(p) >= 4}
+        parts = {p.lower() for p in re.split(r"[-_]|" + CAMEL_SPLIT_RE.pattern, login) if len(p) >= 4}
         if names & parts or any(login.lower().startswith(n) for n in names if len(n) >= 5):
             found.append(login)
     return sorted(found)
@@ -202,8 +201,8 @@ def prepare(
         phrase = known.get(token.lower())
         if phrase and phrase.lower() not in text.lower():
             expansions.append(phrase)
-        elif _CAMEL_RE.search(token) and not token.isupper():  # NetworkPolicy -> network policy
-            expansions.append(_CAMEL_RE.sub(" ", token).lower())
+        elif CAMEL_SPLIT_RE.search(token) and not token.isupper():  # NetworkPolicy -> network policy
+            expansions.append(" ".join(camel_words(token)).lower())
     expansions += name_expansions(question, people) if expand else []
     scope = context + question
     full = (context + text + (" (" + "; ".join(sorted(expansions)) + ")" if expansions else "")).strip()
