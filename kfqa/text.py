@@ -127,7 +127,7 @@ def _logical_lines(block: str) -> list[str]:
         line = raw.strip()
         if not line:
             continue
-        starts_item = bool(re.match(r"([-*+]\s|\d+[.)]\s|\||#{1,6}\s|>)", line))
+        starts_item = bool(re.match(r"([-*+•◦▪‣●]\s|\d+[.)]\s|\||#{1,6}\s|>)", line))
         if lines and not starts_item and not lines[-1].startswith(("|", "#")):
             lines[-1] = f"{lines[-1]} {line}"
         else:

@@ -3,6 +3,7 @@ blocks or PDF code listings), and the list, table or code lines a lead-in senten
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from kfqa.text import split_sentences
@@ -11,7 +12,7 @@ from kfqa.types import Chunk
 # Hugo shortcodes ({{% alert ... %}}) around a sentence are markup, not words of it.
 _SHORTCODE_RE = re.compile(r"^(\{\{[%<].*?[%>]\}\}\s*)+|(\s*\{\{[%<].*?[%>]\}\})+$")
 MIN_WORDS, MAX_WORDS = 5, 90  # a sentence that can stand in an answer on its own
-LIST_MARK_RE = re.compile(r"^(([-*+]|\d{1,3}[.)])\s+)?(\[[ xX]\]\s+)?")  # list marks and task boxes
+LIST_MARK_RE = re.compile(r"^(([-*+•◦▪‣●]|\d{1,3}[.)])\s+)?(\[[ xX]\]\s+)?")  # list marks and task boxes
 _CODE_RE = re.compile(r"^(-\s+)?(kubectl|helm|pip|docker|curl|export|apiVersion:|kind:|name:|value:|\$ )")
 
 
@@ -98,6 +99,32 @@ MAX_ITEMS = 20  # lines of a list, table or code block quoted after its lead-in
 MAX_ITEM_CHARS = 1200
 MAX_CODE_LINES = 6  # of a code block: enough to show the command, not a whole manifest
 _ITEM_LINE_RE = re.compile(r"^\s*([-*+]\s|\d{1,3}[.)]\s|\|)")
+_PDF_ITEM_RE = re.compile(r"^([-*+•◦▪‣●]|\d{1,3}[.)])\s")
+# A PDF line at least this share of the page's widest line, not ending a sentence, was wrapped
+# by the typesetter: the next line goes on with it.
+PDF_WRAP_SHARE = 0.7
+
+
+def pdf_logical_lines(text: str, width: int) -> list[str]:
+    """A PDF page's lines with the typesetter's wraps undone. A PDF keeps no paragraphs, only
+    printed lines: a line continues the one before when that one ran to near the full ``width``
+    without ending a sentence, or when it starts in lower case. A list mark always starts a line."""
+    out: list[str] = []
+    previous = ""
+    for raw in text.split("\n"):
+        line = re.sub(r"\s+", " ", raw).strip()
+        if not line:
+            previous = ""
+            continue
+        wrapped = bool(previous) and not _PDF_ITEM_RE.match(line) and (
+            line[0].islower() or (len(previous) >= PDF_WRAP_SHARE * width and not previous.endswith((".", ":", "!", "?")))
+        )
+        if wrapped and out:
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+        previous = line
+    return out
 
 
 def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
@@ -115,9 +142,16 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
     base = _indent(chunk.text[line_start:end])
     lead_is_item = bool(_ITEM_LINE_RE.match(chunk.text[line_start:end]))
     structured = not chunk.meta.source.endswith(".pdf")
+    following = chunk.text[end:].split("\n")[1:]
+    if not structured:
+        width = max(map(len, chunk.text.split("\n")))
+        following = pdf_logical_lines("\n".join(following), width)
+        # a PDF list is its marked lines (wraps joined); without marks, a table's lines as they come
+        if following and _PDF_ITEM_RE.match(following[0]):
+            following = list(itertools.takewhile(_PDF_ITEM_RE.match, following))
     items: list[str] = []
     in_code = False
-    for line in chunk.text[end:].split("\n")[1:]:
+    for line in following:
         if _FENCE_LINE_RE.match(line):
             in_code = not in_code
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kfqa.qa.compose import Composer, lift_quoted, render
 from kfqa.qa.selection import Candidate, _overlap
-from kfqa.qa.sentences import answerable_sentences, html_table_rows
+from kfqa.qa.sentences import answerable_sentences, html_table_rows, listed_after
 from kfqa.termstats import TermStats, terms
 from kfqa.types import Chunk, ChunkMeta, Retrieved
 
@@ -103,3 +103,30 @@ def test_a_questionnaire_prompt_is_no_point_but_a_reviewers_question_is():
     assert stated_question(Candidate("How are notices for all dependencies obtained?", doc, 0))
     assert not stated_question(Candidate("Is the submission runner validated / trusted?", review, 0))
     assert not stated_question(Candidate("Notices are obtained at build time.", doc, 0))
+
+
+# A PDF page as pypdf extracts it: printed lines, wrapped by the typesetter, bullets as "•".
+AUDIT_PAGE = """Scorecard
+Each check maps to common weak points attackers have exploited in real-world incidents. Some examples of the Scorecard
+checks are:
+1. Branch Protection: Ensures important branches like main cannot be directly overwritten. Weak protections can allow
+unnoticed malicious changes.
+2. Code Review: Confirms pull requests are reviewed before merging.
+Across all six projects, strong practices in code review, contributors, and CI testing provide a solid foundation for
+the projects in scope.
+• Reliability risks: Bugs in workload handling could cause controllers to crash or to stop serving requests of
+other users.
+"""
+
+
+def test_a_pdf_list_keeps_its_wrapped_items_whole_and_stops_where_the_prose_goes_on():
+    chunk = _chunk(AUDIT_PAGE, source="audit.pdf")
+    assert listed_after(chunk, "Some examples of the Scorecard checks are:") == [
+        "Branch Protection: Ensures important branches like main cannot be directly overwritten.",
+        "Code Review: Confirms pull requests are reviewed before merging.",
+    ]
+    sentences = answerable_sentences(chunk)
+    assert "Weak protections can allow unnoticed malicious changes." in sentences
+    assert "unnoticed malicious changes." not in sentences
+    # a bullet starts its own sentence, its mark no word of it
+    assert any(s.startswith("• Reliability risks: Bugs in workload") and s.endswith("of other users.") for s in sentences)
