@@ -24,10 +24,13 @@ from kfqa.qa.stages import QAConfig
 
 # The few constants that matter, each with a small set of values (the default among them).
 GRID: dict[str, tuple] = {
-    "answer_threshold": (0.1, 0.2, 0.3, 0.4),
-    "rerank_floor": (0.3, 0.5, 1.0),
-    "expand_top": (0, 3),
+    "answer_threshold": (0.1, 0.2, 0.3),
+    "rerank_floor": (0.5, 1.0),
     "continuation_words": (14, 30),
+    "phrase_boost": (1.0, 2.0),
+    "scope_elsewhere_df": (3, 8),
+    "template_similarity": (0.6, 0.7),
+    "template_join": (0.5, 1.0),
 }
 OBJECTIVE = ("recall@5", "key_fact_recall", "citation_precision", "abstention_accuracy")
 

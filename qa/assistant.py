@@ -22,6 +22,7 @@ from kfqa.qa.filters import admits, metadata_filters
 from kfqa.qa.query import PreparedQuery, abbreviations_for, asks_about_other_projects, prepare, store_names
 from kfqa.qa.retrieval import HybridRetriever, Preference
 from kfqa.qa.stages import QAConfig
+from kfqa.qa.template_match import GUIDE_PASSAGES, LabelIndex, TemplateMatch, match_template
 from kfqa.store import StaleStoreError, Store
 from kfqa.types import Answer, Filters, Generation, KfqaError, Retrieved
 
@@ -146,7 +147,8 @@ class Assistant:
         """The scored sentences and the answerability decision for retrieved passages (``config``:
         another set of stages and constants than the Assistant's, as ``kfqa eval --folds`` tries)."""
         scope = self._scope(self._filters(prepared.original, prepared, filters), prepared)
-        return self.composer.gather(prepared.text, retrieved, facets(prepared), config or self.config, scope)
+        return self.composer.gather(prepared.text, retrieved, facets(prepared), config or self.config, scope,
+                                    prepared.template_sections, prepared.template_similarity)
 
     def retrieve(
         self,
@@ -176,6 +178,10 @@ class Assistant:
                            abbreviations=abbreviations_for(r.stats.abbreviations), parts=config.on("parts"),
                            names=self._names() if config.on("generalize") and config.general_weight > 0 else None)
         filters = self._filters(question, prepared, filters)
+        match, asked = self._template_answers(question, prepared, filters, config)
+        if match:  # its label is what the answering passages call it ("Security Provider"): searched for too
+            prepared = replace(prepared, template_sections=match.sections, template_similarity=match.similarity,
+                               text=f"{prepared.text} ({match.label})")
         if prepared.corrections and notices is not None:
             notices.append("Read " + ", ".join(f"{w!r} as {c!r}" for w, c in prepared.corrections.items()) + ".")
         prefer = Preference(
@@ -183,9 +189,34 @@ class Assistant:
             projects=prepared.projects,
             revised=r.revised if prepared.wants_history else set(),
             question=question,
+            sections=prepared.template_sections,
         )
         return prepared, r.retrieve(prepared.text, k=k, filters=filters, prefer=prefer, parts=prepared.parts,
-                                    config=config, general=prepared.general)
+                                    config=config, general=prepared.general, asked=asked)
+
+    def _template_answers(self, question: str, prepared: PreparedQuery, filters: Filters,
+                          config: QAConfig) -> tuple[TemplateMatch | None, list[Retrieved]]:
+        """Stage template-sections: the passages (within the filters) filed under the label of the
+        template prompt the question restates; none when it restates none, points at the guides
+        itself ("what does the template ask ..."), or the store holds no guides."""
+        if not config.on("template-sections") or "guide" in prepared.kinds or "guide" in filters.kinds \
+                or "guide" not in self._store_kinds() or self.composer.encoder is None:
+            return None, []
+        r = self.retriever
+        cache = self._cache()
+        index = cache.get("labels")
+        if index is None:
+            index = cache["labels"] = LabelIndex(r.chunks.values())
+        rules = metadata_filters(filters)
+        vector = r.embed_query(question)
+        match = match_template(
+            question, r.dense(question, GUIDE_PASSAGES, Filters(kinds=["guide"])),
+            lambda texts: self.composer.encoder.similarities(vector, texts), index,
+            lambda chunk: admits(chunk.meta, rules, filters.source_glob), config.template_similarity,
+        )
+        if match is None:
+            return None, []
+        return match, [Retrieved(c, 1.0) for c in index.chunks.values() if (c.meta.source, c.meta.section) in match.sections]
 
     def _filters(self, question: str, prepared: PreparedQuery, filters: Filters | None) -> Filters:
         """The reader's filters, completed from the question: superseded revisions for a history question;
@@ -313,7 +344,7 @@ def _timings(started: float, retrieved_at: float) -> dict[str, float]:
 def facets(prepared: PreparedQuery) -> list:
     """What the answer should draw on, each if it can: every kind of source the question names and,
     for a history question, both the current and the superseded revision."""
-    named = [lambda chunk, kind=kind: chunk.meta.kind == kind for kind in prepared.kinds]
+    named = [lambda chunk, kind=kind: chunk.meta.kind == kind for kind in prepared.named_kinds]
     if prepared.wants_history:
         named += [lambda chunk: not chunk.meta.superseded, lambda chunk: chunk.meta.superseded]
     return named

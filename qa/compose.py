@@ -79,13 +79,17 @@ class Composer:
 
     # --- evidence --------------------------------------------------------------------------
     def gather(self, question: str, retrieved: list[Retrieved], facets=(), config: QAConfig | None = None,
-               scope: Scope | None = None) -> Evidence:
+               scope: Scope | None = None, sections: frozenset = frozenset(), restated: float = 0.0) -> Evidence:
         """Candidate sentences of the best passages, scored; the answerability decision (``scope``: the
-        sources the question is about, whose silence on a name it holds declines it); the selection."""
+        sources the question is about, whose silence on a name it holds declines it); the selection.
+        ``sections``: (source, section) the question asks for in a template prompt's words, which it
+        restates at similarity ``restated``: each of their sentences answers as one under a heading the
+        question names, the heading holding that share of the question (the question's words are the
+        prompt's, not the answer's)."""
         config = config or QAConfig()
         weights = TermWeights(self.stats, config)
         focus, weight = weights.focus(question), weights.weights(question)
-        candidates = self._candidates(question, retrieved, focus, weight, config)
+        candidates = self._candidates(question, retrieved, focus, weight, config, sections, restated)
         for cand in candidates:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
         if config.on("quoted-phrases"):
@@ -98,7 +102,8 @@ class Composer:
         chosen = select(candidates, facets, config) if decision.answerable else []
         return Evidence(chosen, decision, candidates)
 
-    def _candidates(self, question: str, retrieved, focus, weight, config: QAConfig) -> list[Candidate]:
+    def _candidates(self, question: str, retrieved, focus, weight, config: QAConfig,
+                    sections: frozenset = frozenset(), restated: float = 0.0) -> list[Candidate]:
         q_terms = set(weight)
         total = fsum(weight.values()) or 1.0  # fsum: exact, so no tie depends on set order
         candidates: list[Candidate] = []
@@ -108,12 +113,15 @@ class Composer:
             title = heading.rpartition(" > ")[2]
             # (a section whose heading is what the question asks about: each of its points is relevant)
             # (a one-word heading, "Overview" or "Requirements", is under too many sections to say which)
-            asked_section = bool(focus) and (coverage(focus, title) >= LIST_QUESTION_COVERAGE
-                                             or (len(title.split()) > 1 and names_heading(question, title, (HOME_PROJECT,))))
+            template = (hit.chunk.meta.source, hit.chunk.meta.section) in sections
+            asked_section = template or bool(focus) and (
+                coverage(focus, title) >= LIST_QUESTION_COVERAGE
+                or (len(title.split()) > 1 and names_heading(question, title, (HOME_PROJECT,))))
             heading_terms = set() if asked_section else set(terms(title))
             # under the heading the question names ("the non-goals"), each point answers as the heading
             # does, and one holding the question's words itself more so
-            heading_lexical = fsum(weight[t] for t in q_terms & set(terms(title))) / total if asked_section else 0.0
+            heading_lexical = restated if template else (
+                fsum(weight[t] for t in q_terms & set(terms(title))) / total if asked_section else 0.0)
             passage_cover = coverage(focus, f"{hit.chunk.text} {heading}")
             sentences = answerable_sentences(hit.chunk)
             authors = comment_authors(sentences, hit.chunk.meta.author) if hit.chunk.meta.kind == "review" else []

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from kfqa.config import HOME_PROJECT
 from kfqa.qa.terms import DISCOURSE_TERMS
 from kfqa.termstats import terms
-from kfqa.text import CAMEL_SPLIT_RE, camel_words, normalize
+from kfqa.text import CAMEL_SPLIT_RE, camel_words, normalize, split_sentences
 
 # General security and Kubernetes acronyms a reviewer types (none particular to one project);
 # a store's own definitions ("Kubeflow Pipelines (KFP)", see kfqa.termstats) are added to these.
@@ -95,10 +95,15 @@ class PreparedQuery:
     wants_history: bool
     corrections: dict[str, str]
     expansions: list[str]
-    kinds: list[str] = field(default_factory=list)  # kinds of source the question points at
+    kinds: list[str] = field(default_factory=list)  # kinds of source the question asks about (boosted)
+    # every kind it names, context too ("The audit found X. How does the assessment ..."): each gets a point
+    named_kinds: list[str] = field(default_factory=list)
     projects: list[str] = field(default_factory=list)  # projects the question names
     parts: list[str] = field(default_factory=list)  # a many-part question's parts, searched for too
     general: str = ""  # the question without the names it holds (stage "generalize"), searched for too
+    # (source, section) of the passages answering the template prompt it restates (stage template-sections)
+    template_sections: frozenset = frozenset()
+    template_similarity: float = 0.0  # how closely it restates that prompt
 
 
 _OTHER_PROJECTS_RE = re.compile(
@@ -112,6 +117,19 @@ def asks_about_other_projects(question: str) -> bool:
 
 def kind_hints(question: str) -> list[str]:
     return [kind for kind, pattern in KIND_HINTS.items() if pattern.search(question)]
+
+
+def asked_kinds(question: str) -> list[str]:
+    """The kinds of source the question asks about: those its asking sentence names, when it says
+    something first ("Ada Logics worries that ... How does the self-assessment deal with that risk?"
+    asks the assessment; the audit is what it was told), else every kind it names."""
+    sentences = split_sentences(question)
+    asking = [s for s in sentences if s.rstrip().endswith("?")]
+    if len(sentences) > 1 and asking:
+        named = kind_hints(" ".join(asking))
+        if named:
+            return named
+    return kind_hints(question)
 
 
 def named_projects(question: str, projects: set[str]) -> list[str]:
@@ -212,7 +230,8 @@ def prepare(
         wants_history=wants_history(question) or (bool(context) and wants_history(context)),
         corrections=corrections,
         expansions=sorted(expansions),
-        kinds=kind_hints(scope),
+        kinds=list(dict.fromkeys(kind_hints(context) + asked_kinds(question))),
+        named_kinds=kind_hints(scope),
         projects=named_projects(scope, projects),
         parts=question_parts(text) if parts else [],
         general=generalized(text, names) if names is not None else "",

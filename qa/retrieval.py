@@ -41,6 +41,7 @@ class Preference:
     home_project: str = HOME_PROJECT
     revised: set[str] = field(default_factory=set)  # a history question: files with revisions it is about
     question: str = ""  # as typed: a section it names by its heading ("the Overview") counts
+    sections: frozenset = frozenset()  # (source, section) it asks for in a template prompt's words
 
     def weight(self, chunk: Chunk, config: QAConfig) -> float:
         """Multiplier on a passage's fused score: enough to lift the kind of source, project,
@@ -49,7 +50,7 @@ class Preference:
         weight = config.kind_boost if m.kind in self.kinds else config.kind_weight(m.kind)
         if m.source in self.revised:
             weight *= config.revision_boost
-        if self.names_section(m.section):
+        if self.names_section(m.section) or (m.source, m.section) in self.sections:
             weight *= config.section_boost
         if self.projects:
             return weight * (config.project_boost if m.project in self.projects else 1.0)
@@ -166,17 +167,21 @@ class HybridRetriever:
         parts: list[str] = (),
         config: QAConfig | None = None,
         general: str = "",
+        asked: list[Retrieved] = (),
     ) -> list[Retrieved]:
         """The top ``k`` passages: dense and BM25 candidates for the question and its ``parts``, fused,
         reranked and nudged by ``prefer``; neighbouring windows merged, overlaps dropped; for a
         history question, each current passage beside the superseded one of its section.
         ``general``: the question without its names (stage "generalize"), whose candidates join
-        at ``config.general_weight`` of the question's own."""
+        at ``config.general_weight`` of the question's own. ``asked``: the passages a template prompt the
+        question restates is answered by (stage template-sections), joined at ``config.template_join``."""
         config = config or QAConfig()
         filters = filters or Filters()
         hits = self._candidates(query, filters, parts, config)
         if general and config.on("generalize") and config.general_weight > 0 and hits:
             hits = joined(hits, self._candidates(general, filters, (), config), config.general_weight)
+        if asked:
+            hits = joined(hits, list(asked), config.template_join)
         phrases = quoted_phrases(query) if config.on("quoted-phrases") else []
         if phrases:  # a quoted phrase is searched as it stands: its passages join, rerank lifts them
             hits = joined(hits, self.holding(phrases, filters, config.candidates), config.phrase_join)

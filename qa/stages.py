@@ -17,6 +17,7 @@ STAGES: dict[str, str] = {
     "expand": "query preparation: typo fixes, abbreviations (the corpus's own and general ones), names",
     "parts": "query preparation: each part of a many-part question searched on its own too",
     "generalize": "query preparation: the question without its names searched too (a general passage can answer)",
+    "template-sections": "candidates and prior: a question in a template prompt's words gets the project's section filed under that prompt's label",
     "dense": "candidate retrieval: dense vectors (Chroma)",
     "bm25": "candidate retrieval: BM25",
     "term-rerank": "rerank: passages holding more of the question's specific terms move up",
@@ -61,6 +62,10 @@ class QAConfig:
     # (a guide says how to write an assessment: it answers a question only when the question points at it)
     kind_prior: tuple[tuple[str, float], ...] = (("assessment", 1.15), ("review", 1.1), ("audit", 1.1), ("guide", 0.4))
     document_prior: float = 0.25  # weight of the file's best hit in each of its hits' score
+    # stage template-sections: the question restates a template prompt at this similarity or more;
+    # the passages under its label join at template_join of the best score, then get section_boost
+    template_similarity: float = 0.6
+    template_join: float = 1.0
     phrase_join: float = 0.5  # stage quoted-phrases: passages holding the phrase join at this share of the best
     phrase_boost: float = 2.0  # stage quoted-phrases (dev: 1.5 and 2-3 lift recall@5 alike, 0.816 -> 0.837; 2 lifts MRR more)
     rerank_floor: float = 1.0  # a passage with none of the specific terms keeps this share vs one with all

@@ -1,0 +1,160 @@
+"""Stage template-sections: a question in the words of TAG Security's assessment template asks for
+the section of the project's own assessment that answers that prompt.
+
+Reviewers ask what the template asks of every project ("How do team members communicate with each
+other?"). The template files that prompt under labels ("Communication Channels" > "Internal"), and
+an assessment written to the template answers it under the same headings, in other words than the
+prompt's. So the prompt the question restates is found among the guides' sentences (by similarity
+to the question), its labels are read off the template (the list item's own label, its parent
+items' labels, the section's headings, or a table row's first cell), and the project's passages
+filed under the innermost label that any of them holds become candidates and move up.
+
+Nothing here is Kubeflow's: the labels come from whatever guides the store holds, the sections
+from whatever assessments follow them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from math import inf
+
+from kfqa.qa.sentences import answerable_sentences
+from kfqa.types import Chunk, Retrieved
+
+# "* Communication Channels. Reference where ..." / "1. **Internal**: How do ..." -> the label
+_ITEM_LABEL_RE = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+\**([A-Z][\w /&'’-]{1,48}?)\**\s*[.:?](?:\s|$)")
+_ITEM_RE = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s")
+_ROW_LABEL_RE = re.compile(r"^\s*\|\s*\**([^|*]{2,48}?)\**\s*\|")
+MAX_LABEL_WORDS = 5  # "Responsible Disclosures Process"; a longer lead is a sentence, not a label
+MIN_SHARED_LABELS = 3  # labels a file shares with a template to count as written to it
+GUIDE_PASSAGES = 3  # the guides' best passages whose sentences are compared with the question
+
+
+@dataclass(frozen=True)
+class TemplateMatch:
+    prompt: str  # the template's sentence the question restates
+    similarity: float
+    labels: tuple[str, ...]  # innermost first
+    label: str  # the one the project's answering passages hold (their heading, a table row's first cell)
+    sections: frozenset[tuple[str, str]]  # (source, section) of the project's passages that answer it
+
+
+def label_key(label: str) -> str:
+    """Labels compare by their words: "Security Provider?" == "security provider"."""
+    return " ".join(re.findall(r"[a-z0-9]+", label.lower()))
+
+
+def prompt_labels(chunk: Chunk, sentence: str) -> list[str]:
+    """The labels the template files ``sentence`` under, innermost first: the list item's own label,
+    each enclosing item's, or the table row's first cell; then the section's headings (not the
+    document's title)."""
+    lines = chunk.text.splitlines()
+    opening = " ".join(sentence.split()[:4])
+    at = next((i for i, line in enumerate(lines) if opening in " ".join(line.split())), None)
+    labels: list[str] = []
+    if at is not None:
+        row = _ROW_LABEL_RE.match(lines[at])
+        if row:
+            labels.append(row.group(1))
+        indent = inf
+        for line in reversed(lines[: at + 1]):
+            depth = len(line) - len(line.lstrip())
+            if line.strip() and _ITEM_RE.match(line) and depth < indent:
+                label = _ITEM_LABEL_RE.match(line)
+                if label:
+                    labels.append(label.group(1))
+                indent = depth
+                if depth == 0:
+                    break
+    labels += reversed(chunk.meta.section.split(" > ")[1:])
+    return [label for label in dict.fromkeys(labels) if 0 < len(label_key(label).split()) <= MAX_LABEL_WORDS]
+
+
+def _held_labels(chunk: Chunk) -> set[str]:
+    """The labels a passage is filed under (its section path) or holds (table rows' and list items'
+    labels), as keys."""
+    keys = {label_key(h) for h in chunk.meta.section.split(" > ")}
+    for line in chunk.text.splitlines():
+        found = _ROW_LABEL_RE.match(line) or _ITEM_LABEL_RE.match(line)
+        if found:
+            keys.add(label_key(found.group(1)))
+    return keys - {""}
+
+
+class LabelIndex:
+    """Which passages hold a label, as a heading of their section path or as a table row's first
+    cell, and which labels each guide uses: built once per opened store."""
+
+    def __init__(self, chunks):
+        self.holders: dict[str, set[str]] = {}
+        self.by_source: dict[str, set[str]] = {}  # source -> the labels its passages hold
+        self.headings: dict[str, set[str]] = {}  # source -> its section headings, as keys
+        self.template: dict[str, set[str]] = {}  # guide source -> every label it files prompts under
+        self.chunks: dict[str, Chunk] = {}
+        for chunk in chunks:
+            keys = _held_labels(chunk)
+            if chunk.meta.kind == "guide":
+                self.template.setdefault(chunk.meta.source, set()).update(keys)
+                continue
+            self.chunks[chunk.id] = chunk
+            self.by_source.setdefault(chunk.meta.source, set()).update(keys)
+            self.headings.setdefault(chunk.meta.source, set()).update(label_key(h) for h in chunk.meta.section.split(" > "))
+            for key in keys:
+                self.holders.setdefault(key, set()).add(chunk.id)
+
+    def following(self, guide: str, admitted_sources: set[str]) -> set[str]:
+        """The admitted files written to ``guide``'s template: those using the most of its labels
+        (an assessment files its answers under the template's headings; a page of docs shares one
+        or two by chance)."""
+        template = self.template.get(guide, set())
+        shared = {s: len(self.by_source.get(s, set()) & template) for s in admitted_sources}
+        most = max(shared.values(), default=0)
+        return {s for s, n in shared.items() if n == most and n >= MIN_SHARED_LABELS}
+
+    def named_headings(self, question: str, sources) -> set[str]:
+        """Headings of two words or more of ``sources`` that the question names ("its security
+        functions and features table"), as keys."""
+        said = f" {label_key(question)} "
+        return {h for s in sources for h in self.headings.get(s, ()) if len(h.split()) > 1 and f" {h} " in said}
+
+    def answering(self, labels: list[str], guide: str, admitted) -> tuple[str, set[str]]:
+        """Ids of the admitted passages of the files written to ``guide`` under the innermost label any
+        of them holds, narrowed to those that also hold a label further out when some do ("Internal"
+        under "Communication Channels")."""
+        keys = [label_key(label) for label in labels]
+        sources = self.following(guide, {c.meta.source for c in self.chunks.values() if admitted(c)})
+        for i, key in enumerate(keys):
+            ids = {cid for cid in self.holders.get(key, ()) if self.chunks[cid].meta.source in sources}
+            if not ids:
+                continue
+            for outer in keys[i + 1:]:
+                narrowed = ids & self.holders.get(outer, set())
+                if narrowed:
+                    return labels[i], narrowed
+            return labels[i], ids
+        return "", set()
+
+
+def match_template(question: str, guide_hits: list[Retrieved], similarities, index: LabelIndex, admitted,
+                   threshold: float) -> TemplateMatch | None:
+    """The template prompt ``question`` restates (similarity at least ``threshold``) and the project's
+    sections that answer it; None when it restates none, or no admitted passage holds its labels.
+    ``similarities(texts)``: each text's similarity to the question."""
+    sentences = [(s, hit.chunk) for hit in guide_hits[:GUIDE_PASSAGES] for s in answerable_sentences(hit.chunk)]
+    if not sentences:
+        return None
+    scores = similarities([s for s, _ in sentences])
+    best, (sentence, chunk) = max(zip(scores, sentences, strict=True), key=lambda pair: pair[0])
+    if best < threshold:
+        return None
+    labels = prompt_labels(chunk, sentence)
+    label, ids = index.answering(labels, chunk.meta.source, admitted)
+    if not ids:
+        return None
+    # a question naming another section of these files by its heading asks for that one
+    named = index.named_headings(question, {index.chunks[i].meta.source for i in ids})
+    if named and not named & {label_key(lab) for lab in labels}:
+        return None
+    sections = frozenset((index.chunks[i].meta.source, index.chunks[i].meta.section) for i in ids)
+    return TemplateMatch(sentence, best, tuple(labels), label, sections)

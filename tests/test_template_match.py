@@ -1,0 +1,141 @@
+"""Stage template-sections on a synthetic folder: a question in the words of a template's prompt is
+answered from the section the project's assessment files under that prompt's label, not from a
+page that shares the prompt's words (real ingest, real embedding model, real Chroma)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import write_files
+
+from kfqa.qa import Assistant
+from kfqa.qa.template_match import LabelIndex, label_key, prompt_labels
+from kfqa.types import Chunk, ChunkMeta
+
+TEMPLATE = """# Self-assessment template
+
+## Metadata
+
+| | |
+| -- | -- |
+| Security Provider | Yes or No. Is the primary function of the project to support the security of an integrating system? |
+
+## Secure development practices
+
+* Development Pipeline. A description of the testing and assessment processes that
+  the software undergoes as it is developed and built.
+* Communication Channels. Reference where you document how to reach your team.
+  * Internal. How do team members communicate with each other?
+  * Inbound. How do users or prospective users communicate with the team?
+
+## Security issue resolution
+
+* Incident Response. A description of the defined procedures for triage, confirmation and
+  notification of a vulnerability or security incident.
+"""
+
+ASSESSMENT = """# Widget Security Self-Assessment
+
+# Metadata
+
+| Name | Information |
+| --- | --- |
+| Security Provider? | No. Widget is not a security provider and guards nothing of its callers. |
+
+# Secure Development Practices
+
+## Development pipeline
+
+Every change to Widget passes two approving reviews and the fuzzing suite before it merges.
+
+## Communication Channels
+
+### Internal
+
+Widget maintainers talk in the widget-dev Slack room and meet on a weekly video call.
+
+### Inbound
+
+Users file GitHub issues or write to the widget-users mailing list.
+
+# Security Issue Resolution
+
+## Incident Response
+
+The widget response crew triages a report within two days and ships a fixed release.
+"""
+
+DECOY = """# Gardening club handbook
+
+How team members communicate with each other: the club's team members write letters to each
+other every week, and members communicate with the team at the monthly meeting.
+"""
+
+
+def _chunk(text: str, section: str, source: str = "guides/t.md", kind: str = "guide") -> Chunk:
+    return Chunk(f"{source}::0123456789ab::0", text, ChunkMeta(source=source, kind=kind, section=section))
+
+
+def test_a_prompt_is_filed_under_its_item_its_parent_items_and_its_headings():
+    chunk = _chunk(TEMPLATE.split("## Secure development practices")[1], "Self-assessment template > Secure development practices")
+    assert prompt_labels(chunk, "How do team members communicate with each other?") == [
+        "Internal", "Communication Channels", "Secure development practices"]
+    row = _chunk(TEMPLATE.split("## Metadata")[1].split("##")[0], "Self-assessment template > Metadata")
+    assert prompt_labels(row, "Is the primary function of the project to support the security of an integrating system?") \
+        == ["Security Provider", "Metadata"]
+    assert label_key("Security Provider?") == label_key("security  provider") == "security provider"
+
+
+def test_only_files_written_to_the_template_answer_and_the_innermost_label_held_wins():
+    guide = _chunk(TEMPLATE, "Self-assessment template > Secure development practices")
+    internal = _chunk("Widget maintainers talk in Slack.", "Secure Development Practices > Communication Channels > Internal",
+                      "assessments/w.md", "assessment")
+    channels = _chunk("How to reach us.", "Secure Development Practices > Communication Channels", "assessments/w.md", "assessment")
+    metadata = _chunk("| Security Provider? | No. |", "Metadata", "assessments/w.md", "assessment")
+    # a page that happens to have an "Internal" heading is not written to the template
+    stray = _chunk("Internal notes.", "Handbook > Internal", "docs/h.md", "docs")
+    index = LabelIndex([guide, internal, channels, metadata, stray])
+    labels = ["Internal", "Communication Channels", "Secure development practices"]
+    assert index.answering(labels, guide.meta.source, lambda c: True) == ("Internal", {internal.id})
+    assert index.answering(["Security Provider", "Metadata"], guide.meta.source, lambda c: True) == (
+        "Security Provider", {metadata.id})
+    # nothing admitted (the reader filtered to docs): no section
+    assert index.answering(labels, guide.meta.source, lambda c: c.meta.kind == "docs") == ("", set())
+
+
+@pytest.fixture(scope="module")
+def widget(tmp_path_factory):
+    from conftest import store_settings
+
+    from kfqa.ingest import run_ingest
+
+    root = tmp_path_factory.mktemp("widget")
+    folder = write_files(root / "corpus", {
+        "guides/tag/self-assessment.md": TEMPLATE,
+        "assessments/widget/self-assessment.md": ASSESSMENT,
+        "docs/gardening.md": DECOY,
+    })
+    settings = store_settings(root / "store", folder)
+    report = run_ingest([folder], settings)
+    assert not report.failed, report.failed
+    return Assistant.open(settings)
+
+
+@pytest.mark.parametrize(("question", "lead"), [
+    ("How do team members communicate with each other?", "Widget maintainers talk in the widget-dev Slack room"),
+    ("Is the primary function of the project to support the security of an integrating system?",
+     "Security Provider? — No. Widget is not a security provider"),
+])
+def test_a_template_prompt_is_answered_from_the_section_filed_under_its_label(widget, question, lead):
+    answer = widget.ask(question)
+    assert answer.answer.startswith(lead), answer.answer
+    assert answer.citations[0].chunk.meta.source == "assessments/widget/self-assessment.md"
+    assert "gardening" not in answer.answer.lower() and "Yes or No" not in answer.answer
+
+
+def test_without_the_stage_the_page_sharing_the_prompts_words_leads(widget):
+    widget.config = widget.config.without("template-sections")
+    try:
+        answer = widget.ask("How do team members communicate with each other?")
+    finally:
+        widget.config = widget.config.__class__()
+    assert not answer.answer.startswith("Widget maintainers talk"), answer.answer
