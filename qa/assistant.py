@@ -22,7 +22,7 @@ from kfqa.qa.filters import admits, metadata_filters
 from kfqa.qa.query import PreparedQuery, abbreviations_for, asks_about_other_projects, prepare, store_names
 from kfqa.qa.retrieval import HybridRetriever, Preference
 from kfqa.qa.stages import QAConfig
-from kfqa.qa.template_match import GUIDE_PASSAGES, LabelIndex, TemplateMatch, match_template
+from kfqa.qa.template_match import GUIDE_PASSAGES, LabelIndex, TemplateMatch, as_any_project, match_template
 from kfqa.store import StaleStoreError, Store
 from kfqa.types import Answer, Filters, Generation, KfqaError, Retrieved
 
@@ -177,8 +177,9 @@ class Assistant:
         prepared = prepare(question, history, r.vocabulary, r.projects, r.people, expand=config.on("expand"),
                            abbreviations=abbreviations_for(r.stats.abbreviations), parts=config.on("parts"),
                            names=self._names() if config.on("generalize") and config.general_weight > 0 else None)
+        reader_kinds = filters.kinds if filters else []
         filters = self._filters(question, prepared, filters)
-        match, asked = self._template_answers(question, prepared, filters, config)
+        match, asked = self._template_answers(question, prepared, filters, config, reader_kinds)
         if match:  # its label is what the answering passages call it ("Security Provider"): searched for too
             prepared = replace(prepared, template_sections=match.sections, template_similarity=match.similarity,
                                text=f"{prepared.text} ({match.label})")
@@ -195,11 +196,11 @@ class Assistant:
                                     config=config, general=prepared.general, asked=asked)
 
     def _template_answers(self, question: str, prepared: PreparedQuery, filters: Filters,
-                          config: QAConfig) -> tuple[TemplateMatch | None, list[Retrieved]]:
+                          config: QAConfig, reader_kinds=()) -> tuple[TemplateMatch | None, list[Retrieved]]:
         """Stage template-sections: the passages (within the filters) filed under the label of the
         template prompt the question restates; none when it restates none, points at the guides
-        itself ("what does the template ask ..."), or the store holds no guides."""
-        if not config.on("template-sections") or "guide" in prepared.kinds or "guide" in filters.kinds \
+        itself ("what does the template ask ...") or the reader chose them, or the store holds none."""
+        if not config.on("template-sections") or "guide" in prepared.kinds or "guide" in reader_kinds \
                 or "guide" not in self._store_kinds() or self.composer.encoder is None:
             return None, []
         r = self.retriever
@@ -208,10 +209,17 @@ class Assistant:
         if index is None:
             index = cache["labels"] = LabelIndex(r.chunks.values())
         rules = metadata_filters(filters)
-        vector = r.embed_query(question)
+        # the template asks of "the project": "How does Kubeflow communicate with its users?" restates
+        # "How do you communicate with your users?" once the name is the template's own word
+        asked = [question, as_any_project(question, r.projects)]
+        vectors = [r.embed_query(text) for text in dict.fromkeys(asked)]
+        encoder = self.composer.encoder
+
+        def similarities(texts: list[str]) -> list[float]:
+            return [max(sims) for sims in zip(*(encoder.similarities(v, texts) for v in vectors), strict=True)]
+
         match = match_template(
-            question, r.dense(question, GUIDE_PASSAGES, Filters(kinds=["guide"])),
-            lambda texts: self.composer.encoder.similarities(vector, texts), index,
+            question, r.dense(asked[-1], GUIDE_PASSAGES, Filters(kinds=["guide"])), similarities, index,
             lambda chunk: admits(chunk.meta, rules, filters.source_glob), config.template_similarity,
         )
         if match is None:
@@ -236,12 +244,14 @@ class Assistant:
         if filters.include_superseded is None:
             filters = replace(filters, include_superseded=prepared.wants_history)
         chosen = filters.projects or filters.sources or filters.source_glob
-        if not chosen and not prepared.projects and not asks_about_other_projects(question):
+        home = HOME_PROJECT in self.retriever.projects
+        if home and not chosen and not prepared.projects and not asks_about_other_projects(question):
             # Other CNCF projects' assessments are there for comparisons; a question that names no
             # project is about Kubeflow (guides and a reader's own folders belong to no project).
+            # (A store without Kubeflow's files is some other project's: every file of it answers.)
             filters = replace(filters, projects=[HOME_PROJECT, ""])
             kinds = self._store_kinds()
-            if not filters.kinds and "guide" not in prepared.kinds and HOME_PROJECT in self.retriever.projects:
+            if not filters.kinds and "guide" not in prepared.kinds:
                 filters = replace(filters, kinds=sorted(kinds - {"guide"}) or sorted(kinds))
         return filters
 

@@ -40,6 +40,14 @@ class TemplateMatch:
     sections: frozenset[tuple[str, str]]  # (source, section) of the project's passages that answer it
 
 
+def as_any_project(question: str, projects) -> str:
+    """The question as the template words it, of no project in particular: each project name it
+    holds is "the project"."""
+    for name in sorted((p for p in projects if len(p) > 2), key=len, reverse=True):
+        question = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", "the project", question, flags=re.IGNORECASE)
+    return question
+
+
 def label_key(label: str) -> str:
     """Labels compare by their words: "Security Provider?" == "security provider"."""
     return " ".join(re.findall(r"[a-z0-9]+", label.lower()))

@@ -8,7 +8,7 @@ import pytest
 from conftest import write_files
 
 from kfqa.qa import Assistant
-from kfqa.qa.template_match import LabelIndex, label_key, prompt_labels
+from kfqa.qa.template_match import LabelIndex, as_any_project, label_key, prompt_labels
 from kfqa.types import Chunk, ChunkMeta
 
 TEMPLATE = """# Self-assessment template
@@ -26,6 +26,7 @@ TEMPLATE = """# Self-assessment template
 * Communication Channels. Reference where you document how to reach your team.
   * Internal. How do team members communicate with each other?
   * Inbound. How do users or prospective users communicate with the team?
+  * Outbound. How do you communicate with your users?
 
 ## Security issue resolution
 
@@ -57,6 +58,10 @@ Widget maintainers talk in the widget-dev Slack room and meet on a weekly video 
 
 Users file GitHub issues or write to the widget-users mailing list.
 
+### Outbound
+
+Release notes and advisories go out on the widget-announce list and the project blog.
+
 # Security Issue Resolution
 
 ## Incident Response
@@ -77,6 +82,7 @@ def _chunk(text: str, section: str, source: str = "guides/t.md", kind: str = "gu
 
 def test_a_prompt_is_filed_under_its_item_its_parent_items_and_its_headings():
     chunk = _chunk(TEMPLATE.split("## Secure development practices")[1], "Self-assessment template > Secure development practices")
+    assert as_any_project("How does Widget talk to widget-users?", {"widget", ""}) == "How does the project talk to widget-users?"
     assert prompt_labels(chunk, "How do team members communicate with each other?") == [
         "Internal", "Communication Channels", "Secure development practices"]
     row = _chunk(TEMPLATE.split("## Metadata")[1].split("##")[0], "Self-assessment template > Metadata")
@@ -111,7 +117,7 @@ def widget(tmp_path_factory):
     root = tmp_path_factory.mktemp("widget")
     folder = write_files(root / "corpus", {
         "guides/tag/self-assessment.md": TEMPLATE,
-        "assessments/widget/self-assessment.md": ASSESSMENT,
+        "assessments/cncf/widget/self-assessment.md": ASSESSMENT,
         "docs/gardening.md": DECOY,
     })
     settings = store_settings(root / "store", folder)
@@ -124,11 +130,13 @@ def widget(tmp_path_factory):
     ("How do team members communicate with each other?", "Widget maintainers talk in the widget-dev Slack room"),
     ("Is the primary function of the project to support the security of an integrating system?",
      "Security Provider? — No. Widget is not a security provider"),
+    # the template asks of "you"; a reviewer names the project
+    ("How does Widget communicate with its users?", "Release notes and advisories go out on the widget-announce list"),
 ])
 def test_a_template_prompt_is_answered_from_the_section_filed_under_its_label(widget, question, lead):
     answer = widget.ask(question)
     assert answer.answer.startswith(lead), answer.answer
-    assert answer.citations[0].chunk.meta.source == "assessments/widget/self-assessment.md"
+    assert answer.citations[0].chunk.meta.source == "assessments/cncf/widget/self-assessment.md"
     assert "gardening" not in answer.answer.lower() and "Yes or No" not in answer.answer
 
 
