@@ -218,8 +218,10 @@ class Assistant:
         def similarities(texts: list[str]) -> list[float]:
             return [max(sims) for sims in zip(*(encoder.similarities(v, texts) for v in vectors), strict=True)]
 
+        guides = Filters(kinds=["guide"])  # where the prompt may be: the guides' best passages by meaning and by words
+        found = {h.chunk.id: h for h in r.dense(asked[-1], GUIDE_PASSAGES, guides) + r.bm25(asked[-1], GUIDE_PASSAGES, guides)}
         match = match_template(
-            question, r.dense(asked[-1], GUIDE_PASSAGES, Filters(kinds=["guide"])), similarities, index,
+            question, list(found.values()), similarities, index,
             lambda chunk: admits(chunk.meta, rules, filters.source_glob), config.template_similarity,
         )
         if match is None:

@@ -26,9 +26,11 @@ from kfqa.types import Chunk, Retrieved
 _ITEM_LABEL_RE = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+\**([A-Z][\w /&'’-]{1,48}?)\**\s*[.:?](?:\s|$)")
 _ITEM_RE = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s")
 _ROW_LABEL_RE = re.compile(r"^\s*\|\s*\**([^|*]{2,48}?)\**\s*\|")
+# a prompt's worked example ("(e.g., Flibble only allows ...)") is the template's, not the question's
+_EXAMPLE_RE = re.compile(r"\s*\((e\.g\.|for example|such as)[^()]*\)", re.I)
 MAX_LABEL_WORDS = 5  # "Responsible Disclosures Process"; a longer lead is a sentence, not a label
 MIN_SHARED_LABELS = 3  # labels a file shares with a template to count as written to it
-GUIDE_PASSAGES = 3  # the guides' best passages whose sentences are compared with the question
+GUIDE_PASSAGES = 3  # the guides' best passages (each of dense and BM25) whose sentences are compared with the question
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,10 @@ def as_any_project(question: str, projects) -> str:
 
 
 def label_key(label: str) -> str:
-    """Labels compare by their words: "Security Provider?" == "security provider"."""
-    return " ".join(re.findall(r"[a-z0-9]+", label.lower()))
+    """Labels compare by their words, singular: "Security Provider?" == "security provider", "Goal" ==
+    "Goals"."""
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+                    for w in re.findall(r"[a-z0-9]+", label.lower()))
 
 
 def prompt_labels(chunk: Chunk, sentence: str) -> list[str]:
@@ -149,10 +153,10 @@ def match_template(question: str, guide_hits: list[Retrieved], similarities, ind
     """The template prompt ``question`` restates (similarity at least ``threshold``) and the project's
     sections that answer it; None when it restates none, or no admitted passage holds its labels.
     ``similarities(texts)``: each text's similarity to the question."""
-    sentences = [(s, hit.chunk) for hit in guide_hits[:GUIDE_PASSAGES] for s in answerable_sentences(hit.chunk)]
+    sentences = [(s, hit.chunk) for hit in guide_hits for s in answerable_sentences(hit.chunk)]
     if not sentences:
         return None
-    scores = similarities([s for s, _ in sentences])
+    scores = similarities([_EXAMPLE_RE.sub("", s) for s, _ in sentences])
     best, (sentence, chunk) = max(zip(scores, sentences, strict=True), key=lambda pair: pair[0])
     if best < threshold:
         return None

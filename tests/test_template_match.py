@@ -88,7 +88,8 @@ def test_a_prompt_is_filed_under_its_item_its_parent_items_and_its_headings():
     row = _chunk(TEMPLATE.split("## Metadata")[1].split("##")[0], "Self-assessment template > Metadata")
     assert prompt_labels(row, "Is the primary function of the project to support the security of an integrating system?") \
         == ["Security Provider", "Metadata"]
-    assert label_key("Security Provider?") == label_key("security  provider") == "security provider"
+    assert label_key("Security Provider?") == label_key("security  providers") == "security provider"
+    assert label_key("Goals") == label_key("Goal") and label_key("Process") == "process"
 
 
 def test_only_files_written_to_the_template_answer_and_the_innermost_label_held_wins():
