@@ -24,13 +24,14 @@ from kfqa.qa.stages import QAConfig
 
 # The few constants that matter, each with a small set of values (the default among them).
 GRID: dict[str, tuple] = {
-    "answer_threshold": (0.1, 0.2, 0.3),
+    "answer_threshold": (0.1, 0.2),
     "rerank_floor": (0.5, 1.0),
     "continuation_words": (14, 30),
     "phrase_boost": (1.0, 2.0),
     "scope_elsewhere_df": (3, 8),
     "template_similarity": (0.6, 0.7),
     "template_join": (0.5, 1.0),
+    "similarity_weight": (0.0, 0.15),
 }
 OBJECTIVE = ("recall@5", "key_fact_recall", "citation_precision", "abstention_accuracy")
 
@@ -110,12 +111,14 @@ def cross_validate(
     scores = [by_index[i] for i in range(len(configs))]  # per config, per question
     assistant.config = base
     fold = [fold_of(q.id, n_folds) for q in questions]
+    # on a tie the config nearest the base wins: a constant no training question moves keeps its value
+    moved = [sum(getattr(c, name) != getattr(base, name) for name in grid) for c in configs]
     held_out: list[QuestionScore] = []
     chosen = []
     for f in range(n_folds):
         train = [j for j in range(len(questions)) if fold[j] != f]
         test = [j for j in range(len(questions)) if fold[j] == f]
-        best = max(range(len(configs)), key=lambda i: (objective([scores[i][j] for j in train]), -i))
+        best = max(range(len(configs)), key=lambda i: (objective([scores[i][j] for j in train]), -moved[i], -i))
         chosen.append({name: getattr(configs[best], name) for name in sorted(grid)})
         held_out += [scores[best][j] for j in test]
     return CrossValidation(n_folds, held_out, chosen, len(configs))

@@ -70,9 +70,10 @@ def select(candidates: list[Candidate], facets=(), config: QAConfig | None = Non
         and c.hit.score >= config.passage_floor * top and not dangling(c)
     ]
     while pool and len(chosen) < config.max_points + len(opening) - 1:
-        best = max(pool, key=lambda c: c.score)
+        # the questions a reviewer asks beside the lead are its point, whatever their own words score
+        best = max(pool, key=lambda c: (_asked_beside(c, lead), c.score))
         pool.remove(best)
-        if best.score < config.support_floor * lead.score:
+        if best.score < config.support_floor * lead.score and not _asked_beside(best, lead):
             break
         if best.text in quoted_items(chosen):
             continue
@@ -85,16 +86,24 @@ def select(candidates: list[Candidate], facets=(), config: QAConfig | None = Non
 
 def _lead(candidates: list[Candidate], by_passage, config: QAConfig) -> tuple[Candidate, list[Candidate]]:
     """The lead sentence, and what opens the answer: the best sentence that is neither a question nor
-    a dangling lead-in; when the best is a reviewer's question, the reply that answers it (another
+    a dangling lead-in, and (stage point-relevance) holds a specific term of the question; when the best is a reviewer's question, the reply that answers it (another
     author's next comment, attributed by its header line with the comment's date) leads, the
     question follows."""
     best = candidates[0]
+    relevant = config.on("point-relevance")
     if config.on("replies") and is_question(best) and best.hit.chunk.meta.kind == "review":
         reply = reply_to(best, by_passage[best.hit.chunk.id])
-        if reply:
+        # (a reply holding none of the question's terms, "Good point, I refactored the overview",
+        # answers the reviewer, not the question: the best relevant sentence elsewhere leads)
+        if reply and (not relevant or any(c.relevant for c in reply)):
             return reply[0], [*reply, best]
-    lead = next((c for c in candidates if not dangling(c) and not is_question(c)), best)
+    statements = [c for c in candidates if not dangling(c) and not is_question(c)]
+    lead = next((c for c in statements if c.relevant or not relevant), statements[0] if statements else best)
     return lead, [lead]
+
+
+def _asked_beside(cand: Candidate, lead: Candidate) -> bool:
+    return is_question(cand) and _same_comment(cand, lead)
 
 
 def _same_comment(cand: Candidate, lead: Candidate) -> bool:

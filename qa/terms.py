@@ -23,14 +23,15 @@ __all__ = ["TermWeights", "coverage"]
 
 # Words that frame a question rather than name its topic: asking verbs, hedges, and the words a
 # reader uses for the sources themselves (which kind of source they point at is the source prior's
-# job, qa.retrieval.Preference). General English of questions, not drawn from any eval question.
+# job, qa.retrieval.Preference), and light verbs. General English of questions, not drawn from any eval question.
 DISCOURSE = frozenset(
     """ask asks asked asking answer answers answered say says said tell tells told describe describes
     described explain explains explained mention mentions mentioned mean means meant happen happens
     happened actually exactly really specifically basically please anything something
     thing things way kind sort document documents doc docs documentation assessment self-assessment
-    page section write written project projects""".split()
-)
+    page section write written project projects
+    make makes made making get gets got getting take takes took taking give gives gave given go goes went""".split()
+)  # (the last line: English's light verbs, which carry the sentence, not its topic: "what does X make")
 DISCOURSE_TERMS = frozenset(stem(w) for w in DISCOURSE)
 
 # A name-like token: an acronym or product name (FedRAMP, SOC2, ISO-27001), not an ordinary word.
