@@ -1,14 +1,16 @@
 """Stage "answerability": does any retrieved sentence actually answer the question?
 
-Decided from evidence, never from how the question is worded. Signals that carry to unseen
-questions and unseen folders:
+Decided from evidence. Signals that carry to unseen questions and unseen folders:
 
 - term coverage: the IDF-weighted share of the question's specific terms (``qa.terms``) held by
   one sentence (with the list it introduces and its section heading), and by its passage;
 - semantic similarity of the sentence to the question (the query encoder embeds the best few
   candidate sentences in one batch);
 - names the store never mentions: a question about "FedRAMP" where no chunk holds the word is
-  about something the sources don't cover, and the answer says so.
+  about something the sources don't cover, and the answer says so;
+- the value asked for (stage answer-type, ``qa.answer_type``): a question asking "how many" or
+  "which version" is answered only when a candidate sentence states a number or a version. The
+  question's wording says what kind of value would answer it; the evidence says whether one is there.
 
 The score of a sentence mixes coverage and similarity (``QAConfig.semantic_weight``); the
 question is answered when the best sentence reaches ``QAConfig.answer_threshold``. Both are
@@ -36,14 +38,17 @@ class Decision:
     score: float  # the best sentence's answerability score (0..1)
     unknown_names: list[str] = field(default_factory=list)  # question names the sources in scope never hold
     scope: str = ""  # whose sources those are ("Kubeflow"), when the question is about one project
+    unstated: str = ""  # the kind of value asked for that no candidate sentence states ("a number")
 
     @property
     def notice(self) -> str:
         """What the reader is told beside the abstention ("" when answerable)."""
-        if self.answerable or not self.unknown_names:
-            return ""
-        names = " or ".join(repr(n) for n in self.unknown_names)
         whose = f"{self.scope} " if self.scope else ""
+        if self.answerable or not (self.unknown_names or self.unstated):
+            return ""
+        if not self.unknown_names:
+            return f"No passage of the indexed {whose}sources close to this question states {self.unstated}."
+        names = " or ".join(repr(n) for n in self.unknown_names)
         return f"The indexed {whose}sources never mention {names}."
 
 

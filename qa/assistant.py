@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from kfqa.config import HOME_PROJECT, MAX_QUESTION_CHARS, Settings, apply_runtime_env
 from kfqa.embedding import get_query_embed_model
+from kfqa.qa.answer_type import asked_value
 from kfqa.qa.answerability import Scope, SentenceEncoder
 from kfqa.qa.compose import Composer, Evidence
 from kfqa.qa.filters import admits, metadata_filters
@@ -148,7 +149,7 @@ class Assistant:
         another set of stages and constants than the Assistant's, as ``kfqa eval --folds`` tries)."""
         scope = self._scope(self._filters(prepared.original, prepared, filters), prepared)
         return self.composer.gather(prepared.text, retrieved, facets(prepared), config or self.config, scope,
-                                    prepared.template_sections, prepared.template_similarity)
+                                    prepared.template_sections, prepared.template_similarity, asked_value(prepared.original))
 
     def retrieve(
         self,

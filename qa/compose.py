@@ -12,7 +12,7 @@ the answer's sentences (``qa.selection``); ``render`` writes the answer.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from math import fsum
 
 from kfqa.config import HOME_PROJECT
@@ -24,6 +24,7 @@ from kfqa.qa.answerability import (
     answer_score,
     decide,
 )
+from kfqa.qa.answer_type import AskedValue
 from kfqa.qa.merging import Windows, with_following_window
 from kfqa.qa.query import names_heading, quoted_phrases
 from kfqa.qa.selection import Candidate, comment_authors, select, without_header
@@ -79,13 +80,14 @@ class Composer:
 
     # --- evidence --------------------------------------------------------------------------
     def gather(self, question: str, retrieved: list[Retrieved], facets=(), config: QAConfig | None = None,
-               scope: Scope | None = None, sections: frozenset = frozenset(), restated: float = 0.0) -> Evidence:
+               scope: Scope | None = None, sections: frozenset = frozenset(), restated: float = 0.0,
+               asked: AskedValue | None = None) -> Evidence:
         """Candidate sentences of the best passages, scored; the answerability decision (``scope``: the
         sources the question is about, whose silence on a name it holds declines it); the selection.
         ``sections``: (source, section) the question asks for in a template prompt's words, which it
         restates at similarity ``restated``: each of their sentences answers as one under a heading the
         question names, the heading holding that share of the question (the question's words are the
-        prompt's, not the answer's)."""
+        prompt's, not the answer's). ``asked``: the kind of value the question asks for (stage answer-type)."""
         config = config or QAConfig()
         weights = TermWeights(self.stats, config)
         focus, weight = weights.focus(question), weights.weights(question)
@@ -99,6 +101,10 @@ class Composer:
         unknown = weights.unknown_names(question, scope if scope and scope.texts else None)
         decision = decide([c.answer_score for c in candidates[: config.semantic_candidates]], unknown, config,
                           scope.label if scope else "")
+        if decision.answerable and asked and config.on("answer-type") and config.on("answerability"):
+            best = [c for c in candidates[: config.value_candidates] if c.relevant]
+            if not any(asked.stated_in(" ".join([c.text, *c.items])) or asked.enumerated_by(c.listed) for c in best):
+                decision = replace(decision, answerable=False, unstated=asked.what)
         chosen = select(candidates, facets, config) if decision.answerable else []
         return Evidence(chosen, decision, candidates)
 

@@ -33,15 +33,17 @@ STAGES: dict[str, str] = {
     "replies": "sentence selection: a reviewer's question leads with the reply that answers it",
     "facets": "sentence selection: each kind of source the question names gets a relevant sentence",
     "answerability": "decline when no retrieved sentence answers the question",
+    "answer-type": "decline a question asking for a value (a number, date, version, ...) when no candidate sentence states one",
 }
 
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
-ANSWER_STAGES = frozenset({"sentence-similarity", "point-relevance", "lead-in-lists", "replies", "facets", "answerability"})
+ANSWER_STAGES = frozenset({"sentence-similarity", "point-relevance", "lead-in-lists", "replies", "facets", "answerability",
+                           "answer-type"})
 ANSWER_FIELDS = frozenset({
     "passages_read", "max_points", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
     "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage", "semantic_candidates",
-    "scope_elsewhere_df", "continuation_words",
+    "scope_elsewhere_df", "continuation_words", "value_candidates",
 })
 
 
@@ -101,6 +103,9 @@ class QAConfig:
     # answerability: a name the question's project never mentions declines it when other sources
     # discuss it in at least this many chunks ("encrypt": 77 chunks of other projects' assessments)
     scope_elsewhere_df: int = 3
+    # stage answer-type: the best-scored relevant sentences searched for the value the question asks for
+    # (dev and template sets: each answerable value question has its value within the best 8)
+    value_candidates: int = 16
     # term statistics: a term in more than this share of chunks (and more than ubiquity_min_df) is no focus
     ubiquity_share: float = 0.2
     ubiquity_min_df: int = 25

@@ -109,3 +109,21 @@ def test_a_template_worded_question_is_answered_from_kubeflow_not_from_the_templ
 def test_a_question_about_the_template_is_answered_from_it(assistant):
     answer = assistant.ask("What does the TAG Security self-assessment template ask projects to write under non-goals?")
     assert "guide" in {c.chunk.meta.kind for c in answer.citations}
+
+
+def test_a_value_no_source_states_is_declined_and_one_a_source_states_is_answered(assistant):
+    # the sources say "a limited number of maintainers", never how many
+    answer = assistant.ask("Exactly how many maintainers have access to incoming vulnerability reports?")
+    assert answer.abstained
+    assert "No passage of the indexed Kubeflow sources close to this question states a number." in answer.notices
+    assert answer.closest
+    # the Spark Operator's webhooks are counted by listing them: answered
+    counted = assistant.ask("How many admission webhooks does the Spark Operator register?")
+    assert not counted.abstained, counted.notices
+    assert "Spark Operator" in counted.citations[0].chunk.meta.section
+    # without the stage the count question gets an answer that states no count
+    assistant.config = assistant.config.without("answer-type")
+    try:
+        assert not assistant.ask("Exactly how many maintainers have access to incoming vulnerability reports?").abstained
+    finally:
+        assistant.config = assistant.config.__class__()

@@ -1,0 +1,92 @@
+"""Stage answer-type: a question that asks for a value (a count, a duration, a date, a version, an
+amount of money, an identifier of a named scheme) is answered only when a sentence the answer
+could draw on states a value of that kind.
+
+Why: a reviewer asking "How many maintainers see the reports?" gets nothing from "a limited number
+of maintainers have access", however well it matches the words; the sources don't say, and the
+reader should hear so (with the closest material shown). The kind of value asked for is read from
+English's closed class of value questions ("how many", "how long", "which version", "what date",
+"how much ... cost", "<SCHEME> ID"); whether the sources answer is read from the evidence, never
+from the wording alone: "How many webhooks does the Spark Operator register?" is answered, because
+a sentence says "seven".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
+    "million dozen single"
+).split()
+_NUMBER = rf"(?:(?<![\w.#/-])\d[\d,.]*(?![\w/-])|\b(?:{'|'.join(_NUMBER_WORDS)})\b)"
+_UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|[smhd])\b"
+_MONTHS = "january february march april may june july august september october november december".split()
+
+# What each kind of value looks like in a sentence.
+VALUE_RES: dict[str, re.Pattern] = {
+    "count": re.compile(_NUMBER, re.I),
+    "duration": re.compile(rf"{_NUMBER}\s?-?\s?{_UNIT}|\b(?:hourly|daily|weekly|monthly|yearly|annually)\b", re.I),
+    "date": re.compile(rf"\b(?:19|20)\d\d\b|\b(?:{'|'.join(_MONTHS)})\b|\bQ[1-4]\b", re.I),
+    "version": re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?\b|\bv\d+\b", re.I),
+    "money": re.compile(rf"[$€£]\s?\d|\b\d[\d,.]*\s?(?:k|m)?\s?(?:usd|eur|gbp|dollars?|euros?)\b|\bfree of charge\b", re.I),
+}
+
+# The closed class of English value questions, and the kind of value each asks for.
+_ASKS: list[tuple[str, re.Pattern]] = [
+    ("money", re.compile(r"\bhow much\b[^?]*\b(?:cost|costs|pay|paid|spend|spent|charge|fund|funded|price|budget)\b"
+                         r"|\b(?:what|which)\b[^?]*\b(?:cost|price|budget|fee)\b", re.I)),
+    ("duration", re.compile(r"\bhow long\b|\bhow often\b|\bhow many (?:seconds|minutes|hours|days|weeks|months|years)\b"
+                            r"|\b(?:what|which)(?: is|'s| are)?\b[^?]*\b(?:lifetime|duration|timeout|ttl|expiry|"
+                            r"retention period|interval)\b", re.I)),
+    ("date", re.compile(r"\b(?:what|which|on what) (?:date|day|year|month)\b", re.I)),
+    ("version", re.compile(r"\b(?:what|which)\b[^?]*\bversions?\b", re.I)),
+    ("count", re.compile(r"\bhow many\b|\bwhat number of\b|\b(?:what|which)\b[^?]*\b(?:key size|key length)\b", re.I)),
+]
+# "<SCHEME> ID(s)" / "identifier(s)" / "number(s)": an identifier of a named scheme ("CVE ID")
+_SCHEME_RE = re.compile(r"\b([A-Z][A-Z0-9]{1,9})[- ](?:IDs?|identifiers?|numbers?)\b")
+
+_URL_RE = re.compile(r"https?://\S+|\]\([^)]*\)")
+_REVIEW_HEADER_RE = re.compile(r"^\S+ \((?:review|review_comment|issue_comment|issue description|comment)[^)]*\)[^:]*:\s*")
+
+
+@dataclass(frozen=True)
+class AskedValue:
+    kind: str  # count, duration, date, version, money or identifier
+    scheme: str = ""  # for an identifier: its scheme ("CVE")
+
+    @property
+    def what(self) -> str:
+        """How the notice names it: "a CVE identifier", "a number"."""
+        return f"a {self.scheme} identifier" if self.scheme else _WHAT[self.kind]
+
+    def enumerated_by(self, items: list[str]) -> bool:
+        """A count stated by listing what is counted: a lead-in's list of two items or more (not of
+        links: a list of where to look counts nothing)."""
+        named = [i for i in items if _URL_RE.sub("", i).strip(" .,:;()[]<>`*-")]
+        return self.kind == "count" and len(named) >= 2
+
+    def stated_in(self, sentence: str) -> bool:
+        """``sentence`` states a value of this kind (links and a review comment's header line left out:
+        its date answers no question)."""
+        text = _URL_RE.sub(" ", _REVIEW_HEADER_RE.sub("", sentence))
+        if self.scheme:
+            return re.search(rf"\b{re.escape(self.scheme)}-\d", text, re.I) is not None
+        return VALUE_RES[self.kind].search(text) is not None
+
+
+_WHAT = {"count": "a number", "duration": "a length of time", "date": "a date", "version": "a version",
+         "money": "an amount of money"}
+
+
+def asked_value(question: str) -> AskedValue | None:
+    """The kind of value the question asks for, if it asks for one."""
+    scheme = _SCHEME_RE.search(question)
+    if scheme:
+        return AskedValue("identifier", scheme.group(1))
+    for kind, pattern in _ASKS:
+        if pattern.search(question):
+            return AskedValue(kind)
+    return None

@@ -1,0 +1,59 @@
+"""Stage answer-type on its own: which questions ask for a value, and which sentences state one."""
+
+from __future__ import annotations
+
+import pytest
+
+from kfqa.qa.answer_type import AskedValue, asked_value
+from kfqa.qa.answerability import Decision
+
+
+@pytest.mark.parametrize(("question", "kind", "scheme"), [
+    ("How many maintainers can read the reports?", "count", ""),
+    ("Within how many days is a patch released?", "duration", ""),
+    ("How long are audit logs kept?", "duration", ""),
+    ("What's the default session cookie lifetime?", "duration", ""),
+    ("On what date did the TOC vote?", "date", ""),
+    ("Which TLS version does the API server require?", "version", ""),
+    ("How much did the audit cost?", "money", ""),
+    ("What key size do the webhook certificates use?", "count", ""),
+    ("Which CVE identifiers were assigned to the findings?", "identifier", "CVE"),
+    ("What GHSA ID did the advisory get?", "identifier", "GHSA"),
+])
+def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, scheme):
+    assert asked_value(question) == AskedValue(kind, scheme)
+
+
+@pytest.mark.parametrize("question", [
+    "Who runs the Katib controllers?",
+    "What happens if a controller is compromised?",
+    "How does Kubeflow handle vulnerability reports?",
+    "When is a Profile created automatically?",  # "when" asks for a condition as often as a date
+    "What must the platform operator do to keep Kubeflow secure?",
+    "How much of the isolation relies on Istio?",  # "how much" without a price is a degree
+])
+def test_other_questions_ask_for_no_value(question):
+    assert asked_value(question) is None
+
+
+def test_a_value_counts_only_when_the_sentence_states_it_and_not_in_a_link_or_a_comments_date():
+    count, date, cve = AskedValue("count"), AskedValue("date"), AskedValue("identifier", "CVE")
+    assert count.stated_in("The Spark Operator registers seven webhooks.")
+    assert count.stated_in("It has 12 unresolved findings.")
+    assert not count.stated_in("Only a limited number of maintainers have access to the reports.")
+    assert not count.stated_in("See [the policy](https://github.com/kubeflow/katib/blob/v0.17/SECURITY.md).")
+    assert not date.stated_in("andreyvelich (issue_comment, 2026-06-23): Thanks for the review!")
+    assert date.stated_in("The audit ran in August and September 2025.")
+    assert cve.stated_in("It was fixed as CVE-2025-1234.") and not cve.stated_in("We address known CVEs quickly.")
+    assert AskedValue("duration").stated_in("Reports are triaged within 2 days.")
+    assert not AskedValue("duration").stated_in("Reports are triaged quickly by 2 maintainers.")
+    assert AskedValue("version").stated_in("TLS 1.2 or later is required.")
+    # a count can be stated by listing what is counted, not by a list of links
+    assert count.enumerated_by(["ValidatingWebhook for `SparkApplication`.", "MutatingWebhook for Pods."])
+    assert not count.enumerated_by(["https://github.com/kubeflow/a/security/advisories", "[b](https://b.example)"])
+    assert not date.enumerated_by(["one item", "another item"])
+
+
+def test_the_notice_names_the_kind_of_value_no_sentence_states():
+    decision = Decision(False, 0.5, scope="Kubeflow", unstated=AskedValue("identifier", "CVE").what)
+    assert decision.notice == "No passage of the indexed Kubeflow sources close to this question states a CVE identifier."
