@@ -31,7 +31,7 @@ VALUE_RES: dict[str, re.Pattern] = {
     "duration": re.compile(rf"{_NUMBER}\s?-?\s?{_UNIT}|\b(?:hourly|daily|weekly|monthly|yearly|annually)\b", re.I),
     "date": re.compile(rf"\b(?:19|20)\d\d\b|\b(?:{'|'.join(_MONTHS)})\b|\bQ[1-4]\b", re.I),
     "version": re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?\b|\bv\d+\b", re.I),
-    "money": re.compile(rf"[$€£]\s?\d|\b\d[\d,.]*\s?(?:k|m)?\s?(?:usd|eur|gbp|dollars?|euros?)\b|\bfree of charge\b", re.I),
+    "money": re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:k|m)?\s?(?:usd|eur|gbp|dollars?|euros?)\b|\bfree of charge\b", re.I),
 }
 
 # The closed class of English value questions, and the kind of value each asks for.

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from math import fsum
 
 from kfqa.config import HOME_PROJECT
+from kfqa.qa.answer_type import AskedValue
 from kfqa.qa.answerability import (
     ABSTAIN_TEXT,
     Decision,
@@ -24,7 +25,6 @@ from kfqa.qa.answerability import (
     answer_score,
     decide,
 )
-from kfqa.qa.answer_type import AskedValue
 from kfqa.qa.merging import Windows, with_following_window
 from kfqa.qa.query import names_heading, quoted_phrases
 from kfqa.qa.selection import Candidate, comment_authors, select, without_header
