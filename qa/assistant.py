@@ -149,7 +149,8 @@ class Assistant:
         another set of stages and constants than the Assistant's, as ``kfqa eval --folds`` tries)."""
         scope = self._scope(self._filters(prepared.original, prepared, filters), prepared)
         return self.composer.gather(prepared.text, retrieved, facets(prepared), config or self.config, scope,
-                                    prepared.template_sections, prepared.template_similarity, asked_value(prepared.original))
+                                    prepared.template_sections, prepared.template_similarity, asked_value(prepared.original),
+                                    prepared.wants_history)
 
     def retrieve(
         self,

@@ -81,17 +81,18 @@ class Composer:
     # --- evidence --------------------------------------------------------------------------
     def gather(self, question: str, retrieved: list[Retrieved], facets=(), config: QAConfig | None = None,
                scope: Scope | None = None, sections: frozenset = frozenset(), restated: float = 0.0,
-               asked: AskedValue | None = None) -> Evidence:
+               asked: AskedValue | None = None, history: bool = False) -> Evidence:
         """Candidate sentences of the best passages, scored; the answerability decision (``scope``: the
         sources the question is about, whose silence on a name it holds declines it); the selection.
         ``sections``: (source, section) the question asks for in a template prompt's words, which it
         restates at similarity ``restated``: each of their sentences answers as one under a heading the
         question names, the heading holding that share of the question (the question's words are the
-        prompt's, not the answer's). ``asked``: the kind of value the question asks for (stage answer-type)."""
+        prompt's, not the answer's). ``asked``: the kind of value the question asks for (stage answer-type).
+        ``history``: the question asks how a document changed, so "the Overview" is that document's."""
         config = config or QAConfig()
         weights = TermWeights(self.stats, config)
         focus, weight = weights.focus(question), weights.weights(question)
-        candidates = self._candidates(question, retrieved, focus, weight, config, sections, restated)
+        candidates = self._candidates(question, retrieved, focus, weight, config, sections, restated, history)
         for cand in candidates:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
         if config.on("quoted-phrases"):
@@ -109,7 +110,7 @@ class Composer:
         return Evidence(chosen, decision, candidates)
 
     def _candidates(self, question: str, retrieved, focus, weight, config: QAConfig,
-                    sections: frozenset = frozenset(), restated: float = 0.0) -> list[Candidate]:
+                    sections: frozenset = frozenset(), restated: float = 0.0, history: bool = False) -> list[Candidate]:
         q_terms = set(weight)
         total = fsum(weight.values()) or 1.0  # fsum: exact, so no tie depends on set order
         candidates: list[Candidate] = []
@@ -118,11 +119,12 @@ class Composer:
             heading = hit.chunk.meta.section_key or hit.chunk.meta.section
             title = heading.rpartition(" > ")[2]
             # (a section whose heading is what the question asks about: each of its points is relevant)
-            # (a one-word heading, "Overview" or "Requirements", is under too many sections to say which)
+            # (a one-word heading, "Overview" or "Requirements", is under too many sections to say which,
+            # unless the question asks how one document changed: then it is that document's)
             template = (hit.chunk.meta.source, hit.chunk.meta.section) in sections
             asked_section = template or bool(focus) and (
                 coverage(focus, title) >= LIST_QUESTION_COVERAGE
-                or (len(title.split()) > 1 and names_heading(question, title, (HOME_PROJECT,))))
+                or ((len(title.split()) > 1 or history) and names_heading(question, title, (HOME_PROJECT,))))
             heading_terms = set() if asked_section else set(terms(title))
             # under the heading the question names ("the non-goals"), each point answers as the heading
             # does, and one holding the question's words itself more so
@@ -148,6 +150,7 @@ class Composer:
                     lexical=_with_heading(fsum(weight[t] for t in q_terms & s_terms) / total, heading_lexical),
                     terms=s_terms, position=position, items=items, listed=listed,
                     coverage=(own + passage_cover) / 2,
+                    under_asked_heading=asked_section,
                     relevant=not focus or not config.on("point-relevance") or asked_section or (
                         coverage(focus, " ".join([body, *items])) >= config.support_coverage
                         and bool(lead_in_terms & set(focus))),
@@ -188,6 +191,8 @@ class Composer:
             sims = self.encoder.similarities(self.query_vector(question), texts)
         for cand, sim in zip(top, sims, strict=True):
             cand.answer_score = answer_score(cand.coverage, sim, config)
+            if cand.under_asked_heading:  # the section the question asks for answers it, whatever its words
+                cand.answer_score = max(cand.answer_score, config.answer_threshold)
             if sim is not None and reranks:
                 cand.score = (1 - config.similarity_weight) * cand.score + config.similarity_weight * sim
         candidates[: len(top)] = sorted(top, key=lambda c: c.score, reverse=True)

@@ -35,6 +35,7 @@ class Candidate:
     listed: list[str] = field(default_factory=list)  # its whole list, also when not relevant enough to quote alone
     coverage: float = 0.0  # share of the question's specific terms the sentence (and its list) holds
     relevant: bool = True  # holds at least one of the question's specific terms
+    under_asked_heading: bool = False  # in the section the question names (or asks for in a template's words)
     answer_score: float = 0.0  # answerability (coverage mixed with similarity to the question)
     comment: str = ""  # review threads: the author of the comment the sentence belongs to
     comment_no: int = 0  # ... and which comment of the passage it is (0 = the one the window starts in)
