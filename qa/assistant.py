@@ -185,6 +185,8 @@ class Assistant:
         if match:  # its label is what the answering passages call it ("Security Provider"): searched for too
             prepared = replace(prepared, template_sections=match.sections, template_similarity=match.similarity,
                                text=f"{prepared.text} ({match.label})")
+            if not filters.kinds:  # the template's own prompt restates the question, it doesn't answer it
+                filters = replace(filters, kinds=sorted(self._store_kinds() - {"guide"}))
         if prepared.corrections and notices is not None:
             notices.append("Read " + ", ".join(f"{w!r} as {c!r}" for w, c in prepared.corrections.items()) + ".")
         prefer = Preference(
@@ -221,7 +223,8 @@ class Assistant:
             return [max(sims) for sims in zip(*(encoder.similarities(v, texts) for v in vectors), strict=True)]
 
         guides = Filters(kinds=["guide"])  # where the prompt may be: the guides' best passages by meaning and by words
-        found = {h.chunk.id: h for h in r.dense(asked[-1], GUIDE_PASSAGES, guides) + r.bm25(asked[-1], GUIDE_PASSAGES, guides)}
+        dense = r.dense(asked[-1], GUIDE_PASSAGES, guides) if config.on("dense") else []  # (off: the store is mid-write)
+        found = {h.chunk.id: h for h in dense + r.bm25(asked[-1], GUIDE_PASSAGES, guides)}
         match = match_template(
             question, list(found.values()), similarities, index,
             lambda chunk: admits(chunk.meta, rules, filters.source_glob), config.template_similarity,

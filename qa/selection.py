@@ -87,19 +87,23 @@ def select(candidates: list[Candidate], facets=(), config: QAConfig | None = Non
 
 def _lead(candidates: list[Candidate], by_passage, config: QAConfig) -> tuple[Candidate, list[Candidate]]:
     """The lead sentence, and what opens the answer: the best sentence that is neither a question nor
-    a dangling lead-in, and (stage point-relevance) holds a specific term of the question; when the best is a reviewer's question, the reply that answers it (another
+    a dangling lead-in; when the best is a reviewer's question, the reply that answers it (another
     author's next comment, attributed by its header line with the comment's date) leads, the
     question follows."""
     best = candidates[0]
     relevant = config.on("point-relevance")
+    statements = [c for c in candidates if not dangling(c) and not is_question(c)]
     if config.on("replies") and is_question(best) and best.hit.chunk.meta.kind == "review":
         reply = reply_to(best, by_passage[best.hit.chunk.id])
         # (a reply holding none of the question's terms, "Good point, I refactored the overview",
-        # answers the reviewer, not the question: the best relevant sentence elsewhere leads)
-        if reply and (not relevant or any(c.relevant for c in reply)):
+        # may answer the reviewer, not the question: a relevant sentence of another passage leads)
+        elsewhere = [c for c in statements if c.relevant and c.hit.chunk.id != best.hit.chunk.id]
+        if reply and (not relevant or any(c.relevant for c in reply) or not elsewhere):
             return reply[0], [*reply, best]
-    statements = [c for c in candidates if not dangling(c) and not is_question(c)]
-    lead = next((c for c in statements if c.relevant or not relevant), statements[0] if statements else best)
+    if is_question(best) and best.hit.chunk.meta.kind == "review" and relevant:
+        # the reviewer's question matched and no reply answers it: the best relevant statement leads
+        statements = [c for c in statements if c.relevant] or statements
+    lead = statements[0] if statements else best
     return lead, [lead]
 
 

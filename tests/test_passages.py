@@ -25,6 +25,7 @@ from kfqa.qa.merging import Windows, merge_neighbours
 from kfqa.qa.retrieval import Preference, revised_sources
 from kfqa.qa.selection import Candidate, select
 from kfqa.qa.sentences import MAX_ITEMS, answerable_sentences, listed_after
+from kfqa.qa.stages import QAConfig
 from kfqa.store import Store
 from kfqa.text import MARKER_RE, normalize
 from kfqa.types import Chunk, ChunkMeta, Retrieved
@@ -517,7 +518,9 @@ def test_no_reply_is_brought_without_a_question_to_another_reviewer(composer, as
         f"alice (review_comment, 2026-01-01) on x.md line 3:\n{asked}\n\n"
         f"{reply_header} on x.md line 3:\nThe platform admin does. {LONG_REPLY}"
     )
-    composed = composer.compose(question, _hits(chunk))
+    # (sentence similarity off: LONG_REPLY answers "who runs these?" in meaning, and would lead on its
+    # own merit; this is about what the replies stage brings)
+    composed = composer.compose(question, _hits(chunk), config=QAConfig(similarity_weight=0.0))
     assert not composed.abstained
     assert _fold(asked).rstrip(".?") in composed.answer
     assert "trusted operators" not in composed.answer
