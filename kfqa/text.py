@@ -120,6 +120,10 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+# Marks that open a list item: Markdown's, and the bullets a PDF's text extraction keeps.
+BULLETS = "-*+•◦▪‣●"
+
+
 def _logical_lines(block: str) -> list[str]:
     """Join wrapped lines of a paragraph; keep list items, table rows and headings as their own lines."""
     lines: list[str] = []
@@ -127,7 +131,7 @@ def _logical_lines(block: str) -> list[str]:
         line = raw.strip()
         if not line:
             continue
-        starts_item = bool(re.match(r"([-*+•◦▪‣●]\s|\d+[.)]\s|\||#{1,6}\s|>)", line))
+        starts_item = bool(re.match(rf"([{BULLETS}]\s|\d+[.)]\s|\||#{{1,6}}\s|>)", line))
         if lines and not starts_item and not lines[-1].startswith(("|", "#")):
             lines[-1] = f"{lines[-1]} {line}"
         else:

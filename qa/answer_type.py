@@ -21,32 +21,45 @@ _NUMBER_WORDS = (
     "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
     "million dozen single"
 ).split()
-_NUMBER = rf"(?:(?<![\w.#/-])\d[\d,.]*(?![\w/-])|\b(?:{'|'.join(_NUMBER_WORDS)})\b)"
-_UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|[smhd])\b"
+# 12, 1,200, 7.7: possessive, and never starting inside a run ("1,2,3,..."), so long runs stay linear
+_DIGITS = r"(?<![\w.,#/-])\d++(?:[,.]\d++)*+"
+_NUMBER = rf"(?:{_DIGITS}(?![\w/-])|\b(?:{'|'.join(_NUMBER_WORDS)})\b)"
+_UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\b"
 _MONTHS = "january february march april may june july august september october november december".split()
 
 # What each kind of value looks like in a sentence.
 VALUE_RES: dict[str, re.Pattern] = {
     "count": re.compile(_NUMBER, re.I),
-    "duration": re.compile(rf"{_NUMBER}\s?-?\s?{_UNIT}|\b(?:hourly|daily|weekly|monthly|yearly|annually)\b", re.I),
-    "date": re.compile(rf"\b(?:19|20)\d\d\b|\b(?:{'|'.join(_MONTHS)})\b|\bQ[1-4]\b", re.I),
-    "version": re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?\b|\bv\d+\b", re.I),
-    "money": re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:k|m)?\s?(?:usd|eur|gbp|dollars?|euros?)\b|\bfree of charge\b", re.I),
+    "duration": re.compile(rf"{_NUMBER}\s?-?\s?{_UNIT}|(?<![\w.])\d+\s?[smhd]\b|\b(?:hourly|daily|weekly|monthly|yearly|annually)\b",
+                           re.I),
+    # a year, an ISO date, a quarter, or a month named with a day or a year ("May" alone is a verb)
+    "date": re.compile(rf"\b(?:19|20)\d\d\b|\bQ[1-4]\b|\b(?:{'|'.join(_MONTHS)})\s+\d", re.I),
+    "version": re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?![\w.])|\bv\d+\b", re.I),
+    "percentage": re.compile(rf"{_DIGITS}\s?(?:%|percent\b|per cent\b)", re.I),
+    "size": re.compile(_NUMBER, re.I),  # "how big": bytes, people, replicas - any stated number
+    "money": re.compile(rf"[$€£]\s?\d|{_DIGITS}\s?(?:k|m)?\s?(?:usd|eur|gbp|dollars?|euros?)\b|\bfree of charge\b", re.I),
 }
 
-# The closed class of English value questions, and the kind of value each asks for.
+# The closed class of English value questions: the value word must be what is asked for ("What is the
+# minimum TLS version ...", "What's the default cookie lifetime?"), not a word the question mentions
+# ("What does Kubeflow do about old versions ...", "What does the timeout setting do?").
+_WHAT_IS = r"\b(?:what|which)(?:'s|\s+(?:is|are|was|were))?(?:\s+(?:the|a|an|its|their))?(?:\s+[\w/-]+){0,3}?\s+"
 _ASKS: list[tuple[str, re.Pattern]] = [
-    ("money", re.compile(r"\bhow much\b[^?]*\b(?:cost|costs|pay|paid|spend|spent|charge|fund|funded|price|budget)\b"
-                         r"|\b(?:what|which)\b[^?]*\b(?:cost|price|budget|fee)\b", re.I)),
-    ("duration", re.compile(r"\bhow long\b|\bhow often\b|\bhow many (?:seconds|minutes|hours|days|weeks|months|years)\b"
-                            r"|\b(?:what|which)(?: is|'s| are)?\b[^?]*\b(?:lifetime|duration|timeout|ttl|expiry|"
-                            r"retention period|interval)\b", re.I)),
-    ("date", re.compile(r"\b(?:what|which|on what) (?:date|day|year|month)\b", re.I)),
-    ("version", re.compile(r"\b(?:what|which)\b[^?]*\bversions?\b", re.I)),
-    ("count", re.compile(r"\bhow many\b|\bwhat number of\b|\b(?:what|which)\b[^?]*\b(?:key size|key length)\b", re.I)),
+    ("money", re.compile(r"\bhow much\b[^?]{0,80}?\b(?:cost|costs|pay|paid|spend|spent|charge|charged|fund|funded)\b"
+                         rf"|{_WHAT_IS}(?:cost|price|budget|fee)s?\b(?!\s+\w)", re.I)),
+    ("duration", re.compile(r"\bhow long\b|\bhow many (?:seconds|minutes|hours|days|weeks|months|years)\b"
+                            rf"|{_WHAT_IS}(?:lifetime|duration|timeout|ttl|expiry|retention period|deadline|sla|"
+                            r"(?:response|turnaround|resolution) time)s?\b(?!\s+(?:setting|option|flag|field|parameter)s?\b)",
+                            re.I)),
+    ("date", re.compile(r"\b(?:what|which|on what)\s+(?:date|day|year|month)(?![\w-])", re.I)),
+    ("version", re.compile(rf"{_WHAT_IS}versions?\b(?!\s+of\b)"
+                           rf"|{_WHAT_IS}releases?\b(?=\s+(?:is|was|were|did|does|first|introduced|added|shipped)\b|\s*\?)", re.I)),
+    ("percentage", re.compile(rf"{_WHAT_IS}(?:percentage|percent|proportion)\b", re.I)),
+    ("size", re.compile(r"\bhow (?:big|large|small)\b|\bwhat size\b", re.I)),
+    ("count", re.compile(rf"\bhow many\b|{_WHAT_IS}(?:number|count|total)\b(?!\s+of\s+(?:ways|reasons)\b)", re.I)),
 ]
-# "<SCHEME> ID(s)" / "identifier(s)" / "number(s)": an identifier of a named scheme ("CVE ID")
-_SCHEME_RE = re.compile(r"\b([A-Z][A-Z0-9]{1,9})[- ](?:IDs?|identifiers?|numbers?)\b")
+# "Which CVE ID ...", "What GHSA identifiers ...": an identifier of a named scheme, asked for
+_SCHEME_RE = re.compile(r"\b(?i:which|what)(?:\s+[\w-]+){0,2}?\s+([A-Z][A-Z0-9]{1,9})[- ](?:IDs?|identifiers?)\b")
 
 _URL_RE = re.compile(r"https?://\S+|\]\([^)]*\)")
 _REVIEW_HEADER_RE = re.compile(r"^\S+ \((?:review|review_comment|issue_comment|issue description|comment)[^)]*\)[^:]*:\s*")
@@ -78,7 +91,7 @@ class AskedValue:
 
 
 _WHAT = {"count": "a number", "duration": "a length of time", "date": "a date", "version": "a version",
-         "money": "an amount of money"}
+         "money": "an amount of money", "percentage": "a percentage", "size": "a size"}
 
 
 def asked_value(question: str) -> AskedValue | None:

@@ -23,7 +23,14 @@ from kfqa.qa.filters import admits, metadata_filters
 from kfqa.qa.query import PreparedQuery, abbreviations_for, asks_about_other_projects, prepare, store_names
 from kfqa.qa.retrieval import HybridRetriever, Preference
 from kfqa.qa.stages import QAConfig
-from kfqa.qa.template_match import GUIDE_PASSAGES, LabelIndex, TemplateMatch, as_any_project, match_template
+from kfqa.qa.template_match import (
+    GUIDE_PASSAGES,
+    LabelIndex,
+    TemplateMatch,
+    as_any_project,
+    match_template,
+    restated_prompt,
+)
 from kfqa.store import StaleStoreError, Store
 from kfqa.types import Answer, Filters, Generation, KfqaError, Retrieved
 
@@ -182,9 +189,10 @@ class Assistant:
         reader_kinds = filters.kinds if filters else []
         filters = self._filters(question, prepared, filters)
         match, asked = self._template_answers(question, prepared, filters, config, reader_kinds)
+        search = prepared.text
         if match:  # its label is what the answering passages call it ("Security Provider"): searched for too
-            prepared = replace(prepared, template_sections=match.sections, template_similarity=match.similarity,
-                               text=f"{prepared.text} ({match.label})")
+            prepared = replace(prepared, template_sections=match.sections, template_similarity=match.similarity)
+            search = f"{prepared.text} ({match.label})"
             if not filters.kinds:  # the template's own prompt restates the question, it doesn't answer it
                 filters = replace(filters, kinds=sorted(self._store_kinds() - {"guide"}))
         if prepared.corrections and notices is not None:
@@ -196,7 +204,7 @@ class Assistant:
             question=question,
             sections=prepared.template_sections,
         )
-        return prepared, r.retrieve(prepared.text, k=k, filters=filters, prefer=prefer, parts=prepared.parts,
+        return prepared, r.retrieve(search, k=k, filters=filters, prefer=prefer, parts=prepared.parts,
                                     config=config, general=prepared.general, asked=asked)
 
     def _template_answers(self, question: str, prepared: PreparedQuery, filters: Filters,
@@ -207,15 +215,11 @@ class Assistant:
         if not config.on("template-sections") or "guide" in prepared.kinds or "guide" in reader_kinds \
                 or "guide" not in self._store_kinds() or self.composer.encoder is None:
             return None, []
-        r = self.retriever
         cache = self._cache()
-        index = cache.get("labels")
-        if index is None:
-            index = cache["labels"] = LabelIndex(r.chunks.values())
-        rules = metadata_filters(filters)
+        r = cache["retriever"]  # (the cache's own: a reopen on another thread swaps both together)
         # the template asks of "the project": "How does Kubeflow communicate with its users?" restates
         # "How do you communicate with your users?" once the name is the template's own word
-        asked = [question, as_any_project(question, r.projects)]
+        asked = [question, as_any_project(question, [HOME_PROJECT, *prepared.projects])]
         vectors = [r.embed_query(text) for text in dict.fromkeys(asked)]
         encoder = self.composer.encoder
 
@@ -225,10 +229,14 @@ class Assistant:
         guides = Filters(kinds=["guide"])  # where the prompt may be: the guides' best passages by meaning and by words
         dense = r.dense(asked[-1], GUIDE_PASSAGES, guides) if config.on("dense") else []  # (off: the store is mid-write)
         found = {h.chunk.id: h for h in dense + r.bm25(asked[-1], GUIDE_PASSAGES, guides)}
-        match = match_template(
-            question, list(found.values()), similarities, index,
-            lambda chunk: admits(chunk.meta, rules, filters.source_glob), config.template_similarity,
-        )
+        prompt = restated_prompt(list(found.values()), similarities, config.template_similarity)
+        if prompt is None:
+            return None, []
+        index = cache.get("labels")
+        if index is None:  # built on the first restated prompt, not on every question
+            index = cache["labels"] = LabelIndex(r.chunks.values())
+        rules = metadata_filters(filters)
+        match = match_template(question, prompt, index, lambda chunk: admits(chunk.meta, rules, filters.source_glob))
         if match is None:
             return None, []
         return match, [Retrieved(c, 1.0) for c in index.chunks.values() if (c.meta.source, c.meta.section) in match.sections]
@@ -237,7 +245,9 @@ class Assistant:
         """The reader's filters, completed from the question: superseded revisions for a history question;
         for a question that names no project (nor files), Kubeflow's files and the reader's own
         unlabelled ones, without TAG Security's guides unless it points at them ("the template", "TAG"):
-        a guide shares a template question's wording but says how to write the answer, not what it is."""
+        a guide shares a template question's wording but says how to write the answer, not what it is.
+        A store without Kubeflow's files is another project's (or a reader's own folder): every file of
+        it answers, guides too (the scope, ``_scope``, still leaves guides out of what declines)."""
         filters = filters or Filters()
         by_case = {p.lower(): p for p in self.retriever.projects}
         if any(p and p not in self.retriever.projects for p in filters.projects):

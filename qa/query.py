@@ -276,6 +276,16 @@ def names_heading(question: str, heading: str, skip: tuple[str, ...] = ()) -> bo
     return bool(re.search(rf"(?<!\w){re.escape(heading)}(?!\w)", question, re.IGNORECASE))
 
 
+def replace_names(text: str, names, replacement: str, possessive: bool = True) -> str:
+    """``text`` with each of ``names`` (longest first; "spark-operator" also as "Spark Operator",
+    with its "'s" when ``possessive``) replaced by ``replacement``."""
+    for name in sorted(names, key=len, reverse=True):
+        pattern = r"[\s-]".join(re.escape(part) for part in name.split("-"))
+        suffix = "(?:'s)?" if possessive else ""
+        text = re.sub(rf"(?<![\w-]){pattern}{suffix}(?![\w-])", replacement, text, flags=re.IGNORECASE)
+    return text
+
+
 def generalized(question: str, names: set[str]) -> str:
     """The question without the names of the things it is about: "What happens if one of the Katib
     controllers is compromised?" -> "What happens if one of the controllers is compromised?".
@@ -286,11 +296,7 @@ def generalized(question: str, names: set[str]) -> str:
     reranking decides. ``names``: the store's own component and project names (``store_names``),
     and abbreviations it defines for them; "Spark Operator" matches ``spark-operator``.
     "" when nothing is dropped or fewer than two topic words remain."""
-    text = question
-    for name in sorted(names, key=len, reverse=True):
-        pattern = r"[\s-]".join(re.escape(part) for part in name.split("-"))
-        text = re.sub(rf"(?<![\w-]){pattern}(?:'s)?(?![\w-])", " ", text, flags=re.IGNORECASE)
-    text = " ".join(text.split())
+    text = " ".join(replace_names(question, names, " ").split())
     if text == " ".join(question.split()) or len(set(terms(text)) - DISCOURSE_TERMS) < 2:
         return ""
     return text

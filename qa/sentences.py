@@ -6,13 +6,13 @@ from __future__ import annotations
 import itertools
 import re
 
-from kfqa.text import split_sentences
+from kfqa.text import BULLETS, split_sentences
 from kfqa.types import Chunk
 
 # Hugo shortcodes ({{% alert ... %}}) around a sentence are markup, not words of it.
 _SHORTCODE_RE = re.compile(r"^(\{\{[%<].*?[%>]\}\}\s*)+|(\s*\{\{[%<].*?[%>]\}\})+$")
 MIN_WORDS, MAX_WORDS = 5, 90  # a sentence that can stand in an answer on its own
-LIST_MARK_RE = re.compile(r"^(([-*+•◦▪‣●]|\d{1,3}[.)])\s+)?(\[[ xX]\]\s+)?")  # list marks and task boxes
+LIST_MARK_RE = re.compile(rf"^(([{BULLETS}]|\d{{1,3}}[.)])\s+)?(\[[ xX]\]\s+)?")  # list marks and task boxes
 _CODE_RE = re.compile(r"^(-\s+)?(kubectl|helm|pip|docker|curl|export|apiVersion:|kind:|name:|value:|\$ )")
 
 
@@ -99,7 +99,7 @@ MAX_ITEMS = 20  # lines of a list, table or code block quoted after its lead-in
 MAX_ITEM_CHARS = 1200
 MAX_CODE_LINES = 6  # of a code block: enough to show the command, not a whole manifest
 _ITEM_LINE_RE = re.compile(r"^\s*([-*+]\s|\d{1,3}[.)]\s|\|)")
-_PDF_ITEM_RE = re.compile(r"^([-*+•◦▪‣●]|\d{1,3}[.)])\s")
+_PDF_ITEM_RE = re.compile(rf"^([{BULLETS}]|\d{{1,3}}[.)])\s")
 # A PDF line at least this share of the page's widest line, not ending a sentence, was wrapped
 # by the typesetter: the next line goes on with it.
 PDF_WRAP_SHARE = 0.7
@@ -144,7 +144,7 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
     structured = not chunk.meta.source.endswith(".pdf")
     following = chunk.text[end:].split("\n")[1:]
     if not structured:
-        width = max(map(len, chunk.text.split("\n")))
+        width = max(len(" ".join(line.split())) for line in chunk.text.split("\n"))
         following = pdf_logical_lines("\n".join(following), width)
         # a PDF list is its marked lines (wraps joined); without marks, a table's lines as they come
         if following and _PDF_ITEM_RE.match(following[0]):

@@ -19,12 +19,15 @@ import re
 from dataclasses import dataclass
 from math import inf
 
+from kfqa.qa.query import replace_names
 from kfqa.qa.sentences import answerable_sentences
+from kfqa.termstats import stem
+from kfqa.text import BULLETS
 from kfqa.types import Chunk, Retrieved
 
 # "* Communication Channels. Reference where ..." / "1. **Internal**: How do ..." -> the label
-_ITEM_LABEL_RE = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+\**([A-Z][\w /&'’-]{1,48}?)\**\s*[.:?](?:\s|$)")
-_ITEM_RE = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s")
+_ITEM_LABEL_RE = re.compile(rf"^\s*(?:[{BULLETS}]|\d{{1,3}}[.)])\s+\**([A-Z][\w /&'’-]{{1,48}}?)\**\s*[.:?](?:\s|$)")
+_ITEM_RE = re.compile(rf"^\s*(?:[{BULLETS}]|\d{{1,3}}[.)])\s")
 _ROW_LABEL_RE = re.compile(r"^\s*\|\s*\**([^|*]{2,48}?)\**\s*\|")
 # a prompt's worked example ("(e.g., Flibble only allows ...)") is the template's, not the question's
 _EXAMPLE_RE = re.compile(r"\s*\((e\.g\.|for example|such as)[^()]*\)", re.I)
@@ -43,18 +46,15 @@ class TemplateMatch:
 
 
 def as_any_project(question: str, projects) -> str:
-    """The question as the template words it, of no project in particular: each project name it
-    holds is "the project"."""
-    for name in sorted((p for p in projects if len(p) > 2), key=len, reverse=True):
-        question = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", "the project", question, flags=re.IGNORECASE)
-    return question
+    """The question as the template words it, of no project in particular: each of ``projects`` (the
+    one it is about, those it names) it holds is "the project"."""
+    return replace_names(question, [p for p in projects if len(p) > 2], "the project", possessive=False)
 
 
 def label_key(label: str) -> str:
-    """Labels compare by their words, singular: "Security Provider?" == "security provider", "Goal" ==
+    """Labels compare by their words' stems: "Security Provider?" == "security providers", "Goal" ==
     "Goals"."""
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
-                    for w in re.findall(r"[a-z0-9]+", label.lower()))
+    return " ".join(stem(w) for w in re.findall(r"[a-z0-9]+", label.lower()))
 
 
 def prompt_labels(chunk: Chunk, sentence: str) -> list[str]:
@@ -62,8 +62,7 @@ def prompt_labels(chunk: Chunk, sentence: str) -> list[str]:
     each enclosing item's, or the table row's first cell; then the section's headings (not the
     document's title)."""
     lines = chunk.text.splitlines()
-    opening = " ".join(sentence.split()[:4])
-    at = next((i for i, line in enumerate(lines) if opening in " ".join(line.split())), None)
+    at = _line_of(chunk.text, sentence)
     labels: list[str] = []
     if at is not None:
         row = _ROW_LABEL_RE.match(lines[at])
@@ -92,6 +91,16 @@ def _held_labels(chunk: Chunk) -> set[str]:
         if found:
             keys.add(label_key(found.group(1)))
     return keys - {""}
+
+
+def _line_of(text: str, sentence: str) -> int | None:
+    """The line of ``text`` the whole ``sentence`` starts on (its words, however the lines wrap it);
+    by its first words when markup was taken out of it."""
+    for words in (sentence.split(), sentence.split()[:4]):
+        found = re.search(r"\s+".join(re.escape(w) for w in words), text)
+        if found:
+            return text.count("\n", 0, found.start())
+    return None
 
 
 class LabelIndex:
@@ -148,18 +157,22 @@ class LabelIndex:
         return "", set()
 
 
-def match_template(question: str, guide_hits: list[Retrieved], similarities, index: LabelIndex, admitted,
-                   threshold: float) -> TemplateMatch | None:
-    """The template prompt ``question`` restates (similarity at least ``threshold``) and the project's
-    sections that answer it; None when it restates none, or no admitted passage holds its labels.
-    ``similarities(texts)``: each text's similarity to the question."""
+def restated_prompt(guide_hits: list[Retrieved], similarities, threshold: float) -> tuple[str, Chunk, float] | None:
+    """The template prompt (sentence, its guide passage, similarity) the question restates: the guide
+    sentence most similar to it, if at least ``threshold``. ``similarities(texts)``: each text's
+    similarity to the question."""
     sentences = [(s, hit.chunk) for hit in guide_hits for s in answerable_sentences(hit.chunk)]
     if not sentences:
         return None
     scores = similarities([_EXAMPLE_RE.sub("", s) for s, _ in sentences])
     best, (sentence, chunk) = max(zip(scores, sentences, strict=True), key=lambda pair: pair[0])
-    if best < threshold:
-        return None
+    return (sentence, chunk, best) if best >= threshold else None
+
+
+def match_template(question: str, prompt: tuple[str, Chunk, float], index: LabelIndex, admitted) -> TemplateMatch | None:
+    """The project's sections that answer the restated ``prompt``: filed under the innermost of its
+    labels that a file written to its template holds; None when no admitted passage holds one."""
+    sentence, chunk, similarity = prompt
     labels = prompt_labels(chunk, sentence)
     label, ids = index.answering(labels, chunk.meta.source, admitted)
     if not ids:
@@ -169,4 +182,4 @@ def match_template(question: str, guide_hits: list[Retrieved], similarities, ind
     if named and not named & {label_key(lab) for lab in labels}:
         return None
     sections = frozenset((index.chunks[i].meta.source, index.chunks[i].meta.section) for i in ids)
-    return TemplateMatch(sentence, best, tuple(labels), label, sections)
+    return TemplateMatch(sentence, similarity, tuple(labels), label, sections)

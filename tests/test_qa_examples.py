@@ -122,8 +122,9 @@ def test_a_value_no_source_states_is_declined_and_one_a_source_states_is_answere
     assert not counted.abstained, counted.notices
     assert "Spark Operator" in counted.citations[0].chunk.meta.section
     # without the stage the count question gets an answer that states no count
-    assistant.config = assistant.config.without("answer-type")
+    saved = assistant.config
+    assistant.config = saved.without("answer-type")
     try:
         assert not assistant.ask("Exactly how many maintainers have access to incoming vulnerability reports?").abstained
     finally:
-        assistant.config = assistant.config.__class__()
+        assistant.config = saved

@@ -128,5 +128,5 @@ def test_a_pdf_list_keeps_its_wrapped_items_whole_and_stops_where_the_prose_goes
     sentences = answerable_sentences(chunk)
     assert "Weak protections can allow unnoticed malicious changes." in sentences
     assert "unnoticed malicious changes." not in sentences
-    # a bullet starts its own sentence, its mark no word of it
+    # a bullet starts its own sentence (the answer drops the mark, as any list mark: LIST_MARK_RE)
     assert any(s.startswith("• Reliability risks: Bugs in workload") and s.endswith("of other users.") for s in sentences)
