@@ -229,7 +229,7 @@ class Assistant:
         guides = Filters(kinds=["guide"])  # where the prompt may be: the guides' best passages by meaning and by words
         dense = r.dense(asked[-1], GUIDE_PASSAGES, guides) if config.on("dense") else []  # (off: the store is mid-write)
         found = {h.chunk.id: h for h in dense + r.bm25(asked[-1], GUIDE_PASSAGES, guides)}
-        prompt = restated_prompt(list(found.values()), similarities, config.template_similarity)
+        prompt = restated_prompt(asked[-1], list(found.values()), similarities, config.template_similarity)
         if prompt is None:
             return None, []
         index = cache.get("labels")

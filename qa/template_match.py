@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from math import inf
 
 from kfqa.qa.query import replace_names
 from kfqa.qa.sentences import answerable_sentences
-from kfqa.termstats import stem
+from kfqa.termstats import stem, terms
 from kfqa.text import BULLETS
 from kfqa.types import Chunk, Retrieved
 
@@ -82,10 +83,15 @@ def prompt_labels(chunk: Chunk, sentence: str) -> list[str]:
     return [label for label in dict.fromkeys(labels) if 0 < len(label_key(label).split()) <= MAX_LABEL_WORDS]
 
 
+@lru_cache(maxsize=8192)
+def _section_keys(section: str) -> frozenset[str]:
+    return frozenset(label_key(h) for h in section.split(" > ")) - {""}
+
+
 def _held_labels(chunk: Chunk) -> set[str]:
     """The labels a passage is filed under (its section path) or holds (table rows' and list items'
     labels), as keys."""
-    keys = {label_key(h) for h in chunk.meta.section.split(" > ")}
+    keys = set(_section_keys(chunk.meta.section))
     for line in chunk.text.splitlines():
         found = _ROW_LABEL_RE.match(line) or _ITEM_LABEL_RE.match(line)
         if found:
@@ -104,32 +110,35 @@ def _line_of(text: str, sentence: str) -> int | None:
 
 
 class LabelIndex:
-    """Which passages hold a label, as a heading of their section path or as a table row's first
-    cell, and which labels each guide uses: built once per opened store."""
+    """Which passages hold a label, and which labels each guide uses; built once per opened store.
+    Section headings are indexed for every file (they are in the metadata); table rows' and list
+    items' labels only for the files written to a template, when one is first asked for (reading
+    every passage's lines would cost a cold ``kfqa ask`` a quarter of a second)."""
 
     def __init__(self, chunks):
-        self.holders: dict[str, set[str]] = {}
-        self.by_source: dict[str, set[str]] = {}  # source -> the labels its passages hold
+        self.holders: dict[str, set[str]] = {}  # label -> ids of passages filed under it
         self.headings: dict[str, set[str]] = {}  # source -> its section headings, as keys
         self.template: dict[str, set[str]] = {}  # guide source -> every label it files prompts under
         self.chunks: dict[str, Chunk] = {}
+        self._by_source: dict[str, list[Chunk]] = {}
+        self._read: set[str] = set()  # sources whose rows and items are indexed
         for chunk in chunks:
-            keys = _held_labels(chunk)
             if chunk.meta.kind == "guide":
-                self.template.setdefault(chunk.meta.source, set()).update(keys)
+                self.template.setdefault(chunk.meta.source, set()).update(_held_labels(chunk))
                 continue
             self.chunks[chunk.id] = chunk
-            self.by_source.setdefault(chunk.meta.source, set()).update(keys)
-            self.headings.setdefault(chunk.meta.source, set()).update(label_key(h) for h in chunk.meta.section.split(" > "))
+            self._by_source.setdefault(chunk.meta.source, []).append(chunk)
+            keys = _section_keys(chunk.meta.section)
+            self.headings.setdefault(chunk.meta.source, set()).update(keys)
             for key in keys:
                 self.holders.setdefault(key, set()).add(chunk.id)
 
     def following(self, guide: str, admitted_sources: set[str]) -> set[str]:
-        """The admitted files written to ``guide``'s template: those using the most of its labels
-        (an assessment files its answers under the template's headings; a page of docs shares one
-        or two by chance)."""
+        """The admitted files written to ``guide``'s template: those whose headings use the most of
+        its labels (an assessment files its answers under the template's headings; a page of docs
+        shares one or two by chance)."""
         template = self.template.get(guide, set())
-        shared = {s: len(self.by_source.get(s, set()) & template) for s in admitted_sources}
+        shared = {s: len(self.headings.get(s, set()) & template) for s in admitted_sources}
         most = max(shared.values(), default=0)
         return {s for s, n in shared.items() if n == most and n >= MIN_SHARED_LABELS}
 
@@ -145,6 +154,8 @@ class LabelIndex:
         under "Communication Channels")."""
         keys = [label_key(label) for label in labels]
         sources = self.following(guide, {c.meta.source for c in self.chunks.values() if admitted(c)})
+        for source in sources - self._read:
+            self._read_rows(source)
         for i, key in enumerate(keys):
             ids = {cid for cid in self.holders.get(key, ()) if self.chunks[cid].meta.source in sources}
             if not ids:
@@ -156,12 +167,21 @@ class LabelIndex:
             return labels[i], ids
         return "", set()
 
+    def _read_rows(self, source: str) -> None:
+        for chunk in self._by_source.get(source, []):
+            for key in _held_labels(chunk):
+                self.holders.setdefault(key, set()).add(chunk.id)
+        self._read.add(source)
 
-def restated_prompt(guide_hits: list[Retrieved], similarities, threshold: float) -> tuple[str, Chunk, float] | None:
+
+def restated_prompt(question: str, guide_hits: list[Retrieved], similarities,
+                    threshold: float) -> tuple[str, Chunk, float] | None:
     """The template prompt (sentence, its guide passage, similarity) the question restates: the guide
-    sentence most similar to it, if at least ``threshold``. ``similarities(texts)``: each text's
-    similarity to the question."""
-    sentences = [(s, hit.chunk) for hit in guide_hits for s in answerable_sentences(hit.chunk)]
+    sentence most similar to it, if at least ``threshold``; only sentences sharing a word with the
+    question are compared (a restatement shares some: embedding the rest costs a cold ask time).
+    ``similarities(texts)``: each text's similarity to the question."""
+    words = set(terms(question))
+    sentences = [(s, hit.chunk) for hit in guide_hits for s in answerable_sentences(hit.chunk) if words & set(terms(s))]
     if not sentences:
         return None
     scores = similarities([_EXAMPLE_RE.sub("", s) for s, _ in sentences])
