@@ -17,16 +17,16 @@ from typer.testing import CliRunner
 from kfqa.config import DEV_QUESTIONS
 
 # Floors for the dev set (kfqa alone, k=10), from the CROSS-VALIDATED figures of `kfqa eval --folds 5`
-# (constants fitted on four folds, scored on the fifth: recall@5 0.857, MRR 0.905, key-fact recall 0.786,
-# citation precision 0.833, faithfulness 1.0, abstention 0.944), a little below them so that noise in
+# (constants fitted on four folds, scored on the fifth: recall@5 0.857, MRR 0.905, key-fact recall 0.781,
+# citation precision 0.813, faithfulness 1.0, abstention 1.0), a little below them so that noise in
 # Chroma's approximate search doesn't fail CI while a regression does. Quality gate, not a timing.
 FLOORS = {
     "recall@5": 0.82,
     "mrr": 0.87,
     "key_fact_recall": 0.75,
     "faithfulness": 0.98,
-    "citation_precision": 0.80,
-    "abstention_accuracy": 0.90,
+    "citation_precision": 0.78,
+    "abstention_accuracy": 0.95,
 }
 
 TINY_FILES = ["docs/kubeflow/components/central-dash/profiles.md", "reviews/cncf-toc-pr-2201.json"]
