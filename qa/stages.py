@@ -93,9 +93,11 @@ class QAConfig:
     facet_floor: float = 0.25
     support_coverage: float = 0.01  # a supporting point holds at least this share of the question's specific terms
     lexical_weight: float = 0.8  # sentence score: lexical overlap vs passage rank
-    # stage sentence-similarity: share of similarity in the best sentences' score (folds over the dev
-    # and template sets chose 0.15 in 4 of 5; 0.3 lowers key-fact recall on both)
-    similarity_weight: float = 0.15
+    # stage sentence-similarity: share of similarity in the best sentences' score. Off (0): folds over the
+    # three shipped sets chose 0.15 in 4 of 5 (key-fact recall +0.014), the dev set's own folds 0 in 4 of 5,
+    # and embedding the best 8 sentences costs a new question ~165 ms on 2 cores, more than the answer's
+    # p50 budget; 0.3 lowers key-fact recall.
+    similarity_weight: float = 0.0
     semantic_candidates: int = 8  # best-scored sentences embedded to compare with the question
     # answerability: the best sentence's evidence must reach this (folds chose 0.1 in 4 of 5:
     # higher thresholds decline answerable questions before they catch unanswerable ones)

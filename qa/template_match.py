@@ -34,6 +34,8 @@ _ROW_LABEL_RE = re.compile(r"^\s*\|\s*\**([^|*]{2,48}?)\**\s*\|")
 _EXAMPLE_RE = re.compile(r"\s*\((e\.g\.|for example|such as)[^()]*\)", re.I)
 MAX_LABEL_WORDS = 5  # "Responsible Disclosures Process"; a longer lead is a sentence, not a label
 MIN_SHARED_LABELS = 3  # labels a file shares with a template to count as written to it
+PROMPT_CANDIDATES = 6  # guide sentences embedded per question, at most
+PROMPT_MIN_SHARE = 0.5  # of the question's words a guide sentence shares to be compared
 GUIDE_PASSAGES = 3  # the guides' best passages (each of dense and BM25) whose sentences are compared with the question
 
 
@@ -177,11 +179,16 @@ class LabelIndex:
 def restated_prompt(question: str, guide_hits: list[Retrieved], similarities,
                     threshold: float) -> tuple[str, Chunk, float] | None:
     """The template prompt (sentence, its guide passage, similarity) the question restates: the guide
-    sentence most similar to it, if at least ``threshold``; only sentences sharing a word with the
-    question are compared (a restatement shares some: embedding the rest costs a cold ask time).
+    sentence most similar to it, if at least ``threshold``. Only the PROMPT_CANDIDATES sentences
+    sharing the most words with the question, and at least PROMPT_MIN_SHARE of its words, are
+    compared: a restatement shares most of its words, and each sentence embedded costs a new
+    question several milliseconds.
     ``similarities(texts)``: each text's similarity to the question."""
     words = set(terms(question))
-    sentences = [(s, hit.chunk) for hit in guide_hits for s in answerable_sentences(hit.chunk) if words & set(terms(s))]
+    shared = [(len(words & set(terms(s))), s, hit.chunk) for hit in guide_hits for s in answerable_sentences(hit.chunk)]
+    shared.sort(key=lambda t: -t[0])  # stable: ties keep the guides' order
+    least = max(1, PROMPT_MIN_SHARE * len(words))
+    sentences = [(s, chunk) for n, s, chunk in shared[:PROMPT_CANDIDATES] if n >= least]
     if not sentences:
         return None
     scores = similarities([_EXAMPLE_RE.sub("", s) for s, _ in sentences])

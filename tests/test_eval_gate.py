@@ -109,7 +109,7 @@ def test_dev_set_gate(corpus_store, tmp_path, monkeypatch):
 # reviewers' words, and value questions. Their constants were then fitted with the dev set's (folds over
 # all three), so these floors guard against regressions; they are not held-out figures.
 OTHER_SETS = {
-    "templates.jsonl": {"recall@5": 0.70, "key_fact_recall": 0.62, "citation_precision": 0.72, "abstention_accuracy": 0.90},
+    "templates.jsonl": {"recall@5": 0.70, "key_fact_recall": 0.60, "citation_precision": 0.72, "abstention_accuracy": 0.90},
     "values.jsonl": {"recall@5": 0.80, "key_fact_recall": 0.80, "citation_precision": 0.75, "abstention_accuracy": 0.70},
 }
 
