@@ -226,10 +226,10 @@ class Assistant:
         def similarities(texts: list[str]) -> list[float]:
             return [max(sims) for sims in zip(*(encoder.similarities(v, texts) for v in vectors), strict=True)]
 
-        guides = Filters(kinds=["guide"])  # where the prompt may be: the guides' best passages by meaning and by words
-        dense = r.dense(asked[-1], GUIDE_PASSAGES, guides) if config.on("dense") else []  # (off: the store is mid-write)
-        found = {h.chunk.id: h for h in dense + r.bm25(asked[-1], GUIDE_PASSAGES, guides)}
-        prompt = restated_prompt(asked[-1], list(found.values()), similarities, config.template_similarity)
+        # where the prompt may be: the guides' best passages by words (a restatement shares most of the
+        # prompt's; a dense search here cost every question a Chroma query, ~25 ms, and found no more)
+        found = r.bm25(asked[-1], GUIDE_PASSAGES, Filters(kinds=["guide"]))
+        prompt = restated_prompt(asked[-1], found, similarities, config.template_similarity)
         if prompt is None:
             return None, []
         index = cache.get("labels")

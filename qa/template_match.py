@@ -36,7 +36,7 @@ MAX_LABEL_WORDS = 5  # "Responsible Disclosures Process"; a longer lead is a sen
 MIN_SHARED_LABELS = 3  # labels a file shares with a template to count as written to it
 PROMPT_CANDIDATES = 6  # guide sentences embedded per question, at most
 PROMPT_MIN_SHARE = 0.5  # of the question's words a guide sentence shares to be compared
-GUIDE_PASSAGES = 3  # the guides' best passages (each of dense and BM25) whose sentences are compared with the question
+GUIDE_PASSAGES = 5  # the guides' best passages (BM25) whose sentences may be compared with the question
 
 
 @dataclass(frozen=True)
