@@ -67,19 +67,22 @@ def test_a_reply_leads_attributed_with_its_date(assistant):
     assert "trusted" in lead
 
 
-def test_unknown_name_is_declined_with_a_notice(assistant):
-    answer = assistant.ask("Is Kubeflow FedRAMP authorized?")
+def _declined(assistant, question: str, notice: str) -> None:
+    """Declined, with ``notice`` saying why and the closest material shown."""
+    answer = assistant.ask(question)
     assert answer.abstained and answer.answer == ABSTAIN_TEXT
-    assert "The indexed Kubeflow sources never mention 'FedRAMP'." in answer.notices
+    assert notice in answer.notices, answer.notices
     assert answer.closest
+
+
+def test_unknown_name_is_declined_with_a_notice(assistant):
+    _declined(assistant, "Is Kubeflow FedRAMP authorized?", "The indexed Kubeflow sources never mention 'FedRAMP'.")
 
 
 def test_a_topic_only_other_projects_discuss_is_declined_for_kubeflow(assistant):
     # Other projects' assessments discuss encryption at rest; no Kubeflow source does.
-    answer = assistant.ask("Is the KFP / MLMD MySQL database encrypted at rest by default?")
-    assert answer.abstained
-    assert "The indexed Kubeflow sources never mention 'encrypted'." in answer.notices
-    assert answer.closest
+    _declined(assistant, "Is the KFP / MLMD MySQL database encrypted at rest by default?",
+              "The indexed Kubeflow sources never mention 'encrypted'.")
     # ... while a question about a project whose sources do discuss it is answered from them
     harbor = assistant.ask("How does Harbor protect the credentials it stores in its database?")
     assert not harbor.abstained
@@ -113,10 +116,8 @@ def test_a_question_about_the_template_is_answered_from_it(assistant):
 
 def test_a_value_no_source_states_is_declined_and_one_a_source_states_is_answered(assistant):
     # the sources say "a limited number of maintainers", never how many
-    answer = assistant.ask("Exactly how many maintainers have access to incoming vulnerability reports?")
-    assert answer.abstained
-    assert "No passage of the indexed Kubeflow sources close to this question states a number." in answer.notices
-    assert answer.closest
+    _declined(assistant, "Exactly how many maintainers have access to incoming vulnerability reports?",
+              "No passage of the indexed Kubeflow sources close to this question states a number.")
     # the Spark Operator's webhooks are counted by listing them: answered
     counted = assistant.ask("How many admission webhooks does the Spark Operator register?")
     assert not counted.abstained, counted.notices
