@@ -156,7 +156,7 @@ class Assistant:
         another set of stages and constants than the Assistant's, as ``kfqa eval --folds`` tries)."""
         scope = self._scope(self._filters(prepared.original, prepared, filters), prepared)
         return self.composer.gather(prepared.text, retrieved, facets(prepared), config or self.config, scope,
-                                    prepared.template_sections, prepared.template_similarity, asked_value(prepared.original),
+                                    prepared.template_sections, asked_value(prepared.original),
                                     prepared.wants_history)
 
     def retrieve(
@@ -191,7 +191,7 @@ class Assistant:
         match, asked = self._template_answers(question, prepared, filters, config, reader_kinds)
         search = prepared.text
         if match:  # its label is what the answering passages call it ("Security Provider"): searched for too
-            prepared = replace(prepared, template_sections=match.sections, template_similarity=match.similarity)
+            prepared = replace(prepared, template_sections=match.sections)
             search = f"{prepared.text} ({match.label})"
             if not filters.kinds:  # the template's own prompt restates the question, it doesn't answer it
                 filters = replace(filters, kinds=sorted(self._store_kinds() - {"guide"}))

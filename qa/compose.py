@@ -80,19 +80,18 @@ class Composer:
 
     # --- evidence --------------------------------------------------------------------------
     def gather(self, question: str, retrieved: list[Retrieved], facets=(), config: QAConfig | None = None,
-               scope: Scope | None = None, sections: frozenset = frozenset(), restated: float = 0.0,
+               scope: Scope | None = None, sections: frozenset = frozenset(),
                asked: AskedValue | None = None, history: bool = False) -> Evidence:
         """Candidate sentences of the best passages, scored; the answerability decision (``scope``: the
         sources the question is about, whose silence on a name it holds declines it); the selection.
-        ``sections``: (source, section) the question asks for in a template prompt's words, which it
-        restates at similarity ``restated``: each of their sentences answers as one under a heading the
-        question names, the heading holding that share of the question (the question's words are the
-        prompt's, not the answer's). ``asked``: the kind of value the question asks for (stage answer-type).
+        ``sections``: (source, section) the question asks for in a template prompt's words: each of
+        their sentences answers as one under a heading that holds all of the question (the question's
+        words are the prompt's, not the answer's, so a sentence elsewhere sharing them doesn't outrank it). ``asked``: the kind of value the question asks for (stage answer-type).
         ``history``: the question asks how a document changed, so "the Overview" is that document's."""
         config = config or QAConfig()
         weights = TermWeights(self.stats, config)
         focus, weight = weights.focus(question), weights.weights(question)
-        candidates = self._candidates(question, retrieved, focus, weight, config, sections, restated, history)
+        candidates = self._candidates(question, retrieved, focus, weight, config, sections, history)
         for cand in candidates:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
         if config.on("quoted-phrases"):
@@ -110,7 +109,7 @@ class Composer:
         return Evidence(chosen, decision, candidates)
 
     def _candidates(self, question: str, retrieved, focus, weight, config: QAConfig,
-                    sections: frozenset = frozenset(), restated: float = 0.0, history: bool = False) -> list[Candidate]:
+                    sections: frozenset = frozenset(), history: bool = False) -> list[Candidate]:
         q_terms = set(weight)
         total = fsum(weight.values()) or 1.0  # fsum: exact, so no tie depends on set order
         candidates: list[Candidate] = []
@@ -128,7 +127,7 @@ class Composer:
             heading_terms = set() if asked_section else set(terms(title))
             # under the heading the question names ("the non-goals"), each point answers as the heading
             # does, and one holding the question's words itself more so
-            heading_lexical = restated if template else (
+            heading_lexical = 1.0 if template else (
                 fsum(weight[t] for t in q_terms & set(terms(title))) / total if asked_section else 0.0)
             passage_cover = coverage(focus, f"{hit.chunk.text} {heading}")
             sentences = answerable_sentences(hit.chunk)

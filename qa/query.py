@@ -103,7 +103,6 @@ class PreparedQuery:
     general: str = ""  # the question without the names it holds (stage "generalize"), searched for too
     # (source, section) of the passages answering the template prompt it restates (stage template-sections)
     template_sections: frozenset = frozenset()
-    template_similarity: float = 0.0  # how closely it restates that prompt
 
 
 _OTHER_PROJECTS_RE = re.compile(
