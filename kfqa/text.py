@@ -120,8 +120,10 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-# Marks that open a list item: Markdown's, and the bullets a PDF's text extraction keeps.
+# Marks that open a list item: Markdown's, the bullets a PDF's text extraction keeps, and numbers.
 BULLETS = "-*+•◦▪‣●"
+ITEM_MARK = rf"(?:[{BULLETS}]|\d{{1,3}}[.)])"
+ITEM_START_RE = re.compile(rf"^\s*{ITEM_MARK}\s")  # a line that opens a list item
 
 
 def _logical_lines(block: str) -> list[str]:

@@ -306,7 +306,7 @@ class Assistant:
             label = next(iter(projects)) if len(projects) == 1 else ""
             scope = Scope(label[:1].upper() + label[1:], [f"{c.meta.section} {c.text}".lower() for c in admitted])
             if sum(1 for k in cache if isinstance(k, tuple)) >= MAX_SCOPES:  # each holds its files' text
-                cache = self._scopes = {"retriever": self.retriever, "kinds": cache.get("kinds")}
+                cache = self._scopes = {k: v for k, v in cache.items() if not isinstance(k, tuple)}
             cache[key] = scope
         return scope
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import itertools
 import re
 
-from kfqa.text import BULLETS, split_sentences
+from kfqa.text import ITEM_MARK, ITEM_START_RE, split_sentences
 from kfqa.types import Chunk
 
 # Hugo shortcodes ({{% alert ... %}}) around a sentence are markup, not words of it.
 _SHORTCODE_RE = re.compile(r"^(\{\{[%<].*?[%>]\}\}\s*)+|(\s*\{\{[%<].*?[%>]\}\})+$")
 MIN_WORDS, MAX_WORDS = 5, 90  # a sentence that can stand in an answer on its own
-LIST_MARK_RE = re.compile(rf"^(([{BULLETS}]|\d{{1,3}}[.)])\s+)?(\[[ xX]\]\s+)?")  # list marks and task boxes
+LIST_MARK_RE = re.compile(rf"^({ITEM_MARK}\s+)?(\[[ xX]\]\s+)?")  # list marks and task boxes
 _CODE_RE = re.compile(r"^(-\s+)?(kubectl|helm|pip|docker|curl|export|apiVersion:|kind:|name:|value:|\$ )")
 
 
@@ -99,7 +99,6 @@ MAX_ITEMS = 20  # lines of a list, table or code block quoted after its lead-in
 MAX_ITEM_CHARS = 1200
 MAX_CODE_LINES = 6  # of a code block: enough to show the command, not a whole manifest
 _ITEM_LINE_RE = re.compile(r"^\s*([-*+]\s|\d{1,3}[.)]\s|\|)")
-_PDF_ITEM_RE = re.compile(rf"^([{BULLETS}]|\d{{1,3}}[.)])\s")
 # A PDF line at least this share of the page's widest line, not ending a sentence, was wrapped
 # by the typesetter: the next line goes on with it.
 PDF_WRAP_SHARE = 0.7
@@ -116,7 +115,7 @@ def pdf_logical_lines(text: str, width: int) -> list[str]:
         if not line:
             previous = ""
             continue
-        wrapped = bool(previous) and not _PDF_ITEM_RE.match(line) and (
+        wrapped = bool(previous) and not ITEM_START_RE.match(line) and (
             line[0].islower() or (len(previous) >= PDF_WRAP_SHARE * width and not previous.endswith((".", ":", "!", "?")))
         )
         if wrapped and out:
@@ -147,8 +146,8 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
         width = max(len(" ".join(line.split())) for line in chunk.text.split("\n"))
         following = pdf_logical_lines("\n".join(following), width)
         # a PDF list is its marked lines (wraps joined); without marks, a table's lines as they come
-        if following and _PDF_ITEM_RE.match(following[0]):
-            following = list(itertools.takewhile(_PDF_ITEM_RE.match, following))
+        if following and ITEM_START_RE.match(following[0]):
+            following = list(itertools.takewhile(ITEM_START_RE.match, following))
     items: list[str] = []
     in_code = False
     for line in following:

@@ -23,12 +23,11 @@ from math import inf
 from kfqa.qa.query import replace_names
 from kfqa.qa.sentences import answerable_sentences
 from kfqa.termstats import stem, terms
-from kfqa.text import BULLETS
+from kfqa.text import ITEM_MARK, ITEM_START_RE
 from kfqa.types import Chunk, Retrieved
 
 # "* Communication Channels. Reference where ..." / "1. **Internal**: How do ..." -> the label
-_ITEM_LABEL_RE = re.compile(rf"^\s*(?:[{BULLETS}]|\d{{1,3}}[.)])\s+\**([A-Z][\w /&'’-]{{1,48}}?)\**\s*[.:?](?:\s|$)")
-_ITEM_RE = re.compile(rf"^\s*(?:[{BULLETS}]|\d{{1,3}}[.)])\s")
+_ITEM_LABEL_RE = re.compile(rf"^\s*{ITEM_MARK}\s+\**([A-Z][\w /&'’-]{{1,48}}?)\**\s*[.:?](?:\s|$)")
 _ROW_LABEL_RE = re.compile(r"^\s*\|\s*\**([^|*]{2,48}?)\**\s*\|")
 # a prompt's worked example ("(e.g., Flibble only allows ...)") is the template's, not the question's
 _EXAMPLE_RE = re.compile(r"\s*\((e\.g\.|for example|such as)[^()]*\)", re.I)
@@ -74,7 +73,7 @@ def prompt_labels(chunk: Chunk, sentence: str) -> list[str]:
         indent = inf
         for line in reversed(lines[: at + 1]):
             depth = len(line) - len(line.lstrip())
-            if line.strip() and _ITEM_RE.match(line) and depth < indent:
+            if line.strip() and ITEM_START_RE.match(line) and depth < indent:
                 label = _ITEM_LABEL_RE.match(line)
                 if label:
                     labels.append(label.group(1))
