@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -157,6 +157,16 @@ class TermStats:
         abbreviations = {a: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for a, c in sorted(definitions.items())}
         return cls(n=len(ids), df=dict(df), vocabulary=frozenset(vocabulary), abbreviations=abbreviations,
                    key=chunk_set_key(ids))
+
+    @cached_property
+    def hyphenated(self) -> dict[str, list[str]]:
+        """Vocabulary words written with hyphens, by their letters alone ("multitenancy" ->
+        ["multi-tenancy"]): computed once, where a scan of the vocabulary per word cost ~1 ms."""
+        forms: dict[str, list[str]] = {}
+        for word in sorted(self.vocabulary):
+            if "-" in word:
+                forms.setdefault(word.replace("-", ""), []).append(word)
+        return forms
 
     def idf(self, term: str) -> float:
         """Smoothed inverse document frequency, positive even in a one-chunk store (log(1 + n/df))."""

@@ -101,8 +101,7 @@ class TermWeights:
 
     def _hyphenated(self, word: str, mentions) -> bool:
         """Written with hyphens in the sources ("multitenancy" / "multi-tenancy")."""
-        forms = [v for v in self.stats.vocabulary if "-" in v and v.replace("-", "") == word]
-        return any(mentions is None or mentions(form) for form in forms)
+        return any(mentions is None or mentions(form) for form in self.stats.hyphenated.get(word, ()))
 
     def _mentioned(self, term: str, mentions) -> bool:
         """Held by the sources in scope; a term they lack counts as mentioned unless the other sources
