@@ -91,19 +91,19 @@ def _lead(candidates: list[Candidate], by_passage, config: QAConfig) -> tuple[Ca
     author's next comment, attributed by its header line with the comment's date) leads, the
     question follows."""
     best = candidates[0]
-    relevant = config.on("point-relevance")
     statements = [c for c in candidates if not dangling(c) and not is_question(c)]
-    if config.on("replies") and is_question(best) and best.hit.chunk.meta.kind == "review":
-        reply = reply_to(best, by_passage[best.hit.chunk.id])
-        # (a reply holding none of the question's terms, "Good point, I refactored the overview",
-        # may answer the reviewer, not the question: a relevant sentence of another passage leads)
-        elsewhere = [c for c in statements if c.relevant and c.hit.chunk.id != best.hit.chunk.id]
-        if reply and (not relevant or any(c.relevant for c in reply) or not elsewhere):
-            return reply[0], [*reply, best]
-    if is_question(best) and best.hit.chunk.meta.kind == "review" and relevant:
-        # the reviewer's question matched and no reply answers it: the best relevant statement leads
-        statements = [c for c in statements if c.relevant] or statements
-    lead = statements[0] if statements else best
+    if not (is_question(best) and best.hit.chunk.meta.kind == "review"):
+        lead = statements[0] if statements else best
+        return lead, [lead]
+    # the best match is a reviewer's question: the reply that answers it leads, unless it holds none
+    # of the question's terms ("Good point, I refactored the overview": it answers the reviewer, not
+    # the question) while a relevant statement elsewhere does; then the best relevant statement leads
+    relevant = [c for c in statements if c.relevant] if config.on("point-relevance") else statements
+    reply = reply_to(best, by_passage[best.hit.chunk.id]) if config.on("replies") else []
+    elsewhere = any(c.hit.chunk.id != best.hit.chunk.id for c in relevant)
+    if reply and (any(c.relevant for c in reply) or not elsewhere or not config.on("point-relevance")):
+        return reply[0], [*reply, best]
+    lead = (relevant or statements or [best])[0]
     return lead, [lead]
 
 
