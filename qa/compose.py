@@ -86,7 +86,8 @@ class Composer:
         sources the question is about, whose silence on a name it holds declines it); the selection.
         ``sections``: (source, section) the question asks for in a template prompt's words: each of
         their sentences answers as one under a heading that holds all of the question (the question's
-        words are the prompt's, not the answer's, so a sentence elsewhere sharing them doesn't outrank it). ``asked``: the kind of value the question asks for (stage answer-type).
+        words are the prompt's, not the answer's, so a sentence elsewhere sharing them doesn't outrank
+        it). ``asked``: the kind of value the question asks for (stage answer-type).
         ``history``: the question asks how a document changed, so "the Overview" is that document's."""
         config = config or QAConfig()
         weights = TermWeights(self.stats, config)

@@ -165,8 +165,8 @@ def quoted_items(chosen: list[Candidate]) -> set[str]:
     return {LIST_MARK_RE.sub("", item) for c in chosen for item in c.items}
 
 
-def with_continuations(chosen: list[Candidate], by_passage: dict[str, list[Candidate]], replies: bool = True,
-                       continuation_words: int = 14) -> list[Candidate]:
+def with_continuations(chosen: list[Candidate], by_passage: dict[str, list[Candidate]], replies: bool,
+                       continuation_words: int) -> list[Candidate]:
     """A short sentence that follows a chosen one in its passage comes along (same comment only);
     a reviewer's question brings the start of the reply that follows it."""
     out: list[Candidate] = []
