@@ -29,9 +29,9 @@ GRID: dict[str, tuple] = {
     "continuation_words": (14, 30),
     "phrase_boost": (1.0, 2.0),
     "scope_elsewhere_df": (3, 8),
-    "template_similarity": (0.6, 0.7),
-    "template_join": (0.5, 1.0),
     "similarity_weight": (0.0, 0.15),
+    "novelty_weight": (0.0, 0.3),
+    "value_coverage": (0.0, 0.8),
 }
 OBJECTIVE = ("recall@5", "key_fact_recall", "citation_precision", "abstention_accuracy")
 

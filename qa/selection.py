@@ -39,11 +39,19 @@ class Candidate:
     answer_score: float = 0.0  # answerability (coverage mixed with similarity to the question)
     comment: str = ""  # review threads: the author of the comment the sentence belongs to
     comment_no: int = 0  # ... and which comment of the passage it is (0 = the one the window starts in)
+    # the question's terms the sentence (and its quoted list) holds, each with its share of the question's weight
+    asked_terms: dict[str, float] = field(default_factory=dict)
 
 
 def dangling(cand: Candidate) -> bool:
     """A lead-in whose list isn't there (or was left out as irrelevant) says nothing on its own."""
     return cand.text.endswith(":") and not cand.items
+
+
+def bare_header(cand: Candidate) -> bool:
+    """A review comment's header line alone ("andreyvelich (issue description, ...) (continued):")
+    names who wrote what follows; it states nothing, so it neither leads nor makes a point."""
+    return bool(cand.comment) and not without_header(cand.text).strip(" :")
 
 
 def is_question(cand: Candidate) -> bool:
@@ -68,14 +76,19 @@ def select(candidates: list[Candidate], facets=(), config: QAConfig | None = Non
     pool = [
         c for c in candidates
         if c not in chosen and ((c.relevant and not stated_question(c)) or (is_question(c) and _same_comment(c, lead)))
-        and c.hit.score >= config.passage_floor * top and not dangling(c)
+        and c.hit.score >= config.passage_floor * top and not dangling(c) and not bare_header(c)
     ]
+    novelty = config.novelty_weight if config.on("novelty") else 0.0
     while pool and len(chosen) < config.max_points + len(opening) - 1:
-        # the questions a reviewer asks beside the lead are its point, whatever their own words score
-        best = max(pool, key=lambda c: (_asked_beside(c, lead), c.score))
+        # the questions a reviewer asks beside the lead are its point, whatever their own words score;
+        # (stage novelty) a sentence holding question terms no chosen sentence holds yet gains on one
+        # repeating them: a many-part question ("best, worst and common gaps") gets each part answered
+        covered = {t for c in chosen for t in c.asked_terms}
+        best = max(pool, key=lambda c: (_asked_beside(c, lead), c.score + novelty * _new_weight(c, covered)))
         pool.remove(best)
         if best.score < config.support_floor * lead.score and not _asked_beside(best, lead):
-            break
+            pool = [c for c in pool if c.score >= config.support_floor * lead.score or _asked_beside(c, lead)]
+            continue
         if best.text in quoted_items(chosen):
             continue
         if not any(_overlap(best.terms, c.terms) > REDUNDANT for c in chosen):
@@ -91,7 +104,7 @@ def _lead(candidates: list[Candidate], by_passage, config: QAConfig) -> tuple[Ca
     author's next comment, attributed by its header line with the comment's date) leads, the
     question follows."""
     best = candidates[0]
-    statements = [c for c in candidates if not dangling(c) and not is_question(c)]
+    statements = [c for c in candidates if not dangling(c) and not is_question(c) and not bare_header(c)]
     if not (is_question(best) and best.hit.chunk.meta.kind == "review"):
         lead = statements[0] if statements else best
         return lead, [lead]
@@ -105,6 +118,11 @@ def _lead(candidates: list[Candidate], by_passage, config: QAConfig) -> tuple[Ca
         return reply[0], [*reply, best]
     lead = (relevant or statements or [best])[0]
     return lead, [lead]
+
+
+def _new_weight(cand: Candidate, covered: set[str]) -> float:
+    """Share of the question's weight in the terms ``cand`` holds that no chosen sentence does."""
+    return sum(w for t, w in cand.asked_terms.items() if t not in covered)
 
 
 def _asked_beside(cand: Candidate, lead: Candidate) -> bool:
@@ -153,7 +171,7 @@ def covering(chosen: list[Candidate], candidates: list[Candidate], facets, floor
             continue
         best = next(
             (c for c in candidates if facet(c.hit.chunk) and c.relevant and c.score >= floor
-             and not dangling(c) and not is_question(c)),
+             and not dangling(c) and not is_question(c) and not bare_header(c)),
             None,
         )
         if best and not any(_overlap(best.terms, c.terms) > REDUNDANT for c in chosen + added):

@@ -31,6 +31,7 @@ STAGES: dict[str, str] = {
     "point-relevance": "sentence selection: each supporting point holds a specific term of the question beyond its heading's",
     "lead-in-lists": "sentence selection: a lead-in brings the list it introduces (when relevant)",
     "replies": "sentence selection: a reviewer's question leads with the reply that answers it",
+    "novelty": "sentence selection: a supporting point holding question terms no chosen point holds gains on one repeating them",
     "facets": "sentence selection: each kind of source the question names gets a relevant sentence",
     "answerability": "decline when no retrieved sentence answers the question",
     "answer-type": "decline a question asking for a value (a number, date, version, ...) when no candidate sentence states one",
@@ -38,12 +39,12 @@ STAGES: dict[str, str] = {
 
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
-ANSWER_STAGES = frozenset({"sentence-similarity", "point-relevance", "lead-in-lists", "replies", "facets", "answerability",
+ANSWER_STAGES = frozenset({"sentence-similarity", "point-relevance", "novelty", "lead-in-lists", "replies", "facets", "answerability",
                            "answer-type"})
 ANSWER_FIELDS = frozenset({
     "passages_read", "max_points", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
     "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage", "semantic_candidates",
-    "scope_elsewhere_df", "continuation_words", "value_candidates",
+    "scope_elsewhere_df", "continuation_words", "value_candidates", "value_coverage", "novelty_weight",
 })
 
 
@@ -91,6 +92,7 @@ class QAConfig:
     passage_floor: float = 0.5  # a supporting sentence's passage scores at least this share of the best
     support_floor: float = 0.45  # a supporting sentence scores at least this share of the lead
     facet_floor: float = 0.25
+    novelty_weight: float = 0.0  # stage novelty: lift of a point per share of the question's weight only it holds
     support_coverage: float = 0.01  # a supporting point holds at least this share of the question's specific terms
     lexical_weight: float = 0.8  # sentence score: lexical overlap vs passage rank
     # stage sentence-similarity: share of similarity in the best sentences' score. Off (0): folds over the
@@ -109,6 +111,10 @@ class QAConfig:
     # stage answer-type: the best-scored relevant sentences searched for the value the question asks for
     # (dev and template sets: each answerable value question has its value within the best 8)
     value_candidates: int = 16
+    # ... and only those whose coverage of the question's specific terms is at least this share of the best
+    # one's (the three shipped sets: the answerable value questions' value sentence holds 0.93 or more of it,
+    # the stray numbers near unanswerable ones 0.31-0.71)
+    value_coverage: float = 0.8
     # term statistics: a term in more than this share of chunks (and more than ubiquity_min_df) is no focus
     ubiquity_share: float = 0.2
     ubiquity_min_df: int = 25

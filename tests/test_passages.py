@@ -19,6 +19,7 @@ from kfqa.eval.metrics import Hit, check_sentences
 from kfqa.ingest.chunking import TableIndex, count_many, embed_form
 from kfqa.ingest.markdown_loader import load_markdown
 from kfqa.qa import Assistant
+from kfqa.qa.answer_type import asked_value
 from kfqa.qa.assistant import composer_for
 from kfqa.qa.compose import Composer
 from kfqa.qa.merging import Windows, merge_neighbours
@@ -570,3 +571,36 @@ def test_current_question_brings_no_superseded_passage(assistant):
     assert not any(r.chunk.meta.superseded for r in answer.retrieved)
     # the document that has a superseded revision is what it is about: its old revision stayed out
     assert any(r.chunk.meta.source in _revised_paths() for r in answer.retrieved)
+
+
+def test_a_bare_comment_header_neither_leads_nor_makes_a_point(composer):
+    # the issue's description goes on in this window with a checklist: its header line names who wrote the
+    # list, it states nothing, so the list's own lines speak instead
+    chunk = _review(
+        "alice (issue description, 2026-01-01) (continued):\n"
+        "- [x] Webhook certificate rotation policy documented.\n- [ ] Webhook certificate rotation audited.\n\n"
+        "bob (issue_comment, 2026-01-02):\nThe webhook certificates rotate every 17 days under the rotation policy."
+    )
+    composed = composer.compose("What is the webhook certificate rotation policy?", _hits(chunk))
+    assert not composed.abstained
+    lines = [line for line in composed.answer.splitlines() if line.strip()]
+    assert not any(_line_text(line).endswith("(continued)") for line in lines), composed.answer
+    assert lines[0].startswith("Webhook certificate rotation policy documented")
+
+
+# --- value questions ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value_coverage", "declined"), [(0.8, True), (0.0, False)])
+def test_a_stray_number_in_a_sentence_off_the_topic_states_no_value(composer, value_coverage, declined):
+    # the topic's own sentence says "a limited number"; the only number is about contributors
+    chunk = _chunk(
+        "Only a limited number of maintainers can read the vulnerability reports. "
+        "Its yearly reports thank close to 200 contributors from over 30 organizations."
+    )
+    question = "How many maintainers can read the vulnerability reports?"
+    evidence = composer.gather(question, _hits(chunk), config=QAConfig(value_coverage=value_coverage),
+                               asked=asked_value(question))
+    assert evidence.decision.answerable is not declined
+    if declined:
+        assert evidence.decision.unstated == "a number"
