@@ -124,9 +124,20 @@ def _page_heading(page: str, header: str | None) -> str:
     plines = [ln.strip() for ln in page.strip().splitlines() if ln.strip()]
     if header and plines and plines[0] == header:
         plines = plines[1:]
-    if plines and len(plines[0]) <= 80 and not plines[0].endswith((".", ",", ":")) and len(plines) > 1:
+    if plines and len(plines[0]) <= 80 and not plines[0].endswith((".", ",", ":")) and len(plines) > 1 \
+            and _starts_a_heading(plines[0]):
         return plines[0]
     return ""
+
+
+_SECTION_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)*\.?\s+")
+
+
+def _starts_a_heading(line: str) -> bool:
+    """A heading starts with a capital, after its number if it has one ("3.1 Findings"); a page going
+    on with a table row ("10 / 10 Dependency-Update-Tool High") or a code listing ("22 return
+    username", ")") starts with neither, and the heading before it holds."""
+    return _SECTION_NUMBER_RE.sub("", line, count=1)[:1].isupper()
 
 
 def _page_drafts(

@@ -26,7 +26,7 @@ from kfqa.qa.answerability import (
     decide,
 )
 from kfqa.qa.merging import Windows, with_following_window
-from kfqa.qa.query import names_heading, quoted_phrases
+from kfqa.qa.query import asking_part, names_heading, quoted_phrases
 from kfqa.qa.selection import Candidate, comment_authors, select, without_header
 from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, listed_after
 from kfqa.qa.stages import QAConfig
@@ -99,7 +99,8 @@ class Composer:
             lift_quoted(candidates, quoted_phrases(question))
         candidates.sort(key=lambda c: c.score, reverse=True)
         self._answer_scores(question, candidates, config)
-        unknown = weights.unknown_names(question, scope if scope and scope.texts else None)
+        # (a name in a statement setting the question up, "We offboard people by ...", is not what it asks)
+        unknown = weights.unknown_names(asking_part(question), scope if scope and scope.texts else None)
         decision = decide([c.answer_score for c in candidates[: config.semantic_candidates]], unknown, config,
                           scope.label if scope else "")
         if decision.answerable and asked and config.on("answer-type") and config.on("answerability"):

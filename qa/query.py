@@ -118,6 +118,18 @@ def kind_hints(question: str) -> list[str]:
     return [kind for kind, pattern in KIND_HINTS.items() if pattern.search(question)]
 
 
+def asking_part(question: str) -> str:
+    """The question without the statements that set it up: "We offboard people by pulling their
+    RoleBindings. If someone ... does the cron job stop?" asks the second sentence; the first tells
+    what the reader does. A question with no question mark is all asking."""
+    sentences = split_sentences(question)
+    last_asking = max((i for i, s in enumerate(sentences) if "?" in s), default=-1)
+    if last_asking < 1:
+        return question
+    kept = [s for i, s in enumerate(sentences) if i > last_asking or "?" in s or not s.rstrip().endswith(".")]
+    return " ".join(kept)
+
+
 def asked_kinds(question: str) -> list[str]:
     """The kinds of source the question asks about: those its asking sentence names, when it says
     something first ("Ada Logics worries that ... How does the self-assessment deal with that risk?"

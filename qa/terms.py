@@ -38,6 +38,7 @@ DISCOURSE_TERMS = frozenset(stem(w) for w in DISCOURSE)
 _NAME_RE = re.compile(r"\b(?=[A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*[A-Z0-9])[A-Za-z][A-Za-z0-9-]+\b|\b[A-Z][a-z]+[A-Z]\w*\b")
 # A lower-case word of five letters or more (shorter unknown words are mostly abbreviations and slang: "ok").
 _WORD_RE = re.compile(r"\b[a-z]{5,}\b")
+CLIPPED_MIN = 4  # letters of a clipped word's stem that must begin a word of the sources
 
 
 @lru_cache(maxsize=1)
@@ -107,7 +108,8 @@ class TermWeights:
         """Held by the sources in scope; a term they lack counts as mentioned unless the other sources
         discuss it in at least ``scope_elsewhere_df`` chunks (one stray use elsewhere tells nothing)."""
         if not self.stats.known(term):
-            return False
+            # a clipped word ("perms", "creds") begins a word the sources in scope hold: they discuss it
+            return mentions is not None and len(term) >= CLIPPED_MIN and mentions(term)
         return mentions is None or mentions(term) or self.stats.df.get(term, 0) < self.config.scope_elsewhere_df
 
     def _inside_a_word(self, word: str, scope) -> bool:

@@ -23,6 +23,7 @@ from kfqa.qa.answerability import Decision
     ("What percentage of the code do the fuzzers cover?", "percentage", ""),
     ("Which release was the first to enforce the restricted profile?", "version", ""),
     ("How big must an archive be to exhaust a node's memory?", "size", ""),
+    ("What's the turnaround for a fix - is there a fixed number of days?", "duration", ""),
 ])
 def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, scheme):
     assert asked_value(question) == AskedValue(kind, scheme)

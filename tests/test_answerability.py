@@ -87,3 +87,27 @@ def test_a_hyphenated_form_or_a_mentioned_alternative_keeps_a_question_answerabl
     # one of two alternatives the sources hold: the question is answerable for it
     assert weights.unknown_names("Does Kubeflow use dependabot or renovate?", scope) == []
     assert weights.unknown_names("Is it encrypted/hashed at rest?", scope) == ["encrypted"]
+
+
+def test_a_clipped_word_the_scope_holds_in_full_is_known():
+    # "perms" is no word of the store, but begins one the project's sources hold ("permissions")
+    texts = KUBEFLOW + ["Suggestion pods need extra permissions for early stopping."]
+    weights = TermWeights(_stats(texts + OTHERS))
+    scope = Scope("Kubeflow", [t.lower() for t in texts])
+    assert weights.unknown_names("Does early stopping need extra perms?", scope) == []
+    # a rare word beginning no word of the sources is still unknown
+    assert weights.unknown_names("Does early stopping need extra quokkas?", scope) == ["quokkas"]
+
+
+def test_a_name_in_the_statement_setting_a_question_up_is_not_what_it_asks():
+    from kfqa.qa.query import asking_part
+
+    question = "We offboard people by pulling their RoleBindings. Does the cron job stop once RBAC is revoked?"
+    assert asking_part(question) == "Does the cron job stop once RBAC is revoked?"
+    weights = TermWeights(_stats(KUBEFLOW))
+    assert "offboard" in weights.unknown_names(question)
+    assert "offboard" not in weights.unknown_names(asking_part(question))
+    # what follows the last question mark, and a question with none, stay whole
+    assert asking_part("Is Katib FedRAMP authorized? (Katib)") == "Is Katib FedRAMP authorized? (Katib)"
+    assert asking_part("Describe FedRAMP support. Include controls.") == "Describe FedRAMP support. Include controls."
+    assert asking_part("Is it FedRAMP? We run Katib.") == "Is it FedRAMP? We run Katib."

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from pdf_helpers import make_pdf
 
 from kfqa.config import BUNDLED_CORPUS
@@ -194,6 +195,15 @@ def test_pdf_finding_running_onto_the_next_page_is_one_section():
     second = [d for d in drafts if d.section_key == "Finding 2: Open port"]
     assert [d.section_window for d in second] == [0] and second[0].page == 3
     assert all(d.lead_chars == 0 and not d.author for d in drafts)
+
+
+@pytest.mark.parametrize("first_line", ["10 / 10 Dependency-Update-Tool High", "22 return username", ")"])
+def test_a_page_going_on_with_a_table_row_or_code_keeps_the_heading_before_it(first_line):
+    body = [sentence(500 + n) for n in range(4)]
+    pdf = make_pdf([["Scorecard", *body[:2]], [first_line, *body[2:]], ["3.1 Open port", "The port is open."]])
+    drafts = load_pdf(pdf, "audit.pdf").drafts
+    assert [d.section for d in drafts if d.page == 2] == ["Page 2 > Scorecard"]
+    assert drafts[-1].section == "Page 3 > 3.1 Open port"  # a numbered heading is one
 
 
 def test_bundled_audit_sections_are_keyed_without_the_page():
