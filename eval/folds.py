@@ -27,11 +27,11 @@ GRID: dict[str, tuple] = {
     "answer_threshold": (0.1, 0.2),
     "rerank_floor": (0.5, 1.0),
     "continuation_words": (14, 30),
-    "phrase_boost": (1.0, 2.0),
     "scope_elsewhere_df": (3, 8),
+    "scope_common_df": (10, 1_000_000),
     "similarity_weight": (0.0, 0.15),
     "novelty_weight": (0.0, 0.3),
-    "value_coverage": (0.0, 0.8),
+    "value_coverage": (0.0, 0.6),
 }
 OBJECTIVE = ("recall@5", "key_fact_recall", "citation_precision", "abstention_accuracy")
 

@@ -133,7 +133,8 @@ class Composer:
             heading_terms = set() if asked_section else set(terms(title))
             # under the heading the question names ("the non-goals"), each point answers as the heading
             # does, and one holding the question's words itself more so
-            heading_lexical = 1.0 if template else (
+            # (a history question's other words say which revisions, not what the section says)
+            heading_lexical = 1.0 if template or (history and asked_section) else (
                 fsum(weight[t] for t in q_terms & set(terms(title))) / total if asked_section else 0.0)
             passage_cover = coverage(focus, f"{hit.chunk.text} {heading}")
             sentences = answerable_sentences(hit.chunk)

@@ -111,3 +111,16 @@ def test_a_name_in_the_statement_setting_a_question_up_is_not_what_it_asks():
     assert asking_part("Is Katib FedRAMP authorized? (Katib)") == "Is Katib FedRAMP authorized? (Katib)"
     assert asking_part("Describe FedRAMP support. Include controls.") == "Describe FedRAMP support. Include controls."
     assert asking_part("Is it FedRAMP? We run Katib.") == "Is it FedRAMP? We run Katib."
+
+
+def test_a_common_word_only_other_projects_discuss_often_is_out_of_scope():
+    vaults = [f"Project {i} keeps its keys in a vault sealed at rest." for i in range(4)]
+    weights = TermWeights(_stats(KUBEFLOW + vaults), QAConfig(scope_common_df=3))
+    kubeflow = Scope("Kubeflow", [t.lower() for t in KUBEFLOW])
+    assert weights.unknown_names("Does the Katib controller read secrets from a vault?", kubeflow) == ["vault"]
+    # said by fewer other chunks, or by the project's own sources, or with no scope: a word in passing
+    assert TermWeights(_stats(KUBEFLOW + vaults), QAConfig(scope_common_df=5)).unknown_names(
+        "Does the Katib controller read secrets from a vault?", kubeflow) == []
+    assert weights.unknown_names("Does the Katib controller read secrets from a vault?") == []
+    own = Scope("Kubeflow", [t.lower() for t in KUBEFLOW + vaults[:1]])
+    assert weights.unknown_names("Does the Katib controller read secrets from a vault?", own) == []

@@ -111,6 +111,7 @@ def test_dev_set_gate(corpus_store, tmp_path, monkeypatch):
 OTHER_SETS = {
     "templates.jsonl": {"recall@5": 0.70, "key_fact_recall": 0.60, "citation_precision": 0.72, "abstention_accuracy": 0.90},
     "values.jsonl": {"recall@5": 0.80, "key_fact_recall": 0.80, "citation_precision": 0.75, "abstention_accuracy": 0.70},
+    "reviewers.jsonl": {"recall@5": 0.62, "key_fact_recall": 0.55, "citation_precision": 0.72, "abstention_accuracy": 0.90},
 }
 
 

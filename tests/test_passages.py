@@ -591,15 +591,13 @@ def test_a_bare_comment_header_neither_leads_nor_makes_a_point(composer):
 # --- value questions ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value_coverage", "declined"), [(0.8, True), (0.0, False)])
+@pytest.mark.parametrize(("value_coverage", "declined"), [(QAConfig().value_coverage, True), (0.0, False)])
 def test_a_stray_number_in_a_sentence_off_the_topic_states_no_value(composer, value_coverage, declined):
     # the topic's own sentence says "a limited number"; the only number is about contributors
-    chunk = _chunk(
-        "Only a limited number of maintainers can read the vulnerability reports. "
-        "Its yearly reports thank close to 200 contributors from over 30 organizations."
-    )
+    topic = _chunk("Only a limited number of maintainers can read the vulnerability reports.")
+    stray = _chunk("Its yearly reports thank close to 200 contributors from over 30 organizations.", "docs/thanks.md")
     question = "How many maintainers can read the vulnerability reports?"
-    evidence = composer.gather(question, _hits(chunk), config=QAConfig(value_coverage=value_coverage),
+    evidence = composer.gather(question, _hits(topic, stray), config=QAConfig(value_coverage=value_coverage),
                                asked=asked_value(question))
     assert evidence.decision.answerable is not declined
     if declined:
