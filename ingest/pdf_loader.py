@@ -136,7 +136,9 @@ _SECTION_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)*\.?\s+")
 def _starts_a_heading(line: str) -> bool:
     """A heading starts with a capital, after its number if it has one ("3.1 Findings"); a page going
     on with a table row ("10 / 10 Dependency-Update-Tool High") or a code listing ("22 return
-    username", ")") starts with neither, and the heading before it holds."""
+    username", ")") starts with neither, and the heading before it holds. (A printed heading that
+    starts in lower case, "kubectl access", is read as text: rare in print, and the heading before
+    it still holds.)"""
     return _SECTION_NUMBER_RE.sub("", line, count=1)[:1].isupper()
 
 

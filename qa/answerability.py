@@ -20,6 +20,7 @@ before a model is called (``Assistant.evidence``).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import OrderedDict
 from collections.abc import Callable
@@ -48,8 +49,14 @@ class Decision:
             return ""
         if not self.unknown_names:
             return f"No passage of the indexed {whose}sources close to this question states {self.unstated}."
-        names = " or ".join(repr(n) for n in self.unknown_names)
-        return f"The indexed {whose}sources never mention {names}."
+        shown = self.unknown_names[:NOTICE_NAMES]  # a question of many odd words gets a notice, not a list
+        names = " or ".join(repr(n) for n in shown)
+        more = len(self.unknown_names) - len(shown)
+        return f"The indexed {whose}sources never mention {names}" + (f" (or {more} more of its words)." if more else ".")
+
+
+NOTICE_NAMES = 5
+_WORD_START_RE = re.compile(r"(?<![a-z0-9])[a-z0-9]")
 
 
 class Scope:
@@ -61,6 +68,7 @@ class Scope:
         self.label = label  # "Kubeflow"; "" for a store of unlabelled files
         self.texts = texts
         self._joined = "\n".join(texts)
+        self._starts: list[str] | None = None
 
     def mentions(self, term: str) -> bool:
         """A word of the sources starts with ``term`` (or, for a long term, with all but its last three
@@ -68,7 +76,20 @@ class Scope:
         in "administrator")."""
         term = term.lower()
         stem = term[: max(5, len(term) - 3)]
-        return re.search(rf"(?<![a-z0-9]){re.escape(stem)}", self._joined) is not None
+        starts = self._word_starts()
+        i = bisect.bisect_left(starts, stem)
+        return i < len(starts) and starts[i].startswith(stem)
+
+    def _word_starts(self) -> list[str]:
+        """Every place a word starts in the sources (after a space or a mark: "user" of "multi-user"),
+        read on to the next space, sorted: a prefix is then found by bisection, not by scanning the
+        whole text (a question of many rare words asks for many)."""
+        if self._starts is None:
+            starts = set()
+            for run in set(self._joined.split()):
+                starts.update(run[m.start():] for m in _WORD_START_RE.finditer(run))
+            self._starts = sorted(starts)
+        return self._starts
 
     def holds(self, fragment: str) -> bool:
         """``fragment`` anywhere, inside a word too (a login "justincappos" holds "cappos")."""

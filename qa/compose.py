@@ -106,9 +106,9 @@ class Composer:
         if decision.answerable and asked and config.on("answer-type") and config.on("answerability"):
             # the value must be stated where the question's topic is: by a sentence about as close to
             # it as the best one ("close to 200 contributors" doesn't say how many maintainers see reports)
-            near = candidates[: config.value_candidates]
+            near = [c for c in candidates[: config.value_candidates] if c.relevant]
             floor = config.value_coverage * max((c.coverage for c in near), default=0.0)
-            best = [c for c in near if c.relevant and c.coverage >= floor]
+            best = [c for c in near if c.coverage >= floor]
             if not any(asked.stated_in(" ".join([c.text, *c.items])) or asked.enumerated_by(c.listed) for c in best):
                 decision = replace(decision, answerable=False, unstated=asked.what)
         chosen = select(candidates, facets, config) if decision.answerable else []
@@ -162,7 +162,7 @@ class Composer:
                         and bool(lead_in_terms & set(focus))),
                     comment=authors[position][1] if authors else "",
                     comment_no=authors[position][0] if authors else 0,
-                    asked_terms={t: weight[t] / total for t in q_terms & s_terms},
+                    asked_terms={t: weight[t] / total for t in q_terms & s_terms if t in focus},
                 ))
         return candidates
 

@@ -118,15 +118,29 @@ def kind_hints(question: str) -> list[str]:
     return [kind for kind, pattern in KIND_HINTS.items() if pattern.search(question)]
 
 
+# A sentence that asks: it ends with a question mark (before closing quotes, and before the expansions
+# query preparation appends in parentheses); a "?" inside a URL or a quote doesn't make one.
+_ASKS_RE = re.compile(r"\?[\"')\]]*(?:\s*\([^()]*\))?\s*$")
+# words that point back at what an earlier sentence named ("We keep keys in Vault. Can X read from it?")
+_BACK_REFERENCE_RE = re.compile(r"\b(?:it|its|this|that|these|those|them|there)\b", re.I)
+
+
+def asking_sentences(question: str) -> list[str]:
+    return [s for s in split_sentences(question) if _ASKS_RE.search(s)]
+
+
 def asking_part(question: str) -> str:
     """The question without the statements that set it up: "We offboard people by pulling their
     RoleBindings. If someone ... does the cron job stop?" asks the second sentence; the first tells
-    what the reader does. A question with no question mark is all asking."""
+    what the reader does. Kept whole when it has no question mark, when nothing comes before its
+    questions, or when they point back at what the statements named ("... Can X read from it?")."""
     sentences = split_sentences(question)
-    last_asking = max((i for i, s in enumerate(sentences) if "?" in s), default=-1)
-    if last_asking < 1:
+    asking = [i for i, s in enumerate(sentences) if _ASKS_RE.search(s)]
+    if not asking or asking[0] == 0:
         return question
-    kept = [s for i, s in enumerate(sentences) if i > last_asking or "?" in s or not s.rstrip().endswith(".")]
+    kept = [s for i, s in enumerate(sentences) if i >= asking[0] or not s.rstrip().endswith(".")]
+    if any(_BACK_REFERENCE_RE.search(sentences[i]) for i in asking):
+        return question
     return " ".join(kept)
 
 
@@ -135,7 +149,7 @@ def asked_kinds(question: str) -> list[str]:
     something first ("Ada Logics worries that ... How does the self-assessment deal with that risk?"
     asks the assessment; the audit is what it was told), else every kind it names."""
     sentences = split_sentences(question)
-    asking = [s for s in sentences if s.rstrip().endswith("?")]
+    asking = asking_sentences(question)
     if len(sentences) > 1 and asking:
         named = kind_hints(" ".join(asking))
         if named:

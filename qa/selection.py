@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from math import fsum
 
 from kfqa.qa.sentences import LIST_MARK_RE
 from kfqa.qa.stages import QAConfig
@@ -39,7 +40,8 @@ class Candidate:
     answer_score: float = 0.0  # answerability (coverage mixed with similarity to the question)
     comment: str = ""  # review threads: the author of the comment the sentence belongs to
     comment_no: int = 0  # ... and which comment of the passage it is (0 = the one the window starts in)
-    # the question's terms the sentence (and its quoted list) holds, each with its share of the question's weight
+    # the question's terms the sentence (and the list it introduces, when quoted) holds, each with its share
+    # of the question's weight
     asked_terms: dict[str, float] = field(default_factory=dict)
 
 
@@ -73,22 +75,21 @@ def select(candidates: list[Candidate], facets=(), config: QAConfig | None = Non
     lead, opening = _lead(candidates, by_passage, config)
     chosen = [*opening]
     top = max(c.hit.score for c in candidates)
+    # a point scores at least support_floor of the lead; the questions a reviewer asks beside the lead are
+    # its point, whatever their own words score
     pool = [
         c for c in candidates
         if c not in chosen and ((c.relevant and not stated_question(c)) or (is_question(c) and _same_comment(c, lead)))
         and c.hit.score >= config.passage_floor * top and not dangling(c) and not bare_header(c)
+        and (c.score >= config.support_floor * lead.score or _asked_beside(c, lead))
     ]
     novelty = config.novelty_weight if config.on("novelty") else 0.0
     while pool and len(chosen) < config.max_points + len(opening) - 1:
-        # the questions a reviewer asks beside the lead are its point, whatever their own words score;
         # (stage novelty) a sentence holding question terms no chosen sentence holds yet gains on one
         # repeating them: a many-part question ("best, worst and common gaps") gets each part answered
         covered = {t for c in chosen for t in c.asked_terms}
         best = max(pool, key=lambda c: (_asked_beside(c, lead), c.score + novelty * _new_weight(c, covered)))
         pool.remove(best)
-        if best.score < config.support_floor * lead.score and not _asked_beside(best, lead):
-            pool = [c for c in pool if c.score >= config.support_floor * lead.score or _asked_beside(c, lead)]
-            continue
         if best.text in quoted_items(chosen):
             continue
         if not any(_overlap(best.terms, c.terms) > REDUNDANT for c in chosen):
@@ -122,7 +123,7 @@ def _lead(candidates: list[Candidate], by_passage, config: QAConfig) -> tuple[Ca
 
 def _new_weight(cand: Candidate, covered: set[str]) -> float:
     """Share of the question's weight in the terms ``cand`` holds that no chosen sentence does."""
-    return sum(w for t, w in cand.asked_terms.items() if t not in covered)
+    return fsum(w for t, w in cand.asked_terms.items() if t not in covered)  # fsum: no tie hangs on set order
 
 
 def _asked_beside(cand: Candidate, lead: Candidate) -> bool:

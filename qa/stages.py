@@ -33,7 +33,7 @@ STAGES: dict[str, str] = {
     "replies": "sentence selection: a reviewer's question leads with the reply that answers it",
     "novelty": "sentence selection: a supporting point holding question terms no chosen point holds gains on one repeating them",
     "facets": "sentence selection: each kind of source the question names gets a relevant sentence",
-    "answerability": "decline when no retrieved sentence answers the question",
+    "answerability": "decline when no retrieved sentence answers the question, or what it asks names something the project's sources never mention",
     "answer-type": "decline a question asking for a value (a number, date, version, ...) when no candidate sentence states one",
 }
 
@@ -44,7 +44,7 @@ ANSWER_STAGES = frozenset({"sentence-similarity", "point-relevance", "novelty", 
 ANSWER_FIELDS = frozenset({
     "passages_read", "max_points", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
     "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage", "semantic_candidates",
-    "scope_elsewhere_df", "scope_common_df", "continuation_words", "value_candidates", "value_coverage", "novelty_weight",
+    "scope_elsewhere_df", "continuation_words", "value_candidates", "value_coverage", "novelty_weight",
 })
 
 
@@ -111,17 +111,13 @@ class QAConfig:
     # answerability: a name the question's project never mentions declines it when other sources
     # discuss it in at least this many chunks ("encrypt": 77 chunks of other projects' assessments)
     scope_elsewhere_df: int = 3
-    # ... and a common English word ("vault") when they discuss it in at least this many: common words turn up in
-    # passing. Over the four shipped sets, the answerable questions' common words that Kubeflow's sources lack
-    # are in at most 6 other chunks ("worry"), the unanswerable ones' in 17-27 ("vault", "retention")
-    scope_common_df: int = 10
     # stage answer-type: the best-scored relevant sentences searched for the value the question asks for
     # (dev and template sets: each answerable value question has its value within the best 8)
     value_candidates: int = 16
     # ... and only those whose coverage of the question's specific terms is at least this share of the best
-    # one's. Over the shipped sets the sentence stating (or listing) an answerable question's value holds 0.78
-    # or more of it, the stray numbers near unanswerable ones 0.31-0.71; 0.6, 0.7 and 0.8 score alike there,
-    # and folds over the three sets chose 0.8 over 0 in 5 of 5: 0.6 keeps the widest margin below 0.78.
+    # relevant one's. Over the shipped sets the sentence stating (or listing) an answerable question's value
+    # holds 0.78 or more of it, the stray numbers near unanswerable ones 0.31-0.71; 0.6, 0.7 and 0.8 score
+    # alike on them, so the default is the one furthest below 0.78; folds choose between it and 0 (off).
     value_coverage: float = 0.6
     # term statistics: a term in more than this share of chunks (and more than ubiquity_min_df) is no focus
     ubiquity_share: float = 0.2

@@ -76,25 +76,20 @@ class TermWeights:
 
     def unknown_names(self, question: str, scope=None) -> list[str]:
         """Names in the question that the sources never hold: acronyms and product names
-        ("FedRAMP"), rare words ("payout": not common English nor a form of it, no typo of a
-        store word, not part of a longer one such as a login), and common words other projects'
-        sources discuss often but the project's never use ("vault"). ``scope``: the sources in scope
+        ("FedRAMP"), and rare words ("payout": not common English nor a form of it, no typo of a
+        store word, not part of a longer one such as a login). ``scope``: the sources in scope
         (``qa.answerability.Scope``; default: every chunk of the store)."""
         mentions = scope.mentions if scope is not None else None
         out = []
-        for token in _NAME_RE.findall(question):
+        for token in dict.fromkeys(_NAME_RE.findall(question)):  # each once: a long question repeats words
             parts = terms(token)
             if parts and token not in out and not any(self._mentioned(p, mentions) for p in parts):
                 out.append(token)
         named = {t.lower() for t in out}
-        for word in _WORD_RE.findall(question.lower()):
-            if word in named or word in out or word in stop_words() or word in DISCOURSE:
+        for word in dict.fromkeys(_WORD_RE.findall(question.lower())):
+            if word in named or word in out or word in stop_words() or word in DISCOURSE or is_common(word):
                 continue
             parts = terms(word)
-            if is_common(word):  # said in passing by many texts: unknown only when others discuss it often
-                if self._discussed_elsewhere_only(parts, mentions) and not self._hyphenated(word, mentions):
-                    out.append(word)
-                continue
             if parts and not any(self._mentioned(p, mentions) for p in parts) and not self._inside_a_word(word, scope) \
                     and not self._hyphenated(word, mentions):
                 out.append(word)
@@ -116,14 +111,6 @@ class TermWeights:
             # a clipped word ("perms", "creds") begins a word the sources in scope hold: they discuss it
             return mentions is not None and len(term) >= CLIPPED_MIN and mentions(term)
         return mentions is None or mentions(term) or self.stats.df.get(term, 0) < self.config.scope_elsewhere_df
-
-    def _discussed_elsewhere_only(self, parts: list[str], mentions) -> bool:
-        """A common word ("vault") the sources in scope never use while other sources use it in at
-        least ``scope_common_df`` chunks: a topic of theirs, not of the project asked about."""
-        return mentions is not None and bool(parts) and all(
-            self.stats.known(p) and not mentions(p) and self.stats.df.get(p, 0) >= self.config.scope_common_df
-            for p in parts
-        )
 
     def _inside_a_word(self, word: str, scope) -> bool:
         """Part of a longer word of the sources (a login "justincappos", a compound): they know it."""

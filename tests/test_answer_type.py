@@ -45,6 +45,8 @@ def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, sch
     "What is the cost model of the audit program?",
     "What is the release process?",
     "Which release notes mention Pod Security Standards?",
+    "Does Kubeflow let admins configure the number of days a profile stays around?",
+    "Is there a limit on the number of days a pipeline run is kept?",
 ])
 def test_other_questions_ask_for_no_value(question):
     assert asked_value(question) is None

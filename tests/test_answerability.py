@@ -56,6 +56,8 @@ def test_the_notice_names_the_scope_and_the_words():
     assert not declined.answerable
     assert declined.notice == "The indexed Kubeflow sources never mention 'encrypted'."
     assert decide([0.9], ["FedRAMP"], config).notice == "The indexed sources never mention 'FedRAMP'."
+    many = decide([0.9], [f"word{i}" for i in range(8)], config).notice
+    assert many.endswith("'word4' (or 3 more of its words).") and "word5" not in many
     assert decide([0.9], [], config) == Decision(True, 0.9, [], "")
     # with the stage off, unknown words decline nothing
     assert decide([0.9], ["encrypted"], config.without("answerability")).answerable
@@ -111,16 +113,10 @@ def test_a_name_in_the_statement_setting_a_question_up_is_not_what_it_asks():
     assert asking_part("Is Katib FedRAMP authorized? (Katib)") == "Is Katib FedRAMP authorized? (Katib)"
     assert asking_part("Describe FedRAMP support. Include controls.") == "Describe FedRAMP support. Include controls."
     assert asking_part("Is it FedRAMP? We run Katib.") == "Is it FedRAMP? We run Katib."
+    # a question pointing back at what the statement named asks about it
+    pointing = "We keep secrets in HashiCorp Vault. Can Kubeflow Notebooks read from it?"
+    assert asking_part(pointing) == pointing
+    # a "?" inside a link asks nothing; expansions after the question mark stay with it
+    assert asking_part("See https://example.org/?page=2 for our setup. Who runs Katib? (Katib)") == \
+        "Who runs Katib? (Katib)"
 
-
-def test_a_common_word_only_other_projects_discuss_often_is_out_of_scope():
-    vaults = [f"Project {i} keeps its keys in a vault sealed at rest." for i in range(4)]
-    weights = TermWeights(_stats(KUBEFLOW + vaults), QAConfig(scope_common_df=3))
-    kubeflow = Scope("Kubeflow", [t.lower() for t in KUBEFLOW])
-    assert weights.unknown_names("Does the Katib controller read secrets from a vault?", kubeflow) == ["vault"]
-    # said by fewer other chunks, or by the project's own sources, or with no scope: a word in passing
-    assert TermWeights(_stats(KUBEFLOW + vaults), QAConfig(scope_common_df=5)).unknown_names(
-        "Does the Katib controller read secrets from a vault?", kubeflow) == []
-    assert weights.unknown_names("Does the Katib controller read secrets from a vault?") == []
-    own = Scope("Kubeflow", [t.lower() for t in KUBEFLOW + vaults[:1]])
-    assert weights.unknown_names("Does the Katib controller read secrets from a vault?", own) == []

@@ -29,7 +29,9 @@ def test_novelty_prefers_the_point_that_answers_another_part_of_the_question():
 
 
 def test_novelty_lifts_no_point_over_the_support_floor():
-    # a new part's sentence far below the lead still doesn't come in
-    weak = _cand("Common gaps were token permissions and missing fuzzing everywhere.", 0.2, {"gaps": 0.4}, 4)
-    config = QAConfig(max_points=2, continuation_words=0, novelty_weight=0.3)
-    assert select([LEAD, weak], config=config) == [LEAD]
+    # a new part's sentence under the floor (0.44 < 0.45 of the lead) would outrank the point above it
+    # with its novelty (0.44 + 0.3 * 0.4): it stays out, and the selection goes on to the point above it
+    below = _cand("Common gaps were token permissions and missing fuzzing everywhere.", 0.44, {"gaps": 0.4}, 4)
+    above = _cand("The audit covered six repositories over two months.", 0.5, {"quokka": 0.1}, 6)
+    config = QAConfig(max_points=2, continuation_words=0, novelty_weight=0.3, support_floor=0.45)
+    assert select([LEAD, above, below], config=config) == [LEAD, above]
