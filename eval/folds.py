@@ -27,7 +27,7 @@ GRID: dict[str, tuple] = {
     "answer_threshold": (0.1, 0.2),
     "rerank_floor": (0.5, 1.0),
     "continuation_words": (14, 30),
-    "phrase_boost": (1.0, 2.0),
+    "facet_floor": (0.25, 0.5),
     "scope_elsewhere_df": (3, 8),
     "similarity_weight": (0.0, 0.15),
     "novelty_weight": (0.0, 0.3),
