@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kfqa.qa.selection import without_header
+
 _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
@@ -62,7 +64,6 @@ _ASKS: list[tuple[str, re.Pattern]] = [
 _SCHEME_RE = re.compile(r"\b(?i:which|what)(?:\s+[\w-]+){0,2}?\s+([A-Z][A-Z0-9]{1,9})[- ](?:IDs?|identifiers?)\b")
 
 _URL_RE = re.compile(r"https?://\S+|\]\([^)]*\)")
-_REVIEW_HEADER_RE = re.compile(r"^\S+ \((?:review|review_comment|issue_comment|issue description|comment)[^)]*\)[^:]*:\s*")
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class AskedValue:
     def stated_in(self, sentence: str) -> bool:
         """``sentence`` states a value of this kind (links and a review comment's header line left out:
         its date answers no question)."""
-        text = _URL_RE.sub(" ", _REVIEW_HEADER_RE.sub("", sentence))
+        text = _URL_RE.sub(" ", without_header(sentence))
         if self.scheme:
             return re.search(rf"\b{re.escape(self.scheme)}-\d", text, re.I) is not None
         return VALUE_RES[self.kind].search(text) is not None

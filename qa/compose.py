@@ -103,14 +103,9 @@ class Composer:
         unknown = weights.unknown_names(asking_part(question), scope if scope and scope.texts else None)
         decision = decide([c.answer_score for c in candidates[: config.semantic_candidates]], unknown, config,
                           scope.label if scope else "")
-        if decision.answerable and asked and config.on("answer-type") and config.on("answerability"):
-            # the value must be stated where the question's topic is: by a sentence about as close to
-            # it as the best one ("close to 200 contributors" doesn't say how many maintainers see reports)
-            near = [c for c in candidates[: config.value_candidates] if c.relevant]
-            floor = config.value_coverage * max((c.coverage for c in near), default=0.0)
-            best = [c for c in near if c.coverage >= floor]
-            if not any(asked.stated_in(" ".join([c.text, *c.items])) or asked.enumerated_by(c.listed) for c in best):
-                decision = replace(decision, answerable=False, unstated=asked.what)
+        if decision.answerable and asked and config.on("answer-type") and config.on("answerability") \
+                and not _value_stated(asked, candidates, config):
+            decision = replace(decision, answerable=False, unstated=asked.what)
         chosen = select(candidates, facets, config) if decision.answerable else []
         return Evidence(chosen, decision, candidates)
 
@@ -216,6 +211,16 @@ class Composer:
             notice = evidence.decision.notice
             return Composition(ABSTAIN_TEXT, True, [], [], [notice] if notice else [])
         return render(evidence.candidates)
+
+
+def _value_stated(asked: AskedValue, candidates: list[Candidate], config: QAConfig) -> bool:
+    """A sentence near the question's topic states the value it asks for: one of the best relevant
+    candidates, about as close to the topic as the best of them ("close to 200 contributors" doesn't
+    say how many maintainers see the reports), states or lists it."""
+    near = [c for c in candidates[: config.value_candidates] if c.relevant]
+    floor = config.value_coverage * max((c.coverage for c in near), default=0.0)
+    return any(asked.stated_in(" ".join([c.text, *c.items])) or asked.enumerated_by(c.listed)
+               for c in near if c.coverage >= floor)
 
 
 def _with_heading(own: float, heading: float) -> float:

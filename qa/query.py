@@ -136,12 +136,9 @@ def asking_part(question: str) -> str:
     questions, or when they point back at what the statements named ("... Can X read from it?")."""
     sentences = split_sentences(question)
     asking = [i for i, s in enumerate(sentences) if _ASKS_RE.search(s)]
-    if not asking or asking[0] == 0:
+    if not asking or asking[0] == 0 or any(_BACK_REFERENCE_RE.search(sentences[i]) for i in asking):
         return question
-    kept = [s for i, s in enumerate(sentences) if i >= asking[0] or not s.rstrip().endswith(".")]
-    if any(_BACK_REFERENCE_RE.search(sentences[i]) for i in asking):
-        return question
-    return " ".join(kept)
+    return " ".join(s for i, s in enumerate(sentences) if i >= asking[0] or not s.rstrip().endswith("."))
 
 
 def asked_kinds(question: str) -> list[str]:

@@ -60,6 +60,11 @@ def is_question(cand: Candidate) -> bool:
     return cand.text.rstrip().endswith("?")
 
 
+def is_statement(cand: Candidate) -> bool:
+    """Says something on its own: no question, no lead-in without its list, no bare comment header."""
+    return not dangling(cand) and not is_question(cand) and not bare_header(cand)
+
+
 def stated_question(cand: Candidate) -> bool:
     """A question a document asks (a questionnaire's prompt) states nothing; a reviewer's question in
     a thread is kept as a point, since the reply that answers it comes along (``with_continuations``)."""
@@ -105,7 +110,7 @@ def _lead(candidates: list[Candidate], by_passage, config: QAConfig) -> tuple[Ca
     author's next comment, attributed by its header line with the comment's date) leads, the
     question follows."""
     best = candidates[0]
-    statements = [c for c in candidates if not dangling(c) and not is_question(c) and not bare_header(c)]
+    statements = [c for c in candidates if is_statement(c)]
     if not (is_question(best) and best.hit.chunk.meta.kind == "review"):
         lead = statements[0] if statements else best
         return lead, [lead]
@@ -171,8 +176,7 @@ def covering(chosen: list[Candidate], candidates: list[Candidate], facets, floor
         if any(facet(c.hit.chunk) for c in chosen + added):
             continue
         best = next(
-            (c for c in candidates if facet(c.hit.chunk) and c.relevant and c.score >= floor
-             and not dangling(c) and not is_question(c) and not bare_header(c)),
+            (c for c in candidates if facet(c.hit.chunk) and c.relevant and c.score >= floor and is_statement(c)),
             None,
         )
         if best and not any(_overlap(best.terms, c.terms) > REDUNDANT for c in chosen + added):
@@ -210,7 +214,8 @@ def with_continuations(chosen: list[Candidate], by_passage: dict[str, list[Candi
 # "login (review_comment, 2026-06-18) on self-assessment.md line 253: ..." opens a comment in a thread:
 # the header the review loader writes before each comment's body (the window's first comment is
 # also in ChunkMeta.author/date; later comments of a window only in their header).
-COMMENT_RE = re.compile(r"^([\w.-]+) \((?:review_comment|issue_comment|review|pull request description|issue description)\b")
+COMMENT_RE = re.compile(
+    r"^([\w.-]+) \((?:review_comment|issue_comment|review|comment|pull request description|issue description)\b")
 _HEADER_RE = re.compile(COMMENT_RE.pattern + r"[^)]*\)[^:\n]*:\s*")
 
 
