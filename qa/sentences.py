@@ -178,14 +178,21 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
     return [split_sentences(body)[0] for body in bodies if split_sentences(body)]
 
 
+def occurrences(text: str, sentence: str, part) -> list[re.Match]:
+    """Where ``sentence`` appears in ``text``, however lines and spaces wrap it; when the whole doesn't
+    appear (markup was taken out of it), where ``part(words)`` of its words does."""
+    for words in (sentence.split(), part(sentence.split())):
+        found = list(re.finditer(r"\s+".join(re.escape(w) for w in words), text))
+        if found:
+            return found
+    return []
+
+
 def _end_of(text: str, sentence: str, occurrence: int = 0) -> int:
-    """Offset just past the ``occurrence``-th appearance of ``sentence`` in ``text``, whitespace
-    folded; by its last words when the whole doesn't match (markup was taken out); -1 if absent."""
-    for words in (sentence.split(), sentence.split()[-6:]):
-        ends = [m.end() for m in re.finditer(r"\s+".join(re.escape(w) for w in words), text)]
-        if ends:
-            return ends[occurrence] if occurrence < len(ends) else -1
-    return -1
+    """Offset just past the ``occurrence``-th appearance of ``sentence`` in ``text`` (by its last
+    words when the whole doesn't match); -1 if absent."""
+    found = occurrences(text, sentence, lambda words: words[-6:])
+    return found[occurrence].end() if occurrence < len(found) else -1
 
 
 def _indent(line: str) -> int:

@@ -21,7 +21,7 @@ from functools import lru_cache
 from math import inf
 
 from kfqa.qa.query import replace_names
-from kfqa.qa.sentences import answerable_sentences
+from kfqa.qa.sentences import answerable_sentences, occurrences
 from kfqa.termstats import stem, terms
 from kfqa.text import ITEM_MARK, ITEM_START_RE
 from kfqa.types import Chunk, Retrieved
@@ -101,13 +101,9 @@ def _held_labels(chunk: Chunk) -> set[str]:
 
 
 def _line_of(text: str, sentence: str) -> int | None:
-    """The line of ``text`` the whole ``sentence`` starts on (its words, however the lines wrap it);
-    by its first words when markup was taken out of it."""
-    for words in (sentence.split(), sentence.split()[:4]):
-        found = re.search(r"\s+".join(re.escape(w) for w in words), text)
-        if found:
-            return text.count("\n", 0, found.start())
-    return None
+    """The line of ``text`` the ``sentence`` starts on (by its first words when markup was taken out of it)."""
+    found = occurrences(text, sentence, lambda words: words[:4])
+    return text.count("\n", 0, found[0].start()) if found else None
 
 
 class LabelIndex:
