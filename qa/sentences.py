@@ -88,6 +88,9 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
         if sentence.startswith("#") or re.fullmatch(r"[|:\-\s]+", sentence) or sentence in headers:
             continue
         n_words = len(sentence.split())
+        # (an image or a table's closing tags is markup: its words are attributes, "alt=... class=...")
+        if len(_HTML_TAG_RE.sub(" ", sentence).split()) < MIN_WORDS:
+            continue
         # Folding line breaks can join what the splitter would cut again; such a sentence would
         # lose its marker in the answer, so it is left out.
         if MIN_WORDS <= n_words <= MAX_WORDS and len(split_sentences(sentence)) == 1:
