@@ -27,9 +27,13 @@ from kfqa.text import CAMEL_TOKEN_RE, STOP_WORDS, camel_words, words
 from kfqa.types import Chunk
 
 TERMSTATS_FILE = "termstats.json"
-TERMSTATS_VERSION = "4"  # 2: -ing/-ed/-e stemming; 3: slash compounds split; 4: CamelCase words
+TERMSTATS_VERSION = "5"  # 2: -ing/-ed/-e stemming; 3: slash compounds split; 4: CamelCase words; 5: identifiers
 _VOCABULARY_RE = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # "Pod Security Standards (PSS)": up to six words, then an abbreviation in parentheses
+# "ADA-KUBEFL-02 SSRF in Kserve HTTPSProvider Moderate Reported", "| CVE-2023-2975 | Affects v1.15.3 ...":
+# a line (or list item, table row) opening with an identifier of two parts or more and a number, then its title
+_IDENTIFIER_LINE_RE = re.compile(r"^(?:[-*+\u2022|]\s*)*([A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+-\d{1,6})\b[\s:|\u2013\u2014-]+(.+)$")
+IDENTIFIER_TITLE_WORDS = 12
 _DEFINITION_RE = re.compile(r"((?:[A-Za-z][\w'-]*[ -]+){1,6})\(([A-Z][A-Za-z0-9]{1,7})\)")
 
 
@@ -122,6 +126,19 @@ def find_definitions(text: str) -> list[tuple[str, str]]:
     return out
 
 
+def find_identifiers(text: str) -> list[tuple[str, str]]:
+    """(identifier, title) pairs a text's lines open with: an audit's table of findings ("ADA-KUBEFL-02 SSRF
+    in Kserve HTTPSProvider ..."), a list of CVEs. A thread that refers to a finding by identifier alone
+    is then found from its title's words (``qa.query``)."""
+    out = []
+    for line in text.splitlines():
+        if m := _IDENTIFIER_LINE_RE.match(" ".join(line.split())):
+            title = " ".join(m.group(2).replace("|", " ").split()[:IDENTIFIER_TITLE_WORDS])
+            if len(title.split()) >= 2:
+                out.append((m.group(1), title))
+    return out
+
+
 def chunk_set_key(chunk_ids: Iterable[str]) -> str:
     """Identity of a set of chunks: statistics saved for one set are never read for another."""
     digest = hashlib.sha256(TERMSTATS_VERSION.encode())
@@ -139,6 +156,8 @@ class TermStats:
     df: dict[str, int] = field(default_factory=dict)
     vocabulary: frozenset[str] = frozenset()
     abbreviations: dict[str, str] = field(default_factory=dict)  # "kcd" -> "Kubeflow Community Distribution"
+    # "ADA-KUBEFL-02" -> the titles lines opening with it give it
+    identifiers: dict[str, list[str]] = field(default_factory=dict)
     key: str = ""
 
     @classmethod
@@ -146,6 +165,7 @@ class TermStats:
         df: Counter[str] = Counter()
         vocabulary: set[str] = set()
         definitions: dict[str, Counter[str]] = {}
+        identifiers: dict[str, list[str]] = {}
         ids = []
         for chunk in chunks:
             ids.append(chunk.id)
@@ -153,10 +173,14 @@ class TermStats:
             vocabulary.update(w.lower() for w in _VOCABULARY_RE.findall(chunk.text))
             for abbr, phrase in find_definitions(chunk.text):
                 definitions.setdefault(abbr, Counter())[phrase] += 1
+            for ident, title in find_identifiers(chunk.text):
+                titles = identifiers.setdefault(ident, [])
+                if title not in titles:
+                    titles.append(title)
         # each abbreviation's most frequent definition (ties: the first in order, so builds agree)
         abbreviations = {a: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for a, c in sorted(definitions.items())}
         return cls(n=len(ids), df=dict(df), vocabulary=frozenset(vocabulary), abbreviations=abbreviations,
-                   key=chunk_set_key(ids))
+                   identifiers={i: sorted(t) for i, t in sorted(identifiers.items())}, key=chunk_set_key(ids))
 
     @cached_property
     def hyphenated(self) -> dict[str, list[str]]:
@@ -179,7 +203,7 @@ class TermStats:
     def save(self, store_dir: Path) -> Path:
         path = Path(store_dir) / TERMSTATS_FILE
         payload = {"version": TERMSTATS_VERSION, "key": self.key, "n": self.n, "df": self.df,
-                   "vocabulary": sorted(self.vocabulary), "abbreviations": self.abbreviations}
+                   "vocabulary": sorted(self.vocabulary), "abbreviations": self.abbreviations, "identifiers": self.identifiers}
         write_atomic(path, json.dumps(payload, separators=(",", ":")))  # readers see old or new, never half
         return path
 
@@ -194,7 +218,8 @@ class TermStats:
         if not isinstance(payload, dict) or payload.get("version") != TERMSTATS_VERSION or payload.get("key") != key:
             return None
         return cls(n=int(payload["n"]), df=dict(payload["df"]), vocabulary=frozenset(payload["vocabulary"]),
-                   abbreviations=dict(payload.get("abbreviations") or {}), key=key)
+                   abbreviations=dict(payload.get("abbreviations") or {}),
+                   identifiers=dict(payload.get("identifiers") or {}), key=key)
 
     @classmethod
     def for_store(cls, store_dir: Path | None, chunks: list[Chunk]) -> TermStats:

@@ -20,7 +20,14 @@ from kfqa.qa.answer_type import asked_value
 from kfqa.qa.answerability import Scope, SentenceEncoder
 from kfqa.qa.compose import Composer, Evidence
 from kfqa.qa.filters import admits, metadata_filters
-from kfqa.qa.query import PreparedQuery, abbreviations_for, asks_about_other_projects, prepare, store_names
+from kfqa.qa.query import (
+    Identifiers,
+    PreparedQuery,
+    abbreviations_for,
+    asks_about_other_projects,
+    prepare,
+    store_names,
+)
 from kfqa.qa.retrieval import HybridRetriever, Preference
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.template_match import (
@@ -31,6 +38,7 @@ from kfqa.qa.template_match import (
     match_template,
     restated_prompt,
 )
+from kfqa.qa.terms import TermWeights
 from kfqa.store import StaleStoreError, Store
 from kfqa.types import Answer, Filters, Generation, KfqaError, Retrieved
 
@@ -185,7 +193,8 @@ class Assistant:
         config = config or self.config
         prepared = prepare(question, history, r.vocabulary, r.projects, r.people, expand=config.on("expand"),
                            abbreviations=abbreviations_for(r.stats.abbreviations), parts=config.on("parts"),
-                           names=self._names() if config.on("generalize") and config.general_weight > 0 else None)
+                           names=self._names() if config.on("generalize") and config.general_weight > 0 else None,
+                           identifiers=self._identifiers(config) if config.on("identifiers") else None)
         reader_kinds = filters.kinds if filters else []
         filters = self._filters(question, prepared, filters)
         match, asked = self._template_answers(question, prepared, filters, config, reader_kinds)
@@ -309,6 +318,17 @@ class Assistant:
                 cache = self._scopes = {k: v for k, v in cache.items() if not isinstance(k, tuple)}
             cache[key] = scope
         return scope
+
+    def _identifiers(self, config: QAConfig) -> Identifiers:
+        """The store's titled identifiers, each title's specific terms weighed once per opened store and config."""
+        cache = self._cache().setdefault("identifiers", {})
+        key = (config.ubiquity_share, config.ubiquity_min_df, config.identifier_coverage)
+        if key not in cache:
+            weights = TermWeights(self.retriever.stats, config)
+            cache[key] = Identifiers({ident: [weights.focus(t) for t in titles]
+                                      for ident, titles in self.retriever.stats.identifiers.items()},
+                                     config.identifier_coverage)
+        return cache[key]
 
     def _names(self) -> set[str]:
         """The store's project and component names (stage "generalize"), once per opened store."""

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from kfqa.config import HOME_PROJECT
-from kfqa.qa.terms import DISCOURSE_TERMS
+from kfqa.qa.terms import DISCOURSE_TERMS, coverage
 from kfqa.termstats import terms
 from kfqa.text import CAMEL_SPLIT_RE, camel_words, normalize, split_sentences
 
@@ -220,6 +220,7 @@ def prepare(
     abbreviations: dict[str, str] | None = None,
     parts: bool = True,
     names: set[str] | None = None,
+    identifiers: Identifiers | None = None,
 ) -> PreparedQuery:
     """The retrieval query for ``question``: follow-ups carry the previous question along.
 
@@ -227,6 +228,8 @@ def prepare(
     search for a many-part question's parts (stages "expand" and "parts"). ``abbreviations``:
     abbreviation -> phrase (default: the general list only). ``names``: the store's component and
     project names; with them the question is also searched without its names (stage "generalize").
+    ``identifiers``: the store's titled identifiers; one whose title the question describes is searched
+    for too (stage "identifiers").
     """
     known = abbreviations if abbreviations is not None else GENERAL_ABBREVIATIONS
     context = ""
@@ -244,6 +247,7 @@ def prepare(
         elif CAMEL_SPLIT_RE.search(token) and not token.isupper():  # NetworkPolicy -> network policy
             expansions.append(" ".join(camel_words(token)).lower())
     expansions += name_expansions(question, people) if expand else []
+    expansions += identifiers.described_by(question) if identifiers and expand else []
     scope = context + question
     full = (context + text + (" (" + "; ".join(sorted(expansions)) + ")" if expansions else "")).strip()
     return PreparedQuery(
@@ -258,6 +262,23 @@ def prepare(
         parts=question_parts(text) if parts else [],
         general=generalized(text, names) if names is not None else "",
     )
+
+
+@dataclass
+class Identifiers:
+    """Identifiers the sources give a title ("ADA-KUBEFL-02 SSRF in Kserve HTTPSProvider Moderate
+    Reported", ``TermStats.identifiers``), each title as its specific terms with their weights. A
+    reviewer describes a finding by what it is ("the KServe GCS path traversal"), while the thread
+    that settles it names only its identifier ("ADA-KUBEFL-03 is out of scope ..."): a question
+    holding ``share`` or more of a title's terms searches for its identifier too."""
+
+    titles: dict[str, list[dict[str, float]]]
+    share: float
+
+    def described_by(self, question: str) -> list[str]:
+        low = question.lower()
+        return [ident for ident, titles in self.titles.items() if ident.lower() not in low and any(
+            len(title) >= 2 and coverage(title, question) >= self.share for title in titles)]
 
 
 _COMPONENT_PATH_RE = re.compile(r"/components/([a-z0-9][\w-]*)/")

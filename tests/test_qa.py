@@ -165,3 +165,24 @@ def test_cli_without_store_says_to_ingest(tmp_path):
     run = _kfqa("ask", "anything", store=tmp_path / "none")
     assert run.returncode != 0
     assert "kfqa ingest" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_finding_described_by_its_title_finds_the_thread_that_names_only_its_identifier(assistant):
+    question = "What became of the GCS downloader path traversal the audit found, during graduation due diligence?"
+    config = assistant.config
+
+    def thread_rank(cfg):
+        assistant.config = cfg
+        try:
+            prepared, retrieved = assistant.retrieve(question, k=10)
+        finally:
+            assistant.config = config
+        ranks = [i for i, r in enumerate(retrieved) if r.chunk.meta.kind == "review" and "ADA-KUBEFL-03" in r.chunk.text]
+        return prepared.expansions, (ranks or [len(retrieved)])[0]
+
+    expansions, rank = thread_rank(config)
+    # the audit's table titles ADA-KUBEFL-03 "Path Traversal in KServe GCS Downloader"; the due-diligence
+    # thread that settles it says "ADA-KUBEFL-03 ..." and never the title's words
+    assert "ADA-KUBEFL-03" in expansions and rank < 3
+    without, rank_without = thread_rank(config.without("identifiers"))
+    assert "ADA-KUBEFL-03" not in without and rank_without > rank

@@ -5,6 +5,7 @@ import pytest
 from kfqa.config import MAX_QUESTION_CHARS
 from kfqa.qa.assistant import check_question
 from kfqa.qa.query import (
+    Identifiers,
     abbreviations_for,
     correct_typos,
     generalized,
@@ -14,7 +15,9 @@ from kfqa.qa.query import (
     store_names,
     wants_history,
 )
-from kfqa.termstats import TermStats, find_definitions
+from kfqa.qa.stages import QAConfig
+from kfqa.qa.terms import TermWeights
+from kfqa.termstats import TermStats, find_definitions, find_identifiers
 from kfqa.types import Chunk, ChunkMeta, KfqaError
 
 VOCAB = {"dependency", "supplied", "user-supplied", "assessment", "controller", "sandbox", "kubeflow", "see",
@@ -38,6 +41,36 @@ def test_definitions_found_in_text():
             "Kubeflow Community Distribution (KCD) apply; see the docs (here) and SBOMs (Software Bill of Materials).")
     assert find_definitions(text) == [("pss", "Pod Security Standards"), ("rbac", "Role Based Access Control"),
                                       ("kcd", "Kubeflow Community Distribution")]
+
+
+def test_identifiers_are_read_from_the_lines_that_open_with_them():
+    text = ("Found issues\nADA-KUBEFL-03 Path Traversal in KServe GCS Downloader Moderate Reported\n"
+            "| CVE-2023-2975 | Affects libssl3 and libcrypto3 |\n- GHSA-1 is tracked\n"
+            "SHA-512 checksums are published\nADA-KUBEFL-05 Low\nSee ADA-KUBEFL-03 for the fix.")
+    assert find_identifiers(text) == [("ADA-KUBEFL-03", "Path Traversal in KServe GCS Downloader Moderate Reported"),
+                                      ("CVE-2023-2975", "Affects libssl3 and libcrypto3")]
+
+
+def test_a_question_describing_a_titled_identifier_searches_for_it():
+    # the audit titles its findings; the thread that settles one names only its identifier
+    chunks = [_chunk("ADA-X-03 Path traversal in the GCS downloader Moderate", 0),
+              _chunk("ADA-X-05 Weak image reference validation Low", 1),
+              _chunk("ADA-X-03 is out of scope for graduation: the downloader is another project's.", 2),
+              *(_chunk(f"Filler passage {i} about namespaces and profiles.", i) for i in range(3, 12))]
+    stats = TermStats.build(chunks)
+    assert stats.identifiers == {"ADA-X-03": ["Path traversal in the GCS downloader Moderate",
+                                              "is out of scope for graduation: the downloader is another project's."],
+                                 "ADA-X-05": ["Weak image reference validation Low"]}
+    weights = TermWeights(stats, QAConfig())
+    index = Identifiers({i: [weights.focus(t) for t in titles] for i, titles in stats.identifiers.items()}, 0.5)
+    described = prepare("What became of the GCS downloader path traversal the audit found?", None, set(),
+                        identifiers=index)
+    assert described.expansions == ["ADA-X-03"] and "ADA-X-03" in described.text
+    # a question naming the identifier itself, or only one word of a title, searches for nothing more
+    assert prepare("Is ADA-X-03 fixed?", None, set(), identifiers=index).expansions == []
+    assert prepare("Which images does Katib validate?", None, set(), identifiers=index).expansions == []
+    assert prepare("What became of the GCS downloader path traversal?", None, set(), expand=False,
+                   identifiers=index).expansions == []
 
 
 def _chunk(text: str, i: int = 0) -> Chunk:
