@@ -56,12 +56,23 @@ def abbreviations_for(defined: dict[str, str]) -> dict[str, str]:
     return {**{a: phrase for a, phrase in defined.items() if len(a) >= 2}, **GENERAL_ABBREVIATIONS}
 
 
-# Phrases that say the question is about the document's history, so superseded revisions count.
+# Phrases that say the question is about the document's history, so superseded revisions count:
+# an earlier revision named ("the first draft", "the initial self-assessment"), a change asked about
+# ("how has the Overview evolved", "what was reworded after the review"), or two revisions compared.
+_REVISION = r"(revision|draft|version|submission|copy|self-assessment|document)s?"
+_REVIEW = r"(review(er|ers)?|feedback|comments?)"
+_CHANGE = r"(change[sd]?|changing|evolved?|revised|updated|rewritten|reworded|added|removed|dropped|deleted|taken out)"
 _HISTORY_RE = re.compile(
-    r"\b(first (submitted )?(revision|draft|version)|original (draft|version)|initial (draft|version|revision)|"
-    r"earlier (draft|version|revision)|previous (draft|version|revision)|before (the )?review|"
-    r"what changed|how did .{0,80}\bchange|changed (during|after|in) (the )?review|"
-    r"during review|in the first|(draft|revision) history|was .{0,60} there (in|before))",
+    rf"\b((first|original|initial|earlier|previous|prior|older) (submitted |reviewed )?{_REVISION}|"
+    r"before (the )?review|what changed|how (did|has|have) .{0,80}\b(change|evolve)|"
+    rf"\b{_CHANGE}\b.{{0,80}}\b(during|after|since|following|in response to|through)\b.{{0,40}}\b{_REVIEW}\b|"
+    rf"\b(after|since|following|in response to)\b.{{0,40}}\b{_REVIEW}\b.{{0,80}}\b{_CHANGE}\b|"
+    rf"\b{_CHANGE} (from|in|to|of|out of|between)\b.{{0,40}}\b(self-assessment|{_REVISION})|"
+    rf"between (the )?(two |both )?{_REVISION}|"
+    r"during (the )?review|in the first|(draft|revision) history|history of|was .{0,60} there (in|before)|"
+    r"\bused to (say|be|list|describe|claim|include|mention|have)|\boriginally\b|\binitially\b|"
+    r"\bno longer (in|part of|mention|list|say|state|there|include|claim)|"
+    r"(old|original|initial|earlier) (text|wording|phrasing)|before .{0,30}\b(review|feedback|revision|rewrite))",
     re.IGNORECASE,
 )
 

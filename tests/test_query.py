@@ -93,7 +93,17 @@ def test_history_intent():
     assert wants_history("How did the Overview change between the first submitted draft and now?")
     assert wants_history("Was the blast radius discussion there in the first revision?")
     assert wants_history("What changed during review?")
-    assert not wants_history("Who runs the Katib controllers?")
+    # an earlier revision named, a change tied to the review (either order), revisions compared
+    for asked in ("What did the initial self-assessment say about Katib?", "How has the Overview evolved?",
+                  "Were the Goals reworded after the reviewer's comments?",
+                  "Following the reviewer's request for contacts, was a security contact added?",
+                  "Which claim was taken out of the self-assessment?", "What is different between the two drafts?",
+                  "What did the document originally say about Notebooks?"):
+        assert wants_history(asked), asked
+    for current in ("Who runs the Katib controllers?", "What is the default version of Istio?",
+                    "Was the profiling endpoint removed after the audit?", "What was removed from the docs?",
+                    "Which reviewers signed off on the assessment?"):
+        assert not wants_history(current), current
 
 
 def test_follow_up_carries_the_previous_question():
