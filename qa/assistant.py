@@ -214,7 +214,8 @@ class Assistant:
             sections=prepared.template_sections,
         )
         return prepared, r.retrieve(search, k=k, filters=filters, prefer=prefer, parts=prepared.parts,
-                                    config=config, general=prepared.general, asked=asked)
+                                    config=config, general=prepared.general, asked=asked,
+                                    identifiers=prepared.identifiers)
 
     def _template_answers(self, question: str, prepared: PreparedQuery, filters: Filters,
                           config: QAConfig, reader_kinds=()) -> tuple[TemplateMatch | None, list[Retrieved]]:

@@ -114,6 +114,7 @@ class PreparedQuery:
     general: str = ""  # the question without the names it holds (stage "generalize"), searched for too
     # (source, section) of the passages answering the template prompt it restates (stage template-sections)
     template_sections: frozenset = frozenset()
+    identifiers: list[str] = field(default_factory=list)  # titled identifiers it describes (stage identifiers)
 
 
 _OTHER_PROJECTS_RE = re.compile(
@@ -239,8 +240,8 @@ def prepare(
     search for a many-part question's parts (stages "expand" and "parts"). ``abbreviations``:
     abbreviation -> phrase (default: the general list only). ``names``: the store's component and
     project names; with them the question is also searched without its names (stage "generalize").
-    ``identifiers``: the store's titled identifiers; one whose title the question describes is searched
-    for too (stage "identifiers").
+    ``identifiers``: the store's titled identifiers; those whose title the question describes go in
+    ``PreparedQuery.identifiers`` (stage "identifiers": the passages naming them join the candidates).
     """
     known = abbreviations if abbreviations is not None else GENERAL_ABBREVIATIONS
     context = ""
@@ -258,7 +259,6 @@ def prepare(
         elif CAMEL_SPLIT_RE.search(token) and not token.isupper():  # NetworkPolicy -> network policy
             expansions.append(" ".join(camel_words(token)).lower())
     expansions += name_expansions(question, people) if expand else []
-    expansions += identifiers.described_by(question) if identifiers and expand else []
     scope = context + question
     full = (context + text + (" (" + "; ".join(sorted(expansions)) + ")" if expansions else "")).strip()
     return PreparedQuery(
@@ -272,6 +272,7 @@ def prepare(
         projects=named_projects(scope, projects),
         parts=question_parts(text) if parts else [],
         general=generalized(text, names) if names is not None else "",
+        identifiers=identifiers.described_by(question) if identifiers and expand else [],
     )
 
 
@@ -281,7 +282,8 @@ class Identifiers:
     Reported", ``TermStats.identifiers``), each title as its specific terms with their weights. A
     reviewer describes a finding by what it is ("the KServe GCS path traversal"), while the thread
     that settles it names only its identifier ("ADA-KUBEFL-03 is out of scope ..."): a question
-    holding ``share`` or more of a title's terms searches for its identifier too."""
+    holding ``share`` or more of a title's terms searches for its identifier too. Not in the query text:
+    the identifier finds passages, it doesn't make a sentence naming it a better answer."""
 
     titles: dict[str, list[dict[str, float]]]
     share: float

@@ -168,13 +168,16 @@ class HybridRetriever:
         config: QAConfig | None = None,
         general: str = "",
         asked: list[Retrieved] = (),
+        identifiers: list[str] = (),
     ) -> list[Retrieved]:
         """The top ``k`` passages: dense and BM25 candidates for the question and its ``parts``, fused,
         reranked and nudged by ``prefer``; neighbouring windows merged, overlaps dropped; for a
         history question, each current passage beside the superseded one of its section.
         ``general``: the question without its names (stage "generalize"), whose candidates join
         at ``config.general_weight`` of the question's own. ``asked``: the passages a template prompt the
-        question restates is answered by (stage template-sections), joined at ``config.template_join``."""
+        question restates is answered by (stage template-sections), joined at ``config.template_join``.
+        ``identifiers``: titled identifiers the question describes; passages naming them join at
+        ``config.identifier_join`` (stage identifiers)."""
         config = config or QAConfig()
         filters = filters or Filters()
         hits = self._candidates(query, filters, parts, config)
@@ -182,6 +185,9 @@ class HybridRetriever:
             hits = joined(hits, self._candidates(general, filters, (), config), config.general_weight)
         if asked:
             hits = joined(hits, list(asked), config.template_join)
+        if identifiers and config.on("identifiers"):  # passages naming an identifier the question describes join
+            hits = joined(hits, self.holding([i.lower() for i in identifiers], filters, config.candidates),
+                          config.identifier_join)
         phrases = quoted_phrases(query) if config.on("quoted-phrases") else []
         if phrases:  # a quoted phrase is searched as it stands: its passages join, rerank lifts them
             hits = joined(hits, self.holding(phrases, filters, config.candidates), config.phrase_join)

@@ -15,7 +15,7 @@ from kfqa.types import KfqaError
 # name -> what the stage does (the order is the order a question meets them)
 STAGES: dict[str, str] = {
     "expand": "query preparation: typo fixes, abbreviations (the corpus's own and general ones), names",
-    "identifiers": "query preparation: an identifier whose title the question describes (a finding's) searched for too",
+    "identifiers": "candidates: passages naming an identifier whose title the question describes (a finding's) join",
     "parts": "query preparation: each part of a many-part question searched on its own too",
     "generalize": "query preparation: the question without its names searched too (a general passage can answer)",
     "template-sections": "candidates and prior: a question in a template prompt's words gets the project's section filed under that prompt's label",
@@ -81,6 +81,7 @@ class QAConfig:
     # The reviewer and template sets' questions describing a KServe finding hold 0.55-0.72 of its title; on
     # the four shipped sets 0.4 and 0.5 score alike (0.5: fewer searches for near misses)
     identifier_coverage: float = 0.5
+    identifier_join: float = 0.5  # ... and the passages naming it join at this share of the best (1.0 scores alike)
     # merging
     merge_max_chars: int = 3000
     merge_max_gap: int = 2

@@ -178,11 +178,11 @@ def test_a_finding_described_by_its_title_finds_the_thread_that_names_only_its_i
         finally:
             assistant.config = config
         ranks = [i for i, r in enumerate(retrieved) if r.chunk.meta.kind == "review" and "ADA-KUBEFL-03" in r.chunk.text]
-        return prepared.expansions, (ranks or [len(retrieved)])[0]
+        return prepared.identifiers, (ranks or [len(retrieved)])[0]
 
     expansions, rank = thread_rank(config)
     # the audit's table titles ADA-KUBEFL-03 "Path Traversal in KServe GCS Downloader"; the due-diligence
     # thread that settles it says "ADA-KUBEFL-03 ..." and never the title's words
-    assert "ADA-KUBEFL-03" in expansions and rank < 3
+    assert "ADA-KUBEFL-03" in expansions and rank < 5
     without, rank_without = thread_rank(config.without("identifiers"))
     assert "ADA-KUBEFL-03" not in without and rank_without > rank
