@@ -165,7 +165,7 @@ class Assistant:
         scope = self._scope(self._filters(prepared.original, prepared, filters), prepared)
         return self.composer.gather(prepared.text, retrieved, facets(prepared), config or self.config, scope,
                                     prepared.template_sections, asked_value(prepared.original),
-                                    prepared.wants_history)
+                                    prepared.wants_history, prepared.kinds)
 
     def retrieve(
         self,

@@ -6,6 +6,8 @@ that follows it leads instead (stage "replies"). Supporting points are each rele
 question themselves (they hold one of its specific terms), score at least ``support_floor`` of
 the lead and come from a passage retrieved at least ``passage_floor`` as strongly as the best.
 Each kind of source the question names gets a sentence when a relevant one exists (stage "facets").
+When the question asks about one kind of source ("what did the reviewer ask ..."), the lead comes
+from it if a relevant sentence of it scores close to the best (stage "kind-lead").
 """
 
 from __future__ import annotations
@@ -71,29 +73,31 @@ def stated_question(cand: Candidate) -> bool:
     return is_question(cand) and cand.hit.chunk.meta.kind != "review"
 
 
-def select(candidates: list[Candidate], facets=(), config: QAConfig | None = None) -> list[Candidate]:
-    """The lead and up to ``max_points``-1 supporting sentences, then a sentence per uncovered facet."""
+def select(candidates: list[Candidate], facets=(), config: QAConfig | None = None, kinds=()) -> list[Candidate]:
+    """The lead and up to ``max_points``-1 supporting sentences, then a sentence per uncovered facet.
+    ``kinds``: the kinds of source the question asks about (stage kind-lead)."""
     config = config or QAConfig()
     if not candidates:
         return []
     by_passage = _by_passage(candidates)
-    lead, opening = _lead(candidates, by_passage, config)
+    asked = _kind_lead(candidates, by_passage, kinds, config) if config.on("kind-lead") and kinds else None
+    lead, opening = asked or _lead(candidates, by_passage, config)
     chosen = [*opening]
     top = max(c.hit.score for c in candidates)
     # a point scores at least support_floor of the lead; the questions a reviewer asks beside the lead are
     # its point, whatever their own words score
     pool = [
         c for c in candidates
-        if c not in chosen and ((c.relevant and not stated_question(c)) or (is_question(c) and _same_comment(c, lead)))
+        if c not in chosen and ((c.relevant and not stated_question(c)) or _asked_beside(c, opening))
         and c.hit.score >= config.passage_floor * top and not dangling(c) and not bare_header(c)
-        and (c.score >= config.support_floor * lead.score or _asked_beside(c, lead))
+        and (c.score >= config.support_floor * lead.score or _asked_beside(c, opening))
     ]
     novelty = config.novelty_weight if config.on("novelty") else 0.0
     while pool and len(chosen) < config.max_points + len(opening) - 1:
         # (stage novelty) a sentence holding question terms no chosen sentence holds yet gains on one
         # repeating them: a many-part question ("best, worst and common gaps") gets each part answered
         covered = {t for c in chosen for t in c.asked_terms}
-        best = max(pool, key=lambda c: (_asked_beside(c, lead), c.score + novelty * _new_weight(c, covered)))
+        best = max(pool, key=lambda c: (_asked_beside(c, opening), c.score + novelty * _new_weight(c, covered)))
         pool.remove(best)
         if best.text in quoted_items(chosen):
             continue
@@ -126,13 +130,36 @@ def _lead(candidates: list[Candidate], by_passage, config: QAConfig) -> tuple[Ca
     return lead, [lead]
 
 
+def _kind_lead(candidates: list[Candidate], by_passage, kinds, config: QAConfig) -> tuple[Candidate, list[Candidate]] | None:
+    """Stage kind-lead: the lead comes from the kind of source the question asks about ("what did the
+    reviewer ask ...", "how does the self-assessment deal with ..."), when a relevant sentence of it
+    scores at least ``kind_lead_floor`` of the best. From a review, the reviewer's words are the answer:
+    when their comment asks something and another author replies, the reply leads (attributed), the
+    reviewer's words follow; otherwise the reviewer's sentence leads, a question too. None: the usual lead."""
+    best = candidates[0]
+    floor = config.kind_lead_floor * best.score
+    anchor = next((c for c in candidates if c.hit.chunk.meta.kind in kinds and c.relevant and c.score >= floor
+                   and (is_statement(c) or (is_question(c) and c.hit.chunk.meta.kind == "review"))), None)
+    if anchor is None:
+        return None
+    if anchor.hit.chunk.meta.kind == "review":
+        siblings = by_passage[anchor.hit.chunk.id]
+        asks = any(is_question(s) and s.comment_no == anchor.comment_no for s in siblings)
+        reply = reply_to(anchor, siblings) if asks and config.on("replies") else []
+        return (reply[0], [*reply, anchor]) if reply else (anchor, [anchor])
+    if best.hit.chunk.meta.kind in kinds:
+        return None  # the best sentence is of an asked kind already: the usual lead rules hold
+    return anchor, [anchor]
+
+
 def _new_weight(cand: Candidate, covered: set[str]) -> float:
     """Share of the question's weight in the terms ``cand`` holds that no chosen sentence does."""
     return fsum(w for t, w in cand.asked_terms.items() if t not in covered)  # fsum: no tie hangs on set order
 
 
-def _asked_beside(cand: Candidate, lead: Candidate) -> bool:
-    return is_question(cand) and _same_comment(cand, lead)
+def _asked_beside(cand: Candidate, opening: list[Candidate]) -> bool:
+    """A question in one of the opening's review comments (the lead's, or the reviewer's the reply answers)."""
+    return is_question(cand) and any(_same_comment(cand, o) for o in opening)
 
 
 def _same_comment(cand: Candidate, lead: Candidate) -> bool:

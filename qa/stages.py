@@ -32,6 +32,7 @@ STAGES: dict[str, str] = {
     "point-relevance": "sentence selection: each supporting point holds a specific term of the question beyond its heading's",
     "lead-in-lists": "sentence selection: a lead-in brings the list it introduces (when relevant)",
     "replies": "sentence selection: a reviewer's question leads with the reply that answers it",
+    "kind-lead": "sentence selection: the lead comes from the kind of source the question asks about (a review: the reviewer's words and the reply)",
     "novelty": "sentence selection: a supporting point holding question terms no chosen point holds gains on one repeating them",
     "facets": "sentence selection: each kind of source the question names gets a relevant sentence",
     "answerability": "decline when no retrieved sentence answers the question, or what it asks names something the project's sources never mention",
@@ -40,12 +41,12 @@ STAGES: dict[str, str] = {
 
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
-ANSWER_STAGES = frozenset({"sentence-similarity", "point-relevance", "novelty", "lead-in-lists", "replies", "facets", "answerability",
-                           "answer-type"})
+ANSWER_STAGES = frozenset({"sentence-similarity", "point-relevance", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
+                           "answerability", "answer-type"})
 ANSWER_FIELDS = frozenset({
     "passages_read", "max_points", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
     "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage", "semantic_candidates",
-    "scope_elsewhere_df", "continuation_words", "value_candidates", "value_coverage", "novelty_weight",
+    "scope_elsewhere_df", "continuation_words", "value_candidates", "value_coverage", "novelty_weight", "kind_lead_floor",
 })
 
 
@@ -105,6 +106,9 @@ class QAConfig:
     # shipped sets chose 0.3 in 3 of 5: key-fact recall +0.006 dev, +0.028 template set, +0.072 value set; dev
     # citation precision -0.02, as the new part's sentence often comes from another source)
     novelty_weight: float = 0.3
+    # stage kind-lead: the best relevant sentence of the kind of source the question asks about leads when it
+    # scores at least this share of the best sentence (0.5 and 0.7 score alike on the shipped sets)
+    kind_lead_floor: float = 0.5
     support_coverage: float = 0.01  # a supporting point holds at least this share of the question's specific terms
     lexical_weight: float = 0.8  # sentence score: lexical overlap vs passage rank
     # stage sentence-similarity: share of similarity in the best sentences' score. Off (0): folds over the

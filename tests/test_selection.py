@@ -1,4 +1,4 @@
-"""Sentence selection on hand-made candidates: what stage novelty changes and nothing else."""
+"""Sentence selection on hand-made candidates: what stages novelty and kind-lead change."""
 
 from __future__ import annotations
 
@@ -35,3 +35,48 @@ def test_novelty_lifts_no_point_over_the_support_floor():
     above = _cand("The audit covered six repositories over two months.", 0.5, {"quokka": 0.1}, 6)
     config = QAConfig(max_points=2, continuation_words=0, novelty_weight=0.3, support_floor=0.45)
     assert select([LEAD, above, below], config=config) == [LEAD, above]
+
+
+# --- stage kind-lead ------------------------------------------------------------------------------------
+
+THREAD = Retrieved(Chunk(id="reviews/pr.json::0123456789ab::0", text="", meta=ChunkMeta(
+    source="reviews/pr.json", kind="review", author="reviewer")), 0.9)
+GUIDE = Retrieved(Chunk(id="docs/owners.md::0123456789ab::0", text="", meta=ChunkMeta(source="docs/owners.md", kind="docs")), 1.0)
+
+
+def _said(hit: Retrieved, text: str, score: float, position: int, comment: str, no: int, relevant=True) -> Candidate:
+    return Candidate(text, hit, 0, score=score, terms=set(text.lower().split()), position=position,
+                     comment=comment, comment_no=no, relevant=relevant)
+
+
+def _thread():
+    # "What did the reviewer ask the authors to add so people know who to contact, and was it done?"
+    ask = _said(THREAD, "reviewer (review_comment, 2026-06-18): Can you list a few people to contact?", 0.47, 0,
+                "reviewer", 0)
+    why = _said(THREAD, "Who would a reader reach out to in two years?", 0.1, 1, "reviewer", 0)
+    reply = _said(THREAD, "author (review_comment, 2026-06-19): Sure, added the folks who wrote the doc.", 0.2, 2,
+                  "author", 1, relevant=False)
+    # a docs sentence sharing the question's words about reviewers and authors scores close
+    docs = _said(GUIDE, "Specifying reviewers ensures the author gets actionable feedback from people.", 0.45, 0, "", 0)
+    return ask, why, reply, docs
+
+
+def test_a_question_about_a_review_leads_with_the_reply_then_the_reviewers_words():
+    ask, why, reply, docs = _thread()
+    config = QAConfig(max_points=3, continuation_words=0)
+    chosen = select([ask, docs, why, reply], config=config, kinds=["review"])
+    assert chosen[:3] == [reply, ask, why]  # the reply answers, though it holds none of the question's words
+    # without the stage, an irrelevant reply doesn't lead while a relevant statement elsewhere exists
+    assert select([ask, docs, why, reply], config=config.without("kind-lead"), kinds=["review"])[0] is docs
+    # nor when the question asks about no review
+    assert select([ask, docs, why, reply], config=config, kinds=["docs"])[0] is docs
+
+
+def test_the_asked_kind_leads_only_from_a_sentence_close_to_the_best():
+    audit = Retrieved(Chunk(id="audits/a.pdf::0123456789ab::0", text="", meta=ChunkMeta(source="audits/a.pdf", kind="audit")), 1.0)
+    premise = _said(audit, "Malicious job specs could launch over-privileged pods.", 1.0, 0, "", 0)
+    answer = _said(HIT, "The webhooks do not restrict privileged pods; admission policy does.", 0.6, 0, "", 0)
+    config = QAConfig(max_points=1, continuation_words=0)
+    assert select([premise, answer], config=config, kinds=["docs"]) == [answer]
+    assert select([premise, answer], config=config.with_values(kind_lead_floor=0.7), kinds=["docs"]) == [premise]
+    assert select([premise, answer], config=config, kinds=["audit"]) == [premise]
