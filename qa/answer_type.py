@@ -53,11 +53,16 @@ _ASKS: list[tuple[str, re.Pattern]] = [
                             rf"|{_WHAT_IS}(?:lifetime|duration|timeout|ttl|expiry|retention period|deadline|sla|"
                             r"(?:response|turnaround|resolution) time)s?\b(?!\s+(?:setting|option|flag|field|parameter)s?\b)",
                             re.I)),
-    ("date", re.compile(r"\b(?:what|which|on what)\s+(?:date|day|year|month)(?![\w-])", re.I)),
+    # "when" asks a date of an event ("When was the audit done?", "When is the next audit scheduled?"), not
+    # of a condition ("When is a profile created?": on a user's first login), so it must name an event word
+    ("date", re.compile(r"\b(?:what|which|on what)\s+(?:date|day|year|month)(?![\w-])"
+                        r"|\bwhen\b(?=[^?]{0,80}\b(?:schedul|plann?|due\b|expect|releas|publish|merg|complet|conduct|perform|"
+                        r"carr(?:y|ies|ied) out|held\b|hold|announc|start|began|begin|finish|clos)\w*)", re.I)),
     ("version", re.compile(rf"{_WHAT_IS}versions?\b(?!\s+of\b)"
                            rf"|{_WHAT_IS}releases?\b(?=\s+(?:is|was|were|did|does|first|introduced|added|shipped)\b|\s*\?)", re.I)),
     ("percentage", re.compile(rf"{_WHAT_IS}(?:percentage|percent|proportion)\b", re.I)),
-    ("size", re.compile(r"\bhow (?:big|large|small)\b|\bwhat size\b", re.I)),
+    ("size", re.compile(rf"\bhow (?:big|large|small)\b|\bwhat size\b|{_WHAT_IS}(?:size|key length|bit length)s?\b"
+                        r"(?!\s+(?:setting|option|flag|field|parameter)s?\b)", re.I)),
     ("count", re.compile(rf"\bhow many\b|{_WHAT_IS}(?:number|count|total)\b(?!\s+of\s+(?:ways|reasons)\b)", re.I)),
 ]
 # "Which CVE ID ...", "What GHSA identifiers ...": an identifier of a named scheme, asked for

@@ -24,6 +24,10 @@ from kfqa.qa.answerability import Decision
     ("Which release was the first to enforce the restricted profile?", "version", ""),
     ("How big must an archive be to exhaust a node's memory?", "size", ""),
     ("What's the turnaround for a fix - is there a fixed number of days?", "duration", ""),
+    # "when" of an event asks a date
+    ("When is the next third-party audit scheduled?", "date", ""),
+    ("When did the maintainers publish the self-assessment?", "date", ""),
+    ("What key size do the webhook certificates use?", "size", ""),
 ])
 def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, scheme):
     assert asked_value(question) == AskedValue(kind, scheme)
@@ -34,6 +38,8 @@ def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, sch
     "What happens if a controller is compromised?",
     "How does Kubeflow handle vulnerability reports?",
     "When is a Profile created automatically?",  # "when" asks for a condition as often as a date
+    "When does the controller rotate its certificates?",
+    "What does the batch size setting do?",
     "What must the platform operator do to keep Kubeflow secure?",
     "How much of the isolation relies on Istio?",  # "how much" without a price is a degree
     # the value word mentioned, not asked for
