@@ -28,6 +28,7 @@ from kfqa.qa.answerability import Decision
     ("When is the next third-party audit scheduled?", "date", ""),
     ("When did the maintainers publish the self-assessment?", "date", ""),
     ("What key size do the webhook certificates use?", "size", ""),
+    ("Is there a deadline for fixing it, and if so what is it?", "duration", ""),
 ])
 def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, scheme):
     assert asked_value(question) == AskedValue(kind, scheme)
