@@ -40,6 +40,7 @@ def without_code(text: str) -> str:
     return text
 
 
+_LEADER_RE = re.compile(r"(?:\.\s?){5,}")  # dot leaders
 _HTML_ROW_RE = re.compile(r"<tr\b[^>]*>(.*?)</tr\s*>", re.I | re.S)
 _HTML_CELL_RE = re.compile(r"<(t[dh])\b[^>]*>(.*?)</t[dh]\s*>", re.I | re.S)
 _HTML_TABLE_TAG_RE = re.compile(r"</?(table|thead|tbody|tfoot|tr|caption|colgroup|col)\b[^>]*>", re.I)
@@ -88,6 +89,8 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
         if sentence.startswith("#") or re.fullmatch(r"[|:\-\s]+", sentence) or sentence in headers:
             continue
         n_words = len(sentence.split())
+        if _LEADER_RE.search(sentence):  # a table of contents' line ("Risk scoring . . . . 8") navigates
+            continue
         # (an image or a table's closing tags is markup: its words are attributes, "alt=... class=...")
         if len(_HTML_TAG_RE.sub(" ", sentence).split()) < MIN_WORDS:
             continue

@@ -105,13 +105,15 @@ def test_dev_set_gate(corpus_store, tmp_path, monkeypatch):
     ]
 
 
-# The two sets helpers wrote blind to the code (eval/questions/README.md): in TAG Security's template and
-# reviewers' words, and value questions. Their constants were then fitted with the dev set's (folds over
-# all three), so these floors guard against regressions; they are not held-out figures.
+# The sets helpers wrote blind to the code (eval/questions/README.md): in TAG Security's template and
+# reviewers' words, value questions, busy reviewers' words, and a mix like the maintainers' unseen sets.
+# Each was scored blind once, then used in development, so these floors guard against regressions; they
+# are not held-out figures.
 OTHER_SETS = {
     "templates.jsonl": {"recall@5": 0.70, "key_fact_recall": 0.60, "citation_precision": 0.72, "abstention_accuracy": 0.90},
     "values.jsonl": {"recall@5": 0.80, "key_fact_recall": 0.80, "citation_precision": 0.75, "abstention_accuracy": 0.70},
-    "reviewers.jsonl": {"recall@5": 0.62, "key_fact_recall": 0.55, "citation_precision": 0.72, "abstention_accuracy": 0.90},
+    "reviewers.jsonl": {"recall@5": 0.62, "key_fact_recall": 0.58, "citation_precision": 0.72, "abstention_accuracy": 0.90},
+    "mixed.jsonl": {"recall@5": 0.62, "key_fact_recall": 0.66, "citation_precision": 0.72, "abstention_accuracy": 0.90},
 }
 
 

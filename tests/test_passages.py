@@ -604,12 +604,13 @@ def test_a_stray_number_in_a_sentence_off_the_topic_states_no_value(composer, va
         assert evidence.decision.unstated == "a number"
 
 
-def test_markup_whose_words_are_attributes_yields_no_sentence():
+def test_markup_whose_words_are_attributes_and_contents_lines_yield_no_sentence():
     chunk = _chunk(
         '<img src="/docs/images/dashboard/step-1.png" alt="Kubeflow Central Dashboard - Automatic Profile Creation - '
         'Step 1" class="mt-3 mb-3 border rounded"> </img>\n\nBy default, automatic profile creation is disabled.\n\n'
         '<td><a href="https://github.com/kubeflow/katib">Katib DARTS</a> implementation</td> </tr> </tbody> </table>\n\n'
-        "The ServiceAccount name can't be equal to `<experiment-name>-<experiment-algorithm>`."
+        "The ServiceAccount name can't be equal to `<experiment-name>-<experiment-algorithm>`.\n\n"
+        "Contents About Ada Logics 1 About OSTIF 2 Audit contacts 5 Introduction 6 Risk scoring . . . . . . . . 8"
     )
     assert answerable_sentences(chunk) == [
         "By default, automatic profile creation is disabled.",
