@@ -32,7 +32,7 @@ _VOCABULARY_RE = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # "Pod Security Standards (PSS)": up to six words, then an abbreviation in parentheses
 # "ADA-KUBEFL-02 SSRF in Kserve HTTPSProvider Moderate Reported", "| CVE-2023-2975 | Affects v1.15.3 ...":
 # a line (or list item, table row) opening with an identifier of two parts or more and a number, then its title
-_IDENTIFIER_LINE_RE = re.compile(r"^(?:[-*+\u2022|]\s*)*([A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+-\d{1,6})\b[\s:|\u2013\u2014-]+(.+)$")
+_IDENTIFIER_LINE_RE = re.compile(r"^(?:[-*+\u2022|]\s*)*([A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+-\d{1,8})\b[\s:|\u2013\u2014-]+(.+)$")
 IDENTIFIER_TITLE_WORDS = 12
 _DEFINITION_RE = re.compile(r"((?:[A-Za-z][\w'-]*[ -]+){1,6})\(([A-Z][A-Za-z0-9]{1,7})\)")
 
@@ -134,7 +134,8 @@ def find_identifiers(text: str) -> list[tuple[str, str]]:
     for line in text.splitlines():
         if m := _IDENTIFIER_LINE_RE.match(" ".join(line.split())):
             title = " ".join(m.group(2).replace("|", " ").split()[:IDENTIFIER_TITLE_WORDS])
-            if len(title.split()) >= 2:
+            # (a line going on in lower case is prose about the identifier: "ADA-KUBEFL-12 - was found with Gosec")
+            if len(title.split()) >= 2 and not title[0].islower():
                 out.append((m.group(1), title))
     return out
 

@@ -39,6 +39,7 @@ VALUE_RES: dict[str, re.Pattern] = {
     "version": re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?![\w.])|\bv\d+\b", re.I),
     "percentage": re.compile(rf"{_DIGITS}\s?(?:%|percent\b|per cent\b)", re.I),
     "size": re.compile(_NUMBER, re.I),  # "how big": bytes, people, replicas - any stated number
+    "time": re.compile(rf"{_NUMBER}\s?-?\s?{_UNIT}|\b(?:19|20)\d\d\b|\bQ[1-4]\b|\b(?:{'|'.join(_MONTHS)})\s+\d", re.I),
     "money": re.compile(rf"[$€£]\s?\d|{_DIGITS}\s?(?:k|m)?\s?(?:usd|eur|gbp|dollars?|euros?)\b|\bfree of charge\b", re.I),
 }
 
@@ -49,21 +50,21 @@ _WHAT_IS = r"\b(?:what|which)(?:'s|\s+(?:is|are|was|were))?(?:\s+(?:the|a|an|its
 _ASKS: list[tuple[str, re.Pattern]] = [
     ("money", re.compile(r"\bhow much\b[^?]{0,80}?\b(?:cost|costs|pay|paid|spend|spent|charge|charged|fund|funded)\b"
                          rf"|{_WHAT_IS}(?:cost|price|budget|fee)s?\b(?!\s+\w)", re.I)),
+    # "is there a deadline / timeline": a date or a length of time answers it
+    ("time", re.compile(r"\bis there an? (?:\w+ )?(?:deadline|timeline|time ?frame|time limit)\b", re.I)),
     ("duration", re.compile(r"\bhow long\b|\b(?:how many|is there an? (?:\w+ )?number of) (?:seconds|minutes|hours|days|weeks|months|years)\b"
-                            r"|\bis there an? (?:\w+ )?(?:deadline|timeline|time ?frame|time limit|sla)\b"
                             rf"|{_WHAT_IS}(?:lifetime|duration|timeout|ttl|expiry|retention period|deadline|sla|"
                             r"(?:response|turnaround|resolution) time)s?\b(?!\s+(?:setting|option|flag|field|parameter)s?\b)",
                             re.I)),
-    # "when" asks a date of an event ("When was the audit done?", "When is the next audit scheduled?"), not
-    # of a condition ("When is a profile created?": on a user's first login), so it must name an event word
+    # a question opening with "when" asks a date of a dated event ("When was the audit conducted?", "When is
+    # the next audit scheduled?"), not of a condition ("When is a profile created?", "What happens when ...")
     ("date", re.compile(r"\b(?:what|which|on what)\s+(?:date|day|year|month)(?![\w-])"
-                        r"|\bwhen\b(?=[^?]{0,80}\b(?:schedul|plann?|due\b|expect|releas|publish|merg|complet|conduct|perform|"
-                        r"carr(?:y|ies|ied) out|held\b|hold|announc|start|began|begin|finish|clos)\w*)", re.I)),
+                        r"|(?:^|[.?!]\s+)when (?:is|was|were|will|did)\b(?=[^?]{0,80}\b(?:scheduled|planned|published|"
+                        r"conducted|performed|carried out|announced|publish|conduct|perform|carry out|announce)\b)", re.I)),
     ("version", re.compile(rf"{_WHAT_IS}versions?\b(?!\s+of\b)"
                            rf"|{_WHAT_IS}releases?\b(?=\s+(?:is|was|were|did|does|first|introduced|added|shipped)\b|\s*\?)", re.I)),
     ("percentage", re.compile(rf"{_WHAT_IS}(?:percentage|percent|proportion)\b", re.I)),
-    ("size", re.compile(rf"\bhow (?:big|large|small)\b|\bwhat size\b|{_WHAT_IS}(?:size|key length|bit length)s?\b"
-                        r"(?!\s+(?:setting|option|flag|field|parameter)s?\b)", re.I)),
+    ("size", re.compile(r"\bhow (?:big|large|small)\b|\bwhat size\b|\b(?:what|which) (?:key|bit) (?:size|length)\b", re.I)),
     ("count", re.compile(rf"\bhow many\b|{_WHAT_IS}(?:number|count|total)\b(?!\s+of\s+(?:ways|reasons)\b)", re.I)),
 ]
 # "Which CVE ID ...", "What GHSA identifiers ...": an identifier of a named scheme, asked for
@@ -98,7 +99,8 @@ class AskedValue:
 
 
 _WHAT = {"count": "a number", "duration": "a length of time", "date": "a date", "version": "a version",
-         "money": "an amount of money", "percentage": "a percentage", "size": "a size"}
+         "money": "an amount of money", "percentage": "a percentage", "size": "a size",
+         "time": "a date or a length of time"}
 
 
 def asked_value(question: str) -> AskedValue | None:

@@ -25,6 +25,7 @@ from kfqa.qa.query import (
     PreparedQuery,
     abbreviations_for,
     asks_about_other_projects,
+    lead_kinds,
     prepare,
     store_names,
 )
@@ -165,7 +166,7 @@ class Assistant:
         scope = self._scope(self._filters(prepared.original, prepared, filters), prepared)
         return self.composer.gather(prepared.text, retrieved, facets(prepared), config or self.config, scope,
                                     prepared.template_sections, asked_value(prepared.original),
-                                    prepared.wants_history, prepared.kinds)
+                                    prepared.wants_history, lead_kinds(prepared.kinds, prepared.original))
 
     def retrieve(
         self,
@@ -325,10 +326,10 @@ class Assistant:
         cache = self._cache().setdefault("identifiers", {})
         key = (config.ubiquity_share, config.ubiquity_min_df, config.identifier_coverage)
         if key not in cache:
-            weights = TermWeights(self.retriever.stats, config)
-            cache[key] = Identifiers({ident: [weights.focus(t) for t in titles]
-                                      for ident, titles in self.retriever.stats.identifiers.items()},
-                                     config.identifier_coverage)
+            stats = self._cache()["retriever"].stats  # the store generation this cache belongs to
+            weights = TermWeights(stats, config)
+            titles = {ident: [f for f in map(weights.focus, titles) if len(f) >= 2] for ident, titles in stats.identifiers.items()}
+            cache[key] = Identifiers({ident: found for ident, found in titles.items() if found}, config.identifier_coverage)
         return cache[key]
 
     def _names(self) -> set[str]:

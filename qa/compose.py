@@ -201,10 +201,11 @@ class Composer:
         candidates[: len(top)] = sorted(top, key=lambda c: c.score, reverse=True)
 
     # --- answer ----------------------------------------------------------------------------
-    def compose(self, question: str, retrieved: list[Retrieved], facets=(), config: QAConfig | None = None) -> Composition:
+    def compose(self, question: str, retrieved: list[Retrieved], facets=(), config: QAConfig | None = None,
+                kinds=()) -> Composition:
         """The answer; ``facets`` (predicates on a chunk: the kinds of source, the revisions a
-        question names) each get a sentence when a relevant one exists."""
-        return self.render_evidence(self.gather(question, retrieved, facets, config))
+        question names) each get a sentence when a relevant one exists; ``kinds``: see ``gather``."""
+        return self.render_evidence(self.gather(question, retrieved, facets, config, kinds=kinds))
 
     @staticmethod
     def render_evidence(evidence: Evidence) -> Composition:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from math import fsum
 
 from kfqa.config import HOME_PROJECT
-from kfqa.qa.terms import DISCOURSE_TERMS, coverage
+from kfqa.qa.terms import DISCOURSE_TERMS
 from kfqa.termstats import terms
 from kfqa.text import CAMEL_SPLIT_RE, camel_words, normalize, split_sentences
 
@@ -56,23 +57,30 @@ def abbreviations_for(defined: dict[str, str]) -> dict[str, str]:
     return {**{a: phrase for a, phrase in defined.items() if len(a) >= 2}, **GENERAL_ABBREVIATIONS}
 
 
-# Phrases that say the question is about the document's history, so superseded revisions count:
-# an earlier revision named ("the first draft", "the initial self-assessment"), a change asked about
-# ("how has the Overview evolved", "what was reworded after the review"), or two revisions compared.
-_REVISION = r"(revision|draft|version|submission|copy|self-assessment|document)s?"
-_REVIEW = r"(review(er|ers)?|feedback|comments?)"
-_CHANGE = r"(change[sd]?|changing|evolved?|revised|updated|rewritten|reworded|added|removed|dropped|deleted|taken out)"
+# Phrases that say the question is about the document's history, so superseded revisions count: an
+# earlier revision named ("the first draft", "the initial self-assessment"), or two compared.
+_REVISION = r"(revision|draft|submission|self-assessment|document)s?"
 _HISTORY_RE = re.compile(
-    rf"\b((first|original|initial|earlier|previous|prior|older) (submitted |reviewed )?{_REVISION}|"
-    r"before (the )?review|what changed|how (did|has|have) .{0,80}\b(change|evolve)|"
+    r"\b(first (submitted )?(revision|draft|version)|original (draft|version)|initial (draft|version|revision)|"
+    r"earlier (draft|version|revision)|previous (draft|version|revision)|before (the )?review|"
+    r"what changed|how (did|has|have) .{0,80}\b(change|evolve)|changed (during|after|in) (the )?review|"
+    r"(version|draft|revision) (first )?submitted|submitted for review|"
+    rf"(original|initial|earlier|previous|prior|older) (submitted |reviewed )?{_REVISION}|"
+    rf"between (the )?(two |both )?{_REVISION}|"
+    r"during review|in the first|(draft|revision) history|was .{0,60} there (in|before))",
+    re.IGNORECASE,
+)
+# ... and, in a question that names the document or a part of it, a change asked about: tied to the
+# review in either order ("Did the authors section change after the reviewer asked ...?", "After the
+# reviewer asked ..., was anything added to the document?"), or an earlier state ("originally", "used to")
+_DOCUMENT_RE = re.compile(r"\b(self-assessment|assessment|draft|revision|document|section|overview|wording)\b", re.I)
+_CHANGE = r"(change[sd]?|changing|evolved?|revised|updated|rewritten|reworded|added|removed|dropped|deleted|taken out)"
+_REVIEW = r"(review(er|ers)?|feedback|comments?)"
+_DOCUMENT_CHANGE_RE = re.compile(
     rf"\b{_CHANGE}\b.{{0,80}}\b(during|after|since|following|in response to|through)\b.{{0,40}}\b{_REVIEW}\b|"
     rf"\b(after|since|following|in response to)\b.{{0,40}}\b{_REVIEW}\b.{{0,80}}\b{_CHANGE}\b|"
-    rf"\b{_CHANGE} (from|in|to|of|out of|between)\b.{{0,40}}\b(self-assessment|{_REVISION})|"
-    rf"between (the )?(two |both )?{_REVISION}|"
-    r"during (the )?review|in the first|(draft|revision) history|history of|was .{0,60} there (in|before)|"
-    r"\bused to (say|be|list|describe|claim|include|mention|have)|\boriginally\b|\binitially\b|"
-    r"\bno longer (in|part of|mention|list|say|state|there|include|claim)|"
-    r"(old|original|initial|earlier) (text|wording|phrasing)|before .{0,30}\b(review|feedback|revision|rewrite))",
+    rf"\b{_CHANGE} (from|in|to|of|out of)\b.{{0,40}}\b{_REVISION}|"
+    r"\bused to (say|be|list|describe|claim|include|mention|have)|\boriginally\b|\bno longer (in|there|says?|mentions?|lists?)\b",
     re.IGNORECASE,
 )
 
@@ -84,15 +92,13 @@ _FOLLOW_UP_RE = re.compile(
 _TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z0-9\-]*")
 
 
+# Words that name a review itself (a question saying "asked" or "comment" may mean something else)
+_NAMES_REVIEW = r"\breview(er|ers)?\b|\bthread\b|\bpr\s*#?\d+|pull request|\bissue\s*#?\d+"
 # Words that say which kind of source a question is about: boosts, never filters
 # (cross-source questions need the other kinds too).
 KIND_HINTS: dict[str, re.Pattern] = {
     "audit": re.compile(r"\baudit(or|ors|ed)?s?\b|ada[ -]logics|ada-kubefl|\bfindings?\b|scorecard", re.I),
-    "review": re.compile(
-        r"\breview(er|ers)?\b|\bthread\b|\bpr\s*#?\d+|pull request|\bissue\s*#?\d+|comment|\basked\b|"
-        r"\banswered\b|graduation|due diligence|\bdd\b",
-        re.I,
-    ),
+    "review": re.compile(_NAMES_REVIEW + r"|comment|\basked\b|\banswered\b|graduation|due diligence|\bdd\b", re.I),
     "docs": re.compile(r"kubeflow\.org|\bdocs?\b|documentation|website|\bpage\b", re.I),
     "guide": re.compile(r"\btag\b|tag security|template|\bguide|outline", re.I),
     "assessment": re.compile(r"self-assessment|assessment", re.I),
@@ -166,6 +172,12 @@ def asked_kinds(question: str) -> list[str]:
     return kind_hints(question)
 
 
+def lead_kinds(kinds: list[str], question: str) -> list[str]:
+    """The kinds a question asks about that may choose its lead (stage kind-lead): a review only when
+    the question names one ("the reviewer", "the thread"), not when it merely says "asked" or "comment"."""
+    return [k for k in kinds if k != "review" or re.search(_NAMES_REVIEW, question, re.I)]
+
+
 def named_projects(question: str, projects: set[str]) -> list[str]:
     """Projects other than Kubeflow that the question names (naming Kubeflow changes nothing)."""
     low = question.lower()
@@ -186,7 +198,8 @@ def name_expansions(question: str, people: set[str]) -> list[str]:
 
 
 def wants_history(question: str) -> bool:
-    return bool(_HISTORY_RE.search(question))
+    return bool(_HISTORY_RE.search(question)) or bool(
+        _DOCUMENT_RE.search(question) and _DOCUMENT_CHANGE_RE.search(question))
 
 
 def is_follow_up(question: str) -> bool:
@@ -272,7 +285,7 @@ def prepare(
         projects=named_projects(scope, projects),
         parts=question_parts(text) if parts else [],
         general=generalized(text, names) if names is not None else "",
-        identifiers=identifiers.described_by(question) if identifiers and expand else [],
+        identifiers=identifiers.described_by(text) if identifiers else [],
     )
 
 
@@ -285,13 +298,13 @@ class Identifiers:
     holding ``share`` or more of a title's terms searches for its identifier too. Not in the query text:
     the identifier finds passages, it doesn't make a sentence naming it a better answer."""
 
-    titles: dict[str, list[dict[str, float]]]
+    titles: dict[str, list[dict[str, float]]]  # (titles of fewer than two terms describe nothing: left out)
     share: float
 
     def described_by(self, question: str) -> list[str]:
-        low = question.lower()
+        low, asked = question.lower(), set(terms(question))  # the question read once, however many titles
         return [ident for ident, titles in self.titles.items() if ident.lower() not in low and any(
-            len(title) >= 2 and coverage(title, question) >= self.share for title in titles)]
+            fsum(w for t, w in title.items() if t in asked) >= self.share * fsum(title.values()) for title in titles)]
 
 
 _COMPONENT_PATH_RE = re.compile(r"/components/([a-z0-9][\w-]*)/")

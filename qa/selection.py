@@ -82,22 +82,25 @@ def select(candidates: list[Candidate], facets=(), config: QAConfig | None = Non
     by_passage = _by_passage(candidates)
     asked = _kind_lead(candidates, by_passage, kinds, config) if config.on("kind-lead") and kinds else None
     lead, opening = asked or _lead(candidates, by_passage, config)
+    # the questions a reviewer asks beside the lead are its point; when kind-lead puts the reply first,
+    # those beside the reviewer's words it answers too
+    beside = opening if asked else [lead]
     chosen = [*opening]
     top = max(c.hit.score for c in candidates)
     # a point scores at least support_floor of the lead; the questions a reviewer asks beside the lead are
     # its point, whatever their own words score
     pool = [
         c for c in candidates
-        if c not in chosen and ((c.relevant and not stated_question(c)) or _asked_beside(c, opening))
+        if c not in chosen and ((c.relevant and not stated_question(c)) or _asked_beside(c, beside))
         and c.hit.score >= config.passage_floor * top and not dangling(c) and not bare_header(c)
-        and (c.score >= config.support_floor * lead.score or _asked_beside(c, opening))
+        and (c.score >= config.support_floor * lead.score or _asked_beside(c, beside))
     ]
     novelty = config.novelty_weight if config.on("novelty") else 0.0
     while pool and len(chosen) < config.max_points + len(opening) - 1:
         # (stage novelty) a sentence holding question terms no chosen sentence holds yet gains on one
         # repeating them: a many-part question ("best, worst and common gaps") gets each part answered
         covered = {t for c in chosen for t in c.asked_terms}
-        best = max(pool, key=lambda c: (_asked_beside(c, opening), c.score + novelty * _new_weight(c, covered)))
+        best = max(pool, key=lambda c: (_asked_beside(c, beside), c.score + novelty * _new_weight(c, covered)))
         pool.remove(best)
         if best.text in quoted_items(chosen):
             continue
@@ -157,9 +160,9 @@ def _new_weight(cand: Candidate, covered: set[str]) -> float:
     return fsum(w for t, w in cand.asked_terms.items() if t not in covered)  # fsum: no tie hangs on set order
 
 
-def _asked_beside(cand: Candidate, opening: list[Candidate]) -> bool:
-    """A question in one of the opening's review comments (the lead's, or the reviewer's the reply answers)."""
-    return is_question(cand) and any(_same_comment(cand, o) for o in opening)
+def _asked_beside(cand: Candidate, anchors: list[Candidate]) -> bool:
+    """A question in one of ``anchors``' review comments (the lead's, or the reviewer's the reply answers)."""
+    return is_question(cand) and any(_same_comment(cand, a) for a in anchors)
 
 
 def _same_comment(cand: Candidate, lead: Candidate) -> bool:

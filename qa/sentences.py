@@ -40,6 +40,8 @@ def without_code(text: str) -> str:
     return text
 
 
+# a real HTML tag or comment (not an autolink "<https://...>", an address "<a@b.org>" or "<= 0.28")
+_MARKUP_RE = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>|<!--.*?-->")
 _LEADER_RE = re.compile(r"(?:\.\s?){5,}")  # dot leaders
 _HTML_ROW_RE = re.compile(r"<tr\b[^>]*>(.*?)</tr\s*>", re.I | re.S)
 _HTML_CELL_RE = re.compile(r"<(t[dh])\b[^>]*>(.*?)</t[dh]\s*>", re.I | re.S)
@@ -92,7 +94,7 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
         if _LEADER_RE.search(sentence):  # a table of contents' line ("Risk scoring . . . . 8") navigates
             continue
         # (an image or a table's closing tags is markup: its words are attributes, "alt=... class=...")
-        if len(_HTML_TAG_RE.sub(" ", sentence).split()) < MIN_WORDS:
+        if len(_MARKUP_RE.sub(" ", sentence).split()) < MIN_WORDS:
             continue
         # Folding line breaks can join what the splitter would cut again; such a sentence would
         # lose its marker in the answer, so it is left out.

@@ -80,7 +80,7 @@ class QAConfig:
     general_weight: float = 0.0
     # stage identifiers: a question holding this share of a titled identifier's specific terms searches for it.
     # The reviewer and template sets' questions describing a KServe finding hold 0.55-0.72 of its title; on
-    # the four shipped sets 0.4 and 0.5 score alike (0.5: fewer searches for near misses)
+    # the four sets shipped then 0.4 and 0.5 score alike (0.5: fewer searches for near misses)
     identifier_coverage: float = 0.5
     identifier_join: float = 0.5  # ... and the passages naming it join at this share of the best (1.0 scores alike)
     # merging

@@ -28,7 +28,7 @@ from kfqa.qa.answerability import Decision
     ("When is the next third-party audit scheduled?", "date", ""),
     ("When did the maintainers publish the self-assessment?", "date", ""),
     ("What key size do the webhook certificates use?", "size", ""),
-    ("Is there a deadline for fixing it, and if so what is it?", "duration", ""),
+    ("Is there a deadline for fixing it, and if so what is it?", "time", ""),
 ])
 def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, scheme):
     assert asked_value(question) == AskedValue(kind, scheme)
@@ -41,6 +41,10 @@ def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, sch
     "When is a Profile created automatically?",  # "when" asks for a condition as often as a date
     "When does the controller rotate its certificates?",
     "What does the batch size setting do?",
+    # "when" of a condition, or inside the question; a size or an SLA named, not asked for
+    "What happens when a pipeline run is completed?", "When is a PR merged without review?",
+    "When is access denied due to missing RBAC?", "When does the webhook perform validation?",
+    "What is the size of the blast radius if the controller is compromised?", "Is there a formal SLA?",
     "What must the platform operator do to keep Kubeflow secure?",
     "How much of the isolation relies on Istio?",  # "how much" without a price is a degree
     # the value word mentioned, not asked for

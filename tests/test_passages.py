@@ -610,9 +610,12 @@ def test_markup_whose_words_are_attributes_and_contents_lines_yield_no_sentence(
         'Step 1" class="mt-3 mb-3 border rounded"> </img>\n\nBy default, automatic profile creation is disabled.\n\n'
         '<td><a href="https://github.com/kubeflow/katib">Katib DARTS</a> implementation</td> </tr> </tbody> </table>\n\n'
         "The ServiceAccount name can't be equal to `<experiment-name>-<experiment-algorithm>`.\n\n"
-        "Contents About Ada Logics 1 About OSTIF 2 Audit contacts 5 Introduction 6 Risk scoring . . . . . . . . 8"
+        "Contents About Ada Logics 1 About OSTIF 2 Audit contacts 5 Introduction 6 Risk scoring . . . . . . . . 8\n\n"
+        "| Website | <https://openebs.io/> |\n\nReport issues to <kubeflow-security@googlegroups.com> privately."
     )
     assert answerable_sentences(chunk) == [
         "By default, automatic profile creation is disabled.",
         "The ServiceAccount name can't be equal to `<experiment-name>-<experiment-algorithm>`.",
+        "| Website | <https://openebs.io/> |",  # an autolink and an address are words, not markup
+        "Report issues to <kubeflow-security@googlegroups.com> privately.",
     ]
