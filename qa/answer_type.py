@@ -39,9 +39,10 @@ VALUE_RES: dict[str, re.Pattern] = {
     "version": re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?![\w.])|\bv\d+\b", re.I),
     "percentage": re.compile(rf"{_DIGITS}\s?(?:%|percent\b|per cent\b)", re.I),
     "size": re.compile(_NUMBER, re.I),  # "how big": bytes, people, replicas - any stated number
-    "time": re.compile(rf"{_NUMBER}\s?-?\s?{_UNIT}|\b(?:19|20)\d\d\b|\bQ[1-4]\b|\b(?:{'|'.join(_MONTHS)})\s+\d", re.I),
     "money": re.compile(rf"[$€£]\s?\d|{_DIGITS}\s?(?:k|m)?\s?(?:usd|eur|gbp|dollars?|euros?)\b|\bfree of charge\b", re.I),
 }
+# "is there a deadline" (kind "time"): a date or a length of time answers it
+_STATED_AS = {"time": ("duration", "date")}
 
 # The closed class of English value questions: the value word must be what is asked for ("What is the
 # minimum TLS version ...", "What's the default cookie lifetime?"), not a word the question mentions
@@ -95,7 +96,7 @@ class AskedValue:
         text = _URL_RE.sub(" ", without_header(sentence))
         if self.scheme:
             return re.search(rf"\b{re.escape(self.scheme)}-\d", text, re.I) is not None
-        return VALUE_RES[self.kind].search(text) is not None
+        return any(VALUE_RES[kind].search(text) for kind in _STATED_AS.get(self.kind, (self.kind,)))
 
 
 _WHAT = {"count": "a number", "duration": "a length of time", "date": "a date", "version": "a version",

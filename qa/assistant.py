@@ -323,10 +323,11 @@ class Assistant:
 
     def _identifiers(self, config: QAConfig) -> Identifiers:
         """The store's titled identifiers, each title's specific terms weighed once per opened store and config."""
-        cache = self._cache().setdefault("identifiers", {})
+        store_cache = self._cache()
+        cache = store_cache.setdefault("identifiers", {})
         key = (config.ubiquity_share, config.ubiquity_min_df, config.identifier_coverage)
         if key not in cache:
-            stats = self._cache()["retriever"].stats  # the store generation this cache belongs to
+            stats = store_cache["retriever"].stats  # the store generation this cache belongs to
             weights = TermWeights(stats, config)
             titles = {ident: [f for f in map(weights.focus, titles) if len(f) >= 2] for ident, titles in stats.identifiers.items()}
             cache[key] = Identifiers({ident: found for ident, found in titles.items() if found}, config.identifier_coverage)

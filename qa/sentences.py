@@ -90,12 +90,12 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
             continue
         if sentence.startswith("#") or re.fullmatch(r"[|:\-\s]+", sentence) or sentence in headers:
             continue
-        n_words = len(sentence.split())
         if _LEADER_RE.search(sentence):  # a table of contents' line ("Risk scoring . . . . 8") navigates
             continue
         # (an image or a table's closing tags is markup: its words are attributes, "alt=... class=...")
         if len(_MARKUP_RE.sub(" ", sentence).split()) < MIN_WORDS:
             continue
+        n_words = len(sentence.split())
         # Folding line breaks can join what the splitter would cut again; such a sentence would
         # lose its marker in the answer, so it is left out.
         if MIN_WORDS <= n_words <= MAX_WORDS and len(split_sentences(sentence)) == 1:
