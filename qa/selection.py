@@ -170,6 +170,15 @@ def _same_comment(cand: Candidate, lead: Candidate) -> bool:
     return bool(lead.comment) and cand.hit.chunk.id == lead.hit.chunk.id and cand.comment_no == lead.comment_no
 
 
+_ANAPHOR_RE = re.compile(r"^(?:this|these|that|those|it|they|such)\b", re.I)
+
+
+def _refers_back(cand: Candidate) -> bool:
+    """Opens on a word pointing back at the sentence before ("This could be achieved by:"): its subject
+    is that sentence's, whatever words it holds itself."""
+    return bool(_ANAPHOR_RE.match(without_header(cand.text)))
+
+
 def _is_item(cand: Candidate) -> bool:
     """A list item or table row is a point of its own, never a continuation of the sentence before."""
     return bool(LIST_MARK_RE.match(cand.text).group(0)) or cand.text.startswith("|")
@@ -229,9 +238,10 @@ def with_continuations(chosen: list[Candidate], by_passage: dict[str, list[Candi
         out.append(cand)
         siblings = by_passage[cand.hit.chunk.id]
         nxt = next((c for c in siblings if c.position == cand.position + 1), None)
-        if nxt and nxt.listed and not nxt.items and nxt.relevant and nxt not in chosen and nxt not in out:
-            # a chosen sentence followed by a lead-in on its subject ("The operator is responsible for:")
-            # goes on into that list: the list is the rest of the point
+        if nxt and nxt.listed and not nxt.items and (nxt.relevant or _refers_back(nxt)) and nxt not in chosen and nxt not in out:
+            # a chosen sentence followed by a lead-in on its subject ("The operator is responsible for:",
+            # or one pointing back at it: "This could be achieved by:") goes on into that list: the list is
+            # the rest of the point
             nxt.items = nxt.listed
         short = nxt and len(nxt.text.split()) <= continuation_words and not dangling(nxt) and not _is_item(nxt)
         if short and nxt.comment_no == cand.comment_no and nxt not in chosen and nxt not in out:

@@ -80,3 +80,21 @@ def test_the_asked_kind_leads_only_from_a_sentence_close_to_the_best():
     assert select([premise, answer], config=config, kinds=["docs"]) == [answer]
     assert select([premise, answer], config=config.with_values(kind_lead_floor=0.7), kinds=["docs"]) == [premise]
     assert select([premise, answer], config=config, kinds=["audit"]) == [premise]
+
+
+# --- lead-in lists ------------------------------------------------------------------------------------
+
+
+def test_a_lead_in_pointing_back_at_a_chosen_sentence_brings_its_list():
+    # "Can I trust the kubeflow-userid header?": the answer's point goes on into "This could be achieved by:",
+    # whose own words hold none of the question's terms; the list is how the point is carried out
+    point = _cand("Ensure the header is not spoofed by exposing the app only through the gateway.", 1.0, {"header": 0.5}, 0)
+    steps = ["Create an AuthorizationPolicy allowing only the gateway.", "Add a DestinationRule requiring mTLS."]
+    this = Candidate("This could be achieved by:", HIT, 0, score=0.1, terms={"achieved"}, position=1,
+                     listed=steps, relevant=False)
+    other = Candidate("Further settings are described by:", HIT, 0, score=0.1, terms={"settings"}, position=1,
+                      listed=steps, relevant=False)
+    chosen = select([point, this], config=QAConfig(max_points=1))
+    assert chosen == [point, this] and this.items == steps
+    # a lead-in that doesn't point back and holds no question term stays out with its list
+    assert select([point, other], config=QAConfig(max_points=1)) == [point] and other.items == []
