@@ -81,7 +81,7 @@ class Composer:
     # --- evidence --------------------------------------------------------------------------
     def gather(self, question: str, retrieved: list[Retrieved], facets=(), config: QAConfig | None = None,
                scope: Scope | None = None, sections: frozenset = frozenset(),
-               asked: AskedValue | None = None, history: bool = False, kinds=()) -> Evidence:
+               asked: AskedValue | None = None, history: bool = False, kinds=(), parts: int = 1) -> Evidence:
         """Candidate sentences of the best passages, scored; the answerability decision (``scope``: the
         sources the question is about, whose silence on a name it holds declines it); the selection.
         ``sections``: (source, section) the question asks for in a template prompt's words: each of
@@ -89,7 +89,8 @@ class Composer:
         words are the prompt's, not the answer's, so a sentence elsewhere sharing them doesn't outrank
         it). ``asked``: the kind of value the question asks for (stage answer-type).
         ``history``: the question asks how a document changed, so "the Overview" is that document's.
-        ``kinds``: the kinds of source the question asks about (stage kind-lead: the lead comes from one)."""
+        ``kinds``: the kinds of source the question asks about (stage kind-lead: the lead comes from one).
+        ``parts``: how many parts the question asks (stage part-points: each beyond the first gets a point more)."""
         config = config or QAConfig()
         weights = TermWeights(self.stats, config)
         focus, weight = weights.focus(question), weights.weights(question)
@@ -107,7 +108,7 @@ class Composer:
         if decision.answerable and asked and config.on("answer-type") and config.on("answerability") \
                 and not _value_stated(asked, candidates, config):
             decision = replace(decision, answerable=False, unstated=asked.what)
-        chosen = select(candidates, facets, config, kinds) if decision.answerable else []
+        chosen = select(candidates, facets, config, kinds, parts) if decision.answerable else []
         return Evidence(chosen, decision, candidates)
 
     def _candidates(self, question: str, retrieved, focus, weight, config: QAConfig,

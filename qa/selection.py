@@ -73,10 +73,13 @@ def stated_question(cand: Candidate) -> bool:
     return is_question(cand) and cand.hit.chunk.meta.kind != "review"
 
 
-def select(candidates: list[Candidate], facets=(), config: QAConfig | None = None, kinds=()) -> list[Candidate]:
-    """The lead and up to ``max_points``-1 supporting sentences, then a sentence per uncovered facet.
+def select(candidates: list[Candidate], facets=(), config: QAConfig | None = None, kinds=(),
+           parts: int = 1) -> list[Candidate]:
+    """The lead and up to ``max_points``-1 supporting sentences (``points_per_part`` more for each of a
+    many-part question's ``parts`` beyond the first), then a sentence per uncovered facet.
     ``kinds``: the kinds of source the question asks about (stage kind-lead)."""
     config = config or QAConfig()
+    points = config.max_points + (config.points_per_part * (parts - 1) if config.on("part-points") and parts > 1 else 0)
     if not candidates:
         return []
     by_passage = _by_passage(candidates)
@@ -96,7 +99,7 @@ def select(candidates: list[Candidate], facets=(), config: QAConfig | None = Non
         and (c.score >= config.support_floor * lead.score or _asked_beside(c, beside))
     ]
     novelty = config.novelty_weight if config.on("novelty") else 0.0
-    while pool and len(chosen) < config.max_points + len(opening) - 1:
+    while pool and len(chosen) < points + len(opening) - 1:
         # (stage novelty) a sentence holding question terms no chosen sentence holds yet gains on one
         # repeating them: a many-part question ("best, worst and common gaps") gets each part answered
         covered = {t for c in chosen for t in c.asked_terms}

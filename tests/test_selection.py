@@ -98,3 +98,13 @@ def test_a_lead_in_pointing_back_at_a_chosen_sentence_brings_its_list():
     assert chosen == [point, this] and this.items == steps
     # a lead-in that doesn't point back and holds no question term stays out with its list
     assert select([point, other], config=QAConfig(max_points=1)) == [point] and other.items == []
+
+
+def test_a_many_part_question_gets_a_point_more_per_part():
+    # "Which quokka scored best, and which gaps were common?" asks two things: a point more than one part gets
+    third = _cand("Gaps in fuzzing were found in every quokka repository.", 0.7, {"gaps": 0.4, "quokka": 0.3}, 6)
+    config = QAConfig(max_points=2, continuation_words=0, novelty_weight=0.0)
+    assert select([LEAD, AGAIN, GAPS, third], config=config) == [LEAD, AGAIN]
+    assert select([LEAD, AGAIN, GAPS, third], config=config, parts=2) == [LEAD, AGAIN, GAPS]
+    assert select([LEAD, AGAIN, GAPS, third], config=config.with_values(points_per_part=2), parts=2) == [LEAD, AGAIN, GAPS, third]
+    assert select([LEAD, AGAIN, GAPS, third], config=config.without("part-points"), parts=2) == [LEAD, AGAIN]
