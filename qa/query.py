@@ -93,7 +93,7 @@ _TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z0-9\-]*")
 
 
 # Words that name a review itself (a question saying "asked" or "comment" may mean something else)
-_NAMES_REVIEW = r"\breview(er|ers)?\b|\bthread\b|\bpr\s*#?\d+|pull request|\bissue\s*#?\d+"
+_NAMES_REVIEW = r"\breview(er|ers)?\b|\bthread\b|\bprs?\b|\bpr\s*#?\d+|pull request|\bissue\s*#?\d+"
 # Words that say which kind of source a question is about: boosts, never filters
 # (cross-source questions need the other kinds too).
 KIND_HINTS: dict[str, re.Pattern] = {
@@ -271,8 +271,11 @@ def prepare(
             expansions.append(phrase)
         elif CAMEL_SPLIT_RE.search(token) and not token.isupper():  # NetworkPolicy -> network policy
             expansions.append(" ".join(camel_words(token)).lower())
-    expansions += name_expansions(question, people) if expand else []
+    people_named = name_expansions(question, people) if expand else []
+    expansions += people_named
     scope = context + question
+    # a question naming a person who wrote in the review threads asks what they said there
+    said_by = ["review"] if people_named else []
     full = (context + text + (" (" + "; ".join(sorted(expansions)) + ")" if expansions else "")).strip()
     return PreparedQuery(
         original=question,
@@ -280,8 +283,8 @@ def prepare(
         wants_history=wants_history(question) or (bool(context) and wants_history(context)),
         corrections=corrections,
         expansions=sorted(expansions),
-        kinds=list(dict.fromkeys(kind_hints(context) + asked_kinds(question))),
-        named_kinds=kind_hints(scope),
+        kinds=list(dict.fromkeys(kind_hints(context) + asked_kinds(question) + said_by)),
+        named_kinds=list(dict.fromkeys(kind_hints(scope) + said_by)),
         projects=named_projects(scope, projects),
         parts=question_parts(text) if parts else [],
         general=generalized(text, names) if names is not None else "",

@@ -48,7 +48,9 @@ class Preference:
         section or revision the question points at, not to override relevance."""
         m = chunk.meta
         weight = config.kind_boost if m.kind in self.kinds else config.kind_weight(m.kind)
-        if m.source in self.revised:
+        # a history question is about the revised document; one that names a review is also about the
+        # thread that changed it ("what did the reviewer criticise in the first draft?")
+        if m.source in self.revised or (self.revised and m.kind == "review" and "review" in self.kinds):
             weight *= config.revision_boost
         if self.names_section(m.section) or (m.source, m.section) in self.sections:
             weight *= config.section_boost
@@ -328,13 +330,15 @@ def bm25_query(question: str) -> str:
 
 def pair_revisions(hits: list[Retrieved]) -> list[Retrieved]:
     """Each current passage followed by the superseded passage of the same section (else the best
-    superseded one left), so a history question sees both versions of what it asks about."""
+    superseded one left of its kind of source), so a history question sees both versions of what it
+    asks about. A review thread or a docs page is no revision of an older assessment: paired with
+    one, an unrelated older section came to sit beside it."""
     older = [h for h in hits if h.chunk.meta.superseded]
     out: list[Retrieved] = []
     for hit in (h for h in hits if not h.chunk.meta.superseded):
         out.append(hit)
         match = next((o for o in older if o.chunk.meta.section == hit.chunk.meta.section), None)
-        match = match or (older[0] if older else None)
+        match = match or next((o for o in older if o.chunk.meta.kind == hit.chunk.meta.kind), None)
         if match:
             out.append(match)
             older.remove(match)

@@ -23,7 +23,7 @@ from kfqa.qa.answer_type import asked_value
 from kfqa.qa.assistant import composer_for
 from kfqa.qa.compose import Composer
 from kfqa.qa.merging import Windows, merge_neighbours
-from kfqa.qa.retrieval import Preference, revised_sources
+from kfqa.qa.retrieval import Preference, pair_revisions, revised_sources
 from kfqa.qa.selection import Candidate, select
 from kfqa.qa.sentences import MAX_ITEMS, answerable_sentences, listed_after
 from kfqa.qa.stages import QAConfig
@@ -535,6 +535,35 @@ def test_revised_sources_are_the_documents_held_in_two_revisions(corpus_chunks):
     assert SELF_ASSESSMENT in expected and any("/history/" in path for path in expected)
     assert revised_sources(corpus_chunks.values()) == expected
     assert revised_sources(c for c in corpus_chunks.values() if not c.meta.superseded) == set()
+
+
+def _hit(source: str, section: str, kind: str, superseded: bool = False, score: float = 1.0) -> Retrieved:
+    meta = ChunkMeta(source=source, section=section, kind=kind, superseded=superseded, project=HOME_PROJECT)
+    return Retrieved(Chunk(id=f"{source}::0123456789ab::{section}", text=section, meta=meta), score)
+
+
+def test_revisions_pair_by_section_and_never_beside_a_thread():
+    current = _hit("sa.md", "Overview", "assessment")
+    thread = _hit("reviews/pr.json", "review by someone", "review")
+    goals = _hit("sa.md", "Goals", "assessment")
+    old_overview = _hit("history/sa.md", "Overview", "assessment", superseded=True)
+    old_actors = _hit("history/sa.md", "Actors", "assessment", superseded=True)
+    # the thread leads: no older section is its revision; the current Goals gets the older section left
+    assert pair_revisions([thread, old_actors, current, old_overview, goals]) == [
+        thread, current, old_overview, goals, old_actors]
+
+
+def test_a_history_question_naming_a_review_lifts_the_thread_as_the_revised_document():
+    config = QAConfig()
+    thread = _hit("reviews/pr.json", "review by someone", "review").chunk
+    revised = {"sa.md", "history/sa.md"}
+    named = Preference(kinds=["review"], revised=revised)
+    unnamed = Preference(kinds=[], revised=revised)
+    assert named.weight(thread, config) == pytest.approx(
+        config.kind_boost * config.revision_boost * config.home_boost)
+    assert unnamed.weight(thread, config) == pytest.approx(config.kind_weight("review") * config.home_boost)
+    # not a history question: no revision boost for anyone
+    assert Preference(kinds=["review"]).weight(thread, config) == pytest.approx(config.kind_boost * config.home_boost)
 
 
 def test_names_section_matches_a_whole_leaf_heading():

@@ -165,3 +165,16 @@ def test_only_a_named_review_chooses_the_lead():
     assert lead_kinds(["review"], "Can pipeline parameters hold comments?") == []
     assert lead_kinds(["review", "assessment"], "What did the reviewer ask, and what does the self-assessment say?") == [
         "review", "assessment"]
+
+
+def test_a_pr_or_a_reviewer_named_makes_a_review_question():
+    people = {"JustinCappos", "andreyvelich"}
+    asked = prepare("What was Justin's main complaint about the draft, and how did Andrey respond?", None, VOCAB,
+                    people=people)
+    assert "review" in asked.kinds and "review" in asked.named_kinds
+    assert {"JustinCappos", "andreyvelich"} <= set(asked.expansions)
+    assert "review" in prepare("What changed in the doc after the TOC PR?", None, VOCAB).kinds
+    assert lead_kinds(["review"], "What did the PR change?") == ["review"]
+    # no person of the threads named, no PR: no review
+    assert "review" not in prepare("Who maintains Katib?", None, VOCAB, people=people).kinds
+    assert "review" not in prepare("How do I print a PDF of the profile page?", None, VOCAB).kinds
