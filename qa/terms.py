@@ -18,6 +18,7 @@ from pathlib import Path
 from kfqa.model_files import model_path
 from kfqa.qa.stages import QAConfig
 from kfqa.termstats import TermStats, stem, stop_words, terms
+from kfqa.text import split_sentences
 
 __all__ = ["TermWeights", "coverage"]
 
@@ -85,6 +86,11 @@ class TermWeights:
             parts = terms(token)
             if parts and token not in out and not any(self._mentioned(p, mentions) for p in parts):
                 out.append(token)
+        for word in proper_nouns(question):  # "HashiCorp Vault": a common word written as a name is one
+            parts = terms(word)
+            if parts and word not in out and not any(self._mentioned(p, mentions) for p in parts) \
+                    and not self._inside_a_word(word.lower(), scope):
+                out.append(word)
         named = {t.lower() for t in out}
         for word in dict.fromkeys(_WORD_RE.findall(question.lower())):
             if word in named or word in out or word in stop_words() or word in DISCOURSE or is_common(word):
@@ -119,6 +125,20 @@ class TermWeights:
         return any(word in known for known in self.stats.vocabulary if len(known) > len(word))
 
 
+def proper_nouns(question: str) -> list[str]:
+    """Words capitalised inside a sentence ("pull secrets from HashiCorp Vault"): names, even when the
+    word is common English. A sentence's first word, and every word of a title-cased sentence ("What
+    Is The Default Login?"), says nothing by its capital."""
+    found: list[str] = []
+    for sentence in split_sentences(question):
+        tokens = _CAPITAL_WORD_RE.findall(sentence)
+        if len([t for t in tokens if t[0].isupper()]) * 2 > len(tokens):
+            continue
+        found += [t for t in tokens[1:] if t[0].isupper() and t[1:].islower() and len(t) >= 3]
+    return list(dict.fromkeys(found))
+
+
+_CAPITAL_WORD_RE = re.compile(r"\b[A-Za-z][a-z]*\b")
 _TOKEN_RE = re.compile(r"[\w.-]+|/")
 _OR = frozenset({"/", "or", "vs", "vs."})
 

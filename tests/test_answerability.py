@@ -120,3 +120,18 @@ def test_a_name_in_the_statement_setting_a_question_up_is_not_what_it_asks():
     assert asking_part("See https://example.org/?page=2 for our setup. Who runs Katib? (Katib)") == \
         "Who runs Katib? (Katib)"
 
+
+
+def test_a_common_word_written_as_a_name_is_a_name():
+    # three other projects' assessments keep secrets in Vault; Kubeflow's sources never say it
+    vaults = ["Harbor reads its secrets from Vault.", "Flux can decrypt with a Vault token.", "Rook stores keys in Vault."]
+    weights = TermWeights(_stats(KUBEFLOW + vaults))
+    kubeflow = Scope("Kubeflow", [t.lower() for t in KUBEFLOW])
+    assert weights.unknown_names("Can the Katib controller read secrets from Hashi Vault?", kubeflow) == ["Hashi", "Vault"]
+    # in lower case it is the common word: no name, nothing declined by it
+    assert weights.unknown_names("Is there a vault for the controller's secrets?", kubeflow) == []
+    # a sentence's first word, and a title-cased question, say nothing by their capitals
+    assert weights.unknown_names("Vault secrets: does the Katib controller read them?", kubeflow) == []
+    assert weights.unknown_names("Does The Katib Controller Read Secrets From Vault?", kubeflow) == []
+    # a capitalised part of a login the sources hold ("Cappos" in JustinCappos) is known
+    assert weights.unknown_names("What did Justin Cappos ask about the controllers?", kubeflow) == []
