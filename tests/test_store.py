@@ -193,3 +193,43 @@ def test_damaged_chunks_file_is_a_message_and_ingest_repairs_it(tmp_path, small_
         json.loads(line)["id"] for line in intact.decode("utf-8").splitlines()
     )
     assert retrieved_ids(settings) == retrieved_ids(small_store)  # the same store as before the fault
+
+
+# --- search breadth ---------------------------------------------------------------------------
+
+
+def test_a_filtered_dense_search_finds_the_exact_nearest_chunks(corpus_store):
+    """Chroma's HNSW search skips the chunks a filter drops; at its default breadth it missed some of the
+    nearest admitted chunks, differently from one process to the next. The store searches at SEARCH_EF."""
+    import numpy as np
+
+    from kfqa.qa.filters import admits, metadata_filters
+    from kfqa.store import SEARCH_EF
+
+    assistant = Assistant.open(corpus_store)
+    retriever = assistant.retriever
+    assert retriever.store.collection.configuration["hnsw"]["ef_search"] == SEARCH_EF
+    filters = Filters(projects=["kubeflow"], kinds=["assessment", "audit", "docs", "review"])
+    rules = metadata_filters(filters)
+    got = retriever.store.collection.get(include=["embeddings"])
+    admitted = [i for i, cid in enumerate(got["ids"]) if cid in retriever.chunks and admits(retriever.chunks[cid].meta, rules)]
+    vectors = np.asarray(got["embeddings"], dtype=np.float64)[admitted]
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = np.asarray(got["ids"])[admitted]
+    # the first missed 7 of its 40 nearest admitted chunks at the default breadth
+    for question in ("what's the catch if I enable it?", "Who runs the Katib controllers?"):
+        query = np.asarray(retriever.embed_query(question))
+        exact = set(ids[np.argsort(-(vectors @ (query / np.linalg.norm(query))))[:40]])
+        assert {h.chunk.id for h in retriever.dense(question, k=40, filters=filters)} == exact
+
+
+def test_a_collection_made_at_chromas_default_breadth_is_widened(tmp_path):
+    import chromadb
+
+    from kfqa.store import SEARCH_EF, _widen_search
+
+    client = chromadb.PersistentClient(path=str(tmp_path / "chroma"))
+    old = client.get_or_create_collection("old_collection", metadata={"hnsw:space": "cosine"})
+    assert old.configuration["hnsw"]["ef_search"] < SEARCH_EF
+    _widen_search(old)
+    assert client.get_collection("old_collection").configuration["hnsw"]["ef_search"] == SEARCH_EF
