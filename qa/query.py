@@ -179,11 +179,12 @@ def lead_kinds(kinds: list[str], question: str) -> list[str]:
 
 
 def named_projects(question: str, projects: set[str]) -> list[str]:
-    """Projects other than Kubeflow that the question names (naming Kubeflow changes nothing)."""
+    """Projects the question names: others than Kubeflow (naming Kubeflow alone changes nothing), and
+    Kubeflow too when it is named beside them ("How does Kubeflow's SBOM compare with Volcano's?")."""
     low = question.lower()
-    return sorted(
-        p for p in projects if p != HOME_PROJECT and len(p) > 2 and re.search(rf"\b{re.escape(p)}\b", low)
-    )
+    named = sorted(p for p in projects if len(p) > 2 and re.search(rf"\b{re.escape(p)}\b", low))
+    others = [p for p in named if p != HOME_PROJECT]
+    return named if others else []
 
 
 def name_expansions(question: str, people: set[str]) -> list[str]:

@@ -187,6 +187,8 @@ class HybridRetriever:
             hits = joined(hits, self._candidates(general, filters, (), config), config.general_weight)
         if asked:
             hits = joined(hits, list(asked), config.template_join)
+        if prefer and len(prefer.projects) > 1 and config.on("project-search"):
+            hits = joined(hits, self.each_project(query, filters, prefer.projects, parts, config), config.project_join)
         if identifiers and config.on("identifiers"):  # passages naming an identifier the question describes join
             hits = joined(hits, self.holding([i.lower() for i in identifiers], filters, config.candidates),
                           config.identifier_join)
@@ -212,6 +214,18 @@ class HybridRetriever:
             # A question about how the document changed needs both revisions side by side.
             hits = pair_revisions(hits)
         return hits[:k]
+
+    def each_project(self, query: str, filters: Filters, projects: list[str], parts, config: QAConfig) -> list[Retrieved]:
+        """Each project's own candidates for the question, each list scaled to its best (a comparison is
+        answered by every project it names alike, whichever matches the question's words better)."""
+        found: dict[str, Retrieved] = {}
+        for project in projects:
+            hits = self._candidates(query, replace(filters, projects=[project]), parts, config)
+            best = max((h.score for h in hits), default=0.0) or 1.0
+            for h in hits:
+                if h.chunk.id not in found or found[h.chunk.id].score < h.score / best:
+                    found[h.chunk.id] = Retrieved(h.chunk, h.score / best)
+        return sorted(found.values(), key=lambda h: h.score, reverse=True)
 
     def holding(self, phrases: list[str], filters: Filters, depth: int) -> list[Retrieved]:
         """Passages that hold one of ``phrases`` (normalised) as it stands, in BM25's order for them."""

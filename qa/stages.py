@@ -18,6 +18,7 @@ STAGES: dict[str, str] = {
     "identifiers": "candidates: passages naming an identifier whose title the question describes (a finding's) join",
     "parts": "query preparation: each part of a many-part question searched on its own too",
     "generalize": "query preparation: the question without its names searched too (a general passage can answer)",
+    "project-search": "candidates: a question naming several projects searches each one's sources on its own too",
     "template-sections": "candidates and prior: a question in a template prompt's words gets the project's section filed under that prompt's label",
     "dense": "candidate retrieval: dense vectors (Chroma)",
     "bm25": "candidate retrieval: BM25",
@@ -73,6 +74,10 @@ class QAConfig:
     # set has no template-worded question: folds over the dev and template sets chose 0.6 and 1.0)
     template_similarity: float = 0.6
     template_join: float = 1.0
+    # stage project-search: each named project's own best passages join at this share of the best (a comparison
+    # is answered by both projects' passages; the one whose words match the question's better crowded the other
+    # out). 0.5 and 1.0 find the same passages on the shipped sets; 0.5 cites fewer of the other project's
+    project_join: float = 0.5
     phrase_join: float = 0.5  # stage quoted-phrases: passages holding the phrase join at this share of the best
     phrase_boost: float = 2.0  # stage quoted-phrases (dev: 1.5 and 2-3 lift recall@5 alike, 0.816 -> 0.837; 2 lifts MRR more)
     rerank_floor: float = 1.0  # a passage with none of the specific terms keeps this share vs one with all

@@ -178,3 +178,10 @@ def test_a_pr_or_a_reviewer_named_makes_a_review_question():
     # no person of the threads named, no PR: no review
     assert "review" not in prepare("Who maintains Katib?", None, VOCAB, people=people).kinds
     assert "review" not in prepare("How do I print a PDF of the profile page?", None, VOCAB).kinds
+
+
+def test_the_home_project_counts_as_named_only_beside_another():
+    projects = {"kubeflow", "knative", "volcano"}
+    assert prepare("How does Kubeflow's SBOM compare with Volcano's?", None, VOCAB, projects).projects == ["kubeflow", "volcano"]
+    assert prepare("What does Volcano say about SBOMs?", None, VOCAB, projects).projects == ["volcano"]
+    assert prepare("Does Kubeflow ship an SBOM?", None, VOCAB, projects).projects == []
