@@ -310,12 +310,16 @@ def joined(hits: list[Retrieved], found: list[Retrieved], weight: float, weigh=N
     return list(by_id.values())
 
 
+def upstream_document(chunk: Chunk) -> str:
+    """The document a chunk is a revision of: its upstream path without the commit (else its file)."""
+    return re.sub(r"/blob/[0-9a-f]{7,40}/", "/", chunk.meta.url.split("#")[0]) or chunk.meta.source
+
+
 def revised_sources(chunks) -> set[str]:
     """Files of documents held in more than one revision (current and superseded), by upstream path."""
     by_document: dict[str, dict[str, bool]] = {}  # upstream document -> {source: superseded}
     for chunk in chunks:
-        upstream = re.sub(r"/blob/[0-9a-f]{7,40}/", "/", chunk.meta.url.split("#")[0]) or chunk.meta.source
-        by_document.setdefault(upstream, {})[chunk.meta.source] = chunk.meta.superseded
+        by_document.setdefault(upstream_document(chunk), {})[chunk.meta.source] = chunk.meta.superseded
     return {
         source
         for sources in by_document.values()
@@ -344,15 +348,16 @@ def bm25_query(question: str) -> str:
 
 def pair_revisions(hits: list[Retrieved]) -> list[Retrieved]:
     """Each current passage followed by the superseded passage of the same section (else the best
-    superseded one left of its kind of source), so a history question sees both versions of what it
-    asks about. A review thread or a docs page is no revision of an older assessment: paired with
-    one, an unrelated older section came to sit beside it."""
+    superseded one left of the same document), so a history question sees both versions of what it
+    asks about. A review thread or another document is no revision of an older one: paired with one,
+    an unrelated older section came to sit beside it."""
     older = [h for h in hits if h.chunk.meta.superseded]
     out: list[Retrieved] = []
     for hit in (h for h in hits if not h.chunk.meta.superseded):
         out.append(hit)
-        match = next((o for o in older if o.chunk.meta.section == hit.chunk.meta.section), None)
-        match = match or next((o for o in older if o.chunk.meta.kind == hit.chunk.meta.kind), None)
+        document = upstream_document(hit.chunk)
+        mine = [o for o in older if upstream_document(o.chunk) == document]
+        match = next((o for o in mine if o.chunk.meta.section == hit.chunk.meta.section), mine[0] if mine else None)
         if match:
             out.append(match)
             older.remove(match)

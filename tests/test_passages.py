@@ -537,20 +537,23 @@ def test_revised_sources_are_the_documents_held_in_two_revisions(corpus_chunks):
     assert revised_sources(c for c in corpus_chunks.values() if not c.meta.superseded) == set()
 
 
-def _hit(source: str, section: str, kind: str, superseded: bool = False, score: float = 1.0) -> Retrieved:
-    meta = ChunkMeta(source=source, section=section, kind=kind, superseded=superseded, project=HOME_PROJECT)
+def _hit(source: str, section: str, kind: str, superseded: bool = False, score: float = 1.0, url: str = "") -> Retrieved:
+    meta = ChunkMeta(source=source, section=section, kind=kind, superseded=superseded, project=HOME_PROJECT, url=url)
     return Retrieved(Chunk(id=f"{source}::0123456789ab::{section}", text=section, meta=meta), score)
 
 
-def test_revisions_pair_by_section_and_never_beside_a_thread():
-    current = _hit("sa.md", "Overview", "assessment")
+def test_revisions_pair_by_section_and_never_beside_another_document():
+    now, then = "https://github.com/o/r/blob/1111111/sa.md", "https://github.com/o/r/blob/2222222/sa.md"
+    current = _hit("sa.md", "Overview", "assessment", url=now)
     thread = _hit("reviews/pr.json", "review by someone", "review")
-    goals = _hit("sa.md", "Goals", "assessment")
-    old_overview = _hit("history/sa.md", "Overview", "assessment", superseded=True)
-    old_actors = _hit("history/sa.md", "Actors", "assessment", superseded=True)
-    # the thread leads: no older section is its revision; the current Goals gets the older section left
-    assert pair_revisions([thread, old_actors, current, old_overview, goals]) == [
-        thread, current, old_overview, goals, old_actors]
+    other = _hit("knative/sa.md", "Overview", "assessment", url="https://github.com/o/knative/blob/3333333/sa.md")
+    goals = _hit("sa.md", "Goals", "assessment", url=now)
+    old_overview = _hit("history/sa.md", "Overview", "assessment", superseded=True, url=then)
+    old_actors = _hit("history/sa.md", "Actors", "assessment", superseded=True, url=then)
+    # the thread and another project's Overview lead: no older section is their revision; the current
+    # Goals gets the older section left of its own document
+    assert pair_revisions([thread, other, old_actors, current, old_overview, goals]) == [
+        thread, other, current, old_overview, goals, old_actors]
 
 
 def test_a_history_question_naming_a_review_lifts_the_thread_as_the_revised_document():
