@@ -24,6 +24,9 @@ from kfqa.qa.answerability import Decision
     ("Which release was the first to enforce the restricted profile?", "version", ""),
     ("How big must an archive be to exhaust a node's memory?", "size", ""),
     ("What's the turnaround for a fix - is there a fixed number of days?", "duration", ""),
+    # a possessive among the words before the value word, a bare "turnaround", a "%" sign
+    ("What's Kubeflow's committed turnaround for a critical vulnerability?", "duration", ""),
+    ("What % of the code do the fuzzers cover?", "percentage", ""),
     # "when" of an event asks a date
     ("When is the next third-party audit scheduled?", "date", ""),
     ("When did the maintainers publish the self-assessment?", "date", ""),
