@@ -293,6 +293,9 @@ def prepare(
     )
 
 
+_HYPHENATED_RE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+")
+
+
 @dataclass
 class Identifiers:
     """Identifiers the sources give a title ("ADA-KUBEFL-02 SSRF in Kserve HTTPSProvider Moderate
@@ -306,9 +309,12 @@ class Identifiers:
     share: float
 
     def described_by(self, question: str) -> list[str]:
+        """The identifiers the question names, or describes by a title."""
         low, asked = question.lower(), set(terms(question))  # the question read once, however many titles
-        return [ident for ident, titles in self.titles.items() if ident.lower() not in low and any(
-            fsum(w for t, w in title.items() if t in asked) >= self.share * fsum(title.values()) for title in titles)]
+        # (named: BM25 reads "ADA-KUBEFL-10" as three common tokens, and missed the finding's own page)
+        named = set(_HYPHENATED_RE.findall(low))
+        return [ident for ident, titles in self.titles.items() if ident.lower() in named or (ident.lower() not in low and any(
+            fsum(w for t, w in title.items() if t in asked) >= self.share * fsum(title.values()) for title in titles))]
 
 
 _COMPONENT_PATH_RE = re.compile(r"/components/([a-z0-9][\w-]*)/")
