@@ -346,10 +346,14 @@ def quoted_phrases(question: str) -> list[str]:
     return [normalize(p) for p in _QUOTED_RE.findall(question) if len(p.split()) >= 2]
 
 
+_ABBREVIATED_RE = re.compile(r"\s*\([^()]*\)$")  # "Kubeflow Pipelines (KFP)" is named "Kubeflow Pipelines"
+
+
 def names_heading(question: str, heading: str, skip: tuple[str, ...] = ()) -> bool:
     """Whether the question names a section by its heading ("the Incident Response process",
-    "the Overview"): the heading, six characters or more and not one of ``skip``, as a phrase."""
-    heading = heading.strip()
+    "the Overview"): the heading (without the abbreviation it ends on), six characters or more and not
+    one of ``skip``, as a phrase."""
+    heading = _ABBREVIATED_RE.sub("", heading).strip() or heading.strip()
     if len(heading) < 6 or heading.lower() in skip:
         return False
     return bool(re.search(rf"(?<!\w){re.escape(heading)}(?!\w)", question, re.IGNORECASE))

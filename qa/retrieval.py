@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from llama_index.core import VectorStoreIndex
 from llama_index.core.llms import MockLLM
@@ -192,6 +192,8 @@ class HybridRetriever:
         if identifiers and config.on("identifiers"):  # passages naming an identifier the question describes join
             hits = joined(hits, self.holding([i.lower() for i in identifiers], filters, config.candidates),
                           config.identifier_join)
+        if prefer and config.on("section-join"):  # passages of a section the question names by its heading path
+            hits = joined(hits, self.named_sections(prefer.question, filters), config.section_join)
         phrases = quoted_phrases(query) if config.on("quoted-phrases") else []
         if phrases:  # a quoted phrase is searched as it stands: its passages join, rerank lifts them
             hits = joined(hits, self.holding(phrases, filters, config.candidates), config.phrase_join)
@@ -226,6 +228,30 @@ class HybridRetriever:
                 if h.chunk.id not in found or found[h.chunk.id].score < h.score / best:
                     found[h.chunk.id] = Retrieved(h.chunk, h.score / best)
         return sorted(found.values(), key=lambda h: h.score, reverse=True)
+
+    def named_sections(self, question: str, filters: Filters) -> list[Retrieved]:
+        """Passages (within the filters) of a section the question names by its heading and its parent's
+        heading both ("the actors in Kubeflow Pipelines": "Actors > Kubeflow Pipelines (KFP)"); a heading
+        alone names too little ("Kubeflow Community Distribution" heads a section of a dozen pages)."""
+        low = question.lower()
+        rules = metadata_filters(filters)
+        found = []
+        for (parent, leaf), chunks in self._sections_by_path.items():
+            # (a substring test first: the heading regex, per section, would cost every question ~10 ms)
+            if _words_in(leaf, low) and _words_in(parent, low) and names_heading(question, leaf, (HOME_PROJECT,)) \
+                    and names_heading(question, parent, (HOME_PROJECT,)):
+                found += [Retrieved(c, 1.0) for c in chunks if admits(c.meta, rules, filters.source_glob)]
+        return found
+
+    @cached_property
+    def _sections_by_path(self) -> dict[tuple[str, str], list[Chunk]]:
+        """Chunks by the last two headings of their section path (sections one level deep are left out)."""
+        out: dict[tuple[str, str], list[Chunk]] = {}
+        for chunk in self.chunks.values():
+            path = chunk.meta.section.split(" > ")
+            if len(path) >= 2:
+                out.setdefault((path[-2], path[-1]), []).append(chunk)
+        return out
 
     def holding(self, phrases: list[str], filters: Filters, depth: int) -> list[Retrieved]:
         """Passages that hold one of ``phrases`` (normalised) as it stands, in BM25's order for them."""
@@ -292,6 +318,12 @@ class HybridRetriever:
     @lru_cache(maxsize=512)
     def embed_query(query: str) -> list[float]:
         return get_query_embed_model().get_query_embedding(query)
+
+
+def _words_in(heading: str, low_question: str) -> bool:
+    """The heading's first word is in the question (a cheap test before the phrase match)."""
+    first = heading.split(" ", 1)[0].lower()
+    return bool(first) and first in low_question
 
 
 def joined(hits: list[Retrieved], found: list[Retrieved], weight: float, weigh=None) -> list[Retrieved]:

@@ -586,6 +586,9 @@ def test_names_section_matches_a_whole_leaf_heading():
     assert not names("How does Antrea isolate pods?", "Antrea", projects=["antrea"])  # a project it names
     assert not names("Which transactions are logged?", "Actions")  # inside another word
     assert not names("Any overviews of the threats?", "Overview")
+    # a heading ending on its abbreviation is named by the name alone
+    assert names("Describe the actors in Kubeflow Pipelines.", "Overview > Actors > Kubeflow Pipelines (KFP)")
+    assert names("What does the KFP section say?", "Overview > Actors > KFP (Kubeflow Pipelines)") is False
 
 
 def test_history_question_brings_both_revisions(assistant):

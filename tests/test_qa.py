@@ -211,3 +211,24 @@ def test_a_comparison_finds_each_named_projects_passage(assistant):
     assert ranks.get("knative", 99) < 5 and ranks.get("kubeflow", 99) < 5
     _, without = compliance_ranks(config.without("project-search"))
     assert without.get("kubeflow", 99) >= 5
+
+
+def test_a_section_named_by_its_heading_path_joins_the_candidates(assistant):
+    # the template's "actors" asked of one project: neither retriever ranks the self-assessment's
+    # "Overview > Actors > Kubeflow Pipelines (KFP)" among its best 40 for these words
+    question = "Describe the actors in Kubeflow Pipelines and how they interact."
+    config = assistant.config
+
+    def actors_rank(cfg):
+        assistant.config = cfg
+        try:
+            _, retrieved = assistant.retrieve(question, k=10)
+        finally:
+            assistant.config = config
+        return next((i for i, r in enumerate(retrieved) if r.chunk.meta.section.endswith("Actors > Kubeflow Pipelines (KFP)")), 99)
+
+    assert actors_rank(config) < 5
+    assert actors_rank(config.without("section-join")) >= 10
+    # a heading alone names too little: "Kubeflow Community Distribution" heads sections of many pages
+    hits = assistant.retriever.named_sections("Does the Kubeflow Community Distribution enforce PSS?", Filters())
+    assert hits == []
