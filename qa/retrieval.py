@@ -192,6 +192,9 @@ class HybridRetriever:
         if identifiers and config.on("identifiers"):  # passages naming an identifier the question describes join
             hits = joined(hits, self.holding([i.lower() for i in identifiers], filters, config.candidates),
                           config.identifier_join)
+        if config.on("linked-threads") and hits:  # the threads that say they fix the best-ranked ones join
+            hits = joined(hits, self.fixing(sorted(hits, key=lambda h: h.score, reverse=True)[: config.link_top], filters),
+                          config.link_join)
         if prefer and config.on("section-join"):  # passages of a section the question names by its heading path
             hits = joined(hits, self.named_sections(prefer.question, filters), config.section_join)
         phrases = quoted_phrases(query) if config.on("quoted-phrases") else []
@@ -228,6 +231,30 @@ class HybridRetriever:
                 if h.chunk.id not in found or found[h.chunk.id].score < h.score / best:
                     found[h.chunk.id] = Retrieved(h.chunk, h.score / best)
         return sorted(found.values(), key=lambda h: h.score, reverse=True)
+
+    def fixing(self, hits: list[Retrieved], filters: Filters) -> list[Retrieved]:
+        """Passages (within the filters) of the threads that say they fix, close or resolve the issue or
+        pull request one of ``hits`` belongs to ("Fixes: #991"): how an issue was settled is in them."""
+        rules = metadata_filters(filters)
+        found: dict[str, Retrieved] = {}
+        for hit in hits:
+            thread = _THREAD_URL_RE.search(hit.chunk.meta.url)
+            for chunk in self._fixes.get((thread.group(1).lower(), thread.group(2)), []) if thread else []:
+                if chunk.meta.source != hit.chunk.meta.source and admits(chunk.meta, rules, filters.source_glob):
+                    found.setdefault(chunk.id, Retrieved(chunk, 1.0))
+        return list(found.values())
+
+    @cached_property
+    def _fixes(self) -> dict[tuple[str, str], list[Chunk]]:
+        """(repository, number) -> the review passages that say they fix, close or resolve it (GitHub's
+        closing keywords; "#991" alone is of the thread's own repository)."""
+        out: dict[tuple[str, str], list[Chunk]] = {}
+        for chunk in self.chunks.values():
+            own = _THREAD_URL_RE.search(chunk.meta.url) if chunk.meta.kind == "review" else None
+            for m in _CLOSING_RE.finditer(chunk.text) if own else ():
+                repo = (m.group(1) or own.group(1)).lower()
+                out.setdefault((repo, m.group(2)), []).append(chunk)
+        return out
 
     def named_sections(self, question: str, filters: Filters) -> list[Retrieved]:
         """Passages (within the filters) of a section the question names by its heading and its parent's
@@ -318,6 +345,11 @@ class HybridRetriever:
     @lru_cache(maxsize=512)
     def embed_query(query: str) -> list[float]:
         return get_query_embed_model().get_query_embedding(query)
+
+
+# a thread's own address, and GitHub's closing keywords before a reference ("Fixes: #991", "closes org/repo#12")
+_THREAD_URL_RE = re.compile(r"github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)")
+_CLOSING_RE = re.compile(r"\b(?:fix(?:e[sd])?|close[sd]?|resolve[sd]?)\b:?\s+([\w.-]+/[\w.-]+)?#(\d+)\b", re.I)
 
 
 def _words_in(heading: str, low_question: str) -> bool:

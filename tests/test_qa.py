@@ -232,3 +232,24 @@ def test_a_section_named_by_its_heading_path_joins_the_candidates(assistant):
     # a heading alone names too little: "Kubeflow Community Distribution" heads sections of many pages
     hits = assistant.retriever.named_sections("Does the Kubeflow Community Distribution enforce PSS?", Filters())
     assert hits == []
+
+
+def test_the_pull_request_that_fixes_an_issue_comes_with_it(assistant):
+    question = ("During graduation DD, kfaseela raised some non-blocking cleanup items about the security "
+                "self-assessment. What were they, and how were they addressed?")
+    config = assistant.config
+
+    def ranks(cfg):
+        assistant.config = cfg
+        try:
+            _, retrieved = assistant.retrieve(question, k=10)
+        finally:
+            assistant.config = config
+        sources = [r.chunk.meta.source for r in retrieved]
+        return [sources.index(s) if s in sources else 99 for s in (
+            "reviews/kubeflow-community-issue-991.json", "reviews/kubeflow-community-pr-996.json")]
+
+    # the issue asks; the pull request whose description says "Fixes: #991" says how it was settled
+    issue, fix = ranks(config)
+    assert issue < 3 and fix < 5
+    assert ranks(config.without("linked-threads"))[1] >= 5
