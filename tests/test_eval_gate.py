@@ -114,6 +114,7 @@ OTHER_SETS = {
     "values.jsonl": {"recall@5": 0.80, "key_fact_recall": 0.80, "citation_precision": 0.75, "abstention_accuracy": 0.70},
     "reviewers.jsonl": {"recall@5": 0.62, "key_fact_recall": 0.58, "citation_precision": 0.72, "abstention_accuracy": 0.90},
     "mixed.jsonl": {"recall@5": 0.62, "key_fact_recall": 0.66, "citation_precision": 0.72, "abstention_accuracy": 0.90},
+    "mixed2.jsonl": {"recall@5": 0.62, "key_fact_recall": 0.50, "citation_precision": 0.70, "abstention_accuracy": 0.83},
 }
 
 
