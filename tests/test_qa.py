@@ -167,16 +167,22 @@ def test_cli_without_store_says_to_ingest(tmp_path):
     assert "kfqa ingest" in run.stderr and "Traceback" not in run.stderr
 
 
+def retrieve_with(assistant, question: str, config):
+    """What ``assistant`` retrieves for ``question`` under another config (stages switched off)."""
+    kept = assistant.config
+    assistant.config = config
+    try:
+        return assistant.retrieve(question, k=10)
+    finally:
+        assistant.config = kept
+
+
 def test_a_finding_described_by_its_title_finds_the_thread_that_names_only_its_identifier(assistant):
     question = "What became of the GCS downloader path traversal the audit found, during graduation due diligence?"
     config = assistant.config
 
     def thread_rank(cfg):
-        assistant.config = cfg
-        try:
-            prepared, retrieved = assistant.retrieve(question, k=10)
-        finally:
-            assistant.config = config
+        prepared, retrieved = retrieve_with(assistant, question, cfg)
         ranks = [i for i, r in enumerate(retrieved) if r.chunk.meta.kind == "review" and "ADA-KUBEFL-03" in r.chunk.text]
         return prepared.identifiers, (ranks or [len(retrieved)])[0]
 
@@ -193,11 +199,7 @@ def test_a_comparison_finds_each_named_projects_passage(assistant):
     config = assistant.config
 
     def compliance_ranks(cfg):
-        assistant.config = cfg
-        try:
-            prepared, retrieved = assistant.retrieve(question, k=10)
-        finally:
-            assistant.config = config
+        prepared, retrieved = retrieve_with(assistant, question, cfg)
         ranks = {}
         for i, r in enumerate(retrieved):
             if r.chunk.meta.section.endswith("Project Compliance"):
@@ -220,11 +222,7 @@ def test_a_section_named_by_its_heading_path_joins_the_candidates(assistant):
     config = assistant.config
 
     def actors_rank(cfg):
-        assistant.config = cfg
-        try:
-            _, retrieved = assistant.retrieve(question, k=10)
-        finally:
-            assistant.config = config
+        _, retrieved = retrieve_with(assistant, question, cfg)
         return next((i for i, r in enumerate(retrieved) if r.chunk.meta.section.endswith("Actors > Kubeflow Pipelines (KFP)")), 99)
 
     assert actors_rank(config) < 5
@@ -240,11 +238,7 @@ def test_the_pull_request_that_fixes_an_issue_comes_with_it(assistant):
     config = assistant.config
 
     def ranks(cfg):
-        assistant.config = cfg
-        try:
-            _, retrieved = assistant.retrieve(question, k=10)
-        finally:
-            assistant.config = config
+        _, retrieved = retrieve_with(assistant, question, cfg)
         sources = [r.chunk.meta.source for r in retrieved]
         return [sources.index(s) if s in sources else 99 for s in (
             "reviews/kubeflow-community-issue-991.json", "reviews/kubeflow-community-pr-996.json")]
