@@ -282,11 +282,6 @@ class Store:
     def collection(self):
         return self.open_collection()
 
-    def vector_store(self):
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
-        return ChromaVectorStore(chroma_collection=self.collection)
-
     def vector_ids(self) -> set[str]:
         """Every id in the store's collection (paged: a server caps one answer's size)."""
         ids: set[str] = set()

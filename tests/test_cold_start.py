@@ -75,7 +75,7 @@ def test_the_dense_retriever_uses_the_collection_opened_to_check_vectors(widget_
     assistant = Assistant.open(widget_store)
     store = assistant.retriever.store
     assert "collection" in store.__dict__  # opened (and cached) by check_vectors
-    assert assistant.retriever._index.vector_store._collection is store.collection
+    assert assistant.retriever._dense_retriever(Filters(), 5)._inner._collection is store.collection
     assert assistant.ask(QUESTION).retrieved[0].chunk.meta.source == "assessments/widget/self-assessment.md"
 
 
