@@ -83,6 +83,10 @@ def select(candidates: list[Candidate], facets=(), config: QAConfig | None = Non
     if not candidates:
         return []
     by_passage = _by_passage(candidates)
+    if candidates[0].listed and not candidates[0].items and config.on("lead-in-lists"):
+        # the sentence that best matches the question introduces a list ("... the following non-blocking
+        # cleanup items:"): what it introduces is what the question asks about, whatever words the items use
+        candidates[0].items = candidates[0].listed
     asked = _kind_lead(candidates, by_passage, kinds, config) if config.on("kind-lead") and kinds else None
     lead, opening = asked or _lead(candidates, by_passage, config)
     # the questions a reviewer asks beside the lead are its point; when kind-lead puts the reply first,

@@ -108,3 +108,17 @@ def test_a_many_part_question_gets_a_point_more_per_part():
     assert select([LEAD, AGAIN, GAPS, third], config=config, parts=2) == [LEAD, AGAIN, GAPS]
     assert select([LEAD, AGAIN, GAPS, third], config=config.with_values(points_per_part=2), parts=2) == [LEAD, AGAIN, GAPS, third]
     assert select([LEAD, AGAIN, GAPS, third], config=config.without("part-points"), parts=2) == [LEAD, AGAIN]
+
+
+def test_the_best_matching_lead_in_brings_its_list():
+    # "What cleanup items did the issue raise?": the lead-in holds the question's words, its items don't
+    items = ["Fix the broken release link.", "Update the Assessment Stage to Complete."]
+    lead_in = Candidate("The issue raised the following cleanup items:", HIT, 0, score=1.0,
+                        terms={"issue", "raised", "cleanup", "items"}, position=0, listed=items)
+    other = _cand("Cleanup items are tracked in the project board.", 0.6, {"cleanup": 0.3}, 4)
+    chosen = select([lead_in, other], config=QAConfig(max_points=2, continuation_words=0))
+    assert chosen[0] is lead_in and lead_in.items == items
+    # with stage lead-in-lists off, a lead-in without its list says nothing and doesn't lead
+    lead_in.items = []
+    off = select([lead_in, other], config=QAConfig(max_points=2, continuation_words=0).without("lead-in-lists"))
+    assert off[0] is other and lead_in.items == []
