@@ -47,7 +47,8 @@ _STATED_AS = {"time": ("duration", "date")}
 # The closed class of English value questions: the value word must be what is asked for ("What is the
 # minimum TLS version ...", "What's the default cookie lifetime?"), not a word the question mentions
 # ("What does Kubeflow do about old versions ...", "What does the timeout setting do?").
-_WHAT_IS = r"\b(?:what|which)(?:'s|\s+(?:is|are|was|were))?(?:\s+(?:the|a|an|its|their))?(?:\s+[\w/'’-]+){0,3}?\s+"
+_WHAT_IS = (r"\b(?:what|which)(?:['’]s|\s+(?:is|are|was|were))?(?:\s+(?:the|a|an|its|their))?"
+            r"(?:\s+[\w-]+['’]s?)?(?:\s+[\w/-]+){0,3}?\s+")  # (one possessive, first: "What's Kubeflow's committed ...")
 _ASKS: list[tuple[str, re.Pattern]] = [
     ("money", re.compile(r"\bhow much\b[^?]{0,80}?\b(?:cost|costs|pay|paid|spend|spent|charge|charged|fund|funded)\b"
                          rf"|{_WHAT_IS}(?:cost|price|budget|fee)s?\b(?!\s+\w)", re.I)),
@@ -55,7 +56,7 @@ _ASKS: list[tuple[str, re.Pattern]] = [
     ("time", re.compile(r"\bis there an? (?:\w+ )?(?:deadline|timeline|time ?frame|time limit)\b", re.I)),
     ("duration", re.compile(r"\bhow long\b|\b(?:how many|is there an? (?:\w+ )?number of) (?:seconds|minutes|hours|days|weeks|months|years)\b"
                             rf"|{_WHAT_IS}(?:lifetime|duration|timeout|ttl|expiry|retention period|deadline|sla|"
-                            r"(?:response|turnaround|resolution) time|turnaround)s?\b(?!\s+(?:setting|option|flag|field|parameter)s?\b)",
+                            r"(?:response|turnaround|resolution) time|turnaround(?=\s*\?|\s+(?:for|on|of|to)\b))s?\b(?!\s+(?:setting|option|flag|field|parameter)s?\b)",
                             re.I)),
     # a question opening with "when" asks a date of a dated event ("When was the audit conducted?", "When is
     # the next audit scheduled?"), not of a condition ("When is a profile created?", "What happens when ...")

@@ -27,7 +27,6 @@ from kfqa.qa.query import (
     asks_about_other_projects,
     lead_kinds,
     prepare,
-    question_parts,
     store_names,
 )
 from kfqa.qa.retrieval import HybridRetriever, Preference
@@ -168,7 +167,7 @@ class Assistant:
         return self.composer.gather(prepared.text, retrieved, facets(prepared), config or self.config, scope,
                                     prepared.template_sections, asked_value(prepared.original),
                                     prepared.wants_history, lead_kinds(prepared.kinds, prepared.original),
-                                    max(1, len(question_parts(prepared.text))))
+                                    prepared.asks)
 
     def retrieve(
         self,

@@ -26,7 +26,7 @@ from kfqa.qa.answerability import (
     decide,
 )
 from kfqa.qa.merging import Windows, with_following_window
-from kfqa.qa.query import asking_part, names_heading, quoted_phrases
+from kfqa.qa.query import asking_part, heading_name, names_heading, quoted_phrases
 from kfqa.qa.selection import Candidate, comment_authors, select, without_header
 from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, listed_after
 from kfqa.qa.stages import QAConfig
@@ -119,7 +119,7 @@ class Composer:
         for rank, hit in enumerate(h for h in retrieved[: config.passages_read] if not h.chunk.meta.flagged):
             hit = self._complete(hit)
             heading = hit.chunk.meta.section_key or hit.chunk.meta.section
-            title = heading.rpartition(" > ")[2]
+            title = heading_name(heading.rpartition(" > ")[2])
             # (a section whose heading is what the question asks about: each of its points is relevant)
             # (a one-word heading, "Overview" or "Requirements", is under too many sections to say which,
             # unless the question asks how one document changed: then it is that document's)

@@ -1,6 +1,6 @@
 """The reader's filters (kinds, projects, sources, superseded revisions) as llama-index
-``MetadataFilters``: one description, which Chroma receives as its where-clause (through the
-llama-index vector store) and which BM25's corpus mask and the candidate check evaluate here.
+``MetadataFilters``: one description, which Chroma receives as its where-clause (``chroma_where``)
+and which BM25's corpus mask and the candidate check evaluate here.
 A source glob has no metadata operator, so it is checked on the candidates only."""
 
 from __future__ import annotations
@@ -41,3 +41,12 @@ def admits(meta: ChunkMeta, rules: MetadataFilters | None, source_glob: str = ""
     if source_glob and not fnmatch.fnmatch(meta.source, source_glob):
         return False
     return rules is None or all(_holds(rule, meta) for rule in rules.filters)
+
+
+def chroma_where(rules: MetadataFilters | None) -> dict | None:
+    """The rules as Chroma's where-clause ({"kind": {"$in": [...]}}, several joined by "$and")."""
+    if rules is None or not rules.filters:
+        return None
+    ops = {FilterOperator.IN: "$in", FilterOperator.EQ: "$eq"}
+    clauses = [{rule.key: {ops[rule.operator]: rule.value}} for rule in rules.filters]
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

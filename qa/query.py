@@ -121,6 +121,8 @@ class PreparedQuery:
     # (source, section) of the passages answering the template prompt it restates (stage template-sections)
     template_sections: frozenset = frozenset()
     identifiers: list[str] = field(default_factory=list)  # titled identifiers it describes (stage identifiers)
+    # how many things the question asks (its parts, whether or not stage parts searches them; stage part-points)
+    asks: int = 1
 
 
 _OTHER_PROJECTS_RE = re.compile(
@@ -272,6 +274,7 @@ def prepare(
             expansions.append(phrase)
         elif CAMEL_SPLIT_RE.search(token) and not token.isupper():  # NetworkPolicy -> network policy
             expansions.append(" ".join(camel_words(token)).lower())
+    split = question_parts(text)  # the question alone: no earlier question, no expansions
     people_named = name_expansions(question, people) if expand else []
     expansions += people_named
     scope = context + question
@@ -287,7 +290,8 @@ def prepare(
         kinds=list(dict.fromkeys(kind_hints(context) + asked_kinds(question) + said_by)),
         named_kinds=list(dict.fromkeys(kind_hints(scope) + said_by)),
         projects=named_projects(scope, projects),
-        parts=question_parts(text) if parts else [],
+        parts=split if parts else [],
+        asks=max(1, len(split)),
         general=generalized(text, names) if names is not None else "",
         identifiers=identifiers.described_by(text) if identifiers else [],
     )
@@ -346,14 +350,20 @@ def quoted_phrases(question: str) -> list[str]:
     return [normalize(p) for p in _QUOTED_RE.findall(question) if len(p.split()) >= 2]
 
 
-_ABBREVIATED_RE = re.compile(r"\s*\([^()]*\)$")  # "Kubeflow Pipelines (KFP)" is named "Kubeflow Pipelines"
+_ABBREVIATED_RE = re.compile(r"\s*\([A-Z][A-Za-z0-9-]{1,9}\)$")  # "Kubeflow Pipelines (KFP)" is named "Kubeflow Pipelines"
+
+
+def heading_name(heading: str) -> str:
+    """A heading without the abbreviation it ends on ("Kubeflow Pipelines (KFP)" -> "Kubeflow Pipelines");
+    any other parenthesis stays ("Notebooks (5.6/10)" is no section named "Notebooks")."""
+    return _ABBREVIATED_RE.sub("", heading.strip()) or heading.strip()
 
 
 def names_heading(question: str, heading: str, skip: tuple[str, ...] = ()) -> bool:
     """Whether the question names a section by its heading ("the Incident Response process",
     "the Overview"): the heading (without the abbreviation it ends on), six characters or more and not
     one of ``skip``, as a phrase."""
-    heading = _ABBREVIATED_RE.sub("", heading).strip() or heading.strip()
+    heading = heading_name(heading)
     if len(heading) < 6 or heading.lower() in skip:
         return False
     return bool(re.search(rf"(?<!\w){re.escape(heading)}(?!\w)", question, re.IGNORECASE))

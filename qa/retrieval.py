@@ -20,11 +20,10 @@ from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.retrievers.bm25 import BM25Retriever
-from llama_index.vector_stores.chroma.base import _to_chroma_filter
 
 from kfqa.config import HOME_PROJECT
 from kfqa.embedding import get_query_embed_model
-from kfqa.qa.filters import admits, metadata_filters
+from kfqa.qa.filters import admits, chroma_where, metadata_filters
 from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours
 from kfqa.qa.query import names_heading, quoted_phrases
 from kfqa.qa.stages import QAConfig
@@ -108,7 +107,8 @@ class _DenseRetriever(BaseRetriever):
     against ~5 ms unfiltered (the filter, not the search, takes the time), so the unfiltered nearest
     ``OVERFETCH`` times as many are read first and filtered here; only when fewer than ``depth`` of them
     pass does Chroma filter. Both searches are exact at SEARCH_EF: either way the result is the filtered
-    top ``depth``. Scores as llama-index's Chroma store gives them (exp of minus the distance)."""
+    top ``depth`` (with a source glob, which Chroma can't apply, the best that both reads found). Scores
+    as llama-index's Chroma store gives them (exp of minus the distance)."""
 
     OVERFETCH = 3
 
@@ -127,7 +127,11 @@ class _DenseRetriever(BaseRetriever):
         admitted = [(cid, d) for cid, d in hits
                     if cid in chunks and admits(chunks[cid].meta, self._rules, self._filters.source_glob)]
         if len(admitted) < self._depth and len(hits) == wide:  # too few pass, and the store holds more
-            admitted = self._query(embedding, self._depth, _to_chroma_filter(self._rules) if self._rules else None)
+            # (a source glob has no Chroma operator: what Chroma's filtered read returns is checked again,
+            # and both reads' admitted chunks merged by distance)
+            more = [(cid, d) for cid, d in self._query(embedding, self._depth, chroma_where(self._rules))
+                    if cid in chunks and admits(chunks[cid].meta, self._rules, self._filters.source_glob)]
+            admitted = sorted(dict(admitted + more).items(), key=lambda kv: kv[1])
         return self._nodes(admitted[: self._depth])
 
     def _query(self, embedding, n: int, where: dict | None = None) -> list[tuple[str, float]]:
@@ -229,8 +233,10 @@ class HybridRetriever:
             hits = joined(hits, self._candidates(general, filters, (), config), config.general_weight)
         if asked:
             hits = joined(hits, list(asked), config.template_join)
-        if prefer and len(prefer.projects) > 1 and config.on("project-search"):
-            hits = joined(hits, self.each_project(query, filters, prefer.projects, parts, config), config.project_join)
+        # (only the projects the reader's filter admits: a reader who chose Kubeflow gets no other project's)
+        compared = [p for p in prefer.projects if not filters.projects or p in filters.projects] if prefer else []
+        if len(compared) > 1 and config.on("project-search"):
+            hits = joined(hits, self.each_project(query, filters, compared, parts, config), config.project_join)
         if identifiers and config.on("identifiers"):  # passages naming an identifier the question describes join
             hits = joined(hits, self.holding([i.lower() for i in identifiers], filters, config.candidates),
                           config.identifier_join)
@@ -246,7 +252,7 @@ class HybridRetriever:
             # A history question is about the revised document, even when other files match its
             # words better ("the Overview" is a heading in dozens of pages): search it on its own too.
             seen = {h.chunk.id for h in hits}
-            scoped = replace(filters, sources=sorted(prefer.revised))
+            scoped = replace(filters, sources=sorted(prefer.revised & set(filters.sources) if filters.sources else prefer.revised))
             hits += [h for h in self._candidates(query, scoped, parts, config) if h.chunk.id not in seen]
         self.rerank(query, hits, prefer, config)
         hits.sort(key=lambda h: h.score, reverse=True)
@@ -294,8 +300,8 @@ class HybridRetriever:
         for chunk in self.chunks.values():
             own = _THREAD_URL_RE.search(chunk.meta.url) if chunk.meta.kind == "review" else None
             for m in _CLOSING_RE.finditer(chunk.text) if own else ():
-                repo = (m.group(1) or own.group(1)).lower()
-                out.setdefault((repo, m.group(2)), []).append(chunk)
+                repo = (m.group(1) or m.group(2) or own.group(1)).lower()
+                out.setdefault((repo, m.group(3)), []).append(chunk)
         return out
 
     def named_sections(self, question: str, filters: Filters) -> list[Retrieved]:
@@ -389,9 +395,11 @@ class HybridRetriever:
         return get_query_embed_model().get_query_embedding(query)
 
 
-# a thread's own address, and GitHub's closing keywords before a reference ("Fixes: #991", "closes org/repo#12")
+# a thread's own address, and GitHub's closing keywords before a reference ("Fixes: #991", "closes org/repo#12",
+# "Fixes: https://github.com/org/repo/issues/975"; not "does not fix #991")
 _THREAD_URL_RE = re.compile(r"github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)")
-_CLOSING_RE = re.compile(r"\b(?:fix(?:e[sd])?|close[sd]?|resolve[sd]?)\b:?\s+([\w.-]+/[\w.-]+)?#(\d+)\b", re.I)
+_CLOSING_RE = re.compile(r"(?<!not )(?<!n't )\b(?:fix(?:e[sd])?|close[sd]?|resolve[sd]?)\b:?\s+"
+                         r"(?:https?://github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/|([\w.-]+/[\w.-]+)?#)(\d+)\b", re.I)
 
 
 def _words_in(heading: str, low_question: str) -> bool:

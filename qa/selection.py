@@ -13,7 +13,7 @@ from it if a relevant sentence of it scores close to the best (stage "kind-lead"
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from math import fsum
 
 from kfqa.qa.sentences import LIST_MARK_RE
@@ -86,7 +86,7 @@ def select(candidates: list[Candidate], facets=(), config: QAConfig | None = Non
     if candidates[0].listed and not candidates[0].items and config.on("lead-in-lists"):
         # the sentence that best matches the question introduces a list ("... the following non-blocking
         # cleanup items:"): what it introduces is what the question asks about, whatever words the items use
-        candidates[0].items = candidates[0].listed
+        candidates = [replace(candidates[0], items=candidates[0].listed), *candidates[1:]]
     asked = _kind_lead(candidates, by_passage, kinds, config) if config.on("kind-lead") and kinds else None
     lead, opening = asked or _lead(candidates, by_passage, config)
     # the questions a reviewer asks beside the lead are its point; when kind-lead puts the reply first,
@@ -177,7 +177,8 @@ def _same_comment(cand: Candidate, lead: Candidate) -> bool:
     return bool(lead.comment) and cand.hit.chunk.id == lead.hit.chunk.id and cand.comment_no == lead.comment_no
 
 
-_ANAPHOR_RE = re.compile(r"^(?:this|these|that|those|it|they|such)\b", re.I)
+# ("It is also possible to configure the following:" opens on a dummy "it": no pointing back)
+_ANAPHOR_RE = re.compile(r"^(?:this|these|that|those|such)\b", re.I)
 
 
 def _refers_back(cand: Candidate) -> bool:

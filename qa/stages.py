@@ -33,7 +33,7 @@ STAGES: dict[str, str] = {
     "sentence-similarity": "sentence selection: the best few sentences reranked by similarity to the question",
     "section-expand": "small-to-big: the best passages read on into the windows around them in their section",
     "point-relevance": "sentence selection: each supporting point holds a specific term of the question beyond its heading's",
-    "lead-in-lists": "sentence selection: a lead-in brings the list it introduces (when relevant)",
+    "lead-in-lists": "sentence selection: a lead-in brings the list it introduces (when its items are relevant, it best matches the question, or it points back at a chosen sentence)",
     "replies": "sentence selection: a reviewer's question leads with the reply that answers it",
     "kind-lead": "sentence selection: the lead comes from the kind of source the question asks about (a review: the reviewer's words and the reply)",
     "part-points": "sentence selection: a many-part question gets a supporting point more per part beyond the first",

@@ -127,14 +127,17 @@ class TermWeights:
 
 def proper_nouns(question: str) -> list[str]:
     """Words capitalised inside a sentence ("pull secrets from HashiCorp Vault"): names, even when the
-    word is common English. A sentence's first word, and every word of a title-cased sentence ("What
-    Is The Default Login?"), says nothing by its capital."""
+    word is common English. A sentence's (or a clause's, after a colon) first word, and every word of a
+    title-cased one ("What Is The Default Login?"), says nothing by its capital."""
     found: list[str] = []
+    stops = stop_words()
     for sentence in split_sentences(question):
-        tokens = _CAPITAL_WORD_RE.findall(sentence)
-        if len([t for t in tokens if t[0].isupper()]) * 2 > len(tokens):
-            continue
-        found += [t for t in tokens[1:] if t[0].isupper() and t[1:].islower() and len(t) >= 3]
+        for clause in re.split(r"[:;\u2013\u2014]\s*|\s-\s", sentence):  # a word after a colon opens a clause
+            tokens = _CAPITAL_WORD_RE.findall(clause)
+            content = [t for t in tokens[1:] if len(t) >= 3 and t.lower() not in stops]
+            if content and all(t[0].isupper() for t in content):
+                continue  # title-cased: every word capitalised says nothing
+            found += [t for t in content if t[0].isupper() and t[1:].islower()]
     return list(dict.fromkeys(found))
 
 

@@ -26,6 +26,7 @@ from kfqa.qa.answerability import Decision
     ("What's the turnaround for a fix - is there a fixed number of days?", "duration", ""),
     # a possessive among the words before the value word, a bare "turnaround", a "%" sign
     ("What's Kubeflow's committed turnaround for a critical vulnerability?", "duration", ""),
+    ("What’s Kubeflow’s default cookie lifetime?", "duration", ""),
     ("What % of the code do the fuzzers cover?", "percentage", ""),
     # "when" of an event asks a date
     ("When is the next third-party audit scheduled?", "date", ""),
@@ -61,6 +62,9 @@ def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, sch
     "Which release notes mention Pod Security Standards?",
     "Does Kubeflow let admins configure the number of days a profile stays around?",
     "Is there a limit on the number of days a pipeline run is kept?",
+    # a possessive among the words, or "turnaround" as a modifier, asks no value either
+    "What's the cluster admin's number one concern?",
+    "What is the turnaround process for reported CVEs?",
 ])
 def test_other_questions_ask_for_no_value(question):
     assert asked_value(question) is None

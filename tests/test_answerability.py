@@ -133,5 +133,8 @@ def test_a_common_word_written_as_a_name_is_a_name():
     # a sentence's first word, and a title-cased question, say nothing by their capitals
     assert weights.unknown_names("Vault secrets: does the Katib controller read them?", kubeflow) == []
     assert weights.unknown_names("Does The Katib Controller Read Secrets From Vault?", kubeflow) == []
+    # a short question is no title-cased one; after a colon a word opens a clause
+    assert weights.unknown_names("Does Katib support Vault?", kubeflow) == ["Vault"]
+    assert weights.unknown_names("Question two: Explain how the Katib controller reads secrets.", kubeflow) == []
     # a capitalised part of a login the sources hold ("Cappos" in JustinCappos) is known
     assert weights.unknown_names("What did Justin Cappos ask about the controllers?", kubeflow) == []

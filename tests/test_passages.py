@@ -588,7 +588,8 @@ def test_names_section_matches_a_whole_leaf_heading():
     assert not names("Any overviews of the threats?", "Overview")
     # a heading ending on its abbreviation is named by the name alone
     assert names("Describe the actors in Kubeflow Pipelines.", "Overview > Actors > Kubeflow Pipelines (KFP)")
-    assert names("What does the KFP section say?", "Overview > Actors > KFP (Kubeflow Pipelines)") is False
+    # any other parenthesis is part of the heading: the audit's "Notebooks (5.6/10)" is no section "Notebooks"
+    assert not names("How are notebooks isolated between users?", "Page 13 > Notebooks (5.6/10)")
 
 
 def test_history_question_brings_both_revisions(assistant):
@@ -654,3 +655,15 @@ def test_markup_whose_words_are_attributes_and_contents_lines_yield_no_sentence(
         "| Website | <https://openebs.io/> |",  # an autolink and an address are words, not markup
         "Report issues to <kubeflow-security@googlegroups.com> privately.",
     ]
+
+
+def test_closing_references_in_every_form_github_reads():
+    from kfqa.qa.retrieval import _CLOSING_RE
+
+    def refs(text):
+        return [(m.group(1) or m.group(2) or "", m.group(3)) for m in _CLOSING_RE.finditer(text)]
+
+    assert refs("Fixes: #991") == [("", "991")]
+    assert refs("closes kubeflow/community#12") == [("kubeflow/community", "12")]
+    assert refs("Fixes: https://github.com/kubeflow/community/issues/975") == [("kubeflow/community", "975")]
+    assert refs("This does not fix #991 yet") == [] and refs("We won't fix #3.") == []

@@ -213,6 +213,9 @@ def test_a_comparison_finds_each_named_projects_passage(assistant):
     assert ranks.get("knative", 99) < 5 and ranks.get("kubeflow", 99) < 5
     _, without = compliance_ranks(config.without("project-search"))
     assert without.get("kubeflow", 99) >= 5
+    # a reader who chose Kubeflow's sources gets none of Knative's, however the question compares
+    chosen = assistant.ask(question, filters=Filters(projects=["kubeflow"]))
+    assert chosen.retrieved and {r.chunk.meta.project for r in chosen.retrieved} == {"kubeflow"}
 
 
 def test_a_section_named_by_its_heading_path_joins_the_candidates(assistant):

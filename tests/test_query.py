@@ -187,3 +187,14 @@ def test_the_home_project_counts_as_named_only_beside_another():
     assert prepare("How does Kubeflow's SBOM compare with Volcano's?", None, VOCAB, projects).projects == ["kubeflow", "volcano"]
     assert prepare("What does Volcano say about SBOMs?", None, VOCAB, projects).projects == ["volcano"]
     assert prepare("Does Kubeflow ship an SBOM?", None, VOCAB, projects).projects == []
+
+
+def test_the_parts_a_question_asks_are_counted_on_its_own_words():
+    abbreviations = abbreviations_for({})
+    # the expansion "(SBOM software bill of materials)" and an earlier question are no parts of it
+    assert prepare("Does Kubeflow publish an SBOM?", None, VOCAB, abbreviations=abbreviations).asks == 1
+    two = "Which controllers run in the kubeflow namespace, and what service accounts do they use?"
+    assert prepare(two, None, VOCAB).asks == 2
+    assert prepare("And what about the Katib controller?", [two], VOCAB).asks == 1
+    # counted whether or not stage parts searches them
+    assert prepare(two, None, VOCAB, parts=False).asks == 2
