@@ -35,7 +35,7 @@ from typing import Any
 
 import orjson
 
-from kfqa.chroma_guard import GuardedCollection, StaleStoreError
+from kfqa.chroma_guard import GuardedCollection, StaleStoreError, is_chroma_failure
 from kfqa.config import COLLECTION, Settings
 from kfqa.manifest import FileEntry, Manifest, write_atomic
 from kfqa.model_files import EMBED_MODEL_ID
@@ -52,13 +52,18 @@ SEARCH_EF = 2000
 
 
 def _widen_search(collection) -> None:
-    """A collection made before SEARCH_EF (or by another tool) searches as widely from now on. The
-    breadth is a query-time setting Chroma lets change; where the store can't be written (a read-only
-    copy) it keeps the breadth it has."""
-    with contextlib.suppress(Exception):
-        hnsw = (collection.configuration or {}).get("hnsw") or {}
-        if hnsw.get("ef_search", SEARCH_EF) < SEARCH_EF:
-            collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+    """A collection made before SEARCH_EF (or by another tool) searches as widely from now on: the
+    breadth is a query-time setting Chroma lets change. If Chroma refuses (a server that won't let this
+    client modify the collection, a store locked by an ingest), the collection keeps the breadth it has
+    and the next open tries again; any other error is a bug and raises."""
+    hnsw = (collection.configuration or {}).get("hnsw") or {}
+    if hnsw.get("ef_search", SEARCH_EF) >= SEARCH_EF:
+        return
+    try:
+        collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+    except Exception as exc:  # noqa: BLE001 - narrowed below: only Chroma's own refusals pass
+        if not is_chroma_failure(exc):
+            raise
 
 
 class Store:

@@ -226,13 +226,13 @@ def test_a_filtered_dense_search_finds_the_exact_nearest_chunks(corpus_store):
             assert set(found) == set(exact) and found[:5] == exact[:5]
 
 
-def test_a_collection_made_at_chromas_default_breadth_is_widened(tmp_path):
-    import chromadb
+def test_a_collection_made_at_chromas_default_breadth_is_widened_when_the_store_opens(tmp_path):
+    from kfqa.config import COLLECTION
+    from kfqa.store import SEARCH_EF
 
-    from kfqa.store import SEARCH_EF, _widen_search
-
-    client = chromadb.PersistentClient(path=str(tmp_path / "chroma"))
-    old = client.get_or_create_collection("old_collection", metadata={"hnsw:space": "cosine"})
+    settings = store_settings(tmp_path / "store", tmp_path / "corpus")
+    store = Store(settings)
+    # a collection as an older kfqa made it: Chroma's default breadth
+    old = store.client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"})
     assert old.configuration["hnsw"]["ef_search"] < SEARCH_EF
-    _widen_search(old)
-    assert client.get_collection("old_collection").configuration["hnsw"]["ef_search"] == SEARCH_EF
+    assert store.collection.configuration["hnsw"]["ef_search"] == SEARCH_EF
