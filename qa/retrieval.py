@@ -123,16 +123,18 @@ class _DenseRetriever(BaseRetriever):
             return self._nodes(self._query(embedding, self._depth))
         wide = self._depth * self.OVERFETCH
         hits = self._query(embedding, wide)
-        chunks = self._owner.chunks
-        admitted = [(cid, d) for cid, d in hits
-                    if cid in chunks and admits(chunks[cid].meta, self._rules, self._filters.source_glob)]
+        admitted = self._admitted(hits)
         if len(admitted) < self._depth and len(hits) == wide:  # too few pass, and the store holds more
             # (a source glob has no Chroma operator: what Chroma's filtered read returns is checked again,
             # and both reads' admitted chunks merged by distance)
-            more = [(cid, d) for cid, d in self._query(embedding, self._depth, chroma_where(self._rules))
-                    if cid in chunks and admits(chunks[cid].meta, self._rules, self._filters.source_glob)]
+            more = self._admitted(self._query(embedding, self._depth, chroma_where(self._rules)))
             admitted = sorted(dict(admitted + more).items(), key=lambda kv: kv[1])
         return self._nodes(admitted[: self._depth])
+
+    def _admitted(self, hits: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        chunks = self._owner.chunks
+        return [(cid, d) for cid, d in hits
+                if cid in chunks and admits(chunks[cid].meta, self._rules, self._filters.source_glob)]
 
     def _query(self, embedding, n: int, where: dict | None = None) -> list[tuple[str, float]]:
         n = min(n, self._owner.vector_count)
@@ -465,17 +467,18 @@ def pair_revisions(hits: list[Retrieved]) -> list[Retrieved]:
     superseded one left of the same document), so a history question sees both versions of what it
     asks about. A review thread or another document is no revision of an older one: paired with one,
     an unrelated older section came to sit beside it."""
-    older = [h for h in hits if h.chunk.meta.superseded]
+    older = {id(h): upstream_document(h.chunk) for h in hits if h.chunk.meta.superseded}  # left to pair, in order
+    by_id = {id(h): h for h in hits}
     out: list[Retrieved] = []
     for hit in (h for h in hits if not h.chunk.meta.superseded):
         out.append(hit)
         document = upstream_document(hit.chunk)
-        mine = [o for o in older if upstream_document(o.chunk) == document]
+        mine = [by_id[key] for key, doc in older.items() if doc == document]
         match = next((o for o in mine if o.chunk.meta.section == hit.chunk.meta.section), mine[0] if mine else None)
         if match:
             out.append(match)
-            older.remove(match)
-    return out + older
+            del older[id(match)]
+    return out + [by_id[key] for key in older]
 
 
 def drop_overlaps(hits: list[Retrieved]) -> list[Retrieved]:

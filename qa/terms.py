@@ -81,23 +81,20 @@ class TermWeights:
         store word, not part of a longer one such as a login). ``scope``: the sources in scope
         (``qa.answerability.Scope``; default: every chunk of the store)."""
         mentions = scope.mentions if scope is not None else None
-        out = []
-        for token in dict.fromkeys(_NAME_RE.findall(question)):  # each once: a long question repeats words
-            parts = terms(token)
-            if parts and token not in out and not any(self._mentioned(p, mentions) for p in parts):
-                out.append(token)
-        for word in proper_nouns(question):  # "HashiCorp Vault": a common word written as a name is one
+
+        def unmentioned(word: str) -> bool:  # a word of the question the sources in scope never hold
             parts = terms(word)
-            if parts and word not in out and not any(self._mentioned(p, mentions) for p in parts) \
-                    and not self._inside_a_word(word.lower(), scope):
-                out.append(word)
+            return bool(parts) and not any(self._mentioned(p, mentions) for p in parts)
+
+        out = [token for token in dict.fromkeys(_NAME_RE.findall(question)) if unmentioned(token)]  # each once
+        # "HashiCorp Vault": a common word written as a name is one
+        out += [word for word in proper_nouns(question)
+                if word not in out and unmentioned(word) and not self._inside_a_word(word.lower(), scope)]
         named = {t.lower() for t in out}
         for word in dict.fromkeys(_WORD_RE.findall(question.lower())):
-            if word in named or word in out or word in stop_words() or word in DISCOURSE or is_common(word):
+            if word in named or word in stop_words() or word in DISCOURSE or is_common(word):
                 continue
-            parts = terms(word)
-            if parts and not any(self._mentioned(p, mentions) for p in parts) and not self._inside_a_word(word, scope) \
-                    and not self._hyphenated(word, mentions):
+            if unmentioned(word) and not self._inside_a_word(word, scope) and not self._hyphenated(word, mentions):
                 out.append(word)
 
         def said(word: str) -> bool:  # the sources in scope hold it (not merely the store)
