@@ -115,6 +115,7 @@ OTHER_SETS = {
     "reviewers.jsonl": {"recall@5": 0.62, "key_fact_recall": 0.58, "citation_precision": 0.72, "abstention_accuracy": 0.90},
     "mixed.jsonl": {"recall@5": 0.62, "key_fact_recall": 0.66, "citation_precision": 0.72, "abstention_accuracy": 0.90},
     "mixed2.jsonl": {"recall@5": 0.62, "key_fact_recall": 0.50, "citation_precision": 0.70, "abstention_accuracy": 0.83},
+    "mixed3.jsonl": {"recall@5": 0.75, "key_fact_recall": 0.72, "citation_precision": 0.80, "abstention_accuracy": 0.85},
 }
 
 
