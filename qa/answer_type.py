@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from kfqa.qa.selection import without_header
+from kfqa.termstats import stem, stop_words
 
 _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -75,10 +76,20 @@ _SCHEME_RE = re.compile(r"\b(?i:which|what)(?:\s+[\w-]+){0,2}?\s+([A-Z][A-Z0-9]{
 _URL_RE = re.compile(r"https?://\S+|\]\([^)]*\)")
 
 
+# "how many CVEs were ...", "the number of reviewers": the words naming what is counted
+_COUNTED_RE = re.compile(r"\b(?:how many|number of|count of)\s+([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,2})", re.I)
+COUNTED_WORDS = 3  # words of what is counted read after "how many", up to the first stop word
+COUNTED_REACH = 4  # a number counts them when one of those words follows within this many words
+_WORD_RE = re.compile(r"[A-Za-z][\w-]*")
+
+
 @dataclass(frozen=True)
 class AskedValue:
     kind: str  # count, duration, date, version, money or identifier
     scheme: str = ""  # for an identifier: its scheme ("CVE")
+    # for a count: stems of the words naming what is counted ("how many CVEs" -> cve); a number answers
+    # only when it counts one of them ("two researchers" doesn't say how many CVEs). Empty: any number.
+    counted: frozenset[str] = frozenset()
 
     @property
     def what(self) -> str:
@@ -97,7 +108,15 @@ class AskedValue:
         text = _URL_RE.sub(" ", without_header(sentence))
         if self.scheme:
             return re.search(rf"\b{re.escape(self.scheme)}-\d", text, re.I) is not None
+        if self.kind == "count" and self.counted:
+            return any(self._counts(text, m.end()) for m in VALUE_RES["count"].finditer(text))
         return any(VALUE_RES[kind].search(text) for kind in _STATED_AS.get(self.kind, (self.kind,)))
+
+    def _counts(self, text: str, end: int) -> bool:
+        """The number ending at ``end`` counts what is asked: one of its words follows within reach
+        ("14 security issues", "at least one reviewer", "12 unresolved findings")."""
+        following = _WORD_RE.findall(text[end:end + 80])[:COUNTED_REACH]
+        return any(stem(w.lower()) in self.counted for w in following)
 
 
 _WHAT = {"count": "a number", "duration": "a length of time", "date": "a date", "version": "a version",
@@ -112,5 +131,17 @@ def asked_value(question: str) -> AskedValue | None:
         return AskedValue("identifier", scheme.group(1))
     for kind, pattern in _ASKS:
         if pattern.search(question):
-            return AskedValue(kind)
+            return AskedValue(kind, counted=counted_words(question) if kind == "count" else frozenset())
     return None
+
+
+def counted_words(question: str) -> frozenset[str]:
+    """Stems of the words naming what a count question counts: those after "how many" (or "number
+    of") up to the first stop word ("how many Ada Logics findings were ..." -> ada, logic, find)."""
+    found = _COUNTED_RE.search(question)
+    words: list[str] = []
+    for word in _WORD_RE.findall(found.group(1)) if found else ():
+        if word.lower() in stop_words() or len(words) == COUNTED_WORDS:
+            break
+        words.append(stem(word.lower()))
+    return frozenset(words)

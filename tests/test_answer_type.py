@@ -35,7 +35,30 @@ from kfqa.qa.answerability import Decision
     ("Is there a deadline for fixing it, and if so what is it?", "time", ""),
 ])
 def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, scheme):
-    assert asked_value(question) == AskedValue(kind, scheme)
+    asked = asked_value(question)
+    assert (asked.kind, asked.scheme) == (kind, scheme)
+
+
+@pytest.mark.parametrize(("question", "counted"), [
+    ("How many CVEs were assigned to Katib in 2024?", {"cve"}),
+    ("how many Ada Logics findings were still unresolved?", {"ada", "logic", "find"}),
+    ("The docs say a limited number of maintainers. What's the actual number?", {"maintainer"}),
+    ("What was the vote count?", set()),  # nothing named: any number answers
+])
+def test_a_count_question_names_what_it_counts(question, counted):
+    assert asked_value(question).counted == counted
+
+
+def test_a_number_answers_a_count_only_when_it_counts_what_is_asked():
+    cves = asked_value("How many CVEs were assigned to Katib in 2024?")
+    assert cves.stated_in("Katib was assigned two CVEs in 2024.")
+    assert not cves.stated_in("Two researchers from Ada Logics worked on the audit for 4 weeks.")
+    issues = asked_value("How many security issues did Ada Logics find in total?")
+    assert issues.stated_in("We found a total of 14 security issues during the audit.")
+    reviewers = asked_value("What's the minimum number of reviewers a pull request needs?")
+    assert reviewers.stated_in("- At least one reviewer is required for a pull request to be approved.")
+    assert not reviewers.stated_in("Pull requests are merged after 2 days.")
+    assert asked_value("What was the vote count?").stated_in("The vote closed with 9 in favour.")
 
 
 @pytest.mark.parametrize("question", [
