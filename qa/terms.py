@@ -86,7 +86,8 @@ class TermWeights:
             parts = terms(word)
             return bool(parts) and not any(self._mentioned(p, mentions) for p in parts)
 
-        out = [token for token in dict.fromkeys(_NAME_RE.findall(question)) if unmentioned(token)]  # each once
+        out = [token for token in dict.fromkeys(_NAME_RE.findall(question))  # each once
+               if (self._compound_unheld(token, scope) if _compound(token) and scope is not None else unmentioned(token))]
         # "HashiCorp Vault": a common word written as a name is one
         out += [word for word in proper_nouns(question)
                 if word not in out and unmentioned(word) and not self._inside_a_word(word.lower(), scope)]
@@ -102,6 +103,14 @@ class TermWeights:
             return bool(parts) and all(self.stats.known(p) and (mentions is None or mentions(p)) for p in parts)
 
         return [name for name in out if not _has_mentioned_alternative(question, name, said)]
+
+    @staticmethod
+    def _compound_unheld(name: str, scope) -> bool:
+        """A name of words joined by hyphens ("SECURITY-INSIGHTS", "Alpha-Omega") is one name: the sources
+        in scope hold it only when they hold it whole (hyphenated, spaced or run together), not when
+        they hold its words apart."""
+        parts = name.lower().split("-")
+        return not any(scope.holds(form) for form in ("-".join(parts), " ".join(parts), "".join(parts)))
 
     def _hyphenated(self, word: str, mentions) -> bool:
         """Written with hyphens in the sources ("multitenancy" / "multi-tenancy")."""
@@ -120,6 +129,12 @@ class TermWeights:
         if scope is not None:
             return scope.holds(word)
         return any(word in known for known in self.stats.vocabulary if len(known) > len(word))
+
+
+def _compound(name: str) -> bool:
+    """Words joined by hyphens (an identifier with digits, "ADA-KUBEFL-04", is matched as it stands)."""
+    parts = name.split("-")
+    return len(parts) > 1 and all(p.isalpha() and len(p) > 1 for p in parts)
 
 
 def proper_nouns(question: str) -> list[str]:

@@ -138,3 +138,17 @@ def test_a_common_word_written_as_a_name_is_a_name():
     assert weights.unknown_names("Question two: Explain how the Katib controller reads secrets.", kubeflow) == []
     # a capitalised part of a login the sources hold ("Cappos" in JustinCappos) is known
     assert weights.unknown_names("What did Justin Cappos ask about the controllers?", kubeflow) == []
+
+
+def test_a_hyphenated_name_is_one_name():
+    # the sources hold "security" and "runs" apart, never the name they make together
+    weights = TermWeights(_stats(KUBEFLOW + ["The security team runs insights reports."]))
+    kubeflow = Scope("Kubeflow", [t.lower() for t in KUBEFLOW + ["The security team runs insights reports."]])
+    assert weights.unknown_names("Does Katib publish a SECURITY-INSIGHTS file?", kubeflow) == ["SECURITY-INSIGHTS"]
+    # held whole, in any of its spellings, it is known; an identifier with digits is matched as it stands
+    spaced = Scope("Kubeflow", [*kubeflow.texts, "each repository has a security insights file."])
+    assert weights.unknown_names("Does Katib publish a SECURITY-INSIGHTS file?", spaced) == []
+    assert weights.unknown_names("Does Katib use a Controller-Account?", kubeflow) == ["Controller-Account"]
+    assert weights.unknown_names("Does Katib use a Katib-Controller?", kubeflow) == []
+    # lower-case compounds are ordinary words ("user-supplied"), not names
+    assert weights.unknown_names("Does the Katib controller run user-supplied code?", kubeflow) == []
