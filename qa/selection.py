@@ -290,7 +290,11 @@ def reply_to(cand: Candidate, siblings: list[Candidate]) -> list[Candidate]:
         return []
     reply, words = [], 0
     for c in later[start:]:
-        if (reply and c.comment_no != reply[0].comment_no) or words > REPLY_WORDS or dangling(c):
+        # the replies run on into the next comments ("Yes, the runner should be trusted. @maintainers to
+        # confirm" - "Yes, the submitter is the operator itself.") until the asker speaks again or a later
+        # comment asks something itself (a new turn of the conversation)
+        later_comment = bool(reply) and c.comment_no != reply[0].comment_no
+        if c.comment == cand.comment or words > REPLY_WORDS or dangling(c) or (later_comment and is_question(c)):
             break
         reply.append(c)
         words += len(c.text.split())

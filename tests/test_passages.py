@@ -502,6 +502,24 @@ def test_review_question_brings_the_reply(composer):
     assert all(c.supported for c in checks)
 
 
+def test_the_reply_runs_on_into_the_next_replies_until_a_new_question(composer):
+    chunk = _review(
+        "alice (review_comment, 2026-01-01) on x.md line 3:\nIs the runner trusted?\n\n"
+        "bob (review_comment, 2026-01-02) on x.md line 3:\nYes, the runner should be trusted. @carol to confirm.\n\n"
+        "unknown (review_comment, undated) on x.md line 3:\nYes, the runner is the controller itself.\n\n"
+        "unknown (review_comment, undated) on x.md line 3:\nCan you split the section on compartments out?\n\n"
+        "dave (review_comment, 2026-01-03) on x.md line 3:\nThanks, merged."
+    )
+    composed = composer.compose("Is the runner trusted?", _hits(chunk), config=QAConfig(similarity_weight=0.0))
+    lines = [_line_text(line) for line in composed.answer.splitlines() if line.strip()]
+    # the first reply leads, the confirmation that follows it comes along, the reviewer's question after them
+    assert lines[0].startswith("bob (review_comment, 2026-01-02)")
+    assert any("the controller itself" in line for line in lines[1:])
+    # a comment asking something new ends the replies: it and what follows it are no part of them
+    assert not any("split the section" in line for line in lines)
+    assert not any("merged" in line for line in lines)
+
+
 @pytest.mark.parametrize(
     ("asked", "reply_header", "question"),
     [
@@ -629,9 +647,9 @@ def test_a_bare_comment_header_neither_leads_nor_makes_a_point(composer):
 
 @pytest.mark.parametrize(("value_coverage", "declined"), [(QAConfig().value_coverage, True), (0.0, False)])
 def test_a_stray_number_in_a_sentence_off_the_topic_states_no_value(composer, value_coverage, declined):
-    # the topic's own sentence says "a limited number"; the only number is about contributors
+    # the topic's own sentence says "a limited number"; the only number of maintainers is about another topic
     topic = _chunk("Only a limited number of maintainers can read the vulnerability reports.")
-    stray = _chunk("Its yearly reports thank close to 200 contributors from over 30 organizations.", "docs/thanks.md")
+    stray = _chunk("Its yearly reports thank close to 200 maintainers from over 30 organizations.", "docs/thanks.md")
     question = "How many maintainers can read the vulnerability reports?"
     evidence = composer.gather(question, _hits(topic, stray), config=QAConfig(value_coverage=value_coverage),
                                asked=asked_value(question))
