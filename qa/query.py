@@ -100,7 +100,8 @@ KIND_HINTS: dict[str, re.Pattern] = {
     "audit": re.compile(r"\baudit(or|ors|ed)?s?\b|ada[ -]logics|ada-kubefl|\bfindings?\b|scorecard", re.I),
     "review": re.compile(_NAMES_REVIEW + r"|comment|\basked\b|\banswered\b|graduation|due diligence|\bdd\b", re.I),
     "docs": re.compile(r"kubeflow\.org|\bdocs?\b|documentation|website|\bpage\b", re.I),
-    "guide": re.compile(r"\btag\b|tag security|template|\bguide|outline", re.I),
+    # ("Outline the project's disclosure process" asks for an outline; "the (assessment) outline" names one)
+    "guide": re.compile(r"\btag\b|tag security|template|\bguide|\b(?:the|assessment['’]?s?)\s+outline\b", re.I),
     "assessment": re.compile(r"self-assessment|assessment", re.I),
 }
 

@@ -10,6 +10,7 @@ from kfqa.qa.query import (
     correct_typos,
     generalized,
     is_follow_up,
+    kind_hints,
     lead_kinds,
     prepare,
     quoted_phrases,
@@ -198,3 +199,15 @@ def test_the_parts_a_question_asks_are_counted_on_its_own_words():
     assert prepare("And what about the Katib controller?", [two], VOCAB).asks == 1
     # counted whether or not stage parts searches them
     assert prepare(two, None, VOCAB, parts=False).asks == 2
+
+
+@pytest.mark.parametrize(("question", "points_at_guides"), [
+    ("What does the TAG template ask under Actors?", True),
+    ("What does the outline ask for under Actors?", True),
+    ("Which sections does the self-assessment's guide require?", True),
+    # "Outline ..." asks for an outline of the project's own practice: the guides are not what it asks
+    ("Outline the project's responsible disclosure process. How is a vulnerability reported?", False),
+    ("Is there an outline of the incident response process?", False),
+])
+def test_only_a_question_naming_the_guides_asks_them(question, points_at_guides):
+    assert ("guide" in kind_hints(question)) is points_at_guides
