@@ -294,11 +294,19 @@ def reply_to(cand: Candidate, siblings: list[Candidate]) -> list[Candidate]:
         # confirm" - "Yes, the submitter is the operator itself.") until the asker speaks again or a later
         # comment asks something itself (a new turn of the conversation)
         later_comment = bool(reply) and c.comment_no != reply[0].comment_no
-        if c.comment == cand.comment or words > REPLY_WORDS or dangling(c) or (later_comment and is_question(c)):
+        if c.comment == cand.comment or words > REPLY_WORDS or dangling(c) or (later_comment and (
+                is_question(c) or _quotes(c, reply))):
             break
         reply.append(c)
         words += len(c.text.split())
     return reply
+
+
+def _quotes(cand: Candidate, earlier: list[Candidate]) -> bool:
+    """Repeats words of an earlier comment (a reply quoting the reply it answers: the asker again,
+    whatever author the thread kept for it)."""
+    said = " ".join(without_header(c.text).strip().lower() for c in earlier)
+    return without_header(cand.text).strip().rstrip(".").lower() in said
 
 
 def _overlap(a: set[str], b: set[str]) -> float:

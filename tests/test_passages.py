@@ -518,6 +518,15 @@ def test_the_reply_runs_on_into_the_next_replies_until_a_new_question(composer):
     # a comment asking something new ends the replies: it and what follows it are no part of them
     assert not any("split the section" in line for line in lines)
     assert not any("merged" in line for line in lines)
+    # so does a comment quoting the reply (the asker answering it, whatever author the thread kept)
+    quoting = _review(
+        "alice (review_comment, 2026-01-01) on x.md line 3:\nIs the runner trusted?\n\n"
+        "bob (review_comment, 2026-01-02) on x.md line 3:\nYes, the runner should be trusted by the platform team.\n\n"
+        "unknown (review_comment, undated) on x.md line 3:\nthe runner should be trusted by the platform team\n\n"
+        "Then say so up front, thanks."
+    )
+    composed = composer.compose("Is the runner trusted?", _hits(quoting), config=QAConfig(similarity_weight=0.0))
+    assert "up front" not in composed.answer
 
 
 @pytest.mark.parametrize(
