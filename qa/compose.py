@@ -102,7 +102,10 @@ class Composer:
         candidates.sort(key=lambda c: c.score, reverse=True)
         self._answer_scores(question, candidates, config)
         # (a name in a statement setting the question up, "We offboard people by ...", is not what it asks)
-        unknown = weights.unknown_names(asking_part(question), scope if scope and scope.texts else None)
+        asking = asking_part(question)
+        unknown = weights.unknown_names(asking, scope if scope and scope.texts else None)
+        if config.on("absent-words") and config.on("answerability") and scope and scope.texts:
+            unknown += self._meaning_words(asking, weights.absent_words(asking, scope), config)
         decision = decide([c.answer_score for c in candidates[: config.semantic_candidates]], unknown, config,
                           scope.label if scope else "")
         if decision.answerable and asked and config.on("answer-type") and config.on("answerability") \
@@ -162,6 +165,17 @@ class Composer:
                     asked_terms={t: weight[t] / total for t in q_terms & s_terms if t in focus},
                 ))
         return candidates
+
+    def _meaning_words(self, question: str, words: list[str], config: QAConfig) -> list[str]:
+        """Stage absent-words: of ``words`` (the sources in scope never hold them), those that carry the
+        question's meaning: leaving one out moves the question's vector by ``absent_importance`` or more
+        ("Does Kubeflow run a bug bounty program?" without "bounty" asks something else; without
+        "worried", "... rate-limit requests? worried a tenant could DoS it" asks the same)."""
+        if not words or self.encoder is None:
+            return []
+        without = [" ".join(re.sub(rf"\b{re.escape(w)}\b", " ", question, flags=re.I).split()) for w in words]
+        whole, *rest = self.encoder.vectors([question, *without])
+        return [w for w, vec in zip(words, rest, strict=True) if 1.0 - float(whole @ vec) >= config.absent_importance]
 
     @staticmethod
     def _listed(hit: Retrieved, sentence: str, seen: dict[str, int], config: QAConfig) -> list[str]:

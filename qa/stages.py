@@ -40,17 +40,19 @@ STAGES: dict[str, str] = {
     "novelty": "sentence selection: a supporting point holding question terms no chosen point holds gains on one repeating them",
     "facets": "sentence selection: each kind of source the question names gets a relevant sentence",
     "answerability": "decline when no retrieved sentence answers the question, or what it asks names something the project's sources never mention",
+    "absent-words": "answerability: a common word of the question the project's sources never hold, and that carries the question's meaning (leaving it out moves the question's vector), declines it (\"bounty\")",
     "answer-type": "decline a question asking for a value (a number, date, version, ...) when no candidate sentence states one",
 }
 
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
 ANSWER_STAGES = frozenset({"sentence-similarity", "point-relevance", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
-                           "answerability", "answer-type"})
+                           "answerability", "absent-words", "answer-type"})
 ANSWER_FIELDS = frozenset({
     "passages_read", "max_points", "points_per_part", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
     "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage", "semantic_candidates",
     "scope_elsewhere_df", "continuation_words", "value_candidates", "value_coverage", "novelty_weight", "kind_lead_floor",
+    "absent_importance",
 })
 
 
@@ -145,6 +147,13 @@ class QAConfig:
     # answerability: a name the question's project never mentions declines it when other sources
     # discuss it in at least this many chunks ("encrypt": 77 chunks of other projects' assessments)
     scope_elsewhere_df: int = 3
+    # stage absent-words: a common word the project's sources never hold declines the question when leaving it
+    # out of the question moves the question's vector by at least this (1 - cosine). Over the seven shipped sets
+    # the words naming what an unanswerable question asked about moved it 0.095-0.123 ("bounty", "penetration"),
+    # the unmentioned words of answerable ones 0.001-0.055 ("worried", "kept", "seeing", "dispositioned");
+    # between them, nearer the answerable side's as fewer words are seen there. (The dev set holds none: folds
+    # over it cannot choose it.)
+    absent_importance: float = 0.075
     # stage answer-type: the best-scored relevant sentences searched for the value the question asks for
     # (dev and template sets: each answerable value question has its value within the best 8)
     value_candidates: int = 16

@@ -30,7 +30,7 @@ DISCOURSE = frozenset(
     described explain explains explained mention mentions mentioned mean means meant happen happens
     happened actually exactly really specifically basically please anything something
     thing things way kind sort document documents doc docs documentation assessment self-assessment
-    page section write written project projects
+    page section write written project projects corpus literature
     make makes made making get gets got getting take takes took taking give gives gave given go goes went""".split()
 )  # (the last line: English's light verbs, which carry the sentence, not its topic: "what does X make")
 DISCOURSE_TERMS = frozenset(stem(w) for w in DISCOURSE)
@@ -39,6 +39,9 @@ DISCOURSE_TERMS = frozenset(stem(w) for w in DISCOURSE)
 _NAME_RE = re.compile(r"\b(?=[A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*[A-Z0-9])[A-Za-z][A-Za-z0-9-]+\b|\b[A-Z][a-z]+[A-Z]\w*\b")
 # A lower-case word of five letters or more (shorter unknown words are mostly abbreviations and slang: "ok").
 _WORD_RE = re.compile(r"\b[a-z]{5,}\b")
+# a single lower-case word of four letters or more, no hyphen (a hyphenated compound of words the sources
+# hold, "security-sensitive", is composed of what they discuss)
+_COMMON_WORD_RE = re.compile(r"(?<![\w-])[a-z]{4,}(?![\w-])")
 CLIPPED_MIN = 4  # letters of a clipped word's stem that must begin a word of the sources
 
 
@@ -103,6 +106,24 @@ class TermWeights:
             return bool(parts) and all(self.stats.known(p) and (mentions is None or mentions(p)) for p in parts)
 
         return [name for name in out if not _has_mentioned_alternative(question, name, said)]
+
+    def absent_words(self, question: str, scope) -> list[str]:
+        """Common English words of the question (single words, not names) that the sources in scope never
+        hold in any form, nor inside a longer word, while another word of the question offers no mentioned
+        alternative: candidates for stage absent-words, which keeps those that carry the question's meaning."""
+        if scope is None:
+            return []
+        named = {t.lower() for t in self.unknown_names(question, scope)}
+        out = []
+        for word in dict.fromkeys(_COMMON_WORD_RE.findall(question.lower())):
+            if word in named or word in stop_words() or word in DISCOURSE or not is_common(word):
+                continue
+            parts = terms(word)
+            if parts and not any(scope.mentions(p) for p in parts) and not scope.holds(word) \
+                    and not self._hyphenated(word, scope.mentions):
+                out.append(word)
+        return [w for w in out if not _has_mentioned_alternative(question, w, lambda o: bool(terms(o)) and all(
+            scope.mentions(p) for p in terms(o)))]
 
     @staticmethod
     def _compound_unheld(name: str, scope) -> bool:

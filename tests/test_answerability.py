@@ -152,3 +152,15 @@ def test_a_hyphenated_name_is_one_name():
     assert weights.unknown_names("Does Katib use a Katib-Controller?", kubeflow) == []
     # lower-case compounds are ordinary words ("user-supplied"), not names
     assert weights.unknown_names("Does the Katib controller run user-supplied code?", kubeflow) == []
+
+
+def test_absent_words_are_the_common_words_the_scope_never_holds():
+    weights = TermWeights(_stats(KUBEFLOW + OTHERS))
+    kubeflow = Scope("Kubeflow", [t.lower() for t in KUBEFLOW])
+    # "bounty" is common English the Kubeflow sources never hold; "controller" they hold; "payout" is a rare
+    # word, a name (unknown_names reports it), not a candidate here
+    assert weights.absent_words("Does the Katib controller pay a bounty or a payout?", kubeflow) == ["bounty"]
+    # a hyphenated compound of held words is no candidate, nor is a word offered as an alternative to a held one
+    assert weights.absent_words("Is the controller's account security-sensitive?", kubeflow) == []
+    assert weights.absent_words("Is the database encrypted or stored in MySQL?", kubeflow) == []
+    assert weights.absent_words("Does the controller need a bounty?", None) == []

@@ -129,3 +129,19 @@ def test_a_value_no_source_states_is_declined_and_one_a_source_states_is_answere
         assert not assistant.ask("Exactly how many maintainers have access to incoming vulnerability reports?").abstained
     finally:
         assistant.config = saved
+
+
+def test_a_practice_the_sources_never_mention_is_declined_by_the_word_that_names_it(assistant):
+    # "bounty" is common English, never in Kubeflow's sources; without it the question asks something else
+    question = "Does Kubeflow run a bug bounty program for people who report vulnerabilities?"
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.answer.startswith(ABSTAIN_TEXT)
+    assert any("'bounty'" in notice for notice in answer.notices), answer.notices
+    # the stage is what declines it: off, the disclosure passages answer
+    assistant.config = assistant.config.without("absent-words")
+    try:
+        assert not assistant.ask(question).abstained
+    finally:
+        assistant.config = assistant.config.with_values(disabled=assistant.config.disabled - {"absent-words"})
+    # a word the sources never hold that carries little of the question's meaning declines nothing
+    assert not assistant.ask("How are Kubeflow's dependencies kept up to date?").abstained
