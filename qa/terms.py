@@ -194,7 +194,7 @@ def _has_mentioned_alternative(question: str, name: str, said) -> bool:
     return False
 
 
-_DERIVED = (("ly", ""), ("ness", ""), ("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"))
+_DERIVED = (("ly", ""), ("ness", ""), ("ies", "y"), ("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"))
 
 
 def is_common(word: str) -> bool:
