@@ -96,11 +96,14 @@ class AskedValue:
         """How the notice names it: "a CVE identifier", "a number"."""
         return f"a {self.scheme} identifier" if self.scheme else _WHAT[self.kind]
 
-    def enumerated_by(self, items: list[str]) -> bool:
+    def enumerated_by(self, items: list[str], lead_in: str = "") -> bool:
         """A count stated by listing what is counted: a lead-in's list of two items or more (not of
-        links: a list of where to look counts nothing)."""
+        links: a list of where to look counts nothing), introduced as a list of what is counted when the
+        question names it ("The validating and mutating webhooks:" lists webhooks, not SparkApplications)."""
         named = [i for i in items if _URL_RE.sub("", i).strip(" .,:;()[]<>`*-")]
-        return self.kind == "count" and len(named) >= 2
+        if self.kind != "count" or len(named) < 2:
+            return False
+        return not self.counted or any(stem(w.lower()) in self.counted for w in _WORD_RE.findall(lead_in))
 
     def stated_in(self, sentence: str) -> bool:
         """``sentence`` states a value of this kind (links and a review comment's header line left out:

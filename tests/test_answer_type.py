@@ -112,6 +112,11 @@ def test_a_value_counts_only_when_the_sentence_states_it_and_not_in_a_link_or_a_
     assert count.enumerated_by(["ValidatingWebhook for `SparkApplication`.", "MutatingWebhook for Pods."])
     assert not count.enumerated_by(["https://github.com/kubeflow/a/security/advisories", "[b](https://b.example)"])
     assert not date.enumerated_by(["one item", "another item"])
+    # a question naming what it counts is answered by a list introduced as a list of that
+    webhooks = asked_value("How many admission webhooks does the Spark Operator register?")
+    items = ["ValidatingWebhook for `SparkApplication`.", "MutatingWebhook for Pods."]
+    assert webhooks.enumerated_by(items, "The Spark Operator registers these webhooks:")
+    assert not webhooks.enumerated_by(items, "Spark Operator manages three custom resources:")
 
 
 def test_a_run_of_digits_is_one_number_so_long_runs_stay_linear():
