@@ -94,6 +94,10 @@ class TermWeights:
         # "HashiCorp Vault": a common word written as a name is one
         out += [word for word in proper_nouns(question)
                 if word not in out and unmentioned(word) and not self._inside_a_word(word.lower(), scope)]
+        # "CVE Numbering Authority": capitalised words in a run are one name, whatever each word alone is
+        if scope is not None:
+            out += [phrase for phrase in name_phrases(question)
+                    if not any(word in out for word in phrase.split()) and not _held_whole(phrase, scope)]
         named = {t.lower() for t in out}
         for word in dict.fromkeys(_WORD_RE.findall(question.lower())):
             if word in named or word in stop_words() or word in DISCOURSE or is_common(word):
@@ -152,6 +156,12 @@ class TermWeights:
         return any(word in known for known in self.stats.vocabulary if len(known) > len(word))
 
 
+def _held_whole(phrase: str, scope) -> bool:
+    """The sources in scope hold the words of ``phrase`` together: spaced, hyphenated or run together."""
+    words = phrase.lower().split()
+    return any(scope.holds(sep.join(words)) for sep in (" ", "-", ""))
+
+
 def _compound(name: str) -> bool:
     """Words joined by hyphens (an identifier with digits, "ADA-KUBEFL-04", is matched as it stands)."""
     parts = name.split("-")
@@ -174,6 +184,29 @@ def proper_nouns(question: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def name_phrases(question: str) -> list[str]:
+    """Runs of two or more capitalised words inside a sentence ("the CVE Numbering Authority", "the CIS
+    Kubernetes Benchmark"): one name, held by the sources only when they hold the run whole. A clause's
+    first word, and a title-cased clause, say nothing by their capitals (as for ``proper_nouns``)."""
+    found: list[str] = []
+    stops = stop_words()
+    for sentence in split_sentences(question):
+        for clause in re.split(r"[:;\u2013\u2014]\s*|\s-\s", sentence):
+            tokens = _CAPITAL_WORD_RE.findall(clause)
+            content = [t for t in tokens[1:] if len(t) >= 3 and t.lower() not in stops]
+            if content and all(t[0].isupper() for t in content):
+                continue
+            first = re.match(r"\s*\S+", clause)
+            for run in _TITLE_RUN_RE.finditer(clause):
+                words = run.group(0).split()
+                if first and run.start() < first.end():
+                    words = words[1:]  # the clause's first word is capitalised by position
+                if len(words) >= 2 and not any(w.lower() in stops for w in words):
+                    found.append(" ".join(words))
+    return list(dict.fromkeys(found))
+
+
+_TITLE_RUN_RE = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)+\b")
 _CAPITAL_WORD_RE = re.compile(r"\b[A-Za-z][a-z]*\b")
 _TOKEN_RE = re.compile(r"[\w.-]+|/")
 _OR = frozenset({"/", "or", "vs", "vs."})

@@ -164,3 +164,16 @@ def test_absent_words_are_the_common_words_the_scope_never_holds():
     assert weights.absent_words("Is the controller's account security-sensitive?", kubeflow) == []
     assert weights.absent_words("Is the database encrypted or stored in MySQL?", kubeflow) == []
     assert weights.absent_words("Does the controller need a bounty?", None) == []
+
+
+def test_capitalised_words_in_a_run_are_one_name():
+    texts = KUBEFLOW + ["Katib numbering follows the authority of the release team.", "The Central Dashboard shows runs."]
+    weights = TermWeights(_stats(texts))
+    kubeflow = Scope("Kubeflow", [t.lower() for t in texts])
+    # each word is held apart, the name they make together is not
+    assert weights.unknown_names("Is Katib its own Numbering Authority, and who assigns ids?", kubeflow) == \
+        ["Numbering Authority"]
+    # held whole it is known; a clause's first word and a title-cased clause say nothing by their capitals
+    assert weights.unknown_names("Which runs does the Central Dashboard show to users?", kubeflow) == []
+    assert weights.unknown_names("Numbering Authority status: who assigns ids for Katib?", kubeflow) == []
+    assert weights.unknown_names("Responsible Disclosures Process: how are reports handled?", kubeflow) == []
