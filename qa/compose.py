@@ -192,7 +192,8 @@ class Composer:
         """A lead-in's list is quoted with it when its items hold a specific term of the question that
         the lead-in doesn't, or the lead-in itself holds nearly all of them (the question asks for
         what it introduces)."""
-        if not items or not focus:
+        if not items or not focus or len(items) == 1:
+            # (one item completes the sentence rather than listing: "... using the following command: docker sbom")
             return bool(items)
         added = set(terms(" ".join(items))) - set(terms(sentence))
         return bool(added & set(focus)) or coverage(focus, sentence) >= LIST_QUESTION_COVERAGE

@@ -439,6 +439,18 @@ def test_prose_with_numbers_and_prose_before_an_unlabelled_block_stay_sentences(
     assert answerable_sentences(before_code) == ["The controller needs these permissions to work properly."]
 
 
+def test_a_lead_in_to_one_item_brings_it_whatever_its_words(composer):
+    # the command shares no word with the question, yet it is what the sentence says: one item completes
+    # the sentence rather than listing things
+    topic = _chunk("The SBOMs of any released image can be fetched using the following command:\n\n"
+                   "```\ndocker sbom ghcr.io/example/controller:v1\n```\n")
+    other = _chunk("A user can download the SBOM of each container image of the other project from its release "
+                   "assets.", "docs/other.md")
+    composed = composer.compose("How would a user download the SBOM of a container image?", _hits(other, topic))
+    assert not composed.abstained
+    assert "docker sbom ghcr.io/example/controller:v1" in composed.answer, composed.answer
+
+
 def test_pdf_lead_in_brings_the_following_lines_capped():
     rows = [f"{i} controller-{i} Deployment kubeflow" for i in range(1, 31)]
     text = (
