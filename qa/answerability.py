@@ -21,6 +21,7 @@ before a model is called (``Assistant.evidence``).
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections import OrderedDict
 from collections.abc import Callable
@@ -56,6 +57,8 @@ class Decision:
 
 
 NOTICE_NAMES = 5
+CLIPPED_PART = 3  # letters of each clipped word ("net", "pol")
+CLIPPED_PAIR_MIN = 2
 _WORD_START_RE = re.compile(r"(?<![a-z0-9])[a-z0-9]")
 
 
@@ -90,6 +93,26 @@ class Scope:
                 starts.update(run[m.start():] for m in _WORD_START_RE.finditer(run))
             self._starts = sorted(starts)
         return self._starts
+
+    def clipped_pair(self, word: str) -> bool:
+        """``word`` clips two words the sources use together ("netpol": "network policy", "NetworkPolicy"),
+        each part opening its word, the pair found at least CLIPPED_PAIR_MIN times (slang, not a chance
+        meeting of two words)."""
+        word = word.lower()
+        for i in range(CLIPPED_PART, len(word) - CLIPPED_PART + 1):
+            head, tail = word[:i], word[i:]
+            if not self._opens_a_word(head) or not (self._opens_a_word(tail) or tail in self._joined):
+                continue  # (two bisections spare most splits a scan of every source)
+            pattern = re.compile(rf"(?<![a-z0-9]){re.escape(head)}[a-z0-9]*[\s-]*{re.escape(tail)}")
+            if sum(1 for _ in itertools.islice(pattern.finditer(self._joined), CLIPPED_PAIR_MIN)) >= CLIPPED_PAIR_MIN:
+                return True
+        return False
+
+    def _opens_a_word(self, prefix: str) -> bool:
+        """A word of the sources starts with ``prefix``."""
+        starts = self._word_starts()
+        i = bisect.bisect_left(starts, prefix)
+        return i < len(starts) and starts[i].startswith(prefix)
 
     def holds(self, fragment: str) -> bool:
         """``fragment`` anywhere, inside a word too (a login "justincappos" holds "cappos")."""

@@ -102,7 +102,8 @@ class TermWeights:
         for word in dict.fromkeys(_WORD_RE.findall(question.lower())):
             if word in named or word in stop_words() or word in DISCOURSE or is_common(word):
                 continue
-            if unmentioned(word) and not self._inside_a_word(word, scope) and not self._hyphenated(word, mentions):
+            if unmentioned(word) and not self._inside_a_word(word, scope) and not self._hyphenated(word, mentions) \
+                    and not (scope is not None and scope.clipped_pair(word)):
                 out.append(word)
 
         def said(word: str) -> bool:  # the sources in scope hold it (not merely the store)
@@ -208,22 +209,26 @@ def name_phrases(question: str) -> list[str]:
 
 _TITLE_RUN_RE = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)+\b")
 _CAPITAL_WORD_RE = re.compile(r"\b[A-Za-z][a-z]*\b")
-_TOKEN_RE = re.compile(r"[\w.-]+|/")
-_OR = frozenset({"/", "or", "vs", "vs."})
+_TOKEN_RE = re.compile(r"[\w.-]+|[/,]")
+_OR = frozenset({"/", ",", "or", "vs", "vs."})
 
 
 def _has_mentioned_alternative(question: str, name: str, said) -> bool:
-    """``name`` is one of alternatives ("dependabot or renovate", "session/cookie") and another of them
-    is a word the sources hold (``said``): the question can be answered for that one, so ``name`` alone
-    declines nothing. ("X and Y" asks about both: no alternative.) One pass over the question's tokens."""
+    """``name`` is one of alternatives ("dependabot or renovate", "session/cookie", a list of examples
+    "PCI-DSS, COBIT, ISO, GDPR, etc.") and another of them is a word the sources hold (``said``): the
+    question can be answered for that one, so ``name`` alone declines nothing. ("X and Y" asks about
+    both: no alternative.) One pass over the question's tokens, each list walked from the name outwards."""
     tokens = [t.lower() for t in _TOKEN_RE.findall(question)]
     skip = stop_words() | DISCOURSE
     for i, token in enumerate(tokens):
         if token != name.lower():
             continue
-        for joiner, other in ((i + 1, i + 2), (i - 1, i - 2)):
-            if 0 <= other < len(tokens) and tokens[joiner] in _OR and tokens[other] not in skip and said(tokens[other]):
-                return True
+        for step in (1, -1):
+            j = i
+            while 0 <= j + 2 * step < len(tokens) and tokens[j + step] in _OR and tokens[j + 2 * step] not in skip:
+                j += 2 * step
+                if said(tokens[j]):
+                    return True
     return False
 
 

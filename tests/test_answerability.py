@@ -177,3 +177,16 @@ def test_capitalised_words_in_a_run_are_one_name():
     assert weights.unknown_names("Which runs does the Central Dashboard show to users?", kubeflow) == []
     assert weights.unknown_names("Numbering Authority status: who assigns ids for Katib?", kubeflow) == []
     assert weights.unknown_names("Responsible Disclosures Process: how are reports handled?", kubeflow) == []
+
+
+def test_a_clipped_pair_and_a_listed_example_decline_nothing():
+    texts = KUBEFLOW + ["Each namespace gets a network policy.", "NetworkPolicy objects deny ingress by default.",
+                        "Kubeflow documents GDPR duties for adopters."]
+    weights = TermWeights(_stats(texts + OTHERS))
+    kubeflow = Scope("Kubeflow", [t.lower() for t in texts])
+    # "netpol" clips "network policy", which the sources use twice: slang for what they discuss
+    assert weights.unknown_names("Did the audit find netpol gaps in the namespaces?", kubeflow) == []
+    assert kubeflow.clipped_pair("netpol") and not kubeflow.clipped_pair("payout")
+    # a name among listed examples, another of which the sources hold, asks about the list
+    assert weights.unknown_names("Which standards (FedRAMP, COBIT, GDPR, etc.) does Kubeflow meet?", kubeflow) == []
+    assert weights.unknown_names("Which standards (FedRAMP, COBIT) does Kubeflow meet?", kubeflow) == ["FedRAMP", "COBIT"]
