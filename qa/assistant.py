@@ -167,7 +167,7 @@ class Assistant:
         return self.composer.gather(prepared.text, retrieved, facets(prepared), config or self.config, scope,
                                     prepared.template_sections, asked_value(prepared.original),
                                     prepared.wants_history, lead_kinds(prepared.kinds, prepared.original),
-                                    prepared.asks)
+                                    prepared.asks, prepared.people)
 
     def retrieve(
         self,

@@ -81,7 +81,8 @@ class Composer:
     # --- evidence --------------------------------------------------------------------------
     def gather(self, question: str, retrieved: list[Retrieved], facets=(), config: QAConfig | None = None,
                scope: Scope | None = None, sections: frozenset = frozenset(),
-               asked: AskedValue | None = None, history: bool = False, kinds=(), parts: int = 1) -> Evidence:
+               asked: AskedValue | None = None, history: bool = False, kinds=(), parts: int = 1,
+               people=()) -> Evidence:
         """Candidate sentences of the best passages, scored; the answerability decision (``scope``: the
         sources the question is about, whose silence on a name it holds declines it); the selection.
         ``sections``: (source, section) the question asks for in a template prompt's words: each of
@@ -90,13 +91,17 @@ class Composer:
         it). ``asked``: the kind of value the question asks for (stage answer-type).
         ``history``: the question asks how a document changed, so "the Overview" is that document's.
         ``kinds``: the kinds of source the question asks about (stage kind-lead: the lead comes from one).
-        ``parts``: how many parts the question asks (stage part-points: each beyond the first gets a point more)."""
+        ``parts``: how many parts the question asks (stage part-points: each beyond the first gets a point more).
+        ``people``: logins of the review threads' people the question names (stage speaker)."""
         config = config or QAConfig()
         weights = TermWeights(self.stats, config)
         focus, weight = weights.focus(question), weights.weights(question)
         candidates = self._candidates(question, retrieved, focus, weight, config, sections, history)
+        spoke = {p.lower() for p in people} if config.on("speaker") else set()
         for cand in candidates:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
+            if cand.comment.lower() in spoke:  # what the named person wrote, not a comment naming them
+                cand.score *= config.speaker_boost
         if config.on("quoted-phrases"):
             lift_quoted(candidates, quoted_phrases(question))
         candidates.sort(key=lambda c: c.score, reverse=True)
@@ -218,10 +223,10 @@ class Composer:
 
     # --- answer ----------------------------------------------------------------------------
     def compose(self, question: str, retrieved: list[Retrieved], facets=(), config: QAConfig | None = None,
-                kinds=()) -> Composition:
+                kinds=(), people=()) -> Composition:
         """The answer; ``facets`` (predicates on a chunk: the kinds of source, the revisions a
-        question names) each get a sentence when a relevant one exists; ``kinds``: see ``gather``."""
-        return self.render_evidence(self.gather(question, retrieved, facets, config, kinds=kinds))
+        question names) each get a sentence when a relevant one exists; ``kinds``, ``people``: see ``gather``."""
+        return self.render_evidence(self.gather(question, retrieved, facets, config, kinds=kinds, people=people))
 
     @staticmethod
     def render_evidence(evidence: Evidence) -> Composition:

@@ -119,6 +119,7 @@ class PreparedQuery:
     projects: list[str] = field(default_factory=list)  # projects the question names
     parts: list[str] = field(default_factory=list)  # a many-part question's parts, searched for too
     general: str = ""  # the question without the names it holds (stage "generalize"), searched for too
+    people: list[str] = field(default_factory=list)  # logins of the review threads' people it names (stage speaker)
     # (source, section) of the passages answering the template prompt it restates (stage template-sections)
     template_sections: frozenset = frozenset()
     identifiers: list[str] = field(default_factory=list)  # titled identifiers it describes (stage identifiers)
@@ -188,6 +189,13 @@ def named_projects(question: str, projects: set[str]) -> list[str]:
     named = sorted(p for p in projects if len(p) > 2 and re.search(rf"\b{re.escape(p)}\b", low))
     others = [p for p in named if p != HOME_PROJECT]
     return named if others else []
+
+
+def named_people(question: str, people: set[str]) -> list[str]:
+    """GitHub logins the question names, whole ("kfaseela", "JustinCappos's") or by a part ("Justin")."""
+    lowered = question.lower()
+    whole = [login for login in people if re.search(rf"(?<![\w@-]){re.escape(login.lower())}(?![\w-])", lowered)]
+    return sorted(set(whole) | set(name_expansions(question, people)))
 
 
 def name_expansions(question: str, people: set[str]) -> list[str]:
@@ -294,6 +302,7 @@ def prepare(
         parts=split if parts else [],
         asks=max(1, len(split)),
         general=generalized(text, names) if names is not None else "",
+        people=named_people(question, people) if people else [],
         identifiers=identifiers.described_by(text) if identifiers else [],
     )
 

@@ -34,6 +34,7 @@ STAGES: dict[str, str] = {
     "section-expand": "small-to-big: the best passages read on into the windows around them in their section",
     "point-relevance": "sentence selection: each supporting point holds a specific term of the question beyond its heading's",
     "lead-in-lists": "sentence selection: a lead-in brings the list it introduces (when its items are relevant, it best matches the question, or it points back at a chosen sentence)",
+    "speaker": "sentence selection: a question naming a person of the review threads hears first from what they wrote, not from comments naming them",
     "replies": "sentence selection: a reviewer's question leads with the reply that answers it",
     "kind-lead": "sentence selection: the lead comes from the kind of source the question asks about (a review: the reviewer's words and the reply)",
     "part-points": "sentence selection: a many-part question gets a supporting point more per part beyond the first",
@@ -46,13 +47,13 @@ STAGES: dict[str, str] = {
 
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
-ANSWER_STAGES = frozenset({"sentence-similarity", "point-relevance", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
+ANSWER_STAGES = frozenset({"sentence-similarity", "point-relevance", "speaker", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
                            "answerability", "absent-words", "answer-type"})
 ANSWER_FIELDS = frozenset({
     "passages_read", "max_points", "points_per_part", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
     "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage", "semantic_candidates",
     "scope_elsewhere_df", "continuation_words", "value_candidates", "value_coverage", "novelty_weight", "kind_lead_floor",
-    "absent_importance",
+    "absent_importance", "speaker_boost",
 })
 
 
@@ -129,6 +130,8 @@ class QAConfig:
     # shipped sets chose 0.3 in 3 of 5: key-fact recall +0.006 dev, +0.028 template set, +0.072 value set; dev
     # citation precision -0.02, as the new part's sentence often comes from another source)
     novelty_weight: float = 0.3
+    # stage speaker: sentences of the named person's own comments score this many times their own
+    speaker_boost: float = 1.5
     # stage kind-lead: the best relevant sentence of the kind of source the question asks about leads when it
     # scores at least this share of the best sentence (0.5 and 0.7 score alike on the shipped sets)
     kind_lead_floor: float = 0.5

@@ -439,6 +439,19 @@ def test_prose_with_numbers_and_prose_before_an_unlabelled_block_stay_sentences(
     assert answerable_sentences(before_code) == ["The controller needs these permissions to work properly."]
 
 
+def test_a_named_person_is_heard_first_from_what_they_wrote(composer):
+    chunk = _review(
+        "alice (issue_comment, 2026-01-01):\nThanks to @bob for the review of this section.\n\n"
+        "bob (review_comment, 2026-01-02) on x.md line 3:\nThe draft lists one webhook, there are four endpoints."
+    )
+    question = "What did bob point out about the webhook section?"
+    composed = composer.compose(question, _hits(chunk), people=["bob"])
+    assert composed.answer.startswith("bob (review_comment, 2026-01-02)"), composed.answer
+    # the stage is what puts him first: off, the comment naming him leads
+    off = composer.compose(question, _hits(chunk), config=QAConfig().without("speaker"), people=["bob"])
+    assert off.answer.startswith("alice"), off.answer
+
+
 def test_a_lead_in_to_one_item_brings_it_whatever_its_words(composer):
     # the command shares no word with the question, yet it is what the sentence says: one item completes
     # the sentence rather than listing things

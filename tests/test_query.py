@@ -12,6 +12,7 @@ from kfqa.qa.query import (
     is_follow_up,
     kind_hints,
     lead_kinds,
+    named_people,
     prepare,
     quoted_phrases,
     store_names,
@@ -211,3 +212,11 @@ def test_the_parts_a_question_asks_are_counted_on_its_own_words():
 ])
 def test_only_a_question_naming_the_guides_asks_them(question, points_at_guides):
     assert ("guide" in kind_hints(question)) is points_at_guides
+
+
+def test_people_are_named_whole_or_by_a_part_but_not_by_a_mention_inside_a_word():
+    people = {"JustinCappos", "RobuRishabh", "kfaseela", "andreyvelich"}
+    assert named_people("What was JustinCappos's main criticism?", people) == ["JustinCappos"]
+    assert named_people("what did kfaseela and Rishabh raise?", people) == ["RobuRishabh", "kfaseela"]
+    assert named_people("What did Justin say?", people) == ["JustinCappos"]
+    assert named_people("Who reviewed the kfaseelas-fork branch?", people) == []
