@@ -109,7 +109,9 @@ class Composer:
         # (a name in a statement setting the question up, "We offboard people by ...", is not what it asks)
         asking = asking_part(question)
         unknown = weights.unknown_names(asking, scope if scope and scope.texts else None)
-        if config.on("absent-words") and config.on("answerability") and scope and scope.texts:
+        # (a question restating a template prompt holds the prompt's words: its answer is filed under the
+        # prompt's label, in the project's own words)
+        if config.on("absent-words") and config.on("answerability") and scope and scope.texts and not sections:
             unknown += self._meaning_words(asking, weights.absent_words(asking, scope), config)
         decision = decide([c.answer_score for c in candidates[: config.semantic_candidates]], unknown, config,
                           scope.label if scope else "")

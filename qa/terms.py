@@ -42,6 +42,7 @@ _WORD_RE = re.compile(r"\b[a-z]{5,}\b")
 # a single lower-case word of four letters or more, no hyphen (a hyphenated compound of words the sources
 # hold, "security-sensitive", is composed of what they discuss)
 _COMMON_WORD_RE = re.compile(r"(?<![\w-])[a-z]{4,}(?![\w-])")
+_HOW_RE = re.compile(r"\bhow\s+([a-z]+)")
 CLIPPED_MIN = 4  # letters of a clipped word's stem that must begin a word of the sources
 
 
@@ -119,9 +120,11 @@ class TermWeights:
         if scope is None:
             return []
         named = {t.lower() for t in self.unknown_names(question, scope)}
+        # the word after "how" says what kind of answer is asked ("how often", "how long"), not its topic
+        framing = {m.group(1) for m in _HOW_RE.finditer(question.lower())}
         out = []
         for word in dict.fromkeys(_COMMON_WORD_RE.findall(question.lower())):
-            if word in named or word in stop_words() or word in DISCOURSE or not is_common(word):
+            if word in named or word in framing or word in stop_words() or word in DISCOURSE or not is_common(word):
                 continue
             parts = terms(word)
             if parts and not any(scope.mentions(p) for p in parts) and not scope.holds(word) \

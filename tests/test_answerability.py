@@ -164,6 +164,8 @@ def test_absent_words_are_the_common_words_the_scope_never_holds():
     assert weights.absent_words("Is the controller's account security-sensitive?", kubeflow) == []
     assert weights.absent_words("Is the database encrypted or stored in MySQL?", kubeflow) == []
     assert weights.absent_words("Does the controller need a bounty?", None) == []
+    # the word after "how" frames the question ("how often"): the kind of answer, not its topic
+    assert weights.absent_words("How often does the Katib controller pay a bounty?", kubeflow) == ["bounty"]
 
 
 def test_capitalised_words_in_a_run_are_one_name():

@@ -53,7 +53,8 @@ def test_a_one_file_store_asks_bm25_for_no_more_hits_than_it_holds(quokka, caplo
 def test_a_name_the_store_never_mentions_is_declined_and_named(quokka):
     answer = quokka.ask("Does the quokka controller hold FedRAMP authorization?")
     assert answer.abstained
-    assert "The indexed sources never mention 'FedRAMP'." in answer.notices
+    # ("authorization", common English the one file never holds, carries the question too: it may be named beside)
+    assert any(n.startswith("The indexed sources never mention 'FedRAMP'") for n in answer.notices), answer.notices
     assert answer.closest and answer.closest[0].chunk.meta.source == "quokka.md"
 
 

@@ -145,3 +145,16 @@ def test_a_practice_the_sources_never_mention_is_declined_by_the_word_that_names
         assistant.config = assistant.config.with_values(disabled=assistant.config.disabled - {"absent-words"})
     # a word the sources never hold that carries little of the question's meaning declines nothing
     assert not assistant.ask("How are Kubeflow's dependencies kept up to date?").abstained
+
+
+def test_a_comparison_quotes_only_the_projects_it_names(assistant):
+    answer = assistant.ask("Kubeflow vs Flux: does each project's self-assessment call itself a security provider?")
+    assert not answer.abstained
+    projects = {c.chunk.meta.project for c in answer.citations}
+    assert projects <= {"kubeflow", "flux", ""}, projects  # OpenFGA's assessment shares the words, not the subject
+    assert "flux" in projects
+    # a Kubeflow component named beside another project keeps Kubeflow's sources in
+    answer = assistant.ask("How does OpenKruise's self-assessment describe what happens when its admission webhook "
+                           "call fails, and is the Spark Operator's default the same?")
+    assert not answer.abstained
+    assert {"openkruise", "kubeflow"} <= {c.chunk.meta.project for c in answer.citations}
