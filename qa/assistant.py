@@ -25,6 +25,7 @@ from kfqa.qa.query import (
     PreparedQuery,
     abbreviations_for,
     asks_about_other_projects,
+    asks_beyond_named_projects,
     lead_kinds,
     prepare,
     store_names,
@@ -282,7 +283,7 @@ class Assistant:
             kinds = self._store_kinds()
             if not filters.kinds and "guide" not in prepared.kinds:
                 filters = replace(filters, kinds=sorted(kinds - {"guide"}) or sorted(kinds))
-        elif home and not chosen and prepared.projects and not asks_about_other_projects(question):
+        elif home and not chosen and prepared.projects and not asks_beyond_named_projects(question):
             # a question naming projects ("Kubeflow vs Flux: ...") is about those (and Kubeflow, whose
             # components it may name alone: "OpenKruise's webhooks vs the Spark Operator's"): a third
             # project's assessment shares its words, not its subject

@@ -136,6 +136,14 @@ def asks_about_other_projects(question: str) -> bool:
     return bool(_OTHER_PROJECTS_RE.search(question))
 
 
+# ... in words that reach beyond the projects it names ("compared with other projects", not "compare X and Y")
+_BEYOND_NAMED_RE = re.compile(r"\bother (cncf )?projects?\b|\bsimilar projects?\b|\bacross projects\b|\bcncf projects\b", re.I)
+
+
+def asks_beyond_named_projects(question: str) -> bool:
+    return bool(_BEYOND_NAMED_RE.search(question))
+
+
 def kind_hints(question: str) -> list[str]:
     return [kind for kind, pattern in KIND_HINTS.items() if pattern.search(question)]
 

@@ -153,6 +153,9 @@ def test_a_comparison_quotes_only_the_projects_it_names(assistant):
     projects = {c.chunk.meta.project for c in answer.citations}
     assert projects <= {"kubeflow", "flux", ""}, projects  # OpenFGA's assessment shares the words, not the subject
     assert "flux" in projects
+    # "compare" reaches no further than the projects named
+    answer = assistant.ask("Compare what Volcano and Kubeflow list as Critical security functions in their self-assessments.")
+    assert {c.chunk.meta.project for c in answer.citations} <= {"volcano", "kubeflow", ""}
     # a Kubeflow component named beside another project keeps Kubeflow's sources in
     answer = assistant.ask("How does OpenKruise's self-assessment describe what happens when its admission webhook "
                            "call fails, and is the Spark Operator's default the same?")
