@@ -80,6 +80,7 @@ _URL_RE = re.compile(r"https?://\S+|\]\([^)]*\)")
 _COUNTED_RE = re.compile(r"\b(?:how many|number of|count of)\s+([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,2})", re.I)
 COUNTED_WORDS = 3  # words of what is counted read after "how many", up to the first stop word
 COUNTED_REACH = 4  # a number counts them when one of those words follows within this many words
+COUNTED_BEFORE = 3  # ... or comes within this many words before it
 _WORD_RE = re.compile(r"[A-Za-z][\w-]*")
 
 
@@ -112,14 +113,16 @@ class AskedValue:
         if self.scheme:
             return re.search(rf"\b{re.escape(self.scheme)}-\d", text, re.I) is not None
         if self.kind == "count" and self.counted:
-            return any(self._counts(text, m.end()) for m in VALUE_RES["count"].finditer(text))
+            return any(self._counts(text, m.start(), m.end()) for m in VALUE_RES["count"].finditer(text))
         return any(VALUE_RES[kind].search(text) for kind in _STATED_AS.get(self.kind, (self.kind,)))
 
-    def _counts(self, text: str, end: int) -> bool:
-        """The number ending at ``end`` counts what is asked: one of its words follows within reach
-        ("14 security issues", "at least one reviewer", "12 unresolved findings")."""
+    def _counts(self, text: str, start: int, end: int) -> bool:
+        """The number at ``start:end`` counts what is asked: one of its words follows within reach ("14
+        security issues", "at least one reviewer") or comes just before it ("Maintainers: 12", "the
+        maintainer count is 12")."""
         following = _WORD_RE.findall(text[end:end + 80])[:COUNTED_REACH]
-        return any(stem(w.lower()) in self.counted for w in following)
+        preceding = _WORD_RE.findall(text[max(0, start - 60):start])[-COUNTED_BEFORE:]
+        return any(stem(w.lower()) in self.counted for w in following + preceding)
 
 
 _WHAT = {"count": "a number", "duration": "a length of time", "date": "a date", "version": "a version",
@@ -140,11 +143,14 @@ def asked_value(question: str) -> AskedValue | None:
 
 def counted_words(question: str) -> frozenset[str]:
     """Stems of the words naming what a count question counts: those after "how many" (or "number
-    of") up to the first stop word ("how many Ada Logics findings were ..." -> ada, logic, find)."""
+    of") up to the first stop word, less the names among them ("how many Ada Logics findings were ..."
+    -> find; "how many CVEs" -> cve)."""
     found = _COUNTED_RE.search(question)
     words: list[str] = []
     for word in _WORD_RE.findall(found.group(1)) if found else ():
         if word.lower() in stop_words() or len(words) == COUNTED_WORDS:
             break
-        words.append(stem(word.lower()))
-    return frozenset(words)
+        words.append(word)
+    # a name among them only says whose ("how many Kubeflow maintainers"): the common words say what
+    common = [w for w in words if not w[0].isupper()]
+    return frozenset(stem(w.lower()) for w in common or words)

@@ -78,10 +78,7 @@ class Scope:
         letters: "notify" meets "notified", "encrypt" "encryption"); never inside a word ("nist" is not
         in "administrator")."""
         term = term.lower()
-        stem = term[: max(5, len(term) - 3)]
-        starts = self._word_starts()
-        i = bisect.bisect_left(starts, stem)
-        return i < len(starts) and starts[i].startswith(stem)
+        return self._opens_a_word(term[: max(5, len(term) - 3)])
 
     def _word_starts(self) -> list[str]:
         """Every place a word starts in the sources (after a space or a mark: "user" of "multi-user"),
@@ -117,6 +114,24 @@ class Scope:
     def holds(self, fragment: str) -> bool:
         """``fragment`` anywhere, inside a word too (a login "justincappos" holds "cappos")."""
         return fragment.lower() in self._joined
+
+
+class ScopeUnion:
+    """Several projects' sources in scope at once ("Kubeflow vs Flux"): each project's ``Scope`` is built
+    and cached once, whatever other projects a question names beside it."""
+
+    def __init__(self, label: str, parts: list[Scope]):
+        self.label, self.parts = label, parts
+        self.texts = [t for part in parts for t in part.texts]  # (the parts' own strings, not copies)
+
+    def mentions(self, term: str) -> bool:
+        return any(part.mentions(term) for part in self.parts)
+
+    def holds(self, fragment: str) -> bool:
+        return any(part.holds(fragment) for part in self.parts)
+
+    def clipped_pair(self, word: str) -> bool:
+        return any(part.clipped_pair(word) for part in self.parts)
 
 
 class SentenceEncoder:

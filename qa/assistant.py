@@ -17,7 +17,7 @@ from dataclasses import replace
 from kfqa.config import HOME_PROJECT, MAX_QUESTION_CHARS, Settings, apply_runtime_env
 from kfqa.embedding import get_query_embed_model
 from kfqa.qa.answer_type import asked_value
-from kfqa.qa.answerability import Scope, SentenceEncoder
+from kfqa.qa.answerability import Scope, ScopeUnion, SentenceEncoder
 from kfqa.qa.compose import Composer, Evidence
 from kfqa.qa.filters import admits, metadata_filters
 from kfqa.qa.query import (
@@ -164,7 +164,7 @@ class Assistant:
                config: QAConfig | None = None) -> Evidence:
         """The scored sentences and the answerability decision for retrieved passages (``config``:
         another set of stages and constants than the Assistant's, as ``kfqa eval --folds`` tries)."""
-        scope = self._scope(self._filters(prepared.original, prepared, filters), prepared)
+        scope = self._scope(self._filters(prepared.original, prepared, filters, config or self.config), prepared)
         return self.composer.gather(prepared.text, retrieved, facets(prepared), config or self.config, scope,
                                     prepared.template_sections, asked_value(prepared.original),
                                     prepared.wants_history, lead_kinds(prepared.kinds, prepared.original),
@@ -199,7 +199,7 @@ class Assistant:
                            names=self._names() if config.on("generalize") and config.general_weight > 0 else None,
                            identifiers=self._identifiers(config) if config.on("identifiers") else None)
         reader_kinds = filters.kinds if filters else []
-        filters = self._filters(question, prepared, filters)
+        filters = self._filters(question, prepared, filters, config)
         match, asked = self._template_answers(question, prepared, filters, config, reader_kinds)
         search = prepared.text
         if match:  # its label is what the answering passages call it ("Security Provider"): searched for too
@@ -254,11 +254,14 @@ class Assistant:
             return None, []
         return match, [Retrieved(c, 1.0) for c in index.chunks.values() if (c.meta.source, c.meta.section) in match.sections]
 
-    def _filters(self, question: str, prepared: PreparedQuery, filters: Filters | None) -> Filters:
+    def _filters(self, question: str, prepared: PreparedQuery, filters: Filters | None,
+                 config: QAConfig | None = None) -> Filters:
         """The reader's filters, completed from the question: superseded revisions for a history question;
         for a question that names no project (nor files), Kubeflow's files and the reader's own
         unlabelled ones, without TAG Security's guides unless it points at them ("the template", "TAG"):
         a guide shares a template question's wording but says how to write the answer, not what it is.
+        For a question naming projects (and not reaching beyond them: "other projects"), those projects'
+        files, Kubeflow's and unlabelled ones (stage source-prior: off, every project's files answer).
         A store without Kubeflow's files is another project's (or a reader's own folder): every file of
         it answers, guides too (the scope, ``_scope``, still leaves guides out of what declines)."""
         filters = filters or Filters()
@@ -283,7 +286,8 @@ class Assistant:
             kinds = self._store_kinds()
             if not filters.kinds and "guide" not in prepared.kinds:
                 filters = replace(filters, kinds=sorted(kinds - {"guide"}) or sorted(kinds))
-        elif home and not chosen and prepared.projects and not asks_beyond_named_projects(question):
+        elif home and not chosen and prepared.projects and not asks_beyond_named_projects(question) \
+                and (config or self.config).on("source-prior"):
             # a question naming projects ("Kubeflow vs Flux: ...") is about those (and Kubeflow, whose
             # components it may name alone: "OpenKruise's webhooks vs the Spark Operator's"): a third
             # project's assessment shares its words, not its subject
@@ -306,11 +310,16 @@ class Assistant:
             kinds = cache["kinds"] = {c.meta.kind for c in self.retriever.chunks.values()}
         return kinds
 
-    def _scope(self, filters: Filters, prepared: PreparedQuery) -> Scope:
+    def _scope(self, filters: Filters, prepared: PreparedQuery) -> Scope | ScopeUnion:
         """The sources the question is about, for the answerability stage: those the filters admit, but
         not TAG Security's guides unless it points at them (a guide asking "is data encrypted at rest?"
         says nothing of whether Kubeflow's data is)."""
         guides = "guide" in prepared.kinds or "guide" in filters.kinds
+        if len(filters.projects) > 1:  # each named project's part built once, shared by every question naming it
+            parts = [self._scope(replace(filters, projects=[p]), prepared) for p in sorted(filters.projects)]
+            parts = [part for part in parts if part.texts]
+            labels = {part.label for part in parts}  # (a reader's unlabelled files are no project's)
+            return ScopeUnion(next(iter(labels)) if len(labels) == 1 else "", parts)
         key = ("scope", tuple(filters.projects), tuple(filters.kinds), filters.source_glob, tuple(filters.sources),
                bool(filters.include_superseded), guides)
         cache = self._cache()

@@ -97,11 +97,8 @@ class Composer:
         weights = TermWeights(self.stats, config)
         focus, weight = weights.focus(question), weights.weights(question)
         candidates = self._candidates(question, retrieved, focus, weight, config, sections, history)
-        spoke = {p.lower() for p in people} if config.on("speaker") else set()
         for cand in candidates:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
-            if cand.comment.lower() in spoke:  # what the named person wrote, not a comment naming them
-                cand.score *= config.speaker_boost
         if config.on("quoted-phrases"):
             lift_quoted(candidates, quoted_phrases(question))
         candidates.sort(key=lambda c: c.score, reverse=True)
@@ -112,12 +109,14 @@ class Composer:
         # (a question restating a template prompt holds the prompt's words: its answer is filed under the
         # prompt's label, in the project's own words)
         if config.on("absent-words") and config.on("answerability") and scope and scope.texts and not sections:
-            unknown += self._meaning_words(asking, weights.absent_words(asking, scope), config)
+            unknown += self._meaning_words(asking, weights.absent_words(asking, scope, unknown), config)
         decision = decide([c.answer_score for c in candidates[: config.semantic_candidates]], unknown, config,
                           scope.label if scope else "")
         if decision.answerable and asked and config.on("answer-type") and config.on("answerability") \
                 and not _value_stated(asked, candidates, config):
             decision = replace(decision, answerable=False, unstated=asked.what)
+        if decision.answerable and people and config.on("speaker"):
+            candidates = _heard_from(candidates, people, config)
         chosen = select(candidates, facets, config, kinds, parts) if decision.answerable else []
         return Evidence(chosen, decision, candidates)
 
@@ -238,13 +237,23 @@ class Composer:
         return render(evidence.candidates)
 
 
+def _heard_from(candidates: list[Candidate], people, config: QAConfig) -> list[Candidate]:
+    """Stage speaker (after the answerability decision, which it never moves): sentences of the named
+    people's own comments score ``speaker_boost`` times, so what they wrote comes before comments naming them."""
+    spoke = {p.lower() for p in people}
+    for cand in candidates:
+        if cand.comment.lower() in spoke:
+            cand.score *= config.speaker_boost
+    return sorted(candidates, key=lambda c: c.score, reverse=True)
+
+
 def _value_stated(asked: AskedValue, candidates: list[Candidate], config: QAConfig) -> bool:
     """A sentence near the question's topic states the value it asks for: one of the best relevant
     candidates, about as close to the topic as the best of them ("close to 200 contributors" doesn't
     say how many maintainers see the reports), states or lists it."""
     near = [c for c in candidates[: config.value_candidates] if c.relevant]
     floor = config.value_coverage * max((c.coverage for c in near), default=0.0)
-    return any(asked.stated_in(" ".join([c.text, *c.items])) or asked.enumerated_by(c.listed, c.text)
+    return any(asked.stated_in(" ".join([c.text, *c.items])) or asked.enumerated_by(c.listed, without_header(c.text))
                for c in near if c.coverage >= floor)
 
 

@@ -100,8 +100,8 @@ KIND_HINTS: dict[str, re.Pattern] = {
     "audit": re.compile(r"\baudit(or|ors|ed)?s?\b|ada[ -]logics|ada-kubefl|\bfindings?\b|scorecard", re.I),
     "review": re.compile(_NAMES_REVIEW + r"|comment|\basked\b|\banswered\b|graduation|due diligence|\bdd\b", re.I),
     "docs": re.compile(r"kubeflow\.org|\bdocs?\b|documentation|website|\bpage\b", re.I),
-    # ("Outline the project's disclosure process" asks for an outline; "the (assessment) outline" names one)
-    "guide": re.compile(r"\btag\b|tag security|template|\bguide|\b(?:the|assessment['’]?s?)\s+outline\b", re.I),
+    # ("Outline the project's disclosure process" asks for an outline; "the assessment outline" names one)
+    "guide": re.compile(r"\btag\b|tag security|template|\bguide|\bassessment['’]?s?\s+outline\b", re.I),
     "assessment": re.compile(r"self-assessment|assessment", re.I),
 }
 
@@ -127,9 +127,10 @@ class PreparedQuery:
     asks: int = 1
 
 
-_OTHER_PROJECTS_RE = re.compile(
-    r"\bother (cncf )?projects?\b|\bcompar\w*|\bsimilar projects?\b|\bacross projects\b|\bcncf projects\b", re.I
-)
+# words reaching beyond the projects a question names ("other projects", "projects besides Flux")
+_BEYOND_NAMED = (r"\bother (cncf )?projects?\b|\bsimilar projects?\b|\bacross projects\b|\bcncf projects\b"
+                 r"|\bprojects? (?:besides|other than|apart from|except)\b")
+_OTHER_PROJECTS_RE = re.compile(_BEYOND_NAMED + r"|\bcompar\w*", re.I)
 
 
 def asks_about_other_projects(question: str) -> bool:
@@ -137,7 +138,7 @@ def asks_about_other_projects(question: str) -> bool:
 
 
 # ... in words that reach beyond the projects it names ("compared with other projects", not "compare X and Y")
-_BEYOND_NAMED_RE = re.compile(r"\bother (cncf )?projects?\b|\bsimilar projects?\b|\bacross projects\b|\bcncf projects\b", re.I)
+_BEYOND_NAMED_RE = re.compile(_BEYOND_NAMED, re.I)
 
 
 def asks_beyond_named_projects(question: str) -> bool:
@@ -202,7 +203,7 @@ def named_projects(question: str, projects: set[str]) -> list[str]:
 def named_people(question: str, people: set[str]) -> list[str]:
     """GitHub logins the question names, whole ("kfaseela", "JustinCappos's") or by a part ("Justin")."""
     lowered = question.lower()
-    whole = [login for login in people if re.search(rf"(?<![\w@-]){re.escape(login.lower())}(?![\w-])", lowered)]
+    whole = [login for login in people if re.search(rf"(?<![\w-]){re.escape(login.lower())}(?![\w-])", lowered)]
     return sorted(set(whole) | set(name_expansions(question, people)))
 
 

@@ -21,6 +21,8 @@ from kfqa.qa.stages import QAConfig
 from kfqa.types import Retrieved
 
 REPLY_WORDS = 60  # of a reply quoted after the question it answers
+QUOTE_MIN_WORDS = 4  # words a later comment repeats of the reply to count as quoting it
+_WORD_RE = re.compile(r"[a-z0-9']+")
 REDUNDANT = 0.6  # share of shared terms that makes a sentence a repeat of a chosen one
 REPEAT_MIN_TERMS = 4
 
@@ -289,13 +291,14 @@ def reply_to(cand: Candidate, siblings: list[Candidate]) -> list[Candidate]:
     if start is None:
         return []
     reply, words = [], 0
+    asking = {c.comment_no for c in later if is_question(c)}  # comments that ask something, whole
     for c in later[start:]:
         # the replies run on into the next comments ("Yes, the runner should be trusted. @maintainers to
         # confirm" - "Yes, the submitter is the operator itself.") until the asker speaks again or a later
         # comment asks something itself (a new turn of the conversation)
         later_comment = bool(reply) and c.comment_no != reply[0].comment_no
         if c.comment == cand.comment or words > REPLY_WORDS or dangling(c) or (later_comment and (
-                is_question(c) or _quotes(c, reply))):
+                c.comment_no in asking or _quotes(c, reply))):
             break
         reply.append(c)
         words += len(c.text.split())
@@ -303,10 +306,14 @@ def reply_to(cand: Candidate, siblings: list[Candidate]) -> list[Candidate]:
 
 
 def _quotes(cand: Candidate, earlier: list[Candidate]) -> bool:
-    """Repeats words of an earlier comment (a reply quoting the reply it answers: the asker again,
-    whatever author the thread kept for it)."""
-    said = " ".join(without_header(c.text).strip().lower() for c in earlier)
-    return without_header(cand.text).strip().rstrip(".").lower() in said
+    """Repeats words of an earlier comment, QUOTE_MIN_WORDS or more of them (a reply quoting the reply
+    it answers: the asker again, whatever author the thread kept for it; "Yes." quotes nothing)."""
+    def words(text: str) -> list[str]:
+        return _WORD_RE.findall(without_header(text).lower())
+
+    own = words(cand.text)
+    said = " ".join(w for c in earlier for w in words(c.text))
+    return len(own) >= QUOTE_MIN_WORDS and f" {' '.join(own)} " in f" {said} "
 
 
 def _overlap(a: set[str], b: set[str]) -> float:

@@ -26,7 +26,7 @@ STAGES: dict[str, str] = {
     "bm25": "candidate retrieval: BM25",
     "term-rerank": "rerank: passages holding more of the question's specific terms move up",
     "quoted-phrases": "candidates and rerank: passages holding a phrase the question quotes, as it stands, join and move up",
-    "source-prior": "prior: the kinds, projects, sections and revisions the question names; kind prior",
+    "source-prior": "prior: the kinds, projects, sections and revisions the question names; kind prior; a question naming projects reads theirs and Kubeflow's sources only",
     "document-prior": "prior: a file's best hit lifts its other hits",
     "feedback": "pseudo-relevance feedback: the best passages' telling terms searched for again (BM25)",
     "merge": "neighbouring windows of one section read as one passage",

@@ -42,7 +42,7 @@ _WORD_RE = re.compile(r"\b[a-z]{5,}\b")
 # a single lower-case word of four letters or more, no hyphen (a hyphenated compound of words the sources
 # hold, "security-sensitive", is composed of what they discuss)
 _COMMON_WORD_RE = re.compile(r"(?<![\w-])[a-z]{4,}(?![\w-])")
-_HOW_RE = re.compile(r"\bhow\s+([a-z]+)")
+_HOW_RE = re.compile(r"\bhow\s+(often|long|many|much|soon|far|frequently|quickly|fast|big|large|old)\b")
 CLIPPED_MIN = 4  # letters of a clipped word's stem that must begin a word of the sources
 
 
@@ -91,14 +91,14 @@ class TermWeights:
             return bool(parts) and not any(self._mentioned(p, mentions) for p in parts)
 
         out = [token for token in dict.fromkeys(_NAME_RE.findall(question))  # each once
-               if (self._compound_unheld(token, scope) if _compound(token) and scope is not None else unmentioned(token))]
+               if (not _held_together(token.split("-"), scope) if _compound(token) and scope is not None else unmentioned(token))]
         # "HashiCorp Vault": a common word written as a name is one
         out += [word for word in proper_nouns(question)
                 if word not in out and unmentioned(word) and not self._inside_a_word(word.lower(), scope)]
         # "CVE Numbering Authority": capitalised words in a run are one name, whatever each word alone is
         if scope is not None:
             out += [phrase for phrase in name_phrases(question)
-                    if not any(word in out for word in phrase.split()) and not _held_whole(phrase, scope)]
+                    if not any(word in out for word in phrase.split()) and not _held_as_name(phrase.split(), scope)]
         named = {t.lower() for t in out}
         for word in dict.fromkeys(_WORD_RE.findall(question.lower())):
             if word in named or word in stop_words() or word in DISCOURSE or is_common(word):
@@ -113,13 +113,14 @@ class TermWeights:
 
         return [name for name in out if not _has_mentioned_alternative(question, name, said)]
 
-    def absent_words(self, question: str, scope) -> list[str]:
+    def absent_words(self, question: str, scope, named: list[str] = ()) -> list[str]:
         """Common English words of the question (single words, not names) that the sources in scope never
         hold in any form, nor inside a longer word, while another word of the question offers no mentioned
-        alternative: candidates for stage absent-words, which keeps those that carry the question's meaning."""
+        alternative: candidates for stage absent-words, which keeps those that carry the question's meaning.
+        ``named``: the question's unknown names (``unknown_names``), reported as such already."""
         if scope is None:
             return []
-        named = {t.lower() for t in self.unknown_names(question, scope)}
+        named = {t.lower() for t in named}
         # the word after "how" says what kind of answer is asked ("how often", "how long"), not its topic
         framing = {m.group(1) for m in _HOW_RE.finditer(question.lower())}
         out = []
@@ -133,13 +134,6 @@ class TermWeights:
         return [w for w in out if not _has_mentioned_alternative(question, w, lambda o: bool(terms(o)) and all(
             scope.mentions(p) for p in terms(o)))]
 
-    @staticmethod
-    def _compound_unheld(name: str, scope) -> bool:
-        """A name of words joined by hyphens ("SECURITY-INSIGHTS", "Alpha-Omega") is one name: the sources
-        in scope hold it only when they hold it whole (hyphenated, spaced or run together), not when
-        they hold its words apart."""
-        parts = name.lower().split("-")
-        return not any(scope.holds(form) for form in ("-".join(parts), " ".join(parts), "".join(parts)))
 
     def _hyphenated(self, word: str, mentions) -> bool:
         """Written with hyphens in the sources ("multitenancy" / "multi-tenancy")."""
@@ -160,10 +154,23 @@ class TermWeights:
         return any(word in known for known in self.stats.vocabulary if len(known) > len(word))
 
 
-def _held_whole(phrase: str, scope) -> bool:
-    """The sources in scope hold the words of ``phrase`` together: spaced, hyphenated or run together."""
-    words = phrase.lower().split()
-    return any(scope.holds(sep.join(words)) for sep in (" ", "-", ""))
+def _held_together(words: list[str], scope) -> bool:
+    """The sources in scope hold each pair of neighbouring ``words`` together (spaced, hyphenated or run
+    together, either of them in the plural): "SECURITY-INSIGHTS" is held only as "security insights",
+    "Katib Suggestion Service" as "katib suggestion" and "suggestion service"."""
+    words = [w.lower() for w in words]
+    for a, b in zip(words, words[1:], strict=False):
+        a, b = a.removesuffix("s") if len(a) > 3 else a, b.removesuffix("s") if len(b) > 3 else b
+        if not any(scope.holds(form) for form in (f"{a} {b}", f"{a}-{b}", f"{a}{b}", f"{a}s {b}", f"{a}s-{b}")):
+            return False
+    return True
+
+
+def _held_as_name(words: list[str], scope) -> bool:
+    """A run of capitalised words is held together, or is a held name before a common noun ("the Ada
+    Logics Audit": "Ada Logics" and an audit)."""
+    return _held_together(words, scope) or (len(words) > 2 and is_common(words[-1].lower())
+                                            and _held_together(words[:-1], scope))
 
 
 def _compound(name: str) -> bool:
@@ -212,8 +219,9 @@ def name_phrases(question: str) -> list[str]:
 
 _TITLE_RUN_RE = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)+\b")
 _CAPITAL_WORD_RE = re.compile(r"\b[A-Za-z][a-z]*\b")
-_TOKEN_RE = re.compile(r"[\w.-]+|[/,]")
-_OR = frozenset({"/", ",", "or", "vs", "vs."})
+_TOKEN_RE = re.compile(r"[\w.-]+|[/,()]")
+_EXAMPLES_RE = re.compile(r"\b(?:e\.g\.?|eg|such as|including|for example|like)\b")
+_OR = frozenset({"/", "or", "vs", "vs."})
 
 
 def _has_mentioned_alternative(question: str, name: str, said) -> bool:
@@ -226,13 +234,24 @@ def _has_mentioned_alternative(question: str, name: str, said) -> bool:
     for i, token in enumerate(tokens):
         if token != name.lower():
             continue
+        # a comma joins alternatives only in a list marked as examples ("(PCI-DSS, COBIT, ISO, GDPR, etc.)",
+        # "e.g. X, Y"); elsewhere it joins clauses or items all asked about ("FedRAMP, MySQL and HIPAA")
+        joiners = _OR | {","} if _in_examples(tokens, i) else _OR
         for step in (1, -1):
             j = i
-            while 0 <= j + 2 * step < len(tokens) and tokens[j + step] in _OR and tokens[j + 2 * step] not in skip:
+            while 0 <= j + 2 * step < len(tokens) and tokens[j + step] in joiners and tokens[j + 2 * step] not in skip:
                 j += 2 * step
                 if said(tokens[j]):
                     return True
     return False
+
+
+def _in_examples(tokens: list[str], i: int) -> bool:
+    """Token ``i`` stands in parentheses, after "e.g."/"such as"/"including", or in a list ending "etc."."""
+    opened = sum(t == "(" for t in tokens[:i]) > sum(t == ")" for t in tokens[:i])
+    before = " ".join(tokens[max(0, i - 12):i])
+    after = tokens[i + 1:i + 12]
+    return opened or bool(_EXAMPLES_RE.search(before)) or any(t.startswith("etc") for t in after)
 
 
 _DERIVED = (("ly", ""), ("ness", ""), ("ies", "y"), ("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"))

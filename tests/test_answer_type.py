@@ -41,7 +41,7 @@ def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, sch
 
 @pytest.mark.parametrize(("question", "counted"), [
     ("How many CVEs were assigned to Katib in 2024?", {"cve"}),
-    ("how many Ada Logics findings were still unresolved?", {"ada", "logic", "find"}),
+    ("how many Ada Logics findings were still unresolved?", {"find"}),
     ("The docs say a limited number of maintainers. What's the actual number?", {"maintainer"}),
     ("What was the vote count?", set()),  # nothing named: any number answers
 ])
@@ -59,6 +59,11 @@ def test_a_number_answers_a_count_only_when_it_counts_what_is_asked():
     assert reviewers.stated_in("- At least one reviewer is required for a pull request to be approved.")
     assert not reviewers.stated_in("Pull requests are merged after 2 days.")
     assert asked_value("What was the vote count?").stated_in("The vote closed with 9 in favour.")
+    # the counted word may come just before the number; a name among the counted words only says whose
+    maintainers = asked_value("How many Kubeflow maintainers can read the reports?")
+    assert maintainers.counted == {"maintainer"}
+    assert maintainers.stated_in("Maintainers: 12.") and maintainers.stated_in("The maintainer count is 12.")
+    assert not maintainers.stated_in("There were 2 Kubeflow releases this year.")
 
 
 @pytest.mark.parametrize("question", [

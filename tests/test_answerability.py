@@ -192,3 +192,25 @@ def test_a_clipped_pair_and_a_listed_example_decline_nothing():
     # a name among listed examples, another of which the sources hold, asks about the list
     assert weights.unknown_names("Which standards (FedRAMP, COBIT, GDPR, etc.) does Kubeflow meet?", kubeflow) == []
     assert weights.unknown_names("Which standards (FedRAMP, COBIT) does Kubeflow meet?", kubeflow) == ["FedRAMP", "COBIT"]
+
+
+def test_a_comma_joins_alternatives_only_in_a_list_of_examples():
+    texts = KUBEFLOW + ["Kubeflow documents GDPR duties for adopters."]
+    weights = TermWeights(_stats(texts + OTHERS))
+    kubeflow = Scope("Kubeflow", [t.lower() for t in texts])
+    # a clause comma, and a list that means "and", offer no alternative: the name still declines
+    assert weights.unknown_names("With FedRAMP, does the Katib controller run?", kubeflow) == ["FedRAMP"]
+    assert weights.unknown_names("Does Katib meet FedRAMP, GDPR and HIPAA?", kubeflow) == ["FedRAMP", "HIPAA"]
+    # examples after "e.g." (or in parentheses, or ending "etc.") do
+    assert weights.unknown_names("Does Katib meet a standard, e.g. FedRAMP, GDPR?", kubeflow) == []
+
+
+def test_a_run_of_capitalised_words_is_held_pair_by_pair_or_as_a_name_before_a_common_noun():
+    texts = KUBEFLOW + ["The Katib suggestion service proposes trials.", "Each suggestion service runs alone.",
+                        "Ada Logics audited the code."]
+    weights = TermWeights(_stats(texts))
+    kubeflow = Scope("Kubeflow", [t.lower() for t in texts])
+    assert weights.unknown_names("Is the Katib Suggestion Service exposed to users?", kubeflow) == []
+    assert weights.unknown_names("What did the Ada Logics Audit say about users?", kubeflow) == []
+    # only the word after "how" that frames the question is left out of absent words, not any word
+    assert weights.absent_words("How hidden is the Katib controller's account?", kubeflow) == ["hidden"]

@@ -204,7 +204,8 @@ def test_the_parts_a_question_asks_are_counted_on_its_own_words():
 
 @pytest.mark.parametrize(("question", "points_at_guides"), [
     ("What does the TAG template ask under Actors?", True),
-    ("What does the outline ask for under Actors?", True),
+    ("What does the assessment outline ask for under Actors?", True),
+    ("Where is the outline of the incident response plan?", False),
     ("Which sections does the self-assessment's guide require?", True),
     # "Outline ..." asks for an outline of the project's own practice: the guides are not what it asks
     ("Outline the project's responsible disclosure process. How is a vulnerability reported?", False),
@@ -220,3 +221,4 @@ def test_people_are_named_whole_or_by_a_part_but_not_by_a_mention_inside_a_word(
     assert named_people("what did kfaseela and Rishabh raise?", people) == ["RobuRishabh", "kfaseela"]
     assert named_people("What did Justin say?", people) == ["JustinCappos"]
     assert named_people("Who reviewed the kfaseelas-fork branch?", people) == []
+    assert named_people("What did @kfaseela ask for?", people) == ["kfaseela"]

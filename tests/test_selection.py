@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kfqa.qa.selection import Candidate, select
+from kfqa.qa.selection import Candidate, reply_to, select
 from kfqa.qa.stages import QAConfig
 from kfqa.types import Chunk, ChunkMeta, Retrieved
 
@@ -122,3 +122,33 @@ def test_the_best_matching_lead_in_brings_its_list():
     # with stage lead-in-lists off, a lead-in without its list says nothing and doesn't lead
     off = select([lead_in, other], config=QAConfig(max_points=2, continuation_words=0).without("lead-in-lists"))
     assert off[0] is other
+
+
+# --- stage replies: the run of replies ------------------------------------------------------------------
+
+
+def _run(*comments: tuple[str, str]) -> list[Candidate]:
+    """A thread's sentences, one comment per (author, text); each comment opens with its header."""
+    out, position = [], 0
+    for no, (author, text) in enumerate(comments):
+        for i, sentence in enumerate(text.split("|")):
+            header = f"{author} (review_comment, 2026-01-0{no + 1}) on x.md: " if i == 0 else ""
+            out.append(_said(THREAD, header + sentence.strip(), 0.1, position, author, no))
+            position += 1
+    return out
+
+
+def test_the_replies_run_on_until_a_comment_asks_or_quotes_them():
+    thread = _run(
+        ("alice", "Is the runner trusted?"), ("bob", "Yes, the runner should be trusted by the platform team."),
+        ("unknown", "Yes, the runner is the controller itself."), ("unknown", "Thanks.|Can you split the section?"),
+        ("dave", "Merged."))
+    ask, first, confirm = thread[:3]
+    # a comment asking something ends the run before any of its sentences ("Thanks." too), and what follows
+    assert reply_to(ask, thread) == [first, confirm]
+    later = thread[-1]
+    quoting = _said(THREAD, "unknown (review_comment, undated) on x.md: the runner should be trusted by", 0.1, 3,
+                    "unknown", 2)
+    assert reply_to(ask, [ask, first, quoting, later]) == [first]  # the asker quoting the reply answers it
+    short = _said(THREAD, "unknown (review_comment, undated) on x.md: Yes.", 0.1, 3, "unknown", 2)
+    assert reply_to(ask, [ask, first, short]) == [first, short]  # "Yes." quotes nothing
