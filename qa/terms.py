@@ -28,7 +28,7 @@ __all__ = ["TermWeights", "coverage"]
 DISCOURSE = frozenset(
     """ask asks asked asking answer answers answered say says said tell tells told describe describes
     described explain explains explained mention mentions mentioned mean means meant happen happens
-    happened actually exactly really specifically basically please anything something
+    happened actually exactly really specifically basically explicitly clearly officially please anything something
     thing things way kind sort document documents doc docs documentation assessment self-assessment
     page section write written project projects corpus literature
     make makes made making get gets got getting take takes took taking give gives gave given go goes went""".split()
