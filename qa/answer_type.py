@@ -73,6 +73,8 @@ _ASKS: list[tuple[str, re.Pattern]] = [
 # "Which CVE ID ...", "What GHSA identifiers ...": an identifier of a named scheme, asked for
 _SCHEME_RE = re.compile(r"\b(?i:which|what)(?:\s+[\w-]+){0,2}?\s+([A-Z][A-Z0-9]{1,9})[- ](?:IDs?|identifiers?)\b")
 
+# the future, as a question asks about it and as a sentence speaks of it
+_FUTURE_RE = re.compile(r"\b(?:next|upcoming|will|plans?|planned|planning|scheduled|future|expected|targeted)\b", re.I)
 _URL_RE = re.compile(r"https?://\S+|\]\([^)]*\)")
 
 
@@ -91,6 +93,9 @@ class AskedValue:
     # for a count: stems of the words naming what is counted ("how many CVEs" -> cve); a number answers
     # only when it counts one of them ("two researchers" doesn't say how many CVEs). Empty: any number.
     counted: frozenset[str] = frozenset()
+    # for a date or time: the question asks about a future event ("When is the next audit scheduled?"),
+    # which a date answers only in a sentence speaking of the future (a past audit's dates don't)
+    future: bool = False
 
     @property
     def what(self) -> str:
@@ -114,6 +119,8 @@ class AskedValue:
             return re.search(rf"\b{re.escape(self.scheme)}-\d", text, re.I) is not None
         if self.kind == "count" and self.counted:
             return any(self._counts(text, m.start(), m.end()) for m in VALUE_RES["count"].finditer(text))
+        if self.future and not _FUTURE_RE.search(text):
+            return False
         return any(VALUE_RES[kind].search(text) for kind in _STATED_AS.get(self.kind, (self.kind,)))
 
     def _counts(self, text: str, start: int, end: int) -> bool:
@@ -137,7 +144,8 @@ def asked_value(question: str) -> AskedValue | None:
         return AskedValue("identifier", scheme.group(1))
     for kind, pattern in _ASKS:
         if pattern.search(question):
-            return AskedValue(kind, counted=counted_words(question) if kind == "count" else frozenset())
+            return AskedValue(kind, counted=counted_words(question) if kind == "count" else frozenset(),
+                              future=kind in ("date", "time") and bool(_FUTURE_RE.search(question)))
     return None
 
 

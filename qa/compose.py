@@ -253,7 +253,7 @@ def _value_stated(asked: AskedValue, candidates: list[Candidate], config: QAConf
     say how many maintainers see the reports), states or lists it."""
     near = [c for c in candidates[: config.value_candidates] if c.relevant]
     floor = config.value_coverage * max((c.coverage for c in near), default=0.0)
-    return any(asked.stated_in(" ".join([c.text, *c.items])) or asked.enumerated_by(c.listed, without_header(c.text))
+    return any(any(asked.stated_in(piece) for piece in (c.text, *c.items)) or asked.enumerated_by(c.listed, without_header(c.text))
                for c in near if c.coverage >= floor)
 
 

@@ -139,3 +139,12 @@ def test_a_run_of_digits_is_one_number_so_long_runs_stay_linear():
 def test_the_notice_names_the_kind_of_value_no_sentence_states():
     decision = Decision(False, 0.5, scope="Kubeflow", unstated=AskedValue("identifier", "CVE").what)
     assert decision.notice == "No passage of the indexed Kubeflow sources close to this question states a CVE identifier."
+
+
+def test_a_future_event_is_dated_only_by_a_sentence_speaking_of_the_future():
+    asked = asked_value("When is Kubeflow's next third-party security audit scheduled?")
+    assert asked.kind == "date" and asked.future
+    assert not asked.stated_in("Ada Logics carried out the audit in August and September 2025.")
+    assert asked.stated_in("The next audit is planned for March 2027.")
+    past = asked_value("When was the audit carried out?")
+    assert past.kind == "date" and not past.future and past.stated_in("It ran in September 2025.")
