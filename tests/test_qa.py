@@ -209,9 +209,13 @@ def test_a_comparison_finds_each_named_projects_passage(assistant):
     projects, ranks = compliance_ranks(config)
     assert projects == ["knative", "kubeflow"]  # Kubeflow counts as named beside another project
     # Knative's section matches "regulatory compliance" word for word; Kubeflow's own ("do not currently
-    # claim compliance") was crowded out below the fifth place before each project was searched on its own
+    # claim compliance") was crowded out below the fifth place by third projects' sections before each
+    # project was searched on its own (project-search) and only the named projects were read (source-prior):
+    # each alone brings it back
     assert ranks.get("knative", 99) < 5 and ranks.get("kubeflow", 99) < 5
-    _, without = compliance_ranks(config.without("project-search"))
+    assert compliance_ranks(config.without("project-search"))[1].get("kubeflow", 99) < 5
+    assert compliance_ranks(config.without("source-prior"))[1].get("kubeflow", 99) < 5
+    _, without = compliance_ranks(config.without("project-search", "source-prior"))
     assert without.get("kubeflow", 99) >= 5
     # a reader who chose Kubeflow's sources gets none of Knative's, however the question compares
     chosen = assistant.ask(question, filters=Filters(projects=["kubeflow"]))
