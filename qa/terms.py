@@ -258,11 +258,15 @@ _DERIVED = (("ly", ""), ("ness", ""), ("ies", "y"), ("s", ""), ("es", ""), ("ed"
 
 
 def is_common(word: str) -> bool:
-    """Common English, or a form of it ("concretely", "squaring")."""
+    """Common English, or a form of it ("concretely", "squaring", "vetting": a doubled last consonant)."""
     common = common_english()
+    doubled = _DOUBLED_RE.match(word)
     return word in common or any(
         word.endswith(suffix) and word[: -len(suffix)] + repl in common for suffix, repl in _DERIVED
-    )
+    ) or (doubled is not None and doubled.group(1) in common)
+
+
+_DOUBLED_RE = re.compile(r"^(\w*([b-df-hj-np-tv-z]))\2(?:ing|ed|er|ers)$")
 
 
 def coverage(focus: dict[str, float], text: str) -> float:

@@ -65,6 +65,7 @@ def test_the_notice_names_the_scope_and_the_words():
 
 def test_common_english_comes_from_the_model_vocabulary():
     assert is_common("criticism") and is_common("concretely") and is_common("squaring") and is_common("bounties")
+    assert is_common("vetting") and is_common("scanned")
     assert not is_common("payout") and not is_common("fedramp")
 
 
