@@ -200,11 +200,12 @@ def named_projects(question: str, projects: set[str]) -> list[str]:
     return named if others else []
 
 
-def named_people(question: str, people: set[str]) -> list[str]:
-    """GitHub logins the question names, whole ("kfaseela", "JustinCappos's") or by a part ("Justin")."""
+def named_people(question: str, people: set[str], by_part: list[str] | None = None) -> list[str]:
+    """GitHub logins the question names, whole ("kfaseela", "JustinCappos's") or by a part ("Justin";
+    ``by_part``: those ``name_expansions`` found already)."""
     lowered = question.lower()
     whole = [login for login in people if re.search(rf"(?<![\w-]){re.escape(login.lower())}(?![\w-])", lowered)]
-    return sorted(set(whole) | set(name_expansions(question, people)))
+    return sorted(set(whole) | set(name_expansions(question, people) if by_part is None else by_part))
 
 
 def name_expansions(question: str, people: set[str]) -> list[str]:
@@ -293,7 +294,8 @@ def prepare(
         elif CAMEL_SPLIT_RE.search(token) and not token.isupper():  # NetworkPolicy -> network policy
             expansions.append(" ".join(camel_words(token)).lower())
     split = question_parts(text)  # the question alone: no earlier question, no expansions
-    people_named = name_expansions(question, people) if expand else []
+    by_part = name_expansions(question, people) if people else []  # (read once: expansions and stage speaker)
+    people_named = by_part if expand else []
     expansions += people_named
     scope = context + question
     # a question naming a person who wrote in the review threads asks what they said there
@@ -311,7 +313,7 @@ def prepare(
         parts=split if parts else [],
         asks=max(1, len(split)),
         general=generalized(text, names) if names is not None else "",
-        people=named_people(question, people) if people else [],
+        people=named_people(question, people, by_part) if people else [],
         identifiers=identifiers.described_by(text) if identifiers else [],
     )
 

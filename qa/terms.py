@@ -134,7 +134,6 @@ class TermWeights:
         return [w for w in out if not _has_mentioned_alternative(question, w, lambda o: bool(terms(o)) and all(
             scope.mentions(p) for p in terms(o)))]
 
-
     def _hyphenated(self, word: str, mentions) -> bool:
         """Written with hyphens in the sources ("multitenancy" / "multi-tenancy")."""
         return any(mentions is None or mentions(form) for form in self.stats.hyphenated.get(word, ()))
@@ -183,15 +182,7 @@ def proper_nouns(question: str) -> list[str]:
     """Words capitalised inside a sentence ("pull secrets from HashiCorp Vault"): names, even when the
     word is common English. A sentence's (or a clause's, after a colon) first word, and every word of a
     title-cased one ("What Is The Default Login?"), says nothing by its capital."""
-    found: list[str] = []
-    stops = stop_words()
-    for sentence in split_sentences(question):
-        for clause in re.split(r"[:;\u2013\u2014]\s*|\s-\s", sentence):  # a word after a colon opens a clause
-            tokens = _CAPITAL_WORD_RE.findall(clause)
-            content = [t for t in tokens[1:] if len(t) >= 3 and t.lower() not in stops]
-            if content and all(t[0].isupper() for t in content):
-                continue  # title-cased: every word capitalised says nothing
-            found += [t for t in content if t[0].isupper() and t[1:].islower()]
+    found = [t for _, content in _cased_clauses(question) for t in content if t[0].isupper() and t[1:].islower()]
     return list(dict.fromkeys(found))
 
 
@@ -201,20 +192,28 @@ def name_phrases(question: str) -> list[str]:
     first word, and a title-cased clause, say nothing by their capitals (as for ``proper_nouns``)."""
     found: list[str] = []
     stops = stop_words()
+    for clause, _ in _cased_clauses(question):
+        first = re.match(r"\s*\S+", clause)
+        for run in _TITLE_RUN_RE.finditer(clause):
+            words = run.group(0).split()
+            if first and run.start() < first.end():
+                words = words[1:]  # the clause's first word is capitalised by position
+            if len(words) >= 2 and not any(w.lower() in stops for w in words):
+                found.append(" ".join(words))
+    return list(dict.fromkeys(found))
+
+
+def _cased_clauses(question: str):
+    """Each clause of the question (a word after a colon opens one) that is not title-cased, with its
+    content words after the first: where a capital says a word is a name. In a title-cased clause
+    ("What Is The Default Login?") every word is capitalised, which says nothing."""
+    stops = stop_words()
     for sentence in split_sentences(question):
         for clause in re.split(r"[:;\u2013\u2014]\s*|\s-\s", sentence):
             tokens = _CAPITAL_WORD_RE.findall(clause)
             content = [t for t in tokens[1:] if len(t) >= 3 and t.lower() not in stops]
-            if content and all(t[0].isupper() for t in content):
-                continue
-            first = re.match(r"\s*\S+", clause)
-            for run in _TITLE_RUN_RE.finditer(clause):
-                words = run.group(0).split()
-                if first and run.start() < first.end():
-                    words = words[1:]  # the clause's first word is capitalised by position
-                if len(words) >= 2 and not any(w.lower() in stops for w in words):
-                    found.append(" ".join(words))
-    return list(dict.fromkeys(found))
+            if not (content and all(t[0].isupper() for t in content)):
+                yield clause, content
 
 
 _TITLE_RUN_RE = re.compile(r"\b[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)+\b")
