@@ -191,6 +191,18 @@ def lead_kinds(kinds: list[str], question: str) -> list[str]:
     return [k for k in kinds if k != "review" or re.search(_NAMES_REVIEW, question, re.I)]
 
 
+# "the project" in the template's words is the project under assessment ("What security guarantees is
+# the project meant to provide?"); "a project", "projects" and "the projects" are any
+_THE_PROJECT_RE = re.compile(r"\b(?:the|this|your|our) project\b(?!s)", re.I)
+
+
+def home_named(question: str, projects: set[str]) -> bool:
+    """The question speaks of the project under assessment as "the project" and names no project."""
+    low = question.lower()
+    return bool(_THE_PROJECT_RE.search(question)) and not any(
+        len(p) > 2 and re.search(rf"\b{re.escape(p)}\b", low) for p in projects)
+
+
 def named_projects(question: str, projects: set[str]) -> list[str]:
     """Projects the question names: others than Kubeflow (naming Kubeflow alone changes nothing), and
     Kubeflow too when it is named beside them ("How does Kubeflow's SBOM compare with Volcano's?")."""
@@ -293,6 +305,11 @@ def prepare(
             expansions.append(phrase)
         elif CAMEL_SPLIT_RE.search(token) and not token.isupper():  # NetworkPolicy -> network policy
             expansions.append(" ".join(camel_words(token)).lower())
+    # (the project's name, not "the project", is what its passages say: searched with it, the Overview's
+    # "Kubeflow aims to provide the following security properties" answers the template's Goals prompt)
+    # (not in a question about the guides: "the project team" there is any project's)
+    if expand and HOME_PROJECT in projects and home_named(text, projects) and "guide" not in asked_kinds(question):
+        expansions.append(HOME_PROJECT)
     split = question_parts(text)  # the question alone: no earlier question, no expansions
     by_part = name_expansions(question, people) if people else []  # (read once: expansions and stage speaker)
     people_named = by_part if expand else []

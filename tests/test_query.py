@@ -222,3 +222,18 @@ def test_people_are_named_whole_or_by_a_part_but_not_by_a_mention_inside_a_word(
     assert named_people("What did Justin say?", people) == ["JustinCappos"]
     assert named_people("Who reviewed the kfaseelas-fork branch?", people) == []
     assert named_people("What did @kfaseela ask for?", people) == ["kfaseela"]
+
+
+@pytest.mark.parametrize(("question", "searched_as_home"), [
+    ("What security guarantees is the project meant to provide?", True),  # the template's "the project"
+    ("How does this project handle vulnerability reports?", True),
+    ("What does the project's SBOM hold?", True),
+    ("How does the project compare with Flux?", False),  # a project named: its own passages answer
+    ("How much effort does TAG Security expect from the project team?", False),  # any project, per the guides
+    ("Which projects publish an SBOM?", False),
+])
+def test_the_project_is_searched_as_the_home_project(question, searched_as_home):
+    prepared = prepare(question, None, set(), projects={"kubeflow", "flux"})
+    assert ("kubeflow" in prepared.expansions) is searched_as_home
+    assert prepared.text.endswith("kubeflow)") is searched_as_home
+    assert prepare(question, None, set(), projects={"flux"}).expansions.count("kubeflow") == 0  # another store
