@@ -48,8 +48,11 @@ _STATED_AS = {"time": ("duration", "date")}
 # The closed class of English value questions: the value word must be what is asked for ("What is the
 # minimum TLS version ...", "What's the default cookie lifetime?"), not a word the question mentions
 # ("What does Kubeflow do about old versions ...", "What does the timeout setting do?").
-_WHAT_IS = (r"\b(?:what|which)(?:['’]s|\s+(?:is|are|was|were))?(?:\s+(?:the|a|an|its|their))?"
+_WHAT_IS = (r"\b(?:what|which)(?:['’]?s|\s+(?:is|are|was|were))?(?:\s+(?:the|a|an|its|their))?"
             r"(?:\s+[\w-]+['’]s?)?(?:\s+[\w/-]+){0,3}?\s+")  # (one possessive, first: "What's Kubeflow's committed ...")
+_EVENTS = ("scheduled|planned|published|conducted|performed|carried out|announced|publish|conduct|perform|"
+           "carry out|announce")
+_CHANGES = "introduced|introduce|added|add|released|release|merged|merge|voted|vote|founded|launched|started|began|begin"
 _ASKS: list[tuple[str, re.Pattern]] = [
     ("money", re.compile(r"\bhow much\b[^?]{0,80}?\b(?:cost|costs|pay|paid|spend|spent|charge|charged|fund|funded)\b"
                          rf"|{_WHAT_IS}(?:cost|price|budget|fee)s?\b(?!\s+\w)", re.I)),
@@ -60,10 +63,12 @@ _ASKS: list[tuple[str, re.Pattern]] = [
                             r"(?:response|turnaround|resolution) time|turnaround(?=\s*\?|\s+(?:for|on|of|to)\b))s?\b(?!\s+(?:setting|option|flag|field|parameter)s?\b)",
                             re.I)),
     # a question opening with "when" asks a date of a dated event ("When was the audit conducted?", "When is
-    # the next audit scheduled?"), not of a condition ("When is a profile created?", "What happens when ...")
+    # the next audit scheduled?"), not of a condition ("When is a profile created?", "What happens when ...");
+    # in the past tense, of a change too ("When was the check first introduced?"; "When is a PR merged
+    # without review?" asks a condition)
     ("date", re.compile(r"\b(?:what|which|on what)\s+(?:date|day|year|month)(?![\w-])"
-                        r"|(?:^|[.?!]\s+)when (?:is|was|were|will|did)\b(?=[^?]{0,80}\b(?:scheduled|planned|published|"
-                        r"conducted|performed|carried out|announced|publish|conduct|perform|carry out|announce)\b)", re.I)),
+                        rf"|(?:^|[.?!]\s+)when (?:is|was|were|will|did)\b(?=[^?]{{0,120}}\b(?:{_EVENTS})\b)"
+                        rf"|(?:^|[.?!]\s+)when (?:was|were|did)\b(?=[^?]{{0,120}}\b(?:{_CHANGES})\b)", re.I)),
     ("version", re.compile(rf"{_WHAT_IS}versions?\b(?!\s+of\b)"
                            rf"|{_WHAT_IS}releases?\b(?=\s+(?:is|was|were|did|does|first|introduced|added|shipped)\b|\s*\?)", re.I)),
     ("percentage", re.compile(rf"{_WHAT_IS}(?:percentage|percent|proportion)\b|\b(?:what|which)\s+%", re.I)),

@@ -33,6 +33,10 @@ from kfqa.qa.answerability import Decision
     ("When did the maintainers publish the self-assessment?", "date", ""),
     ("What key size do the webhook certificates use?", "size", ""),
     ("Is there a deadline for fixing it, and if so what is it?", "time", ""),
+    # typed without the apostrophe; an event of a codebase or a vote, however long the subject before it
+    ("whats the default session lifetime before users sign in again?", "duration", ""),
+    ("When was the header check in the v1beta1 UI's authorization code (the audit's issue) first introduced?", "date", ""),
+    ("When did the TOC vote on the graduation?", "date", ""),
 ])
 def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, scheme):
     asked = asked_value(question)
