@@ -168,7 +168,7 @@ class Assistant:
         return self.composer.gather(prepared.text, retrieved, facets(prepared), config or self.config, scope,
                                     prepared.template_sections, asked_value(prepared.original),
                                     prepared.wants_history, lead_kinds(prepared.kinds, prepared.original),
-                                    prepared.asks, prepared.people)
+                                    prepared.asks, prepared.people, prepared.own_words)
 
     def retrieve(
         self,

@@ -82,7 +82,7 @@ class Composer:
     def gather(self, question: str, retrieved: list[Retrieved], facets=(), config: QAConfig | None = None,
                scope: Scope | None = None, sections: frozenset = frozenset(),
                asked: AskedValue | None = None, history: bool = False, kinds=(), parts: int = 1,
-               people=()) -> Evidence:
+               people=(), own_words: str = "") -> Evidence:
         """Candidate sentences of the best passages, scored; the answerability decision (``scope``: the
         sources the question is about, whose silence on a name it holds declines it); the selection.
         ``sections``: (source, section) the question asks for in a template prompt's words: each of
@@ -92,7 +92,9 @@ class Composer:
         ``history``: the question asks how a document changed, so "the Overview" is that document's.
         ``kinds``: the kinds of source the question asks about (stage kind-lead: the lead comes from one).
         ``parts``: how many parts the question asks (stage part-points: each beyond the first gets a point more).
-        ``people``: logins of the review threads' people the question names (stage speaker)."""
+        ``people``: logins of the review threads' people the question names (stage speaker).
+        ``own_words``: the question as the reader wrote it, without kfqa's expansions: what the
+        answerability checks read (default: ``question``)."""
         config = config or QAConfig()
         weights = TermWeights(self.stats, config)
         focus, weight = weights.focus(question), weights.weights(question)
@@ -104,7 +106,7 @@ class Composer:
         candidates.sort(key=lambda c: c.score, reverse=True)
         self._answer_scores(question, candidates, config)
         # (a name in a statement setting the question up, "We offboard people by ...", is not what it asks)
-        asking = asking_part(question)
+        asking = asking_part(own_words or question)
         unknown = weights.unknown_names(asking, scope if scope and scope.texts else None)
         # (a question restating a template prompt holds the prompt's words: its answer is filed under the
         # prompt's label, in the project's own words)

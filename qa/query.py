@@ -125,6 +125,9 @@ class PreparedQuery:
     identifiers: list[str] = field(default_factory=list)  # titled identifiers it describes (stage identifiers)
     # how many things the question asks (its parts, whether or not stage parts searches them; stage part-points)
     asks: int = 1
+    # the reader's own words (context + corrections, no expansions): what answerability reads, since an
+    # expansion kfqa added ("TOC" -> "Technical Oversight Committee") is nothing the question names
+    own_words: str = ""
 
 
 # words reaching beyond the projects a question names ("other projects", "projects besides Flux")
@@ -332,6 +335,7 @@ def prepare(
         general=generalized(text, names) if names is not None else "",
         people=named_people(question, people, by_part) if people else [],
         identifiers=identifiers.described_by(text) if identifiers else [],
+        own_words=(context + text).strip(),
     )
 
 

@@ -161,3 +161,12 @@ def test_a_comparison_quotes_only_the_projects_it_names(assistant):
                            "call fails, and is the Spark Operator's default the same?")
     assert not answer.abstained
     assert {"openkruise", "kubeflow"} <= {c.chunk.meta.project for c in answer.citations}
+
+
+def test_an_expansion_kfqa_adds_is_no_name_the_question_asks_about(assistant):
+    """"TOC" is searched as "Technical Oversight Committee" too, which no Kubeflow source spells out:
+    the question still names only what the reader typed, and is answered."""
+    answer = assistant.ask("Rishabh flagged the spark webhook description in the toc PR — what was wrong and was it fixed?")
+    assert not answer.abstained
+    assert "Technical Oversight Committee" not in answer.answer
+    assert any(c.chunk.meta.source == "reviews/cncf-toc-pr-2201.json" for c in answer.citations)
