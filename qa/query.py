@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from math import fsum
 
 from kfqa.config import HOME_PROJECT
-from kfqa.qa.terms import DISCOURSE_TERMS
-from kfqa.termstats import terms
+from kfqa.qa.terms import DISCOURSE_TERMS, is_common
+from kfqa.termstats import stop_words, terms
 from kfqa.text import CAMEL_SPLIT_RE, camel_words, normalize, split_sentences
 
 # General security and Kubernetes acronyms a reviewer types (none particular to one project);
@@ -224,9 +224,12 @@ def named_people(question: str, people: set[str], by_part: list[str] | None = No
 
 
 def name_expansions(question: str, people: set[str]) -> list[str]:
-    """GitHub logins a question names by a part ("Justin" -> JustinCappos, "Rishabh" -> RobuRishabh)."""
+    """GitHub logins a question names by a part ("Justin" -> JustinCappos, "Rishabh" -> RobuRishabh),
+    capitalised or, as reviewers type, not ("cappos's complaint"): a lower-case word names someone only
+    when it is no common English ("brand" is no part of brandtkeller's name)."""
     found = []
     names = {w.lower() for w in re.findall(r"\b[A-Z][a-z]{3,}\b", question)}
+    names |= {w for w in re.findall(r"\b[a-z]{4,}\b", question) if w not in stop_words() and not is_common(w)}
     for login in people:
         parts = {p.lower() for p in re.split(r"[-_]|" + CAMEL_SPLIT_RE.pattern, login) if len(p) >= 4}
         if names & parts or any(login.lower().startswith(n) for n in names if len(n) >= 5):

@@ -222,6 +222,10 @@ def test_people_are_named_whole_or_by_a_part_but_not_by_a_mention_inside_a_word(
     assert named_people("What did Justin say?", people) == ["JustinCappos"]
     assert named_people("Who reviewed the kfaseelas-fork branch?", people) == []
     assert named_people("What did @kfaseela ask for?", people) == ["kfaseela"]
+    # typed in lower case, as reviewers do; a common word that opens a login names nobody
+    assert named_people("whats cappos's top-level complaint?", people) == ["JustinCappos"]
+    assert named_people("robu rishabh flagged the webhooks", people) == ["RobuRishabh"]
+    assert named_people("the brand new dashboard", people | {"brandtkeller"}) == []
 
 
 @pytest.mark.parametrize(("question", "searched_as_home"), [
