@@ -408,9 +408,11 @@ def _timings(started: float, retrieved_at: float) -> dict[str, float]:
 
 
 def facets(prepared: PreparedQuery) -> list:
-    """What the answer should draw on, each if it can: every kind of source the question names and,
-    for a history question, both the current and the superseded revision."""
+    """What the answer should draw on, each if it can: every kind of source the question names, every
+    project a comparison names ("does cert-manager's answer it the same way?" needs both rows) and, for a
+    history question, both the current and the superseded revision."""
     named = [lambda chunk, kind=kind: chunk.meta.kind == kind for kind in prepared.named_kinds]
+    named += [lambda chunk, project=project: chunk.meta.project == project for project in prepared.projects]
     if prepared.wants_history:
         named += [lambda chunk: not chunk.meta.superseded, lambda chunk: chunk.meta.superseded]
     return named

@@ -25,7 +25,7 @@ from kfqa.config import HOME_PROJECT
 from kfqa.embedding import get_query_embed_model
 from kfqa.qa.filters import admits, chroma_where, metadata_filters
 from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours
-from kfqa.qa.query import names_heading, quoted_phrases
+from kfqa.qa.query import names_heading, quoted_phrases, replace_names
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import DISCOURSE, TermWeights, coverage
 from kfqa.store import Store
@@ -272,10 +272,15 @@ class HybridRetriever:
 
     def each_project(self, query: str, filters: Filters, projects: list[str], parts, config: QAConfig) -> list[Retrieved]:
         """Each project's own candidates for the question, each list scaled to its best (a comparison is
-        answered by every project it names alike, whichever matches the question's words better)."""
+        answered by every project it names alike, whichever matches the question's words better). Each
+        project's sources are searched with the other projects' names made its own ("X says it is a security
+        provider; does Kubeflow say the same?" asks Kubeflow's sources whether Kubeflow is one, not which of
+        them mention X)."""
         found: dict[str, Retrieved] = {}
         for project in projects:
-            hits = self._candidates(query, replace(filters, projects=[project]), parts, config)
+            others = [p for p in projects if p != project]
+            own = [replace_names(q, others, project) for q in (query, *parts)]
+            hits = self._candidates(own[0], replace(filters, projects=[project]), own[1:], config)
             best = max((h.score for h in hits), default=0.0) or 1.0
             for h in hits:
                 if h.chunk.id not in found or found[h.chunk.id].score < h.score / best:

@@ -161,6 +161,11 @@ def test_a_comparison_quotes_only_the_projects_it_names(assistant):
                            "call fails, and is the Spark Operator's default the same?")
     assert not answer.abstained
     assert {"openkruise", "kubeflow"} <= {c.chunk.meta.project for c in answer.citations}
+    # each project a comparison names gets its own point, however much better one of them matches the words
+    answer = assistant.ask("Kubeflow's metadata table answers the 'Security Provider?' field one way — does "
+                           "cert-manager's self-assessment answer it the same way?")
+    assert {"cert-manager", "kubeflow"} <= {c.chunk.meta.project for c in answer.citations}
+    assert "not security providers" in answer.answer and "primary function of cert-manager" in answer.answer
 
 
 def test_an_expansion_kfqa_adds_is_no_name_the_question_asks_about(assistant):
