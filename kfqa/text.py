@@ -60,6 +60,16 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(MARKER_RE.sub(" ", text)) if w not in STOP_WORDS]
 
 
+# a bare address, or where a Markdown link points ("[sync.py](https://.../multi-user/sync.py)")
+LINK_TARGET_RE = re.compile(r"https?://\S+|\]\([^)]*\)")
+
+
+def without_link_targets(text: str) -> str:
+    """``text`` less the addresses it links to: a link's path ("installs/multi-user/pipelines-profile-
+    controller") is where it points, not what the sentence says."""
+    return LINK_TARGET_RE.sub(" ", text)
+
+
 def strip_markers(text: str) -> str:
     return re.sub(r"\s+", " ", MARKER_RE.sub("", text)).strip()
 

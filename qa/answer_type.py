@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from kfqa.qa.selection import without_header
 from kfqa.termstats import stem, stop_words
+from kfqa.text import without_link_targets
 
 _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -80,7 +81,6 @@ _SCHEME_RE = re.compile(r"\b(?i:which|what)(?:\s+[\w-]+){0,2}?\s+([A-Z][A-Z0-9]{
 
 # the future, as a question asks about it and as a sentence speaks of it
 _FUTURE_RE = re.compile(r"\b(?:next|upcoming|will|plans?|planned|planning|scheduled|future|expected|targeted)\b", re.I)
-_URL_RE = re.compile(r"https?://\S+|\]\([^)]*\)")
 
 
 # "how many CVEs were ...", "the number of reviewers": the words naming what is counted
@@ -111,7 +111,7 @@ class AskedValue:
         """A count stated by listing what is counted: a lead-in's list of two items or more (not of
         links: a list of where to look counts nothing), introduced as a list of what is counted when the
         question names it ("The validating and mutating webhooks:" lists webhooks, not SparkApplications)."""
-        named = [i for i in items if _URL_RE.sub("", i).strip(" .,:;()[]<>`*-")]
+        named = [i for i in items if without_link_targets(i).strip(" .,:;()[]<>`*-")]
         if self.kind != "count" or len(named) < 2:
             return False
         return not self.counted or any(stem(w.lower()) in self.counted for w in _WORD_RE.findall(lead_in))
@@ -119,7 +119,7 @@ class AskedValue:
     def stated_in(self, sentence: str) -> bool:
         """``sentence`` states a value of this kind (links and a review comment's header line left out:
         its date answers no question)."""
-        text = _URL_RE.sub(" ", without_header(sentence))
+        text = without_link_targets(without_header(sentence))
         if self.scheme:
             return re.search(rf"\b{re.escape(self.scheme)}-\d", text, re.I) is not None
         if self.kind == "count" and self.counted:

@@ -32,10 +32,11 @@ from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, listed_after
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import TermWeights, coverage
 from kfqa.termstats import TermStats, terms
-from kfqa.text import normalize
+from kfqa.text import normalize, without_link_targets
 from kfqa.types import AnswerSentence, Citation, Retrieved
 
-_LINK_ONLY_RE = re.compile(r"^\s*\[[^\]]*\]\([^)]*\)[\s.;,]*$")
+# links alone, or badges ("[![OpenSSF Best Practices](.../badge)](...)"), one or a row of them
+_LINK_ONLY_RE = re.compile(r"^\s*(?:\[(?:!\[[^\]]*\]\([^)]*\)|[^\]]*)\]\([^)]*\)[\s.;,]*)+$")
 SIMILARITY_CHARS = 600  # of a sentence and its list, compared with the question
 HEADING_TIE_BREAK = 0.05
 LIST_QUESTION_COVERAGE = 0.8  # a lead-in holding this share of the question's terms is what it asks about
@@ -153,9 +154,11 @@ class Composer:
                     continue  # a bare link (a table of contents' line) is navigation, not an answer
                 listed = self._listed(hit, sentence, seen, config)
                 items = listed if self._relevant_list(sentence, listed, focus) else []
-                body = without_header(sentence) if authors else sentence
-                s_terms = set(terms(" ".join([body, *items])))
-                own = coverage(focus, f"{body} {' '.join(items)} {heading}")
+                # (what it says, not where its links point: a link's path names whatever its target holds)
+                body = without_link_targets(without_header(sentence) if authors else sentence)
+                said = " ".join([body, *map(without_link_targets, items)])
+                s_terms = set(terms(said))
+                own = coverage(focus, f"{said} {heading}")
                 # a point is relevant by the question's terms it holds beyond its section heading's: under
                 # "Katib Controller Parameters" every line names the Katib controller
                 lead_in_terms = (set(terms(body)) if listed and not items else s_terms) - heading_terms
@@ -166,7 +169,7 @@ class Composer:
                     coverage=(own + passage_cover) / 2,
                     under_asked_heading=asked_section,
                     relevant=not focus or not config.on("point-relevance") or asked_section or (
-                        coverage(focus, " ".join([body, *items])) >= config.support_coverage
+                        coverage(focus, said) >= config.support_coverage
                         and bool(lead_in_terms & set(focus))),
                     comment=authors[position][1] if authors else "",
                     comment_no=authors[position][0] if authors else 0,

@@ -719,3 +719,20 @@ def test_closing_references_in_every_form_github_reads():
     assert refs("closes kubeflow/community#12") == [("kubeflow/community", "12")]
     assert refs("Fixes: https://github.com/kubeflow/community/issues/975") == [("kubeflow/community", "975")]
     assert refs("This does not fix #991 yet") == [] and refs("We won't fix #3.") == []
+
+
+def test_where_a_link_points_is_not_what_a_sentence_says_and_a_badge_row_is_no_point(composer):
+    # the off-topic sentence's only question words are in its link's path; the badge row is navigation
+    linked = _chunk("To configure the domain value, add an entry like this example in "
+                    "[sync.py](https://github.com/x/y/blob/0/installs/multi-user/pipelines-profile-controller/sync.py).")
+    badges = _chunk("[![OpenSSF Best Practices](https://www.bestpractices.dev/projects/9937/badge)]"
+                    "(https://www.bestpractices.dev/projects/9937) [![Scorecard](https://api.scorecard.dev/b)](https://scorecard.dev/v)",
+                    "docs/readme.md")
+    answer = _chunk("Pipeline definitions are not isolated in multi-user mode and are shared across all profiles.",
+                    "docs/multi-user.md")
+    question = "Are pipeline definitions isolated per profile in multi-user pipelines installs?"
+    evidence = composer.gather(question, _hits(linked, badges, answer))
+    by_text = {c.text: c for c in evidence.scored}
+    assert not by_text[linked.text].relevant and by_text[linked.text].lexical < by_text[answer.text].lexical
+    assert badges.text not in by_text
+    assert evidence.candidates[0].text == answer.text
