@@ -60,6 +60,7 @@ _ASKS: list[tuple[str, re.Pattern]] = [
     # "is there a deadline / timeline": a date or a length of time answers it
     ("time", re.compile(r"\bis there an? (?:\w+ )?(?:deadline|timeline|time ?frame|time limit)\b", re.I)),
     ("duration", re.compile(r"\bhow long\b|\b(?:how many|is there an? (?:\w+ )?number of) (?:seconds|minutes|hours|days|weeks|months|years)\b"
+                            r"|\b(?:in|within|on) what (?:time ?frame|timescale|period of time)\b"
                             rf"|{_WHAT_IS}(?:lifetime|duration|timeout|ttl|expiry|retention period|deadline|sla|"
                             r"(?:response|turnaround|resolution) time|turnaround(?=\s*\?|\s+(?:for|on|of|to)\b))s?\b(?!\s+(?:setting|option|flag|field|parameter)s?\b)",
                             re.I)),

@@ -37,6 +37,7 @@ from kfqa.qa.answerability import Decision
     ("whats the default session lifetime before users sign in again?", "duration", ""),
     ("When was the header check in the v1beta1 UI's authorization code (the audit's issue) first introduced?", "date", ""),
     ("When did the TOC vote on the graduation?", "date", ""),
+    ("Within what time frame do maintainers commit to acknowledging a report?", "duration", ""),
 ])
 def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, scheme):
     asked = asked_value(question)
