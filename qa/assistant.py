@@ -168,7 +168,8 @@ class Assistant:
         return self.composer.gather(prepared.text, retrieved, facets(prepared), config or self.config, scope,
                                     prepared.template_sections, asked_value(prepared.original),
                                     prepared.wants_history, lead_kinds(prepared.kinds, prepared.original),
-                                    prepared.asks, prepared.people, prepared.own_words)
+                                    prepared.asks, prepared.people, prepared.own_words,
+                                    self._components() if (config or self.config).on("component-focus") else frozenset())
 
     def retrieve(
         self,
@@ -348,6 +349,11 @@ class Assistant:
             titles = {ident: [f for f in map(weights.focus, titles) if len(f) >= 2] for ident, titles in stats.identifiers.items()}
             cache[key] = Identifiers({ident: found for ident, found in titles.items() if found}, config.identifier_coverage)
         return cache[key]
+
+    def _components(self) -> set[str]:
+        """The store's component names (its projects' other than the home project's own name), for stage
+        component-focus."""
+        return self._names() - self.retriever.projects
 
     def _names(self) -> set[str]:
         """The store's project and component names (stage "generalize"), once per opened store."""

@@ -26,7 +26,7 @@ from kfqa.qa.answerability import (
     decide,
 )
 from kfqa.qa.merging import Windows, with_following_window
-from kfqa.qa.query import asking_part, heading_name, names_heading, quoted_phrases
+from kfqa.qa.query import asking_part, heading_name, names_heading, names_in, quoted_phrases
 from kfqa.qa.selection import Candidate, comment_authors, select, without_header
 from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, listed_after
 from kfqa.qa.stages import QAConfig
@@ -83,7 +83,7 @@ class Composer:
     def gather(self, question: str, retrieved: list[Retrieved], facets=(), config: QAConfig | None = None,
                scope: Scope | None = None, sections: frozenset = frozenset(),
                asked: AskedValue | None = None, history: bool = False, kinds=(), parts: int = 1,
-               people=(), own_words: str = "") -> Evidence:
+               people=(), own_words: str = "", components=frozenset()) -> Evidence:
         """Candidate sentences of the best passages, scored; the answerability decision (``scope``: the
         sources the question is about, whose silence on a name it holds declines it); the selection.
         ``sections``: (source, section) the question asks for in a template prompt's words: each of
@@ -104,6 +104,9 @@ class Composer:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
         if config.on("quoted-phrases"):
             lift_quoted(candidates, quoted_phrases(question))
+        # (a question of several parts may name the component in one of them only)
+        if config.on("component-focus") and components and parts <= 1:
+            _other_components_yield(candidates, names_in(own_words or question, components), components, config)
         candidates.sort(key=lambda c: c.score, reverse=True)
         self._answer_scores(question, candidates, config)
         # (a name in a statement setting the question up, "We offboard people by ...", is not what it asks)
@@ -314,3 +317,19 @@ def render(chosen: list[Candidate]) -> Composition:
     hits = {c.hit.chunk.id: c.hit for c in chosen}
     citations = [Citation(n=n, chunk=hits[cid].chunk, quote=" … ".join(quotes[cid])) for cid, n in numbers.items()]
     return Composition(answer, False, citations, sentences)
+
+
+def _other_components_yield(candidates: list[Candidate], asked: set[str], components, config: QAConfig) -> None:
+    """Stage component-focus: a question about one component ("Notebook pods ... what service account?")
+    is answered from passages about it, or general ones; a sentence filed under another component's
+    section or page ("Actions > Kubeflow Spark Operator") scores ``other_component_factor`` of its score."""
+    if not asked:
+        return
+    about: dict[str, set[str]] = {}
+    for cand in candidates:
+        meta = cand.hit.chunk.meta
+        if meta.source not in about or cand.hit.chunk.id not in about:
+            about[cand.hit.chunk.id] = names_in(f"{meta.section} {meta.source}", components)
+        filed = about[cand.hit.chunk.id]
+        if filed and not filed & asked:
+            cand.score *= config.other_component_factor

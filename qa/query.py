@@ -414,6 +414,18 @@ def names_heading(question: str, heading: str, skip: tuple[str, ...] = ()) -> bo
     return bool(re.search(rf"(?<!\w){re.escape(heading)}(?!\w)", question, re.IGNORECASE))
 
 
+def names_in(text: str, names) -> set[str]:
+    """Which of ``names`` ``text`` holds ("spark-operator" also as "Spark Operator", "notebooks" also as
+    "Notebook")."""
+    found = set()
+    for name in names:
+        single = name[:-1] if name.endswith("s") and len(name) > 4 else name
+        pattern = r"[\s-]".join(re.escape(part) for part in single.split("-"))
+        if re.search(rf"(?<![\w-]){pattern}s?(?![\w-])", text, re.IGNORECASE):
+            found.add(name)
+    return found
+
+
 def replace_names(text: str, names, replacement: str, possessive: bool = True) -> str:
     """``text`` with each of ``names`` (longest first; "spark-operator" also as "Spark Operator",
     with its "'s" when ``possessive``) replaced by ``replacement``."""

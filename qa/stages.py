@@ -32,6 +32,7 @@ STAGES: dict[str, str] = {
     "merge": "neighbouring windows of one section read as one passage",
     "sentence-similarity": "sentence selection: the best few sentences reranked by similarity to the question",
     "section-expand": "small-to-big: the best passages read on into the windows around them in their section",
+    "component-focus": "sentence selection: a question naming a component is answered from its passages or general ones; a sentence under another component's section or page yields",
     "point-relevance": "sentence selection: each supporting point holds a specific term of the question beyond its heading's",
     "lead-in-lists": "sentence selection: a lead-in brings the list it introduces (when its items are relevant, it best matches the question, or it points back at a chosen sentence)",
     "speaker": "sentence selection: a question naming a person of the review threads hears first from what they wrote, not from comments naming them",
@@ -47,13 +48,13 @@ STAGES: dict[str, str] = {
 
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
-ANSWER_STAGES = frozenset({"sentence-similarity", "point-relevance", "speaker", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
+ANSWER_STAGES = frozenset({"sentence-similarity", "component-focus", "point-relevance", "speaker", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
                            "answerability", "absent-words", "answer-type"})
 ANSWER_FIELDS = frozenset({
     "passages_read", "max_points", "points_per_part", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
     "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage", "semantic_candidates",
     "scope_elsewhere_df", "continuation_words", "value_candidates", "value_coverage", "novelty_weight", "kind_lead_floor",
-    "absent_importance", "speaker_boost",
+    "absent_importance", "speaker_boost", "other_component_factor",
 })
 
 
@@ -132,6 +133,8 @@ class QAConfig:
     novelty_weight: float = 0.3
     # stage speaker: sentences of the named person's own comments score this many times their own
     speaker_boost: float = 1.5
+    # stage component-focus: a sentence filed under another component than the one the question names
+    other_component_factor: float = 0.75
     # stage kind-lead: the best relevant sentence of the kind of source the question asks about leads when it
     # scores at least this share of the best sentence (0.5 and 0.7 score alike on the shipped sets)
     kind_lead_floor: float = 0.5

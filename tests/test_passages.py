@@ -736,3 +736,23 @@ def test_where_a_link_points_is_not_what_a_sentence_says_and_a_badge_row_is_no_p
     assert not by_text[linked.text].relevant and by_text[linked.text].lexical < by_text[answer.text].lexical
     assert badges.text not in by_text
     assert evidence.candidates[0].text == answer.text
+
+
+def test_a_sentence_filed_under_another_component_yields_to_the_asked_ones(composer):
+    from dataclasses import replace as with_meta
+
+    spark = _chunk("Each component runs user code under its own privileged service account.",
+                   "assessments/example/self-assessment.md", "assessment")
+    spark = with_meta(spark, meta=with_meta(spark.meta, section="Overview > Actions > Kubeflow Spark Operator"))
+    notebook = _chunk("Every Notebook Pod has the privileged default-editor service account.", "docs/components/notebooks/sa.md")
+    question = "Notebook pods run user code - what privileged service account do they run under?"
+    components = {"spark-operator", "notebooks"}
+    off = composer.gather(question, _hits(spark, notebook), config=QAConfig().without("component-focus"),
+                          components=components)
+    on = composer.gather(question, _hits(spark, notebook), components=components)
+    assert off.candidates[0].text == spark.text  # it shares more words, and ranks first
+    assert on.candidates[0].text == notebook.text
+    # a question of several parts may name the component in one of them only: nothing yields
+    two_parts = composer.gather(question + " And who runs the controllers?", _hits(spark, notebook), components=components,
+                                parts=2)
+    assert two_parts.candidates[0].text == spark.text

@@ -13,6 +13,7 @@ from kfqa.qa.query import (
     kind_hints,
     lead_kinds,
     named_people,
+    names_in,
     prepare,
     quoted_phrases,
     store_names,
@@ -241,3 +242,11 @@ def test_the_project_is_searched_as_the_home_project(question, searched_as_home)
     assert ("kubeflow" in prepared.expansions) is searched_as_home
     assert prepared.text.endswith("kubeflow)") is searched_as_home
     assert prepare(question, None, set(), projects={"flux"}).expansions.count("kubeflow") == 0  # another store
+
+
+def test_component_names_are_found_in_either_form():
+    names = {"spark-operator", "notebooks", "katib", "kfp"}
+    assert names_in("Notebook pods run user code", names) == {"notebooks"}
+    assert names_in("Overview > Actions > Kubeflow Spark Operator", names) == {"spark-operator"}
+    assert names_in("docs/kubeflow/components/katib/overview.md", names) == {"katib"}
+    assert names_in("Which notebookish thing? A katibx?", names) == set()
