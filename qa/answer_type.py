@@ -54,13 +54,18 @@ _WHAT_IS = (r"\b(?:what|which)(?:['’]?s|\s+(?:is|are|was|were))?(?:\s+(?:the|a
 _EVENTS = ("scheduled|planned|published|conducted|performed|carried out|announced|publish|conduct|perform|"
            "carry out|announce")
 _CHANGES = "introduced|introduce|added|add|released|release|merged|merge|voted|vote|founded|launched|started|began|begin"
+# "When was the planned SBOM support introduced?": the date of a past change, whatever word of plans it holds
+_PAST_CHANGE = rf"(?:^|[.?!]\s+)when (?:was|were|did)\b(?=[^?]{{0,120}}\b(?:{_CHANGES})\b)"
+_PAST_CHANGE_RE = re.compile(_PAST_CHANGE, re.I)
 _ASKS: list[tuple[str, re.Pattern]] = [
     ("money", re.compile(r"\bhow much\b[^?]{0,80}?\b(?:cost|costs|pay|paid|spend|spent|charge|charged|fund|funded)\b"
                          rf"|{_WHAT_IS}(?:cost|price|budget|fee)s?\b(?!\s+\w)", re.I)),
     # "is there a deadline / timeline": a date or a length of time answers it
-    ("time", re.compile(r"\bis there an? (?:\w+ )?(?:deadline|timeline|time ?frame|time limit)\b", re.I)),
+    # ("In what time frame was the audit conducted?" is answered by dates as well)
+    ("time", re.compile(r"\bis there an? (?:\w+ )?(?:deadline|timeline|time ?frame|time limit)\b"
+                        r"|\b(?:in|on|over) what (?:time ?frame|timescale|period of time)\b", re.I)),
     ("duration", re.compile(r"\bhow long\b|\b(?:how many|is there an? (?:\w+ )?number of) (?:seconds|minutes|hours|days|weeks|months|years)\b"
-                            r"|\b(?:in|within|on) what (?:time ?frame|timescale|period of time)\b"
+                            r"|\bwithin what (?:time ?frame|timescale|period of time)\b"
                             rf"|{_WHAT_IS}(?:lifetime|duration|timeout|ttl|expiry|retention period|deadline|sla|"
                             r"(?:response|turnaround|resolution) time|turnaround(?=\s*\?|\s+(?:for|on|of|to)\b))s?\b(?!\s+(?:setting|option|flag|field|parameter)s?\b)",
                             re.I)),
@@ -70,7 +75,7 @@ _ASKS: list[tuple[str, re.Pattern]] = [
     # without review?" asks a condition)
     ("date", re.compile(r"\b(?:what|which|on what)\s+(?:date|day|year|month)(?![\w-])"
                         rf"|(?:^|[.?!]\s+)when (?:is|was|were|will|did)\b(?=[^?]{{0,120}}\b(?:{_EVENTS})\b)"
-                        rf"|(?:^|[.?!]\s+)when (?:was|were|did)\b(?=[^?]{{0,120}}\b(?:{_CHANGES})\b)", re.I)),
+                        rf"|{_PAST_CHANGE}", re.I)),
     ("version", re.compile(rf"{_WHAT_IS}versions?\b(?!\s+of\b)"
                            rf"|{_WHAT_IS}releases?\b(?=\s+(?:is|was|were|did|does|first|introduced|added|shipped)\b|\s*\?)", re.I)),
     ("percentage", re.compile(rf"{_WHAT_IS}(?:percentage|percent|proportion)\b|\b(?:what|which)\s+%", re.I)),
@@ -151,7 +156,8 @@ def asked_value(question: str) -> AskedValue | None:
     for kind, pattern in _ASKS:
         if pattern.search(question):
             return AskedValue(kind, counted=counted_words(question) if kind == "count" else frozenset(),
-                              future=kind in ("date", "time") and bool(_FUTURE_RE.search(question)))
+                              future=kind in ("date", "time") and bool(_FUTURE_RE.search(question))
+                              and not _PAST_CHANGE_RE.search(question))
     return None
 
 

@@ -26,6 +26,7 @@ from kfqa.qa.query import (
     abbreviations_for,
     asks_about_other_projects,
     asks_beyond_named_projects,
+    compares,
     lead_kinds,
     prepare,
     store_names,
@@ -169,7 +170,8 @@ class Assistant:
                                     prepared.template_sections, asked_value(prepared.original),
                                     prepared.wants_history, lead_kinds(prepared.kinds, prepared.original),
                                     prepared.asks, prepared.people, prepared.own_words,
-                                    self._components() if (config or self.config).on("component-focus") else frozenset())
+                                    self._components() if (config or self.config).on("component-focus") else frozenset(),
+                                    prepared.identifiers)
 
     def retrieve(
         self,
@@ -198,7 +200,8 @@ class Assistant:
         prepared = prepare(question, history, r.vocabulary, r.projects, r.people, expand=config.on("expand"),
                            abbreviations=abbreviations_for(r.stats.abbreviations), parts=config.on("parts"),
                            names=self._names() if config.on("generalize") and config.general_weight > 0 else None,
-                           identifiers=self._identifiers(config) if config.on("identifiers") else None)
+                           identifiers=self._identifiers(config) if config.on("identifiers") else None,
+                           home=not filters or not filters.projects or any(p.lower() == HOME_PROJECT for p in filters.projects))
         reader_kinds = filters.kinds if filters else []
         filters = self._filters(question, prepared, filters, config)
         match, asked = self._template_answers(question, prepared, filters, config, reader_kinds)
@@ -418,7 +421,8 @@ def facets(prepared: PreparedQuery) -> list:
     project a comparison names ("does cert-manager's answer it the same way?" needs both rows) and, for a
     history question, both the current and the superseded revision."""
     named = [lambda chunk, kind=kind: chunk.meta.kind == kind for kind in prepared.named_kinds]
-    named += [lambda chunk, project=project: chunk.meta.project == project for project in prepared.projects]
+    if compares(prepared.original):
+        named += [lambda chunk, project=project: chunk.meta.project == project for project in prepared.projects]
     if prepared.wants_history:
         named += [lambda chunk: not chunk.meta.superseded, lambda chunk: chunk.meta.superseded]
     return named

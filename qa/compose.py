@@ -35,8 +35,9 @@ from kfqa.termstats import TermStats, terms
 from kfqa.text import normalize, without_link_targets
 from kfqa.types import AnswerSentence, Citation, Retrieved
 
-# links alone, or badges ("[![OpenSSF Best Practices](.../badge)](...)"), one or a row of them
-_LINK_ONLY_RE = re.compile(r"^\s*(?:\[(?:!\[[^\]]*\]\([^)]*\)|[^\]]*)\]\([^)]*\)[\s.;,]*)+$")
+# a link alone, or a row of badges ("[![OpenSSF Best Practices](.../badge)](...) [![Scorecard](...)](...)");
+# a row of named links ("[Katib](...), [KServe](...)") lists things, and stays
+_LINK_ONLY_RE = re.compile(r"^\s*(?:\[[^\]]*\]\([^)]*\)|(?:\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)\s*)+)[\s.;,]*$")
 SIMILARITY_CHARS = 600  # of a sentence and its list, compared with the question
 HEADING_TIE_BREAK = 0.05
 LIST_QUESTION_COVERAGE = 0.8  # a lead-in holding this share of the question's terms is what it asks about
@@ -83,7 +84,7 @@ class Composer:
     def gather(self, question: str, retrieved: list[Retrieved], facets=(), config: QAConfig | None = None,
                scope: Scope | None = None, sections: frozenset = frozenset(),
                asked: AskedValue | None = None, history: bool = False, kinds=(), parts: int = 1,
-               people=(), own_words: str = "", components=frozenset()) -> Evidence:
+               people=(), own_words: str = "", components=frozenset(), identifiers=()) -> Evidence:
         """Candidate sentences of the best passages, scored; the answerability decision (``scope``: the
         sources the question is about, whose silence on a name it holds declines it); the selection.
         ``sections``: (source, section) the question asks for in a template prompt's words: each of
@@ -94,8 +95,10 @@ class Composer:
         ``kinds``: the kinds of source the question asks about (stage kind-lead: the lead comes from one).
         ``parts``: how many parts the question asks (stage part-points: each beyond the first gets a point more).
         ``people``: logins of the review threads' people the question names (stage speaker).
-        ``own_words``: the question as the reader wrote it, without kfqa's expansions: what the
-        answerability checks read (default: ``question``)."""
+        ``own_words``: the question without kfqa's expansions (its typos corrected, a follow-up's previous
+        question before it): what the answerability checks read (default: ``question``).
+        ``components``: the store's component names (stage component-focus). ``identifiers``: those the
+        question names or describes (a facet's sentence naming one passes the facet floor)."""
         config = config or QAConfig()
         weights = TermWeights(self.stats, config)
         focus, weight = weights.focus(question), weights.weights(question)
@@ -123,7 +126,7 @@ class Composer:
             decision = replace(decision, answerable=False, unstated=asked.what)
         if decision.answerable and people and config.on("speaker"):
             candidates = _heard_from(candidates, people, config)
-        chosen = select(candidates, facets, config, kinds, parts) if decision.answerable else []
+        chosen = select(candidates, facets, config, kinds, parts, identifiers) if decision.answerable else []
         return Evidence(chosen, decision, candidates)
 
     def _candidates(self, question: str, retrieved, focus, weight, config: QAConfig,

@@ -206,6 +206,17 @@ def home_named(question: str, projects: set[str]) -> bool:
         len(p) > 2 and re.search(rf"\b{re.escape(p)}\b", low) for p in projects)
 
 
+# words that set the projects a question names side by side ("X vs Y", "does Y say the same?", "what do
+# Knative committers sign instead?"), not one project's use of another ("cert-manager in Kubeflow 1.9")
+_COMPARES_RE = re.compile(r"\bvs\.?(?!\w)|\bversus\b|\bcompar\w*|\bdiffer\w*|\bsame\b|\bboth\b|\beach\b|\bunlike\b"
+                          r"|\bwhereas\b|\bsimilar\w*|\balike\b|\binstead\b", re.I)
+
+
+def compares(question: str) -> bool:
+    """The question sets the projects it names side by side."""
+    return bool(_COMPARES_RE.search(question))
+
+
 def named_projects(question: str, projects: set[str]) -> list[str]:
     """Projects the question names: others than Kubeflow (naming Kubeflow alone changes nothing), and
     Kubeflow too when it is named beside them ("How does Kubeflow's SBOM compare with Volcano's?")."""
@@ -223,6 +234,9 @@ def named_people(question: str, people: set[str], by_part: list[str] | None = No
     return sorted(set(whole) | set(name_expansions(question, people) if by_part is None else by_part))
 
 
+_BOT_RE = re.compile(r"bot(?:\[bot\])?$|\[bot\]", re.I)
+
+
 def name_expansions(question: str, people: set[str]) -> list[str]:
     """GitHub logins a question names by a part ("Justin" -> JustinCappos, "Rishabh" -> RobuRishabh),
     capitalised or, as reviewers type, not ("cappos's complaint"): a lower-case word names someone only
@@ -231,6 +245,8 @@ def name_expansions(question: str, people: set[str]) -> list[str]:
     names = {w.lower() for w in re.findall(r"\b[A-Z][a-z]{3,}\b", question)}
     names |= {w for w in re.findall(r"\b[a-z]{4,}\b", question) if w not in stop_words() and not is_common(w)}
     for login in people:
+        if _BOT_RE.search(login):
+            continue  # a bot ("kubeflow-bot", "dependabot[bot]") is named whole or not at all: "kubeflow" names no one
         parts = {p.lower() for p in re.split(r"[-_]|" + CAMEL_SPLIT_RE.pattern, login) if len(p) >= 4}
         if names & parts or any(login.lower().startswith(n) for n in names if len(n) >= 5):
             found.append(login)
@@ -286,6 +302,7 @@ def prepare(
     parts: bool = True,
     names: set[str] | None = None,
     identifiers: Identifiers | None = None,
+    home: bool = True,
 ) -> PreparedQuery:
     """The retrieval query for ``question``: follow-ups carry the previous question along.
 
@@ -295,6 +312,7 @@ def prepare(
     project names; with them the question is also searched without its names (stage "generalize").
     ``identifiers``: the store's titled identifiers; those whose title the question describes go in
     ``PreparedQuery.identifiers`` (stage "identifiers": the passages naming them join the candidates).
+    ``home=False``: the reader chose other projects than the home one, so "the project" is none of its.
     """
     known = abbreviations if abbreviations is not None else GENERAL_ABBREVIATIONS
     context = ""
@@ -314,7 +332,9 @@ def prepare(
     # (the project's name, not "the project", is what its passages say: searched with it, the Overview's
     # "Kubeflow aims to provide the following security properties" answers the template's Goals prompt)
     # (not in a question about the guides: "the project team" there is any project's)
-    if expand and HOME_PROJECT in projects and home_named(text, projects) and "guide" not in asked_kinds(question):
+    # (nor when the question or the one it follows names a project: "What about the project's SBOM?")
+    if expand and home and HOME_PROJECT in projects and home_named(context + text, projects) \
+            and "guide" not in asked_kinds(question):
         expansions.append(HOME_PROJECT)
     split = question_parts(text)  # the question alone: no earlier question, no expansions
     by_part = name_expansions(question, people) if people else []  # (read once: expansions and stage speaker)

@@ -25,7 +25,7 @@ from kfqa.config import HOME_PROJECT
 from kfqa.embedding import get_query_embed_model
 from kfqa.qa.filters import admits, chroma_where, metadata_filters
 from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours
-from kfqa.qa.query import names_heading, quoted_phrases, replace_names
+from kfqa.qa.query import compares, names_heading, quoted_phrases, replace_names
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import DISCOURSE, TermWeights, coverage
 from kfqa.store import Store
@@ -275,10 +275,11 @@ class HybridRetriever:
         answered by every project it names alike, whichever matches the question's words better). Each
         project's sources are searched with the other projects' names made its own ("X says it is a security
         provider; does Kubeflow say the same?" asks Kubeflow's sources whether Kubeflow is one, not which of
-        them mention X)."""
+        them mention X), when the question compares them (not in "Which cert-manager does Kubeflow install?")."""
         found: dict[str, Retrieved] = {}
+        side_by_side = compares(query)
         for project in projects:
-            others = [p for p in projects if p != project]
+            others = [p for p in projects if p != project] if side_by_side else []
             own = [replace_names(q, others, project) for q in (query, *parts)]
             hits = self._candidates(own[0], replace(filters, projects=[project]), own[1:], config)
             best = max((h.score for h in hits), default=0.0) or 1.0

@@ -76,10 +76,11 @@ def stated_question(cand: Candidate) -> bool:
 
 
 def select(candidates: list[Candidate], facets=(), config: QAConfig | None = None, kinds=(),
-           parts: int = 1) -> list[Candidate]:
+           parts: int = 1, identifiers=()) -> list[Candidate]:
     """The lead and up to ``max_points``-1 supporting sentences (``points_per_part`` more for each of a
     many-part question's ``parts`` beyond the first), then a sentence per uncovered facet.
-    ``kinds``: the kinds of source the question asks about (stage kind-lead)."""
+    ``kinds``: the kinds of source the question asks about (stage kind-lead). ``identifiers``: those the
+    question names or describes ("ADA-KUBEFL-13"): a facet's sentence naming one is about what it asks."""
     config = config or QAConfig()
     points = config.max_points + (config.points_per_part * (parts - 1) if config.on("part-points") and parts > 1 else 0)
     if not candidates:
@@ -116,7 +117,7 @@ def select(candidates: list[Candidate], facets=(), config: QAConfig | None = Non
         if not any(_overlap(best.terms, c.terms) > REDUNDANT for c in chosen):
             chosen.append(best)
     if config.on("facets"):
-        chosen += covering(chosen, candidates, facets, lead.score * config.facet_floor)
+        chosen += covering(chosen, candidates, facets, lead.score * config.facet_floor, identifiers)
     return without_repeats(with_continuations(chosen, by_passage, config.on("replies"), config.continuation_words))
 
 
@@ -217,15 +218,23 @@ def without_repeats(chosen: list[Candidate]) -> list[Candidate]:
     return out
 
 
-def covering(chosen: list[Candidate], candidates: list[Candidate], facets, floor: float) -> list[Candidate]:
+def covering(chosen: list[Candidate], candidates: list[Candidate], facets, floor: float,
+             identifiers=()) -> list[Candidate]:
     """For each facet the question names (a kind of source, a revision) that no chosen sentence
-    comes from, the best relevant sentence that does, if it scores at least ``floor``."""
+    comes from, the best relevant sentence that does, if it scores at least ``floor`` or names one of
+    the ``identifiers`` the question asks about (how the DD thread settled "ADA-KUBEFL-13" shares few
+    words with a question in the audit's)."""
+    named = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, identifiers)) + r")(?![\w-])", re.I) if identifiers else None
+
+    def passes(c: Candidate) -> bool:
+        return c.score >= floor or (named is not None and named.search(c.text) is not None)
+
     added: list[Candidate] = []
     for facet in facets:
         if any(facet(c.hit.chunk) for c in chosen + added):
             continue
         best = next(
-            (c for c in candidates if facet(c.hit.chunk) and c.relevant and c.score >= floor and is_statement(c)),
+            (c for c in candidates if facet(c.hit.chunk) and c.relevant and passes(c) and is_statement(c)),
             None,
         )
         if best and not any(_overlap(best.terms, c.terms) > REDUNDANT for c in chosen + added):

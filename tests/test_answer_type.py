@@ -38,6 +38,7 @@ from kfqa.qa.answerability import Decision
     ("When was the header check in the v1beta1 UI's authorization code (the audit's issue) first introduced?", "date", ""),
     ("When did the TOC vote on the graduation?", "date", ""),
     ("Within what time frame do maintainers commit to acknowledging a report?", "duration", ""),
+    ("In what time frame was the security audit conducted?", "time", ""),
 ])
 def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, scheme):
     asked = asked_value(question)
@@ -153,3 +154,11 @@ def test_a_future_event_is_dated_only_by_a_sentence_speaking_of_the_future():
     assert asked.stated_in("The next audit is planned for March 2027.")
     past = asked_value("When was the audit carried out?")
     assert past.kind == "date" and not past.future and past.stated_in("It ran in September 2025.")
+
+
+def test_a_past_change_is_dated_by_any_date_whatever_word_of_plans_the_question_holds():
+    for question in ("When was the planned SBOM support introduced?", "When was the next-gen dashboard released?"):
+        asked = asked_value(question)
+        assert (asked.kind, asked.future) == ("date", False)
+        assert asked.stated_in("The new dashboard was released in October 2023.")
+    assert asked_value("When is the next audit scheduled?").future

@@ -725,16 +725,19 @@ def test_where_a_link_points_is_not_what_a_sentence_says_and_a_badge_row_is_no_p
     # the off-topic sentence's only question words are in its link's path; the badge row is navigation
     linked = _chunk("To configure the domain value, add an entry like this example in "
                     "[sync.py](https://github.com/x/y/blob/0/installs/multi-user/pipelines-profile-controller/sync.py).")
-    badges = _chunk("[![OpenSSF Best Practices](https://www.bestpractices.dev/projects/9937/badge)]"
-                    "(https://www.bestpractices.dev/projects/9937) [![Scorecard](https://api.scorecard.dev/b)](https://scorecard.dev/v)",
-                    "docs/readme.md")
+    badges = _chunk("[![OpenSSF Best Practices for pipelines](https://www.bestpractices.dev/projects/9937/badge)]"
+                    "(https://www.bestpractices.dev/projects/9937) [![Scorecard of multi-user profile isolation]"
+                    "(https://api.scorecard.dev/b)](https://scorecard.dev/v)", "docs/readme.md")
     answer = _chunk("Pipeline definitions are not isolated in multi-user mode and are shared across all profiles.",
                     "docs/multi-user.md")
     question = "Are pipeline definitions isolated per profile in multi-user pipelines installs?"
     evidence = composer.gather(question, _hits(linked, badges, answer))
     by_text = {c.text: c for c in evidence.scored}
     assert not by_text[linked.text].relevant and by_text[linked.text].lexical < by_text[answer.text].lexical
-    assert badges.text not in by_text
+    assert badges.text not in by_text  # (eight words of alt text: only being a row of badges leaves it out)
+    # a row of named links lists things, and stays a sentence
+    listing = _chunk("[Pipelines](https://a.org/p), [Profiles](https://a.org/q), [Katib](https://a.org/k) and [Notebooks](https://a.org/n).")
+    assert listing.text in {c.text for c in composer.gather("Which components isolate profiles?", _hits(listing)).scored}
     assert evidence.candidates[0].text == answer.text
 
 
@@ -756,3 +759,18 @@ def test_a_sentence_filed_under_another_component_yields_to_the_asked_ones(compo
     two_parts = composer.gather(question + " And who runs the controllers?", _hits(spark, notebook), components=components,
                                 parts=2)
     assert two_parts.candidates[0].text == spark.text
+
+
+def test_a_facet_sentence_naming_the_asked_identifier_passes_the_facet_floor(composer):
+    finding = _chunk("Critical finding: the Katib UI backend intends to authenticate requests but only checks that a "
+                     "user header is present (ADA-KUBEFL-13).", "audits/x.pdf", "audit")
+    thread = _chunk("The deltas from the earlier matrix are listed below for the reviewers. ADA-KUBEFL-13 has been clarified "
+                    "as not a vulnerability in the reference deployment model.", "reviews/x.json", "review")
+    question = ("How was the critical finding that the Katib UI backend intends to authenticate requests but only "
+                "checks a user header (ADA-KUBEFL-13) handled in the review?")
+    review_facet = [lambda chunk: chunk.meta.kind == "review"]
+    without = composer.gather(question, _hits(finding, thread), review_facet)
+    named = composer.gather(question, _hits(finding, thread), review_facet, identifiers=["ADA-KUBEFL-13"])
+    settled = "ADA-KUBEFL-13 has been clarified as not a vulnerability in the reference deployment model."
+    assert settled not in {c.text for c in without.candidates}  # below the facet floor by its words
+    assert settled in {c.text for c in named.candidates}

@@ -227,6 +227,9 @@ def test_people_are_named_whole_or_by_a_part_but_not_by_a_mention_inside_a_word(
     assert named_people("whats cappos's top-level complaint?", people) == ["JustinCappos"]
     assert named_people("robu rishabh flagged the webhooks", people) == ["RobuRishabh"]
     assert named_people("the brand new dashboard", people | {"brandtkeller"}) == []
+    bots = {"kubeflow-bot", "dependabot[bot]"}
+    assert named_people("how does kubeflow sign releases? does dependabot run?", people | bots) == []
+    assert named_people("what did kubeflow-bot post?", people | bots) == ["kubeflow-bot"]
 
 
 @pytest.mark.parametrize(("question", "searched_as_home"), [
@@ -242,6 +245,14 @@ def test_the_project_is_searched_as_the_home_project(question, searched_as_home)
     assert ("kubeflow" in prepared.expansions) is searched_as_home
     assert prepared.text.endswith("kubeflow)") is searched_as_home
     assert prepare(question, None, set(), projects={"flux"}).expansions.count("kubeflow") == 0  # another store
+
+
+def test_the_project_is_not_the_home_one_after_a_question_naming_another_or_when_the_reader_chose_others():
+    projects = {"kubeflow", "cert-manager"}
+    follow_up = prepare("What about the project's SBOM?", ["Does cert-manager publish an SBOM?"], set(), projects)
+    assert "kubeflow" not in follow_up.expansions
+    chosen = prepare("What is the project's disclosure process?", None, set(), projects, home=False)
+    assert "kubeflow" not in chosen.expansions
 
 
 def test_component_names_are_found_in_either_form():
