@@ -20,17 +20,8 @@ from kfqa.qa.answer_type import asked_value
 from kfqa.qa.answerability import Scope, ScopeUnion, SentenceEncoder
 from kfqa.qa.compose import Composer, Evidence
 from kfqa.qa.filters import admits, metadata_filters
-from kfqa.qa.query import (
-    Identifiers,
-    PreparedQuery,
-    abbreviations_for,
-    asks_about_other_projects,
-    asks_beyond_named_projects,
-    compares,
-    lead_kinds,
-    prepare,
-    store_names,
-)
+from kfqa.qa.names import asks_about_other_projects, asks_beyond_named_projects, compares, store_names
+from kfqa.qa.query import Identifiers, PreparedQuery, abbreviations_for, lead_kinds, prepare
 from kfqa.qa.retrieval import HybridRetriever, Preference
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.template_match import (

@@ -26,7 +26,8 @@ from kfqa.qa.answerability import (
     decide,
 )
 from kfqa.qa.merging import Windows, with_following_window
-from kfqa.qa.query import asking_part, heading_name, names_heading, names_in, quoted_phrases
+from kfqa.qa.names import heading_name, names_heading, names_in
+from kfqa.qa.query import asking_part, quoted_phrases
 from kfqa.qa.selection import Candidate, comment_authors, select, without_header
 from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, listed_after
 from kfqa.qa.stages import QAConfig

@@ -25,7 +25,8 @@ from kfqa.config import HOME_PROJECT
 from kfqa.embedding import get_query_embed_model
 from kfqa.qa.filters import admits, chroma_where, metadata_filters
 from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours
-from kfqa.qa.query import compares, names_heading, quoted_phrases, replace_names
+from kfqa.qa.names import compares, names_heading, replace_names
+from kfqa.qa.query import quoted_phrases
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import DISCOURSE, TermWeights, coverage
 from kfqa.store import Store

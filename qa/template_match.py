@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from math import inf
 
-from kfqa.qa.query import replace_names
+from kfqa.qa.names import replace_names
 from kfqa.qa.sentences import answerable_sentences, occurrences
 from kfqa.termstats import stem, terms
 from kfqa.text import ITEM_MARK, ITEM_START_RE

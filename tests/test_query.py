@@ -4,19 +4,16 @@ import pytest
 
 from kfqa.config import MAX_QUESTION_CHARS
 from kfqa.qa.assistant import check_question
+from kfqa.qa.names import generalized, named_people, names_in, store_names
 from kfqa.qa.query import (
     Identifiers,
     abbreviations_for,
     correct_typos,
-    generalized,
     is_follow_up,
     kind_hints,
     lead_kinds,
-    named_people,
-    names_in,
     prepare,
     quoted_phrases,
-    store_names,
     wants_history,
 )
 from kfqa.qa.stages import QAConfig

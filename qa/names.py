@@ -1,0 +1,168 @@
+"""What a question calls things by: the store's projects, components and people, the section headings
+it names, and "the project" of the template's wording.
+
+The names come from the store itself (its projects, the component folders of its documentation, the
+logins of its review threads, the abbreviations it defines); nothing here is Kubeflow's but the home
+project's name, ``kfqa.config.HOME_PROJECT``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kfqa.config import HOME_PROJECT
+from kfqa.qa.terms import DISCOURSE_TERMS, is_common
+from kfqa.termstats import stop_words, terms
+from kfqa.text import CAMEL_SPLIT_RE
+
+# words reaching beyond the projects a question names ("other projects", "projects besides Flux")
+_BEYOND_NAMED = (r"\bother (cncf )?projects?\b|\bsimilar projects?\b|\bacross projects\b|\bcncf projects\b"
+                 r"|\bprojects? (?:besides|other than|apart from|except)\b")
+_OTHER_PROJECTS_RE = re.compile(_BEYOND_NAMED + r"|\bcompar\w*", re.I)
+
+
+def asks_about_other_projects(question: str) -> bool:
+    return bool(_OTHER_PROJECTS_RE.search(question))
+
+
+# ... in words that reach beyond the projects it names ("compared with other projects", not "compare X and Y")
+_BEYOND_NAMED_RE = re.compile(_BEYOND_NAMED, re.I)
+
+
+def asks_beyond_named_projects(question: str) -> bool:
+    return bool(_BEYOND_NAMED_RE.search(question))
+
+
+# "the project" in the template's words is the project under assessment ("What security guarantees is
+# the project meant to provide?"); "a project", "projects" and "the projects" are any
+_THE_PROJECT_RE = re.compile(r"\b(?:the|this|your|our) project\b(?!s)", re.I)
+
+
+def home_named(question: str, projects: set[str]) -> bool:
+    """The question speaks of the project under assessment as "the project" and names no project."""
+    low = question.lower()
+    return bool(_THE_PROJECT_RE.search(question)) and not any(
+        len(p) > 2 and re.search(rf"\b{re.escape(p)}\b", low) for p in projects)
+
+
+# words that set the projects a question names side by side ("X vs Y", "does Y say the same?", "what do
+# Knative committers sign instead?"), not one project's use of another ("cert-manager in Kubeflow 1.9")
+_COMPARES_RE = re.compile(r"\bvs\.?(?!\w)|\bversus\b|\bcompar\w*|\bdiffer\w*|\bsame\b|\bboth\b|\beach\b|\bunlike\b"
+                          r"|\bwhereas\b|\bsimilar\w*|\balike\b|\binstead\b", re.I)
+
+
+def compares(question: str) -> bool:
+    """The question sets the projects it names side by side."""
+    return bool(_COMPARES_RE.search(question))
+
+
+def named_projects(question: str, projects: set[str]) -> list[str]:
+    """Projects the question names: others than Kubeflow (naming Kubeflow alone changes nothing), and
+    Kubeflow too when it is named beside them ("How does Kubeflow's SBOM compare with Volcano's?")."""
+    low = question.lower()
+    named = sorted(p for p in projects if len(p) > 2 and re.search(rf"\b{re.escape(p)}\b", low))
+    others = [p for p in named if p != HOME_PROJECT]
+    return named if others else []
+
+
+def named_people(question: str, people: set[str], by_part: list[str] | None = None) -> list[str]:
+    """GitHub logins the question names, whole ("kfaseela", "JustinCappos's") or by a part ("Justin";
+    ``by_part``: those ``name_expansions`` found already)."""
+    lowered = question.lower()
+    whole = [login for login in people if re.search(rf"(?<![\w-]){re.escape(login.lower())}(?![\w-])", lowered)]
+    return sorted(set(whole) | set(name_expansions(question, people) if by_part is None else by_part))
+
+
+_BOT_RE = re.compile(r"bot(?:\[bot\])?$|\[bot\]", re.I)
+
+
+def name_expansions(question: str, people: set[str]) -> list[str]:
+    """GitHub logins a question names by a part ("Justin" -> JustinCappos, "Rishabh" -> RobuRishabh),
+    capitalised or, as reviewers type, not ("cappos's complaint"): a lower-case word names someone only
+    when it is no common English ("brand" is no part of brandtkeller's name)."""
+    found = []
+    names = {w.lower() for w in re.findall(r"\b[A-Z][a-z]{3,}\b", question)}
+    names |= {w for w in re.findall(r"\b[a-z]{4,}\b", question) if w not in stop_words() and not is_common(w)}
+    for login in people:
+        if _BOT_RE.search(login):
+            continue  # a bot ("kubeflow-bot", "dependabot[bot]") is named whole or not at all: "kubeflow" names no one
+        parts = {p.lower() for p in re.split(r"[-_]|" + CAMEL_SPLIT_RE.pattern, login) if len(p) >= 4}
+        if names & parts or any(login.lower().startswith(n) for n in names if len(n) >= 5):
+            found.append(login)
+    return sorted(found)
+
+
+_COMPONENT_PATH_RE = re.compile(r"/components/([a-z0-9][\w-]*)/")
+
+
+def store_names(sources: set[str], projects: set[str], abbreviations: dict[str, str] | None = None) -> set[str]:
+    """The names a question may call things by, from the store itself: its projects, the components
+    its documentation is filed under (``docs/.../components/katib/...``) and the abbreviations it
+    defines for them ("Kubeflow Pipelines (KFP)")."""
+    names = {p for p in projects if p}
+    for source in sources:
+        if m := _COMPONENT_PATH_RE.search(source):
+            names.add(m.group(1))
+    parts = {part for name in names for part in name.split("-")}
+    for short, phrase in (abbreviations or {}).items():
+        words = re.findall(r"[a-z0-9]+", phrase.lower())
+        if words and all(w in parts for w in words):
+            names.add(short.lower())
+    return names
+
+
+_ABBREVIATED_RE = re.compile(r"\s*\([A-Z][A-Za-z0-9-]{1,9}\)$")  # "Kubeflow Pipelines (KFP)" is named "Kubeflow Pipelines"
+
+
+def heading_name(heading: str) -> str:
+    """A heading without the abbreviation it ends on ("Kubeflow Pipelines (KFP)" -> "Kubeflow Pipelines");
+    any other parenthesis stays ("Notebooks (5.6/10)" is no section named "Notebooks")."""
+    return _ABBREVIATED_RE.sub("", heading.strip()) or heading.strip()
+
+
+def names_heading(question: str, heading: str, skip: tuple[str, ...] = ()) -> bool:
+    """Whether the question names a section by its heading ("the Incident Response process",
+    "the Overview"): the heading (without the abbreviation it ends on), six characters or more and not
+    one of ``skip``, as a phrase."""
+    heading = heading_name(heading)
+    if len(heading) < 6 or heading.lower() in skip:
+        return False
+    return bool(re.search(rf"(?<!\w){re.escape(heading)}(?!\w)", question, re.IGNORECASE))
+
+
+def names_in(text: str, names) -> set[str]:
+    """Which of ``names`` ``text`` holds ("spark-operator" also as "Spark Operator", "notebooks" also as
+    "Notebook")."""
+    found = set()
+    for name in names:
+        single = name[:-1] if name.endswith("s") and len(name) > 4 else name
+        pattern = r"[\s-]".join(re.escape(part) for part in single.split("-"))
+        if re.search(rf"(?<![\w-]){pattern}s?(?![\w-])", text, re.IGNORECASE):
+            found.add(name)
+    return found
+
+
+def replace_names(text: str, names, replacement: str, possessive: bool = True) -> str:
+    """``text`` with each of ``names`` (longest first; "spark-operator" also as "Spark Operator",
+    with its "'s" when ``possessive``) replaced by ``replacement``."""
+    for name in sorted(names, key=len, reverse=True):
+        pattern = r"[\s-]".join(re.escape(part) for part in name.split("-"))
+        suffix = "(?:'s)?" if possessive else ""
+        text = re.sub(rf"(?<![\w-]){pattern}{suffix}(?![\w-])", replacement, text, flags=re.IGNORECASE)
+    return text
+
+
+def generalized(question: str, names: set[str]) -> str:
+    """The question without the names of the things it is about: "What happens if one of the Katib
+    controllers is compromised?" -> "What happens if one of the controllers is compromised?".
+
+    The passage that answers a question about one component is often a general one ("if a
+    control-plane component is compromised, ...") that loses, on the specific search, to every
+    passage sharing the component's name; searched for too, it becomes a candidate, and the
+    reranking decides. ``names``: the store's own component and project names (``store_names``),
+    and abbreviations it defines for them; "Spark Operator" matches ``spark-operator``.
+    "" when nothing is dropped or fewer than two topic words remain."""
+    text = " ".join(replace_names(question, names, " ").split())
+    if text == " ".join(question.split()) or len(set(terms(text)) - DISCOURSE_TERMS) < 2:
+        return ""
+    return text
