@@ -329,11 +329,11 @@ def _other_components_yield(candidates: list[Candidate], asked: set[str], compon
     section or page ("Actions > Kubeflow Spark Operator") scores ``other_component_factor`` of its score."""
     if not asked:
         return
-    about: dict[str, set[str]] = {}
+    about: dict[str, set[str]] = {}  # chunk id -> the components its section and page name (read once)
     for cand in candidates:
-        meta = cand.hit.chunk.meta
-        if meta.source not in about or cand.hit.chunk.id not in about:
-            about[cand.hit.chunk.id] = names_in(f"{meta.section} {meta.source}", components)
-        filed = about[cand.hit.chunk.id]
+        chunk = cand.hit.chunk
+        if chunk.id not in about:
+            about[chunk.id] = names_in(f"{chunk.meta.section} {chunk.meta.source}", components)
+        filed = about[chunk.id]
         if filed and not filed & asked:
             cand.score *= config.other_component_factor
