@@ -345,8 +345,8 @@ class Assistant:
         return cache[key]
 
     def _components(self) -> set[str]:
-        """The store's component names (its projects' other than the home project's own name), for stage
-        component-focus."""
+        """The store's names less its projects' own (component folders, and the abbreviations the store
+        defines, another project's too), for stage component-focus."""
         return self._names() - self.retriever.projects
 
     def _names(self) -> set[str]:
@@ -412,7 +412,7 @@ def facets(prepared: PreparedQuery) -> list:
     project a comparison names ("does cert-manager's answer it the same way?" needs both rows) and, for a
     history question, both the current and the superseded revision."""
     named = [lambda chunk, kind=kind: chunk.meta.kind == kind for kind in prepared.named_kinds]
-    if compares(prepared.original):
+    if compares(prepared.own_words or prepared.original):  # (what retrieval's project-search reads too)
         named += [lambda chunk, project=project: chunk.meta.project == project for project in prepared.projects]
     if prepared.wants_history:
         named += [lambda chunk: not chunk.meta.superseded, lambda chunk: chunk.meta.superseded]

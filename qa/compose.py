@@ -109,7 +109,7 @@ class Composer:
         if config.on("quoted-phrases"):
             lift_quoted(candidates, quoted_phrases(question))
         # (a question of several parts may name the component in one of them only)
-        if config.on("component-focus") and components and parts <= 1:
+        if config.on("component-focus") and config.other_component_factor != 1.0 and components and parts <= 1:
             _other_components_yield(candidates, names_in(own_words or question, components), components, config)
         candidates.sort(key=lambda c: c.score, reverse=True)
         self._answer_scores(question, candidates, config)

@@ -47,7 +47,8 @@ def home_named(question: str, projects: set[str]) -> bool:
 
 # words that set the projects a question names side by side ("X vs Y", "does Y say the same?", "what do
 # Knative committers sign instead?"), not one project's use of another ("cert-manager in Kubeflow 1.9")
-_COMPARES_RE = re.compile(r"\bvs\.?(?!\w)|\bversus\b|\bcompar\w*|\bdiffer\w*|\bsame\b|\bboth\b|\beach\b|\bunlike\b"
+_COMPARES_RE = re.compile(r"\bvs\.?(?!\w)|\bversus\b|\bcompar\w*|\bdiffer\w*|\bsame\b|\bboth\b|\bunlike\b"
+                          r"|\beach\s+(?:project|one|of|self-assessment|assessment|side)"
                           r"|\bwhereas\b|\bsimilar\w*|\balike\b|\binstead\b", re.I)
 
 

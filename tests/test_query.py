@@ -4,7 +4,7 @@ import pytest
 
 from kfqa.config import MAX_QUESTION_CHARS
 from kfqa.qa.assistant import check_question
-from kfqa.qa.names import generalized, named_people, names_in, store_names
+from kfqa.qa.names import compares, generalized, named_people, names_in, store_names
 from kfqa.qa.query import (
     Identifiers,
     abbreviations_for,
@@ -258,3 +258,15 @@ def test_component_names_are_found_in_either_form():
     assert names_in("Overview > Actions > Kubeflow Spark Operator", names) == {"spark-operator"}
     assert names_in("docs/kubeflow/components/katib/overview.md", names) == {"katib"}
     assert names_in("Which notebookish thing? A katibx?", names) == set()
+
+
+@pytest.mark.parametrize(("question", "side_by_side"), [
+    ("Kubeflow vs Flux: does each project's self-assessment call itself a security provider?", True),
+    ("Knative and Kubeflow both restrict who sees reports. How does each self-assessment describe that?", True),
+    ("cert-manager's self-assessment says it is a security provider. does kubeflow's say the same?", True),
+    ("Kubeflow uses DCO sign-off; what do Knative committers have to sign instead?", True),
+    ("Which cert-manager version does each Kubeflow release install?", False),
+    ("Does Kubeflow use Knative Serving for inference?", False),
+])
+def test_a_question_compares_projects_only_in_words_that_set_them_side_by_side(question, side_by_side):
+    assert compares(question) is side_by_side
