@@ -156,12 +156,13 @@ class Assistant:
                config: QAConfig | None = None) -> Evidence:
         """The scored sentences and the answerability decision for retrieved passages (``config``:
         another set of stages and constants than the Assistant's, as ``kfqa eval --folds`` tries)."""
-        scope = self._scope(self._filters(prepared.original, prepared, filters, config or self.config), prepared)
-        return self.composer.gather(prepared.text, retrieved, facets(prepared), config or self.config, scope,
+        config = config or self.config
+        scope = self._scope(self._filters(prepared.original, prepared, filters, config), prepared)
+        return self.composer.gather(prepared.text, retrieved, facets(prepared), config, scope,
                                     prepared.template_sections, asked_value(prepared.original),
                                     prepared.wants_history, lead_kinds(prepared.kinds, prepared.original),
                                     prepared.asks, prepared.people, prepared.own_words,
-                                    self._components() if (config or self.config).on("component-focus") else frozenset(),
+                                    self._components() if config.on("component-focus") else frozenset(),
                                     prepared.identifiers)
 
     def retrieve(
@@ -249,8 +250,7 @@ class Assistant:
             return None, []
         return match, [Retrieved(c, 1.0) for c in index.chunks.values() if (c.meta.source, c.meta.section) in match.sections]
 
-    def _filters(self, question: str, prepared: PreparedQuery, filters: Filters | None,
-                 config: QAConfig | None = None) -> Filters:
+    def _filters(self, question: str, prepared: PreparedQuery, filters: Filters | None, config: QAConfig) -> Filters:
         """The reader's filters, completed from the question: superseded revisions for a history question;
         for a question that names no project (nor files), Kubeflow's files and the reader's own
         unlabelled ones, without TAG Security's guides unless it points at them ("the template", "TAG"):
@@ -282,7 +282,7 @@ class Assistant:
             if not filters.kinds and "guide" not in prepared.kinds:
                 filters = replace(filters, kinds=sorted(kinds - {"guide"}) or sorted(kinds))
         elif home and not chosen and prepared.projects and not asks_beyond_named_projects(question) \
-                and (config or self.config).on("source-prior"):
+                and config.on("source-prior"):
             # a question naming projects ("Kubeflow vs Flux: ...") is about those (and Kubeflow, whose
             # components it may name alone: "OpenKruise's webhooks vs the Spark Operator's"): a third
             # project's assessment shares its words, not its subject
@@ -346,8 +346,11 @@ class Assistant:
 
     def _components(self) -> set[str]:
         """The store's names less its projects' own (component folders, and the abbreviations the store
-        defines, another project's too), for stage component-focus."""
-        return self._names() - self.retriever.projects
+        defines, another project's too), for stage component-focus; once per opened store."""
+        cache = self._cache()
+        if "components" not in cache:
+            cache["components"] = self._names() - self.retriever.projects
+        return cache["components"]
 
     def _names(self) -> set[str]:
         """The store's project and component names (stage "generalize"), once per opened store."""

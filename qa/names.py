@@ -38,11 +38,15 @@ def asks_beyond_named_projects(question: str) -> bool:
 _THE_PROJECT_RE = re.compile(r"\b(?:the|this|your|our) project\b(?!s)", re.I)
 
 
+def _projects_in(question: str, projects: set[str]) -> list[str]:
+    """The ``projects`` the question names (names of three letters or more), sorted."""
+    low = question.lower()
+    return sorted(p for p in projects if len(p) > 2 and re.search(rf"\b{re.escape(p)}\b", low))
+
+
 def home_named(question: str, projects: set[str]) -> bool:
     """The question speaks of the project under assessment as "the project" and names no project."""
-    low = question.lower()
-    return bool(_THE_PROJECT_RE.search(question)) and not any(
-        len(p) > 2 and re.search(rf"\b{re.escape(p)}\b", low) for p in projects)
+    return bool(_THE_PROJECT_RE.search(question)) and not _projects_in(question, projects)
 
 
 # words that set the projects a question names side by side ("X vs Y", "does Y say the same?", "what do
@@ -60,8 +64,7 @@ def compares(question: str) -> bool:
 def named_projects(question: str, projects: set[str]) -> list[str]:
     """Projects the question names: others than Kubeflow (naming Kubeflow alone changes nothing), and
     Kubeflow too when it is named beside them ("How does Kubeflow's SBOM compare with Volcano's?")."""
-    low = question.lower()
-    named = sorted(p for p in projects if len(p) > 2 and re.search(rf"\b{re.escape(p)}\b", low))
+    named = _projects_in(question, projects)
     others = [p for p in named if p != HOME_PROJECT]
     return named if others else []
 
@@ -137,19 +140,22 @@ def names_in(text: str, names) -> set[str]:
     found = set()
     for name in names:
         single = name[:-1] if name.endswith("s") and len(name) > 4 else name
-        pattern = r"[\s-]".join(re.escape(part) for part in single.split("-"))
-        if re.search(rf"(?<![\w-]){pattern}s?(?![\w-])", text, re.IGNORECASE):
+        if re.search(rf"(?<![\w-]){_name_pattern(single)}s?(?![\w-])", text, re.IGNORECASE):
             found.add(name)
     return found
+
+
+def _name_pattern(name: str) -> str:
+    """A hyphenated name as a pattern that also meets it spaced ("spark-operator", "Spark Operator")."""
+    return r"[\s-]".join(re.escape(part) for part in name.split("-"))
 
 
 def replace_names(text: str, names, replacement: str, possessive: bool = True) -> str:
     """``text`` with each of ``names`` (longest first; "spark-operator" also as "Spark Operator",
     with its "'s" when ``possessive``) replaced by ``replacement``."""
     for name in sorted(names, key=len, reverse=True):
-        pattern = r"[\s-]".join(re.escape(part) for part in name.split("-"))
         suffix = "(?:'s)?" if possessive else ""
-        text = re.sub(rf"(?<![\w-]){pattern}{suffix}(?![\w-])", replacement, text, flags=re.IGNORECASE)
+        text = re.sub(rf"(?<![\w-]){_name_pattern(name)}{suffix}(?![\w-])", replacement, text, flags=re.IGNORECASE)
     return text
 
 

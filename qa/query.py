@@ -253,12 +253,13 @@ def prepare(
             expansions.append(phrase)
         elif CAMEL_SPLIT_RE.search(token) and not token.isupper():  # NetworkPolicy -> network policy
             expansions.append(" ".join(camel_words(token)).lower())
+    asked = asked_kinds(question)
     # (the project's name, not "the project", is what its passages say: searched with it, the Overview's
     # "Kubeflow aims to provide the following security properties" answers the template's Goals prompt)
     # (not in a question about the guides: "the project team" there is any project's)
     # (nor when the question or the one it follows names a project: "What about the project's SBOM?")
     if expand and home and HOME_PROJECT in projects and home_named(context + text, projects) \
-            and "guide" not in asked_kinds(question):
+            and "guide" not in asked:
         expansions.append(HOME_PROJECT)
     split = question_parts(text)  # the question alone: no earlier question, no expansions
     by_part = name_expansions(question, people) if people else []  # (read once: expansions and stage speaker)
@@ -274,7 +275,7 @@ def prepare(
         wants_history=wants_history(question) or (bool(context) and wants_history(context)),
         corrections=corrections,
         expansions=sorted(expansions),
-        kinds=list(dict.fromkeys(kind_hints(context) + asked_kinds(question) + said_by)),
+        kinds=list(dict.fromkeys(kind_hints(context) + asked + said_by)),
         named_kinds=list(dict.fromkeys(kind_hints(scope) + said_by)),
         projects=named_projects(scope, projects),
         parts=split if parts else [],

@@ -108,8 +108,7 @@ class TermWeights:
                 out.append(word)
 
         def said(word: str) -> bool:  # the sources in scope hold it (not merely the store)
-            parts = terms(word)
-            return bool(parts) and all(self.stats.known(p) and (mentions is None or mentions(p)) for p in parts)
+            return _all_mentioned(word, mentions, self.stats.known)
 
         return [name for name in out if not _has_mentioned_alternative(question, name, said)]
 
@@ -131,8 +130,7 @@ class TermWeights:
             if parts and not any(scope.mentions(p) for p in parts) and not scope.holds(word) \
                     and not self._hyphenated(word, scope.mentions):
                 out.append(word)
-        return [w for w in out if not _has_mentioned_alternative(question, w, lambda o: bool(terms(o)) and all(
-            scope.mentions(p) for p in terms(o)))]
+        return [w for w in out if not _has_mentioned_alternative(question, w, lambda o: _all_mentioned(o, scope.mentions))]
 
     def _hyphenated(self, word: str, mentions) -> bool:
         """Written with hyphens in the sources ("multitenancy" / "multi-tenancy")."""
@@ -151,6 +149,12 @@ class TermWeights:
         if scope is not None:
             return scope.holds(word)
         return any(word in known for known in self.stats.vocabulary if len(known) > len(word))
+
+
+def _all_mentioned(word: str, mentions, known=lambda term: True) -> bool:
+    """Each term of ``word`` is ``known`` and mentioned (``mentions`` None: by any source)."""
+    parts = terms(word)
+    return bool(parts) and all(known(p) and (mentions is None or mentions(p)) for p in parts)
 
 
 def _held_together(words: list[str], scope) -> bool:
