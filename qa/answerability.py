@@ -73,12 +73,12 @@ class Scope:
         self._joined = "\n".join(texts)
         self._starts: list[str] | None = None
 
-    def mentions(self, term: str) -> bool:
-        """A word of the sources starts with ``term`` (or, for a long term, with all but its last three
-        letters: "notify" meets "notified", "encrypt" "encryption"); never inside a word ("nist" is not
-        in "administrator")."""
+    def mentions(self, term: str, whole: bool = False) -> bool:
+        """A word of the sources starts with ``term`` (or, for a long term and not ``whole``, with all but
+        its last three letters: "notify" meets "notified", "encrypt" "encryption"); never inside a word
+        ("nist" is not in "administrator")."""
         term = term.lower()
-        return self._opens_a_word(term[: max(5, len(term) - 3)])
+        return self._opens_a_word(term if whole else term[: max(5, len(term) - 3)])
 
     def _word_starts(self) -> list[str]:
         """Every place a word starts in the sources (after a space or a mark: "user" of "multi-user"),
@@ -124,8 +124,8 @@ class ScopeUnion:
         self.label, self.parts = label, parts
         self.texts = [t for part in parts for t in part.texts]  # (the parts' own strings, not copies)
 
-    def mentions(self, term: str) -> bool:
-        return any(part.mentions(term) for part in self.parts)
+    def mentions(self, term: str, whole: bool = False) -> bool:
+        return any(part.mentions(term, whole) for part in self.parts)
 
     def holds(self, fragment: str) -> bool:
         return any(part.holds(fragment) for part in self.parts)

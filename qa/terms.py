@@ -140,8 +140,11 @@ class TermWeights:
         """Held by the sources in scope; a term they lack counts as mentioned unless the other sources
         discuss it in at least ``scope_elsewhere_df`` chunks (one stray use elsewhere tells nothing)."""
         if not self.stats.known(term):
-            # a clipped word ("perms", "creds") begins a word the sources in scope hold: they discuss it
-            return mentions is not None and len(term) >= CLIPPED_MIN and mentions(term)
+            # a clipped word ("perms", "creds") begins a word the sources in scope hold: they discuss it; a
+            # compound of two common words ("tabletop") is no clipping of its first ("table")
+            if mentions is None or len(term) < CLIPPED_MIN:
+                return False
+            return mentions(term) and not (joins_two_words(term) and not mentions(term, whole=True))
         return mentions is None or mentions(term) or self.stats.df.get(term, 0) < self.config.scope_elsewhere_df
 
     def _inside_a_word(self, word: str, scope) -> bool:
@@ -270,6 +273,12 @@ def is_common(word: str) -> bool:
 
 
 _DOUBLED_RE = re.compile(r"^(\w*([b-df-hj-np-tv-z]))\2(?:ing|ed|er|ers)$")
+
+
+def joins_two_words(word: str) -> bool:
+    """Two common English words run together ("tabletop", "runbook"), each of three letters or more."""
+    common = common_english()
+    return any(word[:i] in common and word[i:] in common for i in range(3, len(word) - 2))
 
 
 def coverage(focus: dict[str, float], text: str) -> float:

@@ -102,6 +102,17 @@ def test_a_clipped_word_the_scope_holds_in_full_is_known():
     assert weights.unknown_names("Does early stopping need extra quokkas?", scope) == ["quokkas"]
 
 
+def test_a_compound_of_two_common_words_is_no_clipping_of_its_first():
+    # "tabletop" begins like "table", which the sources hold, but it is "table" + "top": a word of its own
+    texts = KUBEFLOW + ["The incident table lists each response step."]
+    weights = TermWeights(_stats(texts + OTHERS))
+    scope = Scope("Kubeflow", [t.lower() for t in texts])
+    assert weights.unknown_names("Has the team run a tabletop exercise?", scope) == ["tabletop"]
+    # the sources holding the compound itself know it
+    held = Scope("Kubeflow", [t.lower() for t in texts + ["A tabletop exercise is run yearly."]])
+    assert weights.unknown_names("Has the team run a tabletop exercise?", held) == []
+
+
 def test_a_name_in_the_statement_setting_a_question_up_is_not_what_it_asks():
     from kfqa.qa.query import asking_part
 
