@@ -39,6 +39,9 @@ from kfqa.qa.answerability import Decision
     ("When did the TOC vote on the graduation?", "date", ""),
     ("Within what time frame do maintainers commit to acknowledging a report?", "duration", ""),
     ("In what time frame was the security audit conducted?", "time", ""),
+    # "the time to <verb>" is a length of time, hyphenated or not
+    ("What's Kubeflow's committed time-to-acknowledge / time-to-fix for a critical vuln?", "duration", ""),
+    ("What is the time to patch a reported vulnerability?", "duration", ""),
 ])
 def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, scheme):
     asked = asked_value(question)
