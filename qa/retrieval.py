@@ -27,6 +27,7 @@ from kfqa.qa.filters import admits, chroma_where, metadata_filters
 from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours
 from kfqa.qa.names import compares, names_heading, replace_names
 from kfqa.qa.query import quoted_phrases
+from kfqa.qa.sentences import is_contents
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import DISCOURSE, TermWeights, coverage
 from kfqa.store import Store
@@ -257,6 +258,8 @@ class HybridRetriever:
             seen = {h.chunk.id for h in hits}
             scoped = replace(filters, sources=sorted(prefer.revised & set(filters.sources) if filters.sources else prefer.revised))
             hits += [h for h in self._candidates(query, scoped, parts, config) if h.chunk.id not in seen]
+        if config.on("navigation"):  # a table of contents says where things are, not what they are
+            hits = [h for h in hits if not is_contents(h.chunk)]
         self.rerank(query, hits, prefer, config)
         hits.sort(key=lambda h: h.score, reverse=True)
         if config.on("feedback") and config.feedback_weight > 0 and hits:

@@ -24,6 +24,7 @@ STAGES: dict[str, str] = {
     "template-sections": "candidates and prior: a question in a template prompt's words gets the project's section filed under that prompt's label",
     "dense": "candidate retrieval: dense vectors (Chroma)",
     "bm25": "candidate retrieval: BM25",
+    "navigation": "candidates: a table of contents (under a Contents heading, or lines ending in page numbers) is no answer",
     "term-rerank": "rerank: passages holding more of the question's specific terms move up",
     "quoted-phrases": "candidates and rerank: passages holding a phrase the question quotes, as it stands, join and move up",
     "source-prior": "prior: the kinds, projects, sections and revisions the question names; kind prior; a question naming projects reads theirs and Kubeflow's sources only",

@@ -239,6 +239,19 @@ def test_a_section_named_by_its_heading_path_joins_the_candidates(assistant):
     assert hits == []
 
 
+def test_the_audits_table_of_contents_gives_its_place_to_the_found_issues_table(assistant):
+    # "Found issues 24" on the contents page matches the question's words and answers nothing
+    from kfqa.qa.sentences import is_contents
+
+    question = "Which Ada Logics findings were rated Critical?"
+    config = assistant.config
+    _, kept = retrieve_with(assistant, question, config)
+    _, read = retrieve_with(assistant, question, config.without("navigation"))
+    assert any(is_contents(r.chunk) for r in read[:5])
+    assert not any(is_contents(r.chunk) for r in kept)
+    assert any(r.chunk.meta.section.endswith("Found issues") for r in kept[:6])
+
+
 def test_the_pull_request_that_fixes_an_issue_comes_with_it(assistant):
     question = ("During graduation DD, kfaseela raised some non-blocking cleanup items about the security "
                 "self-assessment. What were they, and how were they addressed?")

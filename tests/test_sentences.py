@@ -130,3 +130,27 @@ def test_a_pdf_list_keeps_its_wrapped_items_whole_and_stops_where_the_prose_goes
     assert "unnoticed malicious changes." not in sentences
     # a bullet starts its own sentence (the answer drops the mark, as any list mark: LIST_MARK_RE)
     assert any(s.startswith("• Reliability risks: Bugs in workload") and s.endswith("of other users.") for s in sentences)
+
+
+def _in_section(text: str, section: str, source: str = "a.pdf") -> Chunk:
+    return Chunk(f"{source}::0123456789ab::0", text, ChunkMeta(source=source, kind="audit", section=section))
+
+
+def test_a_table_of_contents_is_navigation_not_an_answer():
+    from kfqa.qa.sentences import is_contents
+
+    # a PDF's contents page, windowed: its first and last lines cut, filed under the heading seen last
+    window = ("22\nFound issues 24\nCommand injection can lead to RCE in Pipelines's CI 25\n"
+              "Risk scoring . . . . . . . . . . . . . . . . 7\nResources missing network policies 42\n"
+              "Model-Registry enables profiling endpoints by default . . . . .")
+    assert is_contents(_in_section(window, "Page 5 > Katib uses weak image reference validation 44"))
+    # a Markdown table of contents is filed under its heading
+    toc = "## Table of Contents\n\n* [Metadata](#metadata)\n* [Overview](#overview)"
+    assert is_contents(_in_section(toc, "Self-assessment > Table of Contents", "a.md"))
+    # a list of the things a page describes, linked to their sections, is content; so is prose with numbers
+    algorithms = ("Katib supports these algorithms:\n\n- [Grid search](#grid-search)\n- [Random search](#random-search)\n"
+                  "- [Bayesian optimization](#bayesian-optimization)\n- [Hyperband](#hyperband)")
+    assert not is_contents(_in_section(algorithms, "HP Tuning Algorithms", "a.md"))
+    scores = ("The projects scored as follows.\nKatib scored 6.5 of 10 and Trainer 6.1 of 10.\n"
+              "Model Registry reached 7.7, the best score.\nPipelines scored lowest.")
+    assert not is_contents(_in_section(scores, "Page 8 > Scorecard"))
