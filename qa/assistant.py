@@ -21,7 +21,7 @@ from kfqa.qa.answerability import Scope, ScopeUnion, SentenceEncoder
 from kfqa.qa.compose import Composer, Evidence
 from kfqa.qa.filters import admits, metadata_filters
 from kfqa.qa.names import asks_about_other_projects, asks_beyond_named_projects, compares, store_names
-from kfqa.qa.query import Identifiers, PreparedQuery, abbreviations_for, lead_kinds, prepare
+from kfqa.qa.query import Identifiers, PreparedQuery, abbreviations_for, lead_kinds, prepare, question_parts
 from kfqa.qa.retrieval import HybridRetriever, Preference
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.template_match import (
@@ -220,11 +220,28 @@ class Assistant:
                           config: QAConfig, reader_kinds=()) -> tuple[TemplateMatch | None, list[Retrieved]]:
         """Stage template-sections: the passages (within the filters) filed under the label of the
         template prompt the question restates; none when it restates none, points at the guides
-        itself ("what does the template ask ...") or the reader chose them, or the store holds none."""
+        itself ("what does the template ask ...") or the reader chose them, or the store holds none.
+        A question pasting several prompts ("Internal: how do team members communicate? Inbound: how do
+        users reach the team?", "SBOM — link to the libraries used. How can a reviewer get it?") restates
+        none as a whole: then each of its parts that restates one gets that prompt's sections, all of them
+        answering together."""
         if not config.on("template-sections") or "guide" in prepared.kinds or "guide" in reader_kinds \
                 or "guide" not in self._store_kinds() or self.composer.encoder is None:
             return None, []
         cache = self._cache()
+        match = self._restated(question, prepared, filters, config, cache)
+        parts = question_parts(question) if match is None else []
+        matches = [m for m in (self._restated(part, prepared, filters, config, cache) for part in parts) if m]
+        if matches:
+            match = replace(matches[0], sections=frozenset().union(*(m.sections for m in matches)))
+        if match is None:
+            return None, []
+        index = cache["labels"]
+        return match, [Retrieved(c, 1.0) for c in index.chunks.values() if (c.meta.source, c.meta.section) in match.sections]
+
+    def _restated(self, question: str, prepared: PreparedQuery, filters: Filters, config: QAConfig,
+                  cache: dict) -> TemplateMatch | None:
+        """The template prompt ``question`` restates, with the project's sections filed under its label."""
         r = cache["retriever"]  # (the cache's own: a reopen on another thread swaps both together)
         # the template asks of "the project": "How does Kubeflow communicate with its users?" restates
         # "How do you communicate with your users?" once the name is the template's own word
@@ -240,15 +257,12 @@ class Assistant:
         found = r.bm25(asked[-1], GUIDE_PASSAGES, Filters(kinds=["guide"]))
         prompt = restated_prompt(asked[-1], found, similarities, config.template_similarity)
         if prompt is None:
-            return None, []
+            return None
         index = cache.get("labels")
         if index is None:  # built on the first restated prompt, not on every question
             index = cache["labels"] = LabelIndex(r.chunks.values())
         rules = metadata_filters(filters)
-        match = match_template(question, prompt, index, lambda chunk: admits(chunk.meta, rules, filters.source_glob))
-        if match is None:
-            return None, []
-        return match, [Retrieved(c, 1.0) for c in index.chunks.values() if (c.meta.source, c.meta.section) in match.sections]
+        return match_template(question, prompt, index, lambda chunk: admits(chunk.meta, rules, filters.source_glob))
 
     def _filters(self, question: str, prepared: PreparedQuery, filters: Filters | None, config: QAConfig) -> Filters:
         """The reader's filters, completed from the question: superseded revisions for a history question;

@@ -149,3 +149,17 @@ def test_without_the_stage_the_page_sharing_the_prompts_words_leads(widget):
     finally:
         widget.config = saved
     assert not answer.answer.startswith("Widget maintainers talk"), answer.answer
+
+
+def test_a_question_pasting_several_prompts_gets_each_prompts_section(widget):
+    # as a whole it restates no one prompt; each of its parts restates one
+    question = ("Communication Channels. Internal: how do team members communicate with each other? "
+                "Inbound: how do users or prospective users communicate with the team?")
+    prepared, _ = widget.retrieve(question)
+    assert {section for _, section in prepared.template_sections} == {
+        "Secure Development Practices > Communication Channels > Internal",
+        "Secure Development Practices > Communication Channels > Inbound",
+    }
+    answer = widget.ask(question)
+    assert "widget-dev Slack room" in answer.answer and "widget-users mailing list" in answer.answer, answer.answer
+    assert "gardening" not in answer.answer.lower()
