@@ -68,8 +68,9 @@ _ASKS: list[tuple[str, re.Pattern]] = [
                             r"|\bwithin what (?:time ?frame|timescale|period of time)\b"
                             rf"|{_WHAT_IS}(?:lifetime|duration|timeout|ttl|expiry|retention period|deadline|sla|"
                             r"(?:response|turnaround|resolution) time|turnaround(?=\s*\?|\s+(?:for|on|of|to)\b))s?\b(?!\s+(?:setting|option|flag|field|parameter)s?\b)"
-                            # "the time to fix", "time-to-acknowledge": a length of time, by the phrase's grammar
-                            rf"|{_WHAT_IS}time[- ]to[- ][a-z]+\b",
+                            # a metric named "time-to-<verb>" ("time-to-fix"), or "what is the time to <verb>": a
+                            # length of time ("the best time to upgrade" asks a moment, "What time to set?" a setting)
+                            rf"|{_WHAT_IS}time-to-[a-z]+\b|\b(?:what|which)(?:['’]?s|\s+(?:is|was))\s+the\s+time\s+to\s+[a-z]+\b",
                             re.I)),
     # a question opening with "when" asks a date of a dated event ("When was the audit conducted?", "When is
     # the next audit scheduled?"), not of a condition ("When is a profile created?", "What happens when ...");

@@ -37,6 +37,7 @@ from kfqa.store import StaleStoreError, Store
 from kfqa.types import Answer, Filters, Generation, KfqaError, Retrieved
 
 MAX_SCOPES = 16  # answerability scopes kept per store (filter combinations a UI user picks)
+MAX_TEMPLATE_PARTS = 4  # parts of a question searched for template prompts of their own (each costs a query vector)
 
 
 class Assistant:
@@ -229,19 +230,24 @@ class Assistant:
                 or "guide" not in self._store_kinds() or self.composer.encoder is None:
             return None, []
         cache = self._cache()
-        match = self._restated(question, prepared, filters, config, cache)
-        parts = question_parts(question) if match is None else []
-        matches = [m for m in (self._restated(part, prepared, filters, config, cache) for part in parts) if m]
+        restated, match = self._restated(question, question, prepared, filters, config, cache)
+        # (a prompt restated but answered by no admitted section, or vetoed by a heading the question names,
+        # is the question's answer too: its parts are not asked again)
+        parts = question_parts(question)[:MAX_TEMPLATE_PARTS] if not restated else []
+        matches = [m for _, m in (self._restated(part, question, prepared, filters, config, cache) for part in parts) if m]
         if matches:
-            match = replace(matches[0], sections=frozenset().union(*(m.sections for m in matches)))
+            match = replace(matches[0], label="; ".join(dict.fromkeys(m.label for m in matches)),
+                            sections=frozenset().union(*(m.sections for m in matches)))
         if match is None:
             return None, []
         index = cache["labels"]
         return match, [Retrieved(c, 1.0) for c in index.chunks.values() if (c.meta.source, c.meta.section) in match.sections]
 
-    def _restated(self, question: str, prepared: PreparedQuery, filters: Filters, config: QAConfig,
-                  cache: dict) -> TemplateMatch | None:
-        """The template prompt ``question`` restates, with the project's sections filed under its label."""
+    def _restated(self, question: str, whole: str, prepared: PreparedQuery, filters: Filters, config: QAConfig,
+                  cache: dict) -> tuple[bool, TemplateMatch | None]:
+        """Whether ``question`` (the whole question or one of its parts) restates a template prompt, and the
+        project's sections filed under its label (None when no admitted passage holds it, or when the
+        ``whole`` question names another section's heading)."""
         r = cache["retriever"]  # (the cache's own: a reopen on another thread swaps both together)
         # the template asks of "the project": "How does Kubeflow communicate with its users?" restates
         # "How do you communicate with your users?" once the name is the template's own word
@@ -257,12 +263,12 @@ class Assistant:
         found = r.bm25(asked[-1], GUIDE_PASSAGES, Filters(kinds=["guide"]))
         prompt = restated_prompt(asked[-1], found, similarities, config.template_similarity)
         if prompt is None:
-            return None
+            return False, None
         index = cache.get("labels")
         if index is None:  # built on the first restated prompt, not on every question
             index = cache["labels"] = LabelIndex(r.chunks.values())
         rules = metadata_filters(filters)
-        return match_template(question, prompt, index, lambda chunk: admits(chunk.meta, rules, filters.source_glob))
+        return True, match_template(whole, prompt, index, lambda chunk: admits(chunk.meta, rules, filters.source_glob))
 
     def _filters(self, question: str, prepared: PreparedQuery, filters: Filters | None, config: QAConfig) -> Filters:
         """The reader's filters, completed from the question: superseded revisions for a history question;

@@ -258,7 +258,8 @@ class HybridRetriever:
             seen = {h.chunk.id for h in hits}
             scoped = replace(filters, sources=sorted(prefer.revised & set(filters.sources) if filters.sources else prefer.revised))
             hits += [h for h in self._candidates(query, scoped, parts, config) if h.chunk.id not in seen]
-        if config.on("navigation"):  # a table of contents says where things are, not what they are
+        # a table of contents says where things are, not what they are (unless that is what is asked)
+        if config.on("navigation") and not _ASKS_WHERE_RE.search(query):
             hits = [h for h in hits if not is_contents(h.chunk)]
         self.rerank(query, hits, prefer, config)
         hits.sort(key=lambda h: h.score, reverse=True)
@@ -464,6 +465,10 @@ def add_document_prior(hits: list[Retrieved], share: float) -> None:
     for hit in hits:
         # fused scores can be negative (reranked below zero): a negative product has no real root
         hit.score += share * max(hit.score * best[hit.chunk.meta.source], 0.0) ** 0.5
+
+
+# a question about a document's contents or pages ("on which page does the threat model start?")
+_ASKS_WHERE_RE = re.compile(r"\b(?:contents|pages?)\b", re.I)
 
 
 def bm25_query(question: str) -> str:

@@ -74,24 +74,30 @@ def _code_listing(sentence: str) -> bool:
     return in_sequence >= 3 or symbols > 0.05 * len(sentence)
 
 
-# a line of a document's contents: a title, maybe dot leaders, then its page number ("Risk scoring . . . 7")
-_PAGE_LINE_RE = re.compile(r"^[^\n]{2,100}?(?:[ .]*\.[ .]*)?\s\d{1,3}$")
-_CONTENTS_HEADINGS = frozenset({"contents", "table of contents", "toc"})
+# the page number closing a line of a paginated document's contents ("Risk scoring . . . 7", "Found issues 24")
+_PAGE_NUMBER_RE = re.compile(r"\S\s+(\d{1,3})$")
+_CONTENTS_HEADINGS = frozenset({"contents", "table of contents"})
 CONTENTS_MIN_LINES = 4
-CONTENTS_SHARE = 0.6  # of a passage's lines that are contents lines (a window cuts its first and last)
+CONTENTS_SHARE = 0.6  # of a passage's lines that close with a page number (a window cuts its first and last)
+CONTENTS_STEP = 30  # pages from one entry to the next, at most
 MAX_CONTENTS_LINE = 120
 
 
 def is_contents(chunk: Chunk) -> bool:
-    """A table of contents (stage navigation): filed under a Contents heading, or mostly lines that end
-    in a page number (a PDF's contents pages, windowed under whatever heading the extraction saw last).
-    It says where things are, not what they are: "Found issues 24" answers no question about them."""
+    """A table of contents (stage navigation): filed under a Contents heading, or, in a PDF, mostly lines
+    closing with page numbers that rise from line to line (a PDF's contents pages, windowed under whatever
+    heading the extraction saw last; a table of counts or scores doesn't rise page by page). It says where
+    things are, not what they are: "Found issues 24" answers no question about the findings."""
     if chunk.meta.section.rpartition(" > ")[2].strip().lower() in _CONTENTS_HEADINGS:
         return True
+    if not chunk.meta.source.lower().endswith(".pdf"):
+        return False
     lines = [line.strip() for line in chunk.text.splitlines()]
     lines = [line for line in lines if line and not line.isdigit() and line.lower() not in _CONTENTS_HEADINGS]
-    paged = sum(1 for line in lines if len(line) <= MAX_CONTENTS_LINE and _PAGE_LINE_RE.match(line))
-    return len(lines) >= CONTENTS_MIN_LINES and paged >= CONTENTS_SHARE * len(lines)
+    found = (_PAGE_NUMBER_RE.search(line) for line in lines if len(line) <= MAX_CONTENTS_LINE)
+    pages = [int(m.group(1)) for m in found if m]
+    rising = all(0 <= b - a <= CONTENTS_STEP for a, b in zip(pages, pages[1:], strict=False))
+    return len(lines) >= CONTENTS_MIN_LINES and len(pages) >= CONTENTS_SHARE * len(lines) and rising
 
 
 def answerable_sentences(chunk: Chunk) -> list[str]:

@@ -48,6 +48,18 @@ def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, sch
     assert (asked.kind, asked.scheme) == (kind, scheme)
 
 
+@pytest.mark.parametrize("question", [
+    # a moment or a setting, not a length of time
+    "What's the best time to upgrade Kubeflow?",
+    "What is a good time to report a vulnerability?",
+    "What time to set for the nightly build?",
+    "Which time to use, UTC or local, in the audit logs?",
+    "What happens if the time to fix runs long?",
+])
+def test_a_time_to_do_something_is_no_length_of_time_unless_it_is_the_time_it_takes(question):
+    assert asked_value(question) is None
+
+
 @pytest.mark.parametrize(("question", "counted"), [
     ("How many CVEs were assigned to Katib in 2024?", {"cve"}),
     ("how many Ada Logics findings were still unresolved?", {"find"}),

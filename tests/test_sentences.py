@@ -141,7 +141,7 @@ def test_a_table_of_contents_is_navigation_not_an_answer():
 
     # a PDF's contents page, windowed: its first and last lines cut, filed under the heading seen last
     window = ("22\nFound issues 24\nCommand injection can lead to RCE in Pipelines's CI 25\n"
-              "Risk scoring . . . . . . . . . . . . . . . . 7\nResources missing network policies 42\n"
+              "Code intends to authenticate but does not do so . . . . . . . . 27\nResources missing network policies 42\n"
               "Model-Registry enables profiling endpoints by default . . . . .")
     assert is_contents(_in_section(window, "Page 5 > Katib uses weak image reference validation 44"))
     # a Markdown table of contents is filed under its heading
@@ -151,6 +151,13 @@ def test_a_table_of_contents_is_navigation_not_an_answer():
     algorithms = ("Katib supports these algorithms:\n\n- [Grid search](#grid-search)\n- [Random search](#random-search)\n"
                   "- [Bayesian optimization](#bayesian-optimization)\n- [Hyperband](#hyperband)")
     assert not is_contents(_in_section(algorithms, "HP Tuning Algorithms", "a.md"))
-    scores = ("The projects scored as follows.\nKatib scored 6.5 of 10 and Trainer 6.1 of 10.\n"
-              "Model Registry reached 7.7, the best score.\nPipelines scored lowest.")
+    # lines closing with numbers that don't rise page by page are a table of counts or scores, not contents
+    severities = "Severity Count\nCritical 3\nHigh 5\nModerate 7\nLow 2\nInformational 1"
+    assert not is_contents(_in_section(severities, "Page 6 > Found issues"))
+    scores = "Katib 65\nTrainer 61\nSpark Operator 69\nNotebooks 56\nModel Registry 77"
     assert not is_contents(_in_section(scores, "Page 8 > Scorecard"))
+    # nor is a Markdown file's table or config, whose lines end in numbers (no pages there)
+    config = "timeout: 10\nretries: 12\nworkers: 14\nport: 15\nreplicas: 18"
+    assert not is_contents(_in_section(config, "Configuration", "a.md"))
+    # "TOC" is the Technical Oversight Committee in CNCF documents
+    assert not is_contents(_in_section("The TOC voted on the graduation.\n" * 4, "Governance > TOC", "a.md"))

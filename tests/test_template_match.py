@@ -163,3 +163,11 @@ def test_a_question_pasting_several_prompts_gets_each_prompts_section(widget):
     answer = widget.ask(question)
     assert "widget-dev Slack room" in answer.answer and "widget-users mailing list" in answer.answer, answer.answer
     assert "gardening" not in answer.answer.lower()
+
+
+def test_a_part_restating_a_prompt_does_not_override_a_heading_the_question_names(widget):
+    # the question names the Incident Response section: the whole restates the Internal prompt, and the
+    # heading it names vetoes that; its parts are not asked again
+    question = "In the Incident Response section of the assessment: how do team members communicate with each other?"
+    prepared, _ = widget.retrieve(question)
+    assert not any(section.endswith("Internal") for _, section in prepared.template_sections)
