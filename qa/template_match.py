@@ -16,6 +16,7 @@ from whatever assessments follow them.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from math import inf
@@ -119,6 +120,8 @@ class LabelIndex:
         self.chunks: dict[str, Chunk] = {}
         self._by_source: dict[str, list[Chunk]] = {}
         self._read: set[str] = set()  # sources whose rows and items are indexed
+        # (the UI answers on several threads: one reads a source's rows into ``holders`` while another looks up)
+        self._lock = threading.Lock()
         for chunk in chunks:
             if chunk.meta.kind == "guide":
                 self.template.setdefault(chunk.meta.source, set()).update(_held_labels(chunk))
@@ -151,6 +154,10 @@ class LabelIndex:
         under "Communication Channels")."""
         keys = [label_key(label) for label in labels]
         sources = self.following(guide, {c.meta.source for c in self.chunks.values() if admitted(c)})
+        with self._lock:
+            return self._innermost(labels, keys, sources)
+
+    def _innermost(self, labels: list[str], keys: list[str], sources: set[str]) -> tuple[str, set[str]]:
         for source in sources - self._read:
             self._read_rows(source)
         for i, key in enumerate(keys):
