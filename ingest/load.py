@@ -18,7 +18,7 @@ from kfqa.manifest import Manifest
 
 # Bump when the chunker cuts the same file differently: unchanged files are then re-chunked
 # (their unchanged passages keep their vectors, matched by the hash of the embedded text).
-CHUNKER_VERSION = "6"  # 6: a PDF page going on with a table row or code listing keeps the heading before it
+CHUNKER_VERSION = "7"  # 7: a PDF with an outline takes its sections from its bookmarks, mid-page too
 
 
 @dataclass

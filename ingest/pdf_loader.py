@@ -1,15 +1,19 @@
 """PDF -> drafts via pypdf, page by page (``extract_text()``, so quotes match the extracted text).
 
-A running header and footer (lines most pages share) stay out of the chunks; the first short
-line of a page is its heading, and a heading holds until the next one, so a finding running
-onto the next page keeps its section.
+A running header and footer (lines most pages share) stay out of the chunks. Sections come from
+the PDF's outline (its bookmarks) when it has one: each bookmark's title is found on its page and
+starts a section there, mid-page too, under its parents' titles ("Scorecard > Model Registry
+(7.7/10)"). Without an outline the first short line of a page is its heading. Either way a heading
+holds until the next one, so a finding running onto the next page keeps its section.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from bisect import bisect_left
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from kfqa.config import EMBED_MAX_TOKENS
@@ -18,9 +22,27 @@ from kfqa.ingest.chunking import count, fit_units, pack, prefix_text, sentence_s
 from kfqa.ingest.limits import exceeded, label
 from kfqa.ingest.loaders import TARGET, Draft, Loaded, LoadError, name_label
 
+MAX_BOOKMARKS = 2_000  # outline entries read (a crafted outline can hold millions)
+MAX_BOOKMARK_DEPTH = 8  # nesting read: deeper entries belong to their ancestor's section
 
-def read_pages(data: bytes) -> tuple[list[str], str]:
-    """(text of each page, the document's title from its metadata or "")."""
+
+@dataclass(frozen=True)
+class Bookmark:
+    """An outline entry: its title under its ancestors' (``path``) and the 0-based page it points at."""
+
+    path: tuple[str, ...]
+    page: int
+
+
+@dataclass(frozen=True)
+class PdfText:
+    pages: list[str]  # each page's extracted text
+    title: str  # from the document's metadata, or ""
+    bookmarks: list[Bookmark]  # the outline in reading order; [] when it has none (or a broken one)
+
+
+def read_pdf(data: bytes) -> PdfText:
+    """The text of each page, the metadata title and the outline of a PDF (``LoadError`` if unreadable)."""
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError
 
@@ -38,7 +60,33 @@ def read_pages(data: bytes) -> tuple[list[str], str]:
         meta_title = str((reader.metadata or {}).get("/Title") or "").strip()
     except Exception:  # a broken info dictionary only costs the title
         meta_title = ""
-    return pages, meta_title
+    return PdfText(pages, meta_title, _bookmarks(reader, len(pages)))
+
+
+def _bookmarks(reader, page_count: int) -> list[Bookmark]:
+    """The outline's entries that point at a page, in order, each under its ancestors' titles."""
+    found: list[Bookmark] = []
+
+    def walk(items, parents: tuple[str, ...]) -> None:
+        last = None  # pypdf lists an entry's children as a list right after it
+        for item in items:
+            if len(found) >= MAX_BOOKMARKS:
+                return
+            if isinstance(item, list):
+                if last is not None and len(parents) + 1 < MAX_BOOKMARK_DEPTH:
+                    walk(item, (*parents, last))
+                continue
+            title = label(" ".join(str(getattr(item, "title", "") or "").split()), 200)
+            page = reader.get_destination_page_number(item)
+            last = title or last
+            if title and page is not None and 0 <= page < page_count:
+                found.append(Bookmark((*parents, title), page))
+
+    try:
+        walk(reader.outline, ())
+    except Exception:  # a broken outline costs its headings only: pages' first lines stand in
+        return []
+    return found
 
 
 def _decrypt(reader) -> None:
@@ -97,26 +145,75 @@ def _content_bytes(page) -> int:
 
 
 def load_pdf(data: bytes, name: str) -> Loaded:
-    pages, meta_title = read_pages(data)
+    pdf = read_pdf(data)
+    pages = pdf.pages
     if not any(p.strip() for p in pages):
         raise LoadError("PDF has no extractable text (scanned images?)")
-    title = label(meta_title) or PurePosixPath(name_label(name)).stem.replace("_", " ").replace("-", " ")
+    title = label(pdf.title) or PurePosixPath(name_label(name)).stem.replace("_", " ").replace("-", " ")
     # a running header is a first line shared by most pages; the next short line is the page's heading
     header = _most_pages(pages, lambda lines: lines[0])
     footer = _running_footer(pages)
     drafts: list[Draft] = []
     last_heading = ""
+    starts = _heading_starts(pages, pdf.bookmarks, header, footer)
     for n, page in enumerate(pages, start=1):
         if not page.strip():
             continue
-        last_heading = _page_heading(page, header) or last_heading
         # the running header and footer stay out of the chunks: they would lead every passage
         start, end = _body_span(page, header, footer)
-        if start != end:
-            drafts.extend(
-                _page_drafts(page, (start, end), n, title, last_heading, drafts[-1] if drafts else None)
-            )
+        if start == end:
+            continue
+        if not pdf.bookmarks:
+            last_heading = _page_heading(page, header) or last_heading
+        cuts = [(start, last_heading), *((at, heading) for at, heading in starts.get(n - 1, []) if start <= at < end)]
+        for (at, heading), (stop, _) in zip(cuts, [*cuts[1:], (end, "")], strict=True):
+            last_heading = heading
+            if page[at:stop].strip():
+                drafts.extend(_page_drafts(page, (at, stop), n, title, heading, drafts[-1] if drafts else None))
     return Loaded(title=title, drafts=drafts, meta={"pages": len(pages)})
+
+
+def _heading_starts(pages: list[str], bookmarks: list[Bookmark], header: str | None,
+                    footer: re.Pattern | None) -> dict[int, list[tuple[int, str]]]:
+    """Where each bookmark's section starts, by page: (offset in the page's text, heading path).
+    A bookmark starts at the first line, at or after the one before it on its page, that reads as its
+    title (the whole title, or its first line when it wraps); one whose title isn't printed there
+    starts where the one before it did, or at the top of the page's body."""
+    starts: dict[int, list[tuple[int, str]]] = {}
+    lines: dict[int, _TitleLines] = {}
+    for mark in bookmarks:
+        if mark.page not in lines:
+            lines[mark.page] = _TitleLines(pages[mark.page], *_body_span(pages[mark.page], header, footer))
+        placed = starts.setdefault(mark.page, [])
+        after = placed[-1][0] if placed else lines[mark.page].start
+        at = lines[mark.page].find(mark.path[-1], after)
+        placed.append((after if at is None else at, " > ".join(mark.path)))
+    return starts
+
+
+class _TitleLines:
+    """A page body's lines by their squeezed text, to find bookmark titles in (each lookup is a few
+    dictionary reads, not a scan: an outline may hold thousands of entries on one long page)."""
+
+    def __init__(self, page: str, start: int, end: int):
+        self.start = start
+        self.offsets: dict[str, list[int]] = {}
+        offset = start
+        for line in page[start:end].splitlines(keepends=True):
+            if key := _squeezed(line):
+                self.offsets.setdefault(key, []).append(offset)
+            offset += len(line)
+
+    def find(self, title: str, after: int) -> int | None:
+        """The first line at or after ``after`` reading as ``title`` or as its wrapped first line."""
+        want = _squeezed(title)
+        wrapped = [want[:i] for i, ch in enumerate(want) if ch == " " and i >= 12]
+        hits = (offsets[bisect_left(offsets, after):] for key in (want, *wrapped) if (offsets := self.offsets.get(key)))
+        return min((found[0] for found in hits if found), default=None)
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(text.replace("&", "and").split()).casefold()
 
 
 def _page_heading(page: str, header: str | None) -> str:

@@ -26,7 +26,7 @@ from kfqa.qa.answerability import (
     decide,
 )
 from kfqa.qa.merging import Windows, with_following_window
-from kfqa.qa.names import heading_name, names_heading, names_in
+from kfqa.qa.names import heading_name, names_in, names_section
 from kfqa.qa.query import asking_part, quoted_phrases
 from kfqa.qa.selection import Candidate, comment_authors, select, without_header
 from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, listed_after
@@ -145,7 +145,8 @@ class Composer:
             template = (hit.chunk.meta.source, hit.chunk.meta.section) in sections
             asked_section = template or bool(focus) and (
                 coverage(focus, title) >= LIST_QUESTION_COVERAGE
-                or ((len(title.split()) > 1 or history) and names_heading(question, title, (HOME_PROJECT,))))
+                or ((len(title.split()) > 1 or history)
+                    and names_section(question, hit.chunk.meta.source, heading, (HOME_PROJECT,), self.windows.aspects)))
             heading_terms = set() if asked_section else set(terms(title))
             # under the heading the question names ("the non-goals"), each point answers as the heading
             # does, and one holding the question's words itself more so

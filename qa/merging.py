@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 
+from kfqa.qa.names import aspect_headings
 from kfqa.types import Chunk, Retrieved
 
 FileKey = tuple[str, str]  # (source, file_hash): one committed version of one file
@@ -43,6 +45,11 @@ class Windows:
 
     def at(self, key: FileKey, window: int) -> Chunk | None:
         return self._at.get((key, window))
+
+    @cached_property
+    def aspects(self) -> frozenset[tuple[str, str]]:
+        """Headings a document puts under several parents (``names.aspect_headings``)."""
+        return aspect_headings({(c.meta.source, c.meta.section_key or c.meta.section) for c in self.chunks.values()})
 
     def span(self, chunk: Chunk) -> Span | None:
         if chunk.id in self._merged:

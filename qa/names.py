@@ -9,6 +9,7 @@ project's name, ``kfqa.config.HOME_PROJECT``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from kfqa.config import HOME_PROJECT
 from kfqa.qa.terms import DISCOURSE_TERMS, is_common
@@ -122,6 +123,46 @@ def heading_name(heading: str) -> str:
     """A heading without the abbreviation it ends on ("Kubeflow Pipelines (KFP)" -> "Kubeflow Pipelines");
     any other parenthesis stays ("Notebooks (5.6/10)" is no section named "Notebooks")."""
     return _ABBREVIATED_RE.sub("", heading.strip()) or heading.strip()
+
+
+_TRAILING_PARENTHESIS_RE = re.compile(r"\s*\([^()]*\)$")
+_PAGE_RE = re.compile(r"^Page \d+(?: > |$)")
+
+
+def heading_path(section: str) -> list[str]:
+    """A section's headings, outermost first, without a PDF's "Page N" ("Page 12 > Scorecard > Katib")."""
+    return [h for h in _PAGE_RE.sub("", section).split(" > ") if h]
+
+
+def subject_key(heading: str) -> str:
+    """What a heading is about, for telling headings repeated in a document: without any closing
+    parenthesis ("Model Registry (7.7/10)", "Kubeflow Pipelines (KFP)") and case."""
+    return " ".join(_TRAILING_PARENTHESIS_RE.sub("", heading.strip()).split()).casefold()
+
+
+def aspect_headings(sections: Iterable[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+    """(source, subject key) of the headings a document puts under two or more parents: a subject it
+    treats aspect by aspect ("Actors > Kubeflow Katib" and "Actions > Kubeflow Katib", "Scorecard >
+    Katib (6.5/10)" and "Threat model > Katib"). ``sections``: (source, section) pairs."""
+    parents: dict[tuple[str, str], set[str]] = {}
+    for source, section in sections:
+        path = heading_path(section)
+        if len(path) >= 2:
+            parents.setdefault((source, subject_key(path[-1])), set()).add(subject_key(path[-2]))
+    return frozenset(key for key, seen in parents.items() if len(seen) >= 2)
+
+
+def names_section(question: str, source: str, section: str, skip: tuple[str, ...],
+                  aspects: frozenset[tuple[str, str]]) -> bool:
+    """Whether the question names the section by its heading (``names_heading``). A heading its
+    document puts under several parents (``aspect_headings``) names a subject, not one section:
+    "How does Katib ...?" names none of Katib's actors, actions or threat model, "What are the actors
+    in Katib?" names one, by its parent's heading too."""
+    path = heading_path(section)
+    if not path or not names_heading(question, path[-1], skip):
+        return False
+    return (source, subject_key(path[-1])) not in aspects or (
+        len(path) >= 2 and names_heading(question, path[-2], skip))
 
 
 def names_heading(question: str, heading: str, skip: tuple[str, ...] = ()) -> bool:

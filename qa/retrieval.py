@@ -25,7 +25,7 @@ from kfqa.config import HOME_PROJECT
 from kfqa.embedding import get_query_embed_model
 from kfqa.qa.filters import admits, chroma_where, metadata_filters
 from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours
-from kfqa.qa.names import compares, names_heading, replace_names
+from kfqa.qa.names import compares, names_heading, names_section, replace_names
 from kfqa.qa.query import quoted_phrases
 from kfqa.qa.sentences import is_contents
 from kfqa.qa.stages import QAConfig
@@ -44,6 +44,7 @@ class Preference:
     revised: set[str] = field(default_factory=set)  # a history question: files with revisions it is about
     question: str = ""  # as typed: a section it names by its heading ("the Overview") counts
     sections: frozenset = frozenset()  # (source, section) it asks for in a template prompt's words
+    aspects: frozenset = frozenset()  # (source, heading) put under several parents: named with the parent only
 
     def weight(self, chunk: Chunk, config: QAConfig) -> float:
         """Multiplier on a passage's fused score: enough to lift the kind of source, project,
@@ -54,7 +55,7 @@ class Preference:
         # thread that changed it ("what did the reviewer criticise in the first draft?")
         if m.source in self.revised or (self.revised and m.kind == "review" and "review" in self.kinds):
             weight *= config.revision_boost
-        if self.names_section(m.section) or (m.source, m.section) in self.sections:
+        if self.names_section(m.source, m.section) or (m.source, m.section) in self.sections:
             weight *= config.section_boost
         if self.projects:
             return weight * (config.project_boost if m.project in self.projects else 1.0)
@@ -64,8 +65,8 @@ class Preference:
         return weight * (config.home_boost if m.project in home else 1.0)
 
 
-    def names_section(self, section: str) -> bool:
-        return names_heading(self.question, section.rpartition(" > ")[2], (self.home_project, *self.projects))
+    def names_section(self, source: str, section: str) -> bool:
+        return names_section(self.question, source, section, (self.home_project, *self.projects), self.aspects)
 
 
 class PartsFusionRetriever(QueryFusionRetriever):

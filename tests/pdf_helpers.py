@@ -49,3 +49,20 @@ def make_pdf(pages: list[list[str]] | list[bytes], title: str = "") -> bytes:
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info 4 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+def with_outline(pdf: bytes, entries: list[tuple[int, str, int]]) -> bytes:
+    """``pdf`` with an outline (bookmarks): (depth, title, 0-based page) in reading order, written by
+    pypdf as a PDF producer writes one."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    parents: list = []
+    for depth, title, page in entries:
+        del parents[depth:]
+        parents.append(writer.add_outline_item(title=title, page_number=page, parent=parents[-1] if parents else None))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

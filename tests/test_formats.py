@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from pdf_helpers import make_pdf
+from pdf_helpers import make_pdf, with_outline
 
 from kfqa.config import BUNDLED_CORPUS
 from kfqa.ingest.chunks import build_chunks
@@ -206,6 +206,48 @@ def test_a_page_going_on_with_a_table_row_or_code_keeps_the_heading_before_it(fi
     assert drafts[-1].section == "Page 3 > 3.1 Open port"  # a numbered heading is one
 
 
+def test_a_pdf_outline_gives_sections_mid_page_under_their_parents():
+    body = [sentence(600 + n) for n in range(6)]
+    pdf = make_pdf([
+        ["Scorecard", body[0], "Katib (6.5/10)", body[1], "Model Registry", "(7.7/10) wrapped", body[2]],
+        ["10 / 10 Fuzzing Medium", body[3], "Threat model", body[4]],
+        ["A page whose bookmark title is not printed", body[5]],
+    ])
+    pdf = with_outline(pdf, [(0, "Scorecard", 0), (1, "Katib (6.5/10)", 0), (1, "Model Registry (7.7/10)", 0),
+                             (0, "Threat model", 1), (1, "Unprinted", 2)])
+    drafts = load_pdf(pdf, "audit.pdf").drafts
+    sections = [(d.page, d.section) for d in drafts]
+    assert sections == [
+        (1, "Page 1 > Scorecard"),
+        (1, "Page 1 > Scorecard > Katib (6.5/10)"),
+        (1, "Page 1 > Scorecard > Model Registry (7.7/10)"),  # its title wraps: found by its first line
+        (2, "Page 2 > Scorecard > Model Registry (7.7/10)"),  # goes on over the page
+        (2, "Page 2 > Threat model"),
+        (3, "Page 3 > Threat model > Unprinted"),  # not printed: starts at the top of its page
+    ]
+    assert drafts[1].text.startswith("Katib (6.5/10)") and body[1] in drafts[1].text and body[2] not in drafts[1].text
+    assert [d.section_window for d in drafts[2:4]] == [0, 1] and drafts[3].section_key == "Scorecard > Model Registry (7.7/10)"
+
+
+def test_a_broken_or_huge_outline_costs_only_its_headings(monkeypatch):
+    from kfqa.ingest import pdf_loader
+
+    pages = [["Finding 1: Weak tokens", sentence(700)], ["Finding 2: Open port", sentence(701)]]
+    many = with_outline(make_pdf(pages), [(0, f"Entry {i}", i % 2) for i in range(50)])
+    monkeypatch.setattr(pdf_loader, "MAX_BOOKMARKS", 10)
+    assert len(pdf_loader.read_pdf(many).bookmarks) == 10
+    # an outline pypdf cannot read: the pages' first lines are the headings, as without one
+    from pypdf import PdfReader
+
+    class Broken:
+        def __iter__(self):
+            raise ValueError("bad /Outlines")
+
+    monkeypatch.setattr(PdfReader, "outline", property(lambda self: Broken()))
+    drafts = load_pdf(make_pdf(pages), "audit.pdf").drafts
+    assert [d.section_key for d in drafts] == ["Finding 1: Weak tokens", "Finding 2: Open port"]
+
+
 def test_bundled_audit_sections_are_keyed_without_the_page():
     path = BUNDLED_CORPUS / "audits/kubeflow/ada-logics-security-audit-2025.pdf"
     drafts = load_pdf(path.read_bytes(), path.name).drafts
@@ -218,6 +260,10 @@ def test_bundled_audit_sections_are_keyed_without_the_page():
         else:
             assert d.section_window == 0
     assert spanning >= 3  # findings do run over pages in the audit
+    # its outline files each project's scorecard and threat model under its own heading, mid-page too
+    held = {d.section_key for d in drafts if "Model Registry was the highest scoring project" in d.text}
+    assert held == {"Scorecard > Model Registry (7.7/10)"}
+    assert "Threat model > Trainer" in {d.section_key for d in drafts if d.page == 23}
 
 
 def reply_chain(n: int) -> bytes:

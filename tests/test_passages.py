@@ -23,6 +23,7 @@ from kfqa.qa.answer_type import asked_value
 from kfqa.qa.assistant import composer_for
 from kfqa.qa.compose import Composer
 from kfqa.qa.merging import Windows, merge_neighbours
+from kfqa.qa.names import aspect_headings
 from kfqa.qa.retrieval import Preference, pair_revisions, revised_sources
 from kfqa.qa.selection import Candidate, select
 from kfqa.qa.sentences import MAX_ITEMS, answerable_sentences, listed_after
@@ -623,7 +624,7 @@ def test_a_history_question_naming_a_review_lifts_the_thread_as_the_revised_docu
 
 def test_names_section_matches_a_whole_leaf_heading():
     def names(question: str, section: str, **kw) -> bool:
-        return Preference(question=question, **kw).names_section(section)
+        return Preference(question=question, **kw).names_section("sa.md", section)
 
     assert names("How did the overview change since the first draft?", "Overview")
     assert names(
@@ -642,6 +643,28 @@ def test_names_section_matches_a_whole_leaf_heading():
     assert names("Describe the actors in Kubeflow Pipelines.", "Overview > Actors > Kubeflow Pipelines (KFP)")
     # any other parenthesis is part of the heading: the audit's "Notebooks (5.6/10)" is no section "Notebooks"
     assert not names("How are notebooks isolated between users?", "Page 13 > Notebooks (5.6/10)")
+
+
+def test_a_heading_put_under_several_parents_is_named_with_its_parent():
+    sections = [("sa.md", "Overview > Actors > Kubeflow Katib (KTB)"), ("sa.md", "Overview > Actions > Kubeflow Katib"),
+                ("sa.md", "Overview > Goals > Scope"), ("audit.pdf", "Page 9 > Scorecard > Spark Operator (6.9/10)"),
+                ("audit.pdf", "Page 23 > Threat model > Spark Operator"), ("audit.pdf", "Page 2 > About Ada Logics")]
+    aspects = aspect_headings(sections)
+    # each document treats a component aspect by aspect: its actors and actions, its score and threat model
+    assert aspects == {("sa.md", "kubeflow katib"), ("audit.pdf", "spark operator")}
+
+    def names(question: str, source: str, section: str) -> bool:
+        return Preference(question=question, aspects=aspects).names_section(source, section)
+
+    # naming Katib names none of its aspects' sections ...
+    assert not names("Does Kubeflow Katib run user code?", "sa.md", "Overview > Actors > Kubeflow Katib (KTB)")
+    assert not names("What can an attacker do to the Spark Operator?", "audit.pdf", "Page 23 > Threat model > Spark Operator")
+    # ... naming the aspect too names that one
+    assert names("Who are the actors in Kubeflow Katib?", "sa.md", "Overview > Actors > Kubeflow Katib (KTB)")
+    assert names("What is the threat model of the Spark Operator?", "audit.pdf", "Page 23 > Threat model > Spark Operator")
+    assert not names("What is the threat model of Kubeflow Katib?", "sa.md", "Overview > Actions > Kubeflow Katib")
+    # a heading under one parent is named by itself, as before
+    assert names("What does the About Ada Logics section say?", "audit.pdf", "Page 2 > About Ada Logics")
 
 
 def test_history_question_brings_both_revisions(assistant):

@@ -243,12 +243,13 @@ def test_the_audits_table_of_contents_gives_its_place_to_the_found_issues_table(
     # "Found issues 24" on the contents page matches the question's words and answers nothing
     from kfqa.qa.sentences import is_contents
 
-    question = "Which Ada Logics findings were rated Critical?"
     config = assistant.config
+    question = "What issues did Ada Logics find?"
     _, kept = retrieve_with(assistant, question, config)
     _, read = retrieve_with(assistant, question, config.without("navigation"))
     assert any(is_contents(r.chunk) for r in read[:5])
     assert not any(is_contents(r.chunk) for r in kept)
+    _, kept = retrieve_with(assistant, "Which Ada Logics findings were rated Critical?", config)
     assert any(r.chunk.meta.section.endswith("Found issues") for r in kept[:6])
 
 
