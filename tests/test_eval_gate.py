@@ -122,6 +122,7 @@ OTHER_SETS = {
     "mixed7.jsonl": {"recall@5": 0.68, "key_fact_recall": 0.79, "citation_precision": 0.82, "abstention_accuracy": 0.85},
     "mixed8.jsonl": {"recall@5": 0.74, "key_fact_recall": 0.68, "citation_precision": 0.74, "abstention_accuracy": 0.88},
     "mixed9.jsonl": {"recall@5": 0.74, "key_fact_recall": 0.56, "citation_precision": 0.84, "abstention_accuracy": 0.82},
+    "mixed10.jsonl": {"recall@5": 0.71, "key_fact_recall": 0.67, "citation_precision": 0.78, "abstention_accuracy": 0.90},
 }
 
 
