@@ -18,7 +18,7 @@ from kfqa.manifest import Manifest
 
 # Bump when the chunker cuts the same file differently: unchanged files are then re-chunked
 # (their unchanged passages keep their vectors, matched by the hash of the embedded text).
-CHUNKER_VERSION = "7"  # 7: a PDF with an outline takes its sections from its bookmarks, mid-page too
+CHUNKER_VERSION = "8"  # 7: a PDF with an outline takes its sections from its bookmarks, mid-page too; 8: and first lines nest under them
 
 
 @dataclass

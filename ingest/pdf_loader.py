@@ -3,17 +3,21 @@
 A running header and footer (lines most pages share) stay out of the chunks. Sections come from
 the PDF's outline (its bookmarks) when it has one: each bookmark's title is found on its page and
 starts a section there, mid-page too, under its parents' titles ("Scorecard > Model Registry
-(7.7/10)"). Without an outline the first short line of a page is its heading. Either way a heading
-holds until the next one, so a finding running onto the next page keeps its section.
+(7.7/10)"). A page no bookmark starts, whose first short line reads as a heading, starts a
+subsection of the bookmark before it ("Threat model > Katib > Attack Surfaces"); without an outline
+that first line is the page's heading. A heading holds until the next one, so a finding running
+onto the next page keeps its section.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import PurePosixPath
 
 from kfqa.config import EMBED_MAX_TOKENS
@@ -21,9 +25,12 @@ from kfqa.ingest import limits
 from kfqa.ingest.chunking import count, fit_units, pack, prefix_text, sentence_spans, text_budget
 from kfqa.ingest.limits import exceeded, label
 from kfqa.ingest.loaders import TARGET, Draft, Loaded, LoadError, name_label
+from kfqa.text import terminal_safe
 
-MAX_BOOKMARKS = 2_000  # outline entries read (a crafted outline can hold millions)
+MAX_BOOKMARKS = 2_000  # an outline holding more is not read (pypdf builds all of it, ~0.1 ms and 7 kB an entry)
 MAX_BOOKMARK_DEPTH = 8  # nesting read: deeper entries belong to their ancestor's section
+MAX_BOOKMARK_TITLE = 200  # characters of a bookmark's title kept (it becomes part of a heading path)
+MIN_WRAPPED_TITLE = 12  # characters a title's first line needs to be matched as the start of a wrapped title
 
 
 @dataclass(frozen=True)
@@ -64,29 +71,61 @@ def read_pdf(data: bytes) -> PdfText:
 
 
 def _bookmarks(reader, page_count: int) -> list[Bookmark]:
-    """The outline's entries that point at a page, in order, each under its ancestors' titles."""
+    """The outline's entries that point at a page, in order, each under its ancestors' titles ([] when
+    it has more than MAX_BOOKMARKS entries or can't be read: the pages' first lines stand in)."""
+    if _outline_size(reader, MAX_BOOKMARKS + 1) > MAX_BOOKMARKS:
+        return []
     found: list[Bookmark] = []
 
     def walk(items, parents: tuple[str, ...]) -> None:
-        last = None  # pypdf lists an entry's children as a list right after it
+        last = ""  # pypdf lists an entry's children as a list right after it
         for item in items:
-            if len(found) >= MAX_BOOKMARKS:
-                return
             if isinstance(item, list):
-                if last is not None and len(parents) + 1 < MAX_BOOKMARK_DEPTH:
-                    walk(item, (*parents, last))
+                if len(parents) + 1 < MAX_BOOKMARK_DEPTH:  # (an untitled entry's children are its parent's)
+                    walk(item, (*parents, last) if last else parents)
                 continue
-            title = label(" ".join(str(getattr(item, "title", "") or "").split()), 200)
-            page = reader.get_destination_page_number(item)
-            last = title or last
-            if title and page is not None and 0 <= page < page_count:
-                found.append(Bookmark((*parents, title), page))
+            last, page = _bookmark_title(item), _bookmark_page(reader, item)
+            if last and page is not None and 0 <= page < page_count:
+                found.append(Bookmark((*parents, last), page))
 
     try:
         walk(reader.outline, ())
-    except Exception:  # a broken outline costs its headings only: pages' first lines stand in
+    except Exception:  # a broken outline costs its headings only
         return []
     return found
+
+
+def _outline_size(reader, cap: int) -> int:
+    """The outline's entries, counted up to ``cap`` along its own /First and /Next links (once each:
+    a crafted outline may loop), before pypdf builds them all; ``cap`` when they can't be read."""
+    try:
+        outlines = reader.trailer["/Root"].get_object().get("/Outlines")
+        todo, seen = [outlines.get_object().get("/First")] if outlines is not None else [], set()
+        while todo and len(seen) < cap:
+            ref = todo.pop()
+            key = (ref.idnum, ref.generation) if hasattr(ref, "idnum") else id(ref)
+            node = ref.get_object() if ref is not None and key not in seen else None
+            if isinstance(node, dict):
+                seen.add(key)
+                todo += [node.get("/Next"), node.get("/First")]
+        return len(seen)
+    except Exception:
+        return cap
+
+
+def _bookmark_title(item) -> str:
+    """A bookmark's title as a heading: one line, no control or bidi-override characters, no " > "
+    (which separates a heading path's parts), at most MAX_BOOKMARK_TITLE characters."""
+    text = terminal_safe(str(getattr(item, "title", "") or ""))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return label(" ".join(text.split()).replace(" > ", " / "), MAX_BOOKMARK_TITLE)
+
+
+def _bookmark_page(reader, item) -> int | None:
+    try:
+        return reader.get_destination_page_number(item)
+    except Exception:  # a broken destination costs this bookmark only
+        return None
 
 
 def _decrypt(reader) -> None:
@@ -150,69 +189,103 @@ def load_pdf(data: bytes, name: str) -> Loaded:
     if not any(p.strip() for p in pages):
         raise LoadError("PDF has no extractable text (scanned images?)")
     title = label(pdf.title) or PurePosixPath(name_label(name)).stem.replace("_", " ").replace("-", " ")
-    # a running header is a first line shared by most pages; the next short line is the page's heading
+    # a running header is a first line shared by most pages (a page's heading, if any, is the line after it)
     header = _most_pages(pages, lambda lines: lines[0])
     footer = _running_footer(pages)
     drafts: list[Draft] = []
-    last_heading = ""
     starts = _heading_starts(pages, pdf.bookmarks, header, footer)
+    heading = outline = ""  # the section the text has reached; the last bookmark's heading path
     for n, page in enumerate(pages, start=1):
-        if not page.strip():
-            continue
+        cuts = starts.get(n - 1, [])
         # the running header and footer stay out of the chunks: they would lead every passage
-        start, end = _body_span(page, header, footer)
-        if start == end:
-            continue
-        if not pdf.bookmarks:
-            last_heading = _page_heading(page, header) or last_heading
-        cuts = [(start, last_heading), *((at, heading) for at, heading in starts.get(n - 1, []) if start <= at < end)]
-        for (at, heading), (stop, _) in zip(cuts, [*cuts[1:], (end, "")], strict=True):
-            last_heading = heading
-            if page[at:stop].strip():
-                drafts.extend(_page_drafts(page, (at, stop), n, title, heading, drafts[-1] if drafts else None))
+        start, end = _body_span(page, header, footer) if page.strip() else (0, 0)
+        if start != end:
+            top = _page_heading(page, header)
+            if top and not (cuts and not page[start : cuts[0][0]].strip()):  # no bookmark starts the page
+                heading = f"{outline} > {top}" if outline else top
+            for (at, name), (stop, _) in pairwise([(start, heading), *cuts, (end, "")]):
+                if page[at:stop].strip():
+                    drafts.extend(_page_drafts(page, (at, stop), n, title, name, drafts[-1] if drafts else None))
+        if cuts:  # (a bookmark on a page without text still starts its section)
+            heading = outline = cuts[-1][1]
     return Loaded(title=title, drafts=drafts, meta={"pages": len(pages)})
 
 
 def _heading_starts(pages: list[str], bookmarks: list[Bookmark], header: str | None,
                     footer: re.Pattern | None) -> dict[int, list[tuple[int, str]]]:
-    """Where each bookmark's section starts, by page: (offset in the page's text, heading path).
-    A bookmark starts at the first line, at or after the one before it on its page, that reads as its
-    title (the whole title, or its first line when it wraps); one whose title isn't printed there
-    starts where the one before it did, or at the top of the page's body."""
-    starts: dict[int, list[tuple[int, str]]] = {}
-    lines: dict[int, _TitleLines] = {}
+    """Where bookmarks start sections, by page: (offset in the page's text, heading path), in page
+    order. A bookmark starts at a line reading as its title, not taken by another: the first after
+    the previous bookmark's on its page, else the first on it (an outline out of reading order). A
+    title its page doesn't print starts the page's body when no other bookmark there is found, and
+    is passed over otherwise (its children still carry it in their heading paths)."""
+    by_page: dict[int, list[Bookmark]] = {}
     for mark in bookmarks:
-        if mark.page not in lines:
-            lines[mark.page] = _TitleLines(pages[mark.page], *_body_span(pages[mark.page], header, footer))
-        placed = starts.setdefault(mark.page, [])
-        after = placed[-1][0] if placed else lines[mark.page].start
-        at = lines[mark.page].find(mark.path[-1], after)
-        placed.append((after if at is None else at, " > ".join(mark.path)))
+        by_page.setdefault(mark.page, []).append(mark)
+    starts: dict[int, list[tuple[int, str]]] = {}
+    for number, marks in by_page.items():
+        lines = _TitleLines(pages[number], *_body_span(pages[number], header, footer))
+        placed: dict[int, str] = {}
+        after = lines.start
+        for mark in marks:
+            at = lines.find(mark.path[-1], after, placed)
+            at = lines.find(mark.path[-1], lines.start, placed) if at is None else at
+            if at is not None:
+                placed[at] = " > ".join(mark.path)
+                after = at
+        if not placed:
+            placed[lines.start] = " > ".join(marks[0].path)
+        starts[number] = sorted(placed.items())
     return starts
 
 
 class _TitleLines:
-    """A page body's lines by their squeezed text, to find bookmark titles in (each lookup is a few
-    dictionary reads, not a scan: an outline may hold thousands of entries on one long page)."""
+    """A page body's lines, and where each squeezed line text occurs, to find bookmark titles in
+    (dictionary reads, not a scan per title: an outline may hold thousands of entries on one page)."""
 
     def __init__(self, page: str, start: int, end: int):
         self.start = start
-        self.offsets: dict[str, list[int]] = {}
+        self.lines: list[tuple[int, str]] = []  # (offset, squeezed text) of each non-blank line
+        self.where: dict[str, list[int]] = {}  # squeezed text -> indexes in ``lines``
         offset = start
         for line in page[start:end].splitlines(keepends=True):
             if key := _squeezed(line):
-                self.offsets.setdefault(key, []).append(offset)
+                self.where.setdefault(key, []).append(len(self.lines))
+                self.lines.append((offset, key))
             offset += len(line)
 
-    def find(self, title: str, after: int) -> int | None:
-        """The first line at or after ``after`` reading as ``title`` or as its wrapped first line."""
+    def find(self, title: str, after: int, taken) -> int | None:
+        """Offset of the first line at or after ``after``, not ``taken``, reading as ``title``: the whole
+        of it, else its first line when the lines after it go on with the rest (a wrapped title)."""
         want = _squeezed(title)
-        wrapped = [want[:i] for i, ch in enumerate(want) if ch == " " and i >= 12]
-        hits = (offsets[bisect_left(offsets, after):] for key in (want, *wrapped) if (offsets := self.offsets.get(key)))
-        return min((found[0] for found in hits if found), default=None)
+        whole = self._first(self.where.get(want, []), after, taken, lambda i: True)
+        if whole is not None:
+            return whole
+        starts = (want[:i] for i, ch in enumerate(want) if ch == " " and i >= MIN_WRAPPED_TITLE)
+        found = (self._first(self.where.get(head, []), after, taken, lambda i: self._wraps(i, want)) for head in starts)
+        return min((at for at in found if at is not None), default=None)
+
+    def _first(self, indexes: list[int], after: int, taken, ok) -> int | None:
+        offsets = [self.lines[i][0] for i in indexes]
+        for i in indexes[bisect_left(offsets, after):]:
+            if self.lines[i][0] not in taken and ok(i):
+                return self.lines[i][0]
+        return None
+
+    def _wraps(self, i: int, want: str) -> bool:
+        """Whether line ``i`` and the (up to three) lines after it spell ``want``: the title wraps."""
+        text = self.lines[i][1]
+        for _, more in self.lines[i + 1 : i + 4]:
+            text = f"{text} {more}"
+            if text == want:
+                return True
+            if not want.startswith(f"{text} "):
+                return False
+        return False
 
 
 def _squeezed(text: str) -> str:
+    """Text compared as a title: words single-spaced, case folded, "&" as "and" (an outline's "Issues
+    & Fixes" is printed "Issues and Fixes" as often as not)."""
     return " ".join(text.replace("&", "and").split()).casefold()
 
 

@@ -141,28 +141,38 @@ def subject_key(heading: str) -> str:
 
 
 def aspect_headings(sections: Iterable[tuple[str, str]]) -> frozenset[tuple[str, str]]:
-    """(source, subject key) of the headings a document puts under two or more parents: a subject it
-    treats aspect by aspect ("Actors > Kubeflow Katib" and "Actions > Kubeflow Katib", "Scorecard >
-    Katib (6.5/10)" and "Threat model > Katib"). ``sections``: (source, section) pairs."""
+    """(source, subject key) of the headings a document treats aspect by aspect: several subjects, each
+    under the same parents, more subjects than parents ("Actors > Kubeflow Katib" and "Actions >
+    Kubeflow Katib", and so for five other components; "Scorecard > Katib (6.5/10)" and "Threat model >
+    Katib"). A heading merely repeated ("Actors" under two overviews, a release's "Component versions"
+    under 1.9.0 and 1.9.1) is a section's name as before. ``sections``: (source, section) pairs."""
     parents: dict[tuple[str, str], set[str]] = {}
     for source, section in sections:
         path = heading_path(section)
         if len(path) >= 2:
             parents.setdefault((source, subject_key(path[-1])), set()).add(subject_key(path[-2]))
-    return frozenset(key for key, seen in parents.items() if len(seen) >= 2)
+    subjects: dict[tuple[str, frozenset[str]], list[tuple[str, str]]] = {}
+    for (source, subject), under in parents.items():
+        if len(under) >= 2:
+            subjects.setdefault((source, frozenset(under)), []).append((source, subject))
+    return frozenset(key for (_, under), keys in subjects.items() if len(keys) > len(under) for key in keys)
 
 
 def names_section(question: str, source: str, section: str, skip: tuple[str, ...],
                   aspects: frozenset[tuple[str, str]]) -> bool:
-    """Whether the question names the section by its heading (``names_heading``). A heading its
-    document puts under several parents (``aspect_headings``) names a subject, not one section:
-    "How does Katib ...?" names none of Katib's actors, actions or threat model, "What are the actors
-    in Katib?" names one, by its parent's heading too."""
+    """Whether the question names the section by its heading (``names_heading``). A subject its
+    document treats aspect by aspect (``aspect_headings``) names none of its sections alone: "How does
+    Katib ...?" names none of Katib's actors, actions or threat model, "What are the actors in Kubeflow
+    Katib?" names one, by its parent's heading too, and "the scorecard of Model Registry" names
+    "Scorecard > Model Registry (7.7/10)" (a subject is named without what its heading adds in
+    parentheses)."""
     path = heading_path(section)
-    if not path or not names_heading(question, path[-1], skip):
-        return False
-    return (source, subject_key(path[-1])) not in aspects or (
-        len(path) >= 2 and names_heading(question, path[-2], skip))
+    if not path:  # a PDF page without a heading: "Page 5"
+        return names_heading(question, section, skip)
+    if (source, subject_key(path[-1])) not in aspects:
+        return names_heading(question, path[-1], skip)
+    return len(path) >= 2 and names_heading(question, _TRAILING_PARENTHESIS_RE.sub("", path[-1]), skip) \
+        and names_heading(question, path[-2], skip)
 
 
 def names_heading(question: str, heading: str, skip: tuple[str, ...] = ()) -> bool:

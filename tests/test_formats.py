@@ -206,46 +206,85 @@ def test_a_page_going_on_with_a_table_row_or_code_keeps_the_heading_before_it(fi
     assert drafts[-1].section == "Page 3 > 3.1 Open port"  # a numbered heading is one
 
 
+def _pdf_sections(pdf: bytes) -> list[tuple[int, str]]:
+    return [(d.page, d.section) for d in load_pdf(pdf, "audit.pdf").drafts]
+
+
 def test_a_pdf_outline_gives_sections_mid_page_under_their_parents():
     body = [sentence(600 + n) for n in range(6)]
     pdf = make_pdf([
-        ["Scorecard", body[0], "Katib (6.5/10)", body[1], "Model Registry", "(7.7/10) wrapped", body[2]],
+        ["Scorecard", body[0], "Katib (6.5/10)", body[1], "Model Registry", "(7.7/10)", body[2]],
         ["10 / 10 Fuzzing Medium", body[3], "Threat model", body[4]],
         ["A page whose bookmark title is not printed", body[5]],
     ])
     pdf = with_outline(pdf, [(0, "Scorecard", 0), (1, "Katib (6.5/10)", 0), (1, "Model Registry (7.7/10)", 0),
                              (0, "Threat model", 1), (1, "Unprinted", 2)])
     drafts = load_pdf(pdf, "audit.pdf").drafts
-    sections = [(d.page, d.section) for d in drafts]
-    assert sections == [
+    assert [(d.page, d.section) for d in drafts] == [
         (1, "Page 1 > Scorecard"),
         (1, "Page 1 > Scorecard > Katib (6.5/10)"),
-        (1, "Page 1 > Scorecard > Model Registry (7.7/10)"),  # its title wraps: found by its first line
+        (1, "Page 1 > Scorecard > Model Registry (7.7/10)"),  # its title wraps: found by its lines
         (2, "Page 2 > Scorecard > Model Registry (7.7/10)"),  # goes on over the page
         (2, "Page 2 > Threat model"),
         (3, "Page 3 > Threat model > Unprinted"),  # not printed: starts at the top of its page
     ]
     assert drafts[1].text.startswith("Katib (6.5/10)") and body[1] in drafts[1].text and body[2] not in drafts[1].text
     assert [d.section_window for d in drafts[2:4]] == [0, 1] and drafts[3].section_key == "Scorecard > Model Registry (7.7/10)"
+    pages = [p.extract_text() for p in __import__("pypdf").PdfReader(__import__("io").BytesIO(pdf)).pages]
+    for n in range(3):  # verbatim slices that together hold each page's text
+        texts = [d.text for d in drafts if d.page == n + 1]
+        assert all(t in pages[n] for t in texts) and " ".join(texts).split() == pages[n].split()
+
+
+def test_outline_titles_are_found_whatever_order_the_outline_lists_them_in():
+    body = [sentence(620 + n) for n in range(6)]
+    page = ["Alpha", body[0], "Beta", body[1], "Finding 1", "Details", body[2], "Finding 2", "Details", body[3],
+            "Threat model", body[4], "Threat model for Trainer", body[5]]
+    marks = [(0, "Beta", 0), (0, "Alpha", 0),  # out of reading order
+             (0, "Finding 1", 0), (1, "Details", 0), (0, "Finding 2", 0), (1, "Details", 0),  # the same title twice
+             (0, "Threat model", 0), (1, "Threat model for Trainer", 0),  # a parent's line is no prefix of its child
+             (0, "Not printed anywhere", 0)]  # passed over: other bookmarks start the page's sections
+    assert [s for _, s in _pdf_sections(with_outline(make_pdf([page]), marks))] == [
+        "Page 1 > Alpha", "Page 1 > Beta", "Page 1 > Finding 1", "Page 1 > Finding 1 > Details", "Page 1 > Finding 2",
+        "Page 1 > Finding 2 > Details", "Page 1 > Threat model", "Page 1 > Threat model > Threat model for Trainer"]
+
+
+def test_pages_no_bookmark_starts_keep_their_own_headings_under_the_outline():
+    body = [sentence(640 + n) for n in range(4)]
+    pdf = make_pdf([["Cover page", body[0]], ["Attack Surfaces", body[1]], [], ["Appendix", body[2]], ["Appendix B", body[3]]])
+    # a sparse outline: a cover, and a bookmark on a page with no text, whose section the next page goes on with
+    pdf = with_outline(pdf, [(0, "Cover page", 0), (0, "Appendix B", 2)])
+    assert _pdf_sections(pdf) == [(1, "Page 1 > Cover page"), (2, "Page 2 > Cover page > Attack Surfaces"),
+                              (4, "Page 4 > Appendix B > Appendix"), (5, "Page 5 > Appendix B > Appendix B")]
+
+
+def test_bookmark_titles_are_cleaned_into_headings():
+    pdf = with_outline(make_pdf([["Scope", sentence(660)], ["Notes", sentence(661)]]),
+                       [(0, "Sc\x1b[8mope\u202e", 0), (0, "", 1), (1, "A > B", 1)])
+    assert _pdf_sections(pdf) == [(1, "Page 1 > Scope"), (2, "Page 2 > A / B")]  # an untitled entry's children are its parent's
 
 
 def test_a_broken_or_huge_outline_costs_only_its_headings(monkeypatch):
+    from pypdf import PdfReader
+
     from kfqa.ingest import pdf_loader
 
     pages = [["Finding 1: Weak tokens", sentence(700)], ["Finding 2: Open port", sentence(701)]]
+    first_lines = ["Finding 1: Weak tokens", "Finding 2: Open port"]
     many = with_outline(make_pdf(pages), [(0, f"Entry {i}", i % 2) for i in range(50)])
-    monkeypatch.setattr(pdf_loader, "MAX_BOOKMARKS", 10)
-    assert len(pdf_loader.read_pdf(many).bookmarks) == 10
-    # an outline pypdf cannot read: the pages' first lines are the headings, as without one
-    from pypdf import PdfReader
+    assert len(pdf_loader.read_pdf(many).bookmarks) == 50
+    monkeypatch.setattr(pdf_loader, "MAX_BOOKMARKS", 49)  # more than it reads: not built at all
+    monkeypatch.setattr(PdfReader, "outline", property(lambda self: pytest.fail("the outline was built")))
+    assert pdf_loader.read_pdf(many).bookmarks == []
+    assert [d.section_key for d in load_pdf(many, "audit.pdf").drafts] == first_lines  # pages' first lines instead
 
-    class Broken:
+    class Broken:  # an outline pypdf cannot read
         def __iter__(self):
             raise ValueError("bad /Outlines")
 
+    monkeypatch.setattr(pdf_loader, "MAX_BOOKMARKS", 2_000)
     monkeypatch.setattr(PdfReader, "outline", property(lambda self: Broken()))
-    drafts = load_pdf(make_pdf(pages), "audit.pdf").drafts
-    assert [d.section_key for d in drafts] == ["Finding 1: Weak tokens", "Finding 2: Open port"]
+    assert [d.section_key for d in load_pdf(many, "audit.pdf").drafts] == first_lines
 
 
 def test_bundled_audit_sections_are_keyed_without_the_page():

@@ -645,26 +645,36 @@ def test_names_section_matches_a_whole_leaf_heading():
     assert not names("How are notebooks isolated between users?", "Page 13 > Notebooks (5.6/10)")
 
 
-def test_a_heading_put_under_several_parents_is_named_with_its_parent():
-    sections = [("sa.md", "Overview > Actors > Kubeflow Katib (KTB)"), ("sa.md", "Overview > Actions > Kubeflow Katib"),
-                ("sa.md", "Overview > Goals > Scope"), ("audit.pdf", "Page 9 > Scorecard > Spark Operator (6.9/10)"),
-                ("audit.pdf", "Page 23 > Threat model > Spark Operator"), ("audit.pdf", "Page 2 > About Ada Logics")]
+def test_a_subject_treated_aspect_by_aspect_is_named_with_the_aspect():
+    components = ["Kubeflow Katib (KTB)", "Kubeflow Trainer", "Kubeflow Notebooks"]
+    sections = [("sa.md", f"Overview > {aspect} > {c}") for aspect in ("Actors", "Actions") for c in components]
+    sections += [("audit.pdf", f"Page {n} > Scorecard > {c} ({n}.5/10)") for n, c in enumerate(["Katib", "Spark Operator", "Trainer"])]
+    sections += [("audit.pdf", f"Page {20 + n} > Threat model > {c}") for n, c in enumerate(["Katib", "Spark Operator", "Trainer"])]
+    # merely repeated headings: an overview's "Actors" under two parents, a release's versions under two releases
+    sections += [("karmada.md", "Overview > Actors"), ("karmada.md", "Security functions > Actors"),
+                 ("release.md", "1.9.0 > Component versions"), ("release.md", "1.9.1 > Component versions"),
+                 ("release.md", "1.9.0 > Dependency versions"), ("release.md", "1.9.1 > Dependency versions"),
+                 ("audit.pdf", "Page 2 > About Ada Logics")]
     aspects = aspect_headings(sections)
-    # each document treats a component aspect by aspect: its actors and actions, its score and threat model
-    assert aspects == {("sa.md", "kubeflow katib"), ("audit.pdf", "spark operator")}
+    assert aspects == {("sa.md", "kubeflow katib"), ("sa.md", "kubeflow trainer"), ("sa.md", "kubeflow notebooks"),
+                       ("audit.pdf", "katib"), ("audit.pdf", "spark operator"), ("audit.pdf", "trainer")}
 
     def names(question: str, source: str, section: str) -> bool:
         return Preference(question=question, aspects=aspects).names_section(source, section)
 
-    # naming Katib names none of its aspects' sections ...
+    # naming the subject names none of its aspects' sections ...
     assert not names("Does Kubeflow Katib run user code?", "sa.md", "Overview > Actors > Kubeflow Katib (KTB)")
-    assert not names("What can an attacker do to the Spark Operator?", "audit.pdf", "Page 23 > Threat model > Spark Operator")
-    # ... naming the aspect too names that one
+    assert not names("What can an attacker do to the Spark Operator?", "audit.pdf", "Page 21 > Threat model > Spark Operator")
+    # ... naming the aspect too names that one, a score in parentheses left out
     assert names("Who are the actors in Kubeflow Katib?", "sa.md", "Overview > Actors > Kubeflow Katib (KTB)")
-    assert names("What is the threat model of the Spark Operator?", "audit.pdf", "Page 23 > Threat model > Spark Operator")
+    assert names("What is the threat model of the Spark Operator?", "audit.pdf", "Page 21 > Threat model > Spark Operator")
+    assert names("How did the Spark Operator do on the scorecard?", "audit.pdf", "Page 1 > Scorecard > Spark Operator (1.5/10)")
     assert not names("What is the threat model of Kubeflow Katib?", "sa.md", "Overview > Actions > Kubeflow Katib")
-    # a heading under one parent is named by itself, as before
+    # a heading merely repeated, or under one parent, is named by itself as before
+    assert names("Who are the actors in Karmada?", "karmada.md", "Overview > Actors")
+    assert names("What are the component versions of the release?", "release.md", "1.9.1 > Component versions")
     assert names("What does the About Ada Logics section say?", "audit.pdf", "Page 2 > About Ada Logics")
+    assert names("What is on page 5?", "audit.pdf", "Page 5")  # a PDF page without a heading
 
 
 def test_history_question_brings_both_revisions(assistant):
