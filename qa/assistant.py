@@ -212,7 +212,7 @@ class Assistant:
             revised=r.revised if prepared.wants_history else set(),
             question=question,
             sections=prepared.template_sections,
-            aspects=r.windows.aspects,
+            aspects=r.windows.aspects if config.on("aspects") else frozenset(),
         )
         return prepared, r.retrieve(search, k=k, filters=filters, prefer=prefer, parts=prepared.parts,
                                     config=config, general=prepared.general, asked=asked,

@@ -134,6 +134,7 @@ class Composer:
                     sections: frozenset = frozenset(), history: bool = False) -> list[Candidate]:
         q_terms = set(weight)
         total = fsum(weight.values()) or 1.0  # fsum: exact, so no tie depends on set order
+        aspects = self.windows.aspects if config.on("aspects") else frozenset()
         candidates: list[Candidate] = []
         for rank, hit in enumerate(h for h in retrieved[: config.passages_read] if not h.chunk.meta.flagged):
             hit = self._complete(hit)
@@ -146,7 +147,7 @@ class Composer:
             asked_section = template or bool(focus) and (
                 coverage(focus, title) >= LIST_QUESTION_COVERAGE
                 or ((len(title.split()) > 1 or history)
-                    and names_section(question, hit.chunk.meta.source, heading, (HOME_PROJECT,), self.windows.aspects)))
+                    and names_section(question, hit.chunk.meta.source, heading, (HOME_PROJECT,), aspects)))
             heading_terms = set() if asked_section else set(terms(title))
             # under the heading the question names ("the non-goals"), each point answers as the heading
             # does, and one holding the question's words itself more so

@@ -27,6 +27,7 @@ STAGES: dict[str, str] = {
     "navigation": "candidates: a table of contents (under a Contents heading, or lines ending in page numbers) is no answer",
     "term-rerank": "rerank: passages holding more of the question's specific terms move up",
     "quoted-phrases": "candidates and rerank: passages holding a phrase the question quotes, as it stands, join and move up",
+    "aspects": "prior and sentence selection: a subject a document treats aspect by aspect (a component's actors, actions, score and threat model) names none of those sections alone, only with the aspect's heading",
     "source-prior": "prior: the kinds, projects, sections and revisions the question names; kind prior; a question naming projects reads theirs and Kubeflow's sources only",
     "document-prior": "prior: a file's best hit lifts its other hits",
     "feedback": "pseudo-relevance feedback: the best passages' telling terms searched for again (BM25)",

@@ -270,12 +270,15 @@ def test_the_pull_request_that_fixes_an_issue_comes_with_it(assistant):
     assert ranks(config.without("linked-threads"))[1] >= 5
 
 
-def test_a_component_named_alone_names_none_of_the_sections_treating_it_aspect_by_aspect(assistant, monkeypatch):
+def test_a_component_named_alone_names_none_of_the_sections_treating_it_aspect_by_aspect(assistant):
     # the audit's "Threat model > Model Registry" and the self-assessment's "Actors > Kubeflow Model Registry"
     # are two aspects of one subject: naming "Model Registry" asks about it, not about its threat model
     question = "does Model Registry act on k8s resources or orchestrate deployments itself?"
     assert assistant.ask(question).answer.startswith("The Model Registry is a passive repository for metadata")
-    windows = assistant.retriever.windows
-    assert ("audits/kubeflow/ada-logics-security-audit-2025.pdf", "model registry") in windows.aspects
-    monkeypatch.setitem(windows.__dict__, "aspects", frozenset())  # every heading named by itself, as before
-    assert not assistant.ask(question).answer.startswith("The Model Registry is a passive repository")
+    assert ("audits/kubeflow/ada-logics-security-audit-2025.pdf", "model registry") in assistant.retriever.windows.aspects
+    kept = assistant.config
+    assistant.config = kept.without("aspects")  # every heading named by itself, as before the stage
+    try:
+        assert not assistant.ask(question).answer.startswith("The Model Registry is a passive repository")
+    finally:
+        assistant.config = kept
