@@ -267,13 +267,13 @@ def test_bookmark_titles_are_cleaned_into_headings():
 def test_a_broken_or_huge_outline_costs_only_its_headings(monkeypatch):
     from pypdf import PdfReader
 
-    from kfqa.ingest import pdf_loader
+    from kfqa.ingest import pdf_loader, pdf_outline
 
     pages = [["Finding 1: Weak tokens", sentence(700)], ["Finding 2: Open port", sentence(701)]]
     first_lines = ["Finding 1: Weak tokens", "Finding 2: Open port"]
     many = with_outline(make_pdf(pages), [(0, f"Entry {i}", i % 2) for i in range(50)])
     assert len(pdf_loader.read_pdf(many).bookmarks) == 50
-    monkeypatch.setattr(pdf_loader, "MAX_BOOKMARKS", 49)  # more than it reads: not built at all
+    monkeypatch.setattr(pdf_outline, "MAX_BOOKMARKS", 49)  # more than it reads: not built at all
     monkeypatch.setattr(PdfReader, "outline", property(lambda self: pytest.fail("the outline was built")))
     assert pdf_loader.read_pdf(many).bookmarks == []
     assert [d.section_key for d in load_pdf(many, "audit.pdf").drafts] == first_lines  # pages' first lines instead
@@ -282,7 +282,7 @@ def test_a_broken_or_huge_outline_costs_only_its_headings(monkeypatch):
         def __iter__(self):
             raise ValueError("bad /Outlines")
 
-    monkeypatch.setattr(pdf_loader, "MAX_BOOKMARKS", 2_000)
+    monkeypatch.setattr(pdf_outline, "MAX_BOOKMARKS", 2_000)
     monkeypatch.setattr(PdfReader, "outline", property(lambda self: Broken()))
     assert [d.section_key for d in load_pdf(many, "audit.pdf").drafts] == first_lines
 
