@@ -127,8 +127,9 @@ def load_pdf(data: bytes, name: str) -> Loaded:
         # the running header and footer stay out of the chunks: they would lead every passage
         start, end = _body_span(page, header, footer) if page.strip() else (0, 0)
         if start != end:
-            top = _page_heading(page, header)
-            if top and not (cuts and not page[start : cuts[0][0]].strip()):  # no bookmark starts the page
+            bookmark_starts_page = bool(cuts) and not page[start : cuts[0][0]].strip()
+            top = "" if bookmark_starts_page else _page_heading(page, header)
+            if top:  # a heading no bookmark gives: a subsection of the last bookmark's section
                 heading = f"{outline} > {top}" if outline else top
             for (at, name), (stop, _) in pairwise([(start, heading), *cuts, (end, "")]):
                 if page[at:stop].strip():

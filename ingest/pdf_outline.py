@@ -9,7 +9,6 @@ are cleaned into headings, and a broken entry costs that entry only.
 from __future__ import annotations
 
 import unicodedata
-from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -91,10 +90,11 @@ def _bookmark_page(reader, item) -> int | None:
 def heading_starts(pages: list[str], bookmarks: list[Bookmark],
                    body_span: Callable[[str], tuple[int, int]]) -> dict[int, list[tuple[int, str]]]:
     """Where bookmarks start sections, by page: (offset in the page's text, heading path), in page
-    order (``body_span``: a page's text without its running header and footer). A bookmark starts at a line reading as its title, not taken by another: the first after
-    the previous bookmark's on its page, else the first on it (an outline out of reading order). A
-    title its page doesn't print starts the page's body when no other bookmark there is found, and
-    is passed over otherwise (its children still carry it in their heading paths)."""
+    order (``body_span``: a page's text without its running header and footer). A bookmark starts at
+    a line reading as its title, not taken by another: the first after the previous bookmark's on its
+    page, else the first on it (an outline out of reading order). A title its page doesn't print
+    starts the page's body when no other bookmark there is found, and is passed over otherwise (its
+    children still carry it in their heading paths)."""
     by_page: dict[int, list[Bookmark]] = {}
     for mark in bookmarks:
         by_page.setdefault(mark.page, []).append(mark)
@@ -134,18 +134,20 @@ class _TitleLines:
         """Offset of the first line at or after ``after``, not ``taken``, reading as ``title``: the whole
         of it, else its first line when the lines after it go on with the rest (a wrapped title)."""
         want = _squeezed(title)
-        whole = self._first(self.where.get(want, []), after, taken, lambda i: True)
+        whole = self._first(self.where.get(want, []), after, taken)
         if whole is not None:
             return whole
-        starts = (want[:i] for i, ch in enumerate(want) if ch == " " and i >= MIN_WRAPPED_TITLE)
-        found = (self._first(self.where.get(head, []), after, taken, lambda i: self._wraps(i, want)) for head in starts)
+        heads = (want[:i] for i, ch in enumerate(want) if ch == " " and i >= MIN_WRAPPED_TITLE)
+        found = (self._first(self.where.get(head, []), after, taken, lambda i: self._wraps(i, want)) for head in heads)
         return min((at for at in found if at is not None), default=None)
 
-    def _first(self, indexes: list[int], after: int, taken, ok) -> int | None:
-        offsets = [self.lines[i][0] for i in indexes]
-        for i in indexes[bisect_left(offsets, after):]:
-            if self.lines[i][0] not in taken and ok(i):
-                return self.lines[i][0]
+    def _first(self, indexes: list[int], after: int, taken, wraps=None) -> int | None:
+        """The first of ``indexes`` (lines in page order) at or after ``after``, not ``taken`` (and, given
+        ``wraps``, passing it)."""
+        for i in indexes:
+            offset = self.lines[i][0]
+            if offset >= after and offset not in taken and (wraps is None or wraps(i)):
+                return offset
         return None
 
     def _wraps(self, i: int, want: str) -> bool:
