@@ -143,12 +143,16 @@ class SentenceEncoder:
 
     def vectors(self, texts: list[str]) -> list[np.ndarray]:
         missing = sorted({t for t in texts if t not in self._cache})
+        for text in texts:
+            if text in self._cache:
+                self._cache.move_to_end(text)  # least recently used goes first
         if missing:
             for text, vec in zip(missing, self._embed_batch(missing), strict=True):
                 self._cache[text] = np.asarray(vec, dtype=np.float32)
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return [self._cache[t] for t in texts]
+        found = [self._cache[t] for t in texts]  # (before evicting: a call may ask for more than the cache holds)
+        while len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+        return found
 
     def similarities(self, query_vector: list[float], texts: list[str]) -> list[float]:
         if not texts:

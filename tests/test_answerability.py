@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from kfqa.qa.answerability import Decision, Scope, decide
+from kfqa.qa.answerability import Decision, Scope, SentenceEncoder, decide
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import TermWeights, is_common
 from kfqa.termstats import TermStats
@@ -226,3 +226,21 @@ def test_a_run_of_capitalised_words_is_held_pair_by_pair_or_as_a_name_before_a_c
     assert weights.unknown_names("What did the Ada Logics Audit say about users?", kubeflow) == []
     # only the word after "how" that frames the question is left out of absent words, not any word
     assert weights.absent_words("How hidden is the Katib controller's account?", kubeflow) == ["hidden"]
+
+
+def test_sentence_encoder_returns_every_vector_asked_for_even_past_its_cache_size():
+    """A call asking for more texts than the cache holds, some cached long ago, still gets each vector
+    (eviction used to drop a cached text of the same call before it was read: KeyError)."""
+    calls = []
+
+    def embed(texts):
+        calls.append(list(texts))
+        return [[float(len(t)), 1.0] for t in texts]
+
+    enc = SentenceEncoder(embed, size=3)
+    enc.vectors(["a", "bb"])
+    got = enc.vectors(["a", "bb", "ccc", "dddd", "eeeee"])
+    assert [v[0] for v in got] == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert calls[-1] == ["ccc", "dddd", "eeeee"]  # the cached two were not embedded again
+    enc.vectors(["eeeee"])  # most recent: still cached
+    assert len(calls) == 2
