@@ -158,10 +158,10 @@ class Assistant:
         """The scored sentences and the answerability decision for retrieved passages (``config``:
         another set of stages and constants than the Assistant's, as ``kfqa eval --folds`` tries)."""
         config = config or self.config
-        scope = self._scope(self._filters(prepared.original, prepared, filters, config), prepared)
+        scope = self._scope(self._filters(prepared.read, prepared, filters, config), prepared)
         return self.composer.gather(prepared.text, retrieved, facets(prepared), config, scope,
-                                    prepared.template_sections, asked_value(prepared.original),
-                                    prepared.wants_history, lead_kinds(prepared.kinds, prepared.original),
+                                    prepared.template_sections, asked_value(prepared.read),
+                                    prepared.wants_history, lead_kinds(prepared.kinds, prepared.read),
                                     prepared.asks, prepared.people, prepared.own_words,
                                     self._components() if config.on("component-focus") else frozenset(),
                                     prepared.identifiers)
@@ -196,6 +196,7 @@ class Assistant:
                            identifiers=self._identifiers(config) if config.on("identifiers") else None,
                            home=not filters or not filters.projects or any(p.lower() == HOME_PROJECT for p in filters.projects))
         reader_kinds = filters.kinds if filters else []
+        question = prepared.read  # (the rules below read the question as meant: its typos corrected)
         filters = self._filters(question, prepared, filters, config)
         match, asked = self._template_answers(question, prepared, filters, config, reader_kinds)
         search = prepared.text
@@ -436,7 +437,7 @@ def facets(prepared: PreparedQuery) -> list:
     project a comparison names ("does cert-manager's answer it the same way?" needs both rows) and, for a
     history question, both the current and the superseded revision."""
     named = [lambda chunk, kind=kind: chunk.meta.kind == kind for kind in prepared.named_kinds]
-    if compares(prepared.own_words or prepared.original):  # (what retrieval's project-search reads too)
+    if compares(prepared.own_words or prepared.read):  # (what retrieval's project-search reads too)
         named += [lambda chunk, project=project: chunk.meta.project == project for project in prepared.projects]
     if prepared.wants_history:
         named += [lambda chunk: not chunk.meta.superseded, lambda chunk: chunk.meta.superseded]

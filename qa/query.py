@@ -14,7 +14,7 @@ from math import fsum
 
 from kfqa.config import HOME_PROJECT
 from kfqa.qa.names import generalized, home_named, name_expansions, named_people, named_projects
-from kfqa.qa.terms import DISCOURSE_TERMS
+from kfqa.qa.terms import CLIPPED_MIN, DISCOURSE_TERMS, common_english, is_common
 from kfqa.termstats import terms
 from kfqa.text import CAMEL_SPLIT_RE, camel_words, normalize, split_sentences
 
@@ -129,6 +129,13 @@ class PreparedQuery:
     # the reader's own words (context + corrections, no expansions): what answerability reads, since an
     # expansion kfqa added ("TOC" -> "Technical Oversight Committee") is nothing the question names
     own_words: str = ""
+    # the question as typed, its typos corrected (no context, no expansions): what the rules reading the
+    # question's own wording read ("how many reivewers" counts reviewers)
+    corrected: str = ""
+
+    @property
+    def read(self) -> str:
+        return self.corrected or self.original
 
 
 def kind_hints(question: str) -> list[str]:
@@ -187,7 +194,10 @@ def is_follow_up(question: str) -> bool:
 
 
 def correct_typos(question: str, vocabulary: set[str]) -> dict[str, str]:
-    """Words not in the corpus vocabulary, mapped to the closest corpus word (if close enough)."""
+    """Words not in the corpus vocabulary nor common English, mapped to the word they misspell: a corpus
+    word or a common English one one slip away (two letters swapped, one left out or one added:
+    "raidus", "critcism", "revviewers"), else the closest corpus word if close enough (a wrong letter
+    in a long word: "dependancy")."""
     fixes: dict[str, str] = {}
     if not vocabulary:
         return fixes
@@ -195,15 +205,57 @@ def correct_typos(question: str, vocabulary: set[str]) -> dict[str, str]:
         word = token.lower()
         # (a hyphenated word is checked whole: "user-suplied" -> "user-supplied"; an inflection of a
         # corpus word, "seeing" beside "see", is not a typo)
-        if len(word) < 5 or word in vocabulary or word in GENERAL_ABBREVIATIONS or word.count("-") > 1:
+        if len(word) < 5 or word in vocabulary or word in GENERAL_ABBREVIATIONS or word.count("-") > 1 \
+                or is_common(word) or _clipping(word, vocabulary):
             continue
-        if _root(word) in vocabulary or _root(word) + "e" in vocabulary:
+        slipped = _slipped(word, vocabulary)
+        # (a word one slip from a corpus word is that word, even if it also reads as a corpus word's
+        # inflection: "runer" is "runner", not "run" + "er")
+        if not (slipped and slipped[0] in vocabulary) and (_root(word) in vocabulary or _root(word) + "e" in vocabulary):
             continue
-        match = difflib.get_close_matches(word, _candidates(word, vocabulary), n=1, cutoff=0.84)
+        # (several words a slip away: the one most alike; none: the closest corpus word, if close enough)
+        match = difflib.get_close_matches(word, slipped, n=1, cutoff=0.0) if slipped is not None else \
+            difflib.get_close_matches(word, _candidates(word, vocabulary), n=1, cutoff=0.84)
         # Another form of a corpus word ("reopened" / "reopen", "operates" / "operated") is not a typo.
         if match and _root(match[0]) != _root(word) and not (word.startswith(match[0]) or match[0].startswith(word)):
             fixes[token] = match[0]
     return fixes
+
+
+def _clipping(word: str, vocabulary: set[str]) -> bool:
+    """A clipped corpus word ("perms": permissions, "creds": credentials), not a misspelt one: it (less a
+    plural's s; CLIPPED_MIN letters or more) begins a longer word of the corpus."""
+    head = word[:-1] if word.endswith("s") else word
+    return len(head) >= CLIPPED_MIN and any(v.startswith(head) and len(v) > len(word) for v in vocabulary)
+
+
+def _slipped(word: str, vocabulary: set[str]) -> list[str] | None:
+    """The words ``word`` may misspell by one slip of the fingers (two neighbouring letters swapped, a
+    letter left out or one added): corpus words before common English ones, swaps before the rest;
+    None when there are none. A wrong letter is left to the closeness rule: in a short word it often
+    makes another word ("payout", "layout")."""
+    found = _one_slip(word, vocabulary)
+    if found is None and word.endswith("s") and not word.endswith("ss"):
+        # a plural of a word the sources use in the singular only ("fuzers": "fuzzer")
+        found = _one_slip(word[:-1], vocabulary)
+        return [f + "s" for f in found] if found else None
+    return found
+
+
+def _one_slip(word: str, vocabulary: set[str]) -> list[str] | None:
+    """The nearest words a slip away (see ``_slipped``); None when none is."""
+    swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}
+    drops = {word[:i] + word[i + 1:] for i in range(len(word))}
+    adds = {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in _LETTERS}
+    for known in (vocabulary, common_english()):
+        for edits in (swaps, drops | adds):
+            found = sorted(w for w in edits if w in known and len(w) >= 4)
+            if found:
+                return found
+    return None
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz-"
 
 
 def _root(word: str) -> str:
@@ -253,7 +305,7 @@ def prepare(
             expansions.append(phrase)
         elif CAMEL_SPLIT_RE.search(token) and not token.isupper():  # NetworkPolicy -> network policy
             expansions.append(" ".join(camel_words(token)).lower())
-    asked = asked_kinds(question)
+    asked = asked_kinds(text)
     # (the project's name, not "the project", is what its passages say: searched with it, the Overview's
     # "Kubeflow aims to provide the following security properties" answers the template's Goals prompt)
     # (not in a question about the guides: "the project team" there is any project's)
@@ -262,17 +314,17 @@ def prepare(
             and "guide" not in asked:
         expansions.append(HOME_PROJECT)
     split = question_parts(text)  # the question alone: no earlier question, no expansions
-    by_part = name_expansions(question, people) if people else []  # (read once: expansions and stage speaker)
+    by_part = name_expansions(text, people) if people else []  # (read once: expansions and stage speaker)
     people_named = by_part if expand else []
     expansions += people_named
-    scope = context + question
+    scope = context + text
     # a question naming a person who wrote in the review threads asks what they said there
     said_by = ["review"] if people_named else []
     full = (context + text + (" (" + "; ".join(sorted(expansions)) + ")" if expansions else "")).strip()
     return PreparedQuery(
         original=question,
         text=full,
-        wants_history=wants_history(question) or (bool(context) and wants_history(context)),
+        wants_history=wants_history(text) or (bool(context) and wants_history(context)),
         corrections=corrections,
         expansions=sorted(expansions),
         kinds=list(dict.fromkeys(kind_hints(context) + asked + said_by)),
@@ -281,9 +333,10 @@ def prepare(
         parts=split if parts else [],
         asks=max(1, len(split)),
         general=generalized(text, names) if names is not None else "",
-        people=named_people(question, people, by_part) if people else [],
+        people=named_people(text, people, by_part) if people else [],
         identifiers=identifiers.described_by(text) if identifiers else [],
         own_words=(context + text).strip(),
+        corrected=text,
     )
 
 

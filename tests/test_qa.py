@@ -82,6 +82,21 @@ def test_abbreviations_and_typos_still_find_the_passage(assistant):
     assert "does not sandbox it" in texts
 
 
+@pytest.mark.parametrize("question, read, stated", [
+    # a swap in a six-letter word: the unknown "raidus" declined the question as naming what the sources never mention
+    ("If an attacker owns one Kubeflow controller, what's the blast raidus?", "'raidus' as 'radius'",
+     "blast radius is bounded by its service account"),
+    # the count question counted "reivewers", which no sentence holds, so stage answer-type declined it
+    ("What's the minimum number of reivewers a Kubeflow pull request needs before it can be approved?",
+     "'reivewers' as 'reviewers'", "at least one reviewer is required"),
+])
+def test_a_slip_of_the_fingers_neither_declines_nor_misleads(assistant, question, read, stated):
+    answer = assistant.ask(question)
+    assert not answer.abstained
+    assert any(read in notice for notice in answer.notices)
+    assert stated in normalize(answer.answer)
+
+
 def test_missing_and_empty_store_say_how_to_ingest(tmp_path):
     with pytest.raises(StoreError, match="kfqa ingest"):
         Assistant.open(Settings(store_dir=tmp_path / "nothing-here"))

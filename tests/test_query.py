@@ -3,6 +3,7 @@
 import pytest
 
 from kfqa.config import MAX_QUESTION_CHARS
+from kfqa.qa.answer_type import asked_value
 from kfqa.qa.assistant import check_question
 from kfqa.qa.names import compares, generalized, named_people, names_in, store_names
 from kfqa.qa.query import (
@@ -89,6 +90,36 @@ def test_typos_are_corrected_against_the_vocabulary():
     assert correct_typos("Does kubeflow sandbox user suplied code", VOCAB) == {"suplied": "supplied"}
     # A word of the corpus is never "corrected".
     assert correct_typos("controller assessment", VOCAB) == {}
+
+
+def test_one_slip_of_the_fingers_is_read_as_the_word_meant():
+    """Two letters swapped, one left out or one doubled: the typos a reviewer makes most. (A swap in a
+    six-letter word was beyond the closeness rule: "raidus" is 0.83 like "radius", and the unknown word
+    then declined the question as naming something the sources never mention.)"""
+    vocab = {"radius", "criticism", "reviewers", "runner", "run", "fuzzer", "closes", "clones",
+             "permissions", "prems", "layout", "commits"}
+    assert correct_typos("what's the blast raidus", vocab) == {"raidus": "radius"}
+    assert correct_typos("Justin's main critcism", vocab) == {"critcism": "criticism"}
+    assert correct_typos("how many revviewers", vocab) == {"revviewers": "reviewers"}
+    # one slip from a corpus word, though it also reads as an inflection of one ("run" + "er")
+    assert correct_typos("is the submission runer trusted", vocab) == {"runer": "runner"}
+    # a plural of a word the corpus holds in the singular only
+    assert correct_typos("did the fuzers find anything", vocab) == {"fuzers": "fuzzers"}
+    # a common English word the corpus lacks is a slip's target too ("hnadle": handle)
+    assert correct_typos("how does the project hnadle reports", vocab) == {"hnadle": "handle"}
+    # several words a slip away: the one most alike ("exect": expect, not exec)
+    assert correct_typos("what does TAG exect", vocab | {"expect", "exec"}) == {"exect": "expect"}
+    # a clipped word is no typo ("perms" begins "permissions"; swapped it would be "prems")
+    assert correct_typos("which perms does it need", vocab) == {}
+    # a wrong letter in a short word makes another word: "payout" is no "layout"
+    assert correct_typos("is there a bug bounty payout", vocab) == {}
+
+
+def test_the_rules_reading_the_question_read_it_with_its_typos_corrected():
+    prepared = prepare("How many reivewers must approve a PR?", None, {"reviewers", "approve"})
+    assert prepared.corrected == "How many reviewers must approve a PR?" == prepared.read
+    assert asked_value(prepared.read).counted == frozenset({"reviewer"})
+    assert prepare("How many reviewers?", None, set(), expand=False).read == "How many reviewers?"
 
 
 def test_history_intent():
