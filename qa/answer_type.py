@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from kfqa.qa.selection import without_header
+from kfqa.qa.terms import is_common
 from kfqa.termstats import stem, stop_words
 from kfqa.text import without_link_targets
 
@@ -87,6 +88,8 @@ _ASKS: list[tuple[str, re.Pattern]] = [
 ]
 # "Which CVE ID ...", "What GHSA identifiers ...": an identifier of a named scheme, asked for
 _SCHEME_RE = re.compile(r"\b(?i:which|what)(?:\s+[\w-]+){0,2}?\s+([A-Z][A-Z0-9]{1,9})[- ](?:IDs?|identifiers?)\b")
+# ... typed in lower case ("what cve id ..."): a scheme when no common English word ("what user ids")
+_SCHEME_LOWER_RE = re.compile(r"\b(?:which|what)(?:\s+[\w-]+){0,2}?\s+([a-z][a-z0-9]{1,9})[- ](?:ids?|identifiers?)\b", re.I)
 
 # the future, as a question asks about it and as a sentence speaks of it
 _FUTURE_RE = re.compile(r"\b(?:next|upcoming|will|plans?|planned|planning|scheduled|future|expected|targeted)\b", re.I)
@@ -153,9 +156,9 @@ _WHAT = {"count": "a number", "duration": "a length of time", "date": "a date", 
 
 def asked_value(question: str) -> AskedValue | None:
     """The kind of value the question asks for, if it asks for one."""
-    scheme = _SCHEME_RE.search(question)
-    if scheme:
-        return AskedValue("identifier", scheme.group(1))
+    scheme = _SCHEME_RE.search(question) or _SCHEME_LOWER_RE.search(question)
+    if scheme and (scheme.group(1).isupper() or not is_common(scheme.group(1).lower())):
+        return AskedValue("identifier", scheme.group(1).upper())
     for kind, pattern in _ASKS:
         if pattern.search(question):
             return AskedValue(kind, counted=counted_words(question) if kind == "count" else frozenset(),

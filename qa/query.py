@@ -205,8 +205,13 @@ def correct_typos(question: str, vocabulary: set[str]) -> dict[str, str]:
         word = token.lower()
         # (a hyphenated word is checked whole: "user-suplied" -> "user-supplied"; an inflection of a
         # corpus word, "seeing" beside "see", is not a typo)
-        if len(word) < 5 or word in vocabulary or word in GENERAL_ABBREVIATIONS or word.count("-") > 1 \
+        if len(word) < 4 or word in vocabulary or word in GENERAL_ABBREVIATIONS or word.count("-") > 1 \
                 or is_common(word) or _clipping(word, vocabulary):
+            continue
+        if len(word) == 4:  # (a four-letter word: two letters swapped only, "waht"; anything more guesses)
+            swapped = _swapped(word, vocabulary)
+            if swapped:
+                fixes[token] = swapped
             continue
         slipped = _slipped(word, vocabulary)
         # (a word one slip from a corpus word is that word, even if it also reads as a corpus word's
@@ -242,9 +247,23 @@ def _slipped(word: str, vocabulary: set[str]) -> list[str] | None:
     return found
 
 
+def _swapped(word: str, vocabulary: set[str]) -> str:
+    """The one corpus or common English word ``word`` is with two neighbouring letters swapped ("" if none or several)."""
+    swaps = _swaps(word)
+    for known in (vocabulary, common_english()):
+        found = sorted(w for w in swaps if w in known)
+        if found:
+            return found[0] if len(found) == 1 else ""
+    return ""
+
+
+def _swaps(word: str) -> set[str]:
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}
+
+
 def _one_slip(word: str, vocabulary: set[str]) -> list[str] | None:
     """The nearest words a slip away (see ``_slipped``); None when none is."""
-    swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}
+    swaps = _swaps(word)
     drops = {word[:i] + word[i + 1:] for i in range(len(word))}
     adds = {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in _LETTERS}
     for known in (vocabulary, common_english()):

@@ -42,6 +42,10 @@ _WORD_RE = re.compile(r"\b[a-z]{5,}\b")
 # a single lower-case word of four letters or more, no hyphen (a hyphenated compound of words the sources
 # hold, "security-sensitive", is composed of what they discuss)
 _COMMON_WORD_RE = re.compile(r"(?<![\w-])[a-z]{4,}(?![\w-])")
+# a short lower-case word of two to four letters or digits, two of them letters ("mfa", "2fa", "cvss"; not "24h")
+_SHORT_LOWER_RE = re.compile(r"(?<![\w-])(?=[a-z0-9]*[a-z][a-z0-9]*[a-z])[a-z0-9]{2,4}(?![\w-])")
+# a reader's shorthand, no acronym of anything the sources discuss (general English of chat and mail)
+SHORTHAND = frozenset("eg ie imo imho tbh wrt fwiw btw iirc afaik plz thx fyi tldr asap ofc idk pov faq".split())
 _HOW_RE = re.compile(r"\bhow\s+(often|long|many|much|soon|far|frequently|quickly|fast|big|large|old)\b")
 CLIPPED_MIN = 4  # letters of a clipped word's stem that must begin a word of the sources
 
@@ -99,6 +103,10 @@ class TermWeights:
         if scope is not None:
             out += [phrase for phrase in name_phrases(question)
                     if not any(word in out for word in phrase.split()) and not _held_as_name(phrase.split(), scope)]
+        # "mfa", "cvss", "2fa": an acronym typed in lower case, no English word, is a name all the same
+        if scope is not None:
+            out += [word for word in dict.fromkeys(_SHORT_LOWER_RE.findall(question))
+                    if word.lower() not in {t.lower() for t in out} and _lowercase_acronym(word, scope)]
         named = {t.lower() for t in out}
         for word in dict.fromkeys(_WORD_RE.findall(question.lower())):
             if word in named or word in stop_words() or word in DISCOURSE or is_common(word):
@@ -152,6 +160,14 @@ class TermWeights:
         if scope is not None:
             return scope.holds(word)
         return any(word in known for known in self.stats.vocabulary if len(known) > len(word))
+
+
+def _lowercase_acronym(word: str, scope) -> bool:
+    """A short lower-case word that is no English word, no reader's shorthand ("imo", "wrt"), no clipping of a
+    word of the sources ("deps": dependencies) and none they hold: an acronym they never mention."""
+    head = word[:-1] if word.endswith("s") and len(word) > 3 else word
+    return word not in stop_words() and word not in DISCOURSE and word not in SHORTHAND and not is_common(word) \
+        and not scope.mentions(head) and not scope.clipped_pair(word)
 
 
 def _all_mentioned(word: str, mentions, known=lambda term: True) -> bool:

@@ -18,6 +18,8 @@ from kfqa.qa.answerability import Decision
     ("How much did the audit cost?", "money", ""),
     ("Which CVE identifiers were assigned to the findings?", "identifier", "CVE"),
     ("What GHSA ID did the advisory get?", "identifier", "GHSA"),
+    # typed in lower case: a scheme all the same, as no English word is one
+    ("what cve id was assigned to the kfp ssrf finding?", "identifier", "CVE"),
     ("What's the SLA for acknowledging a report?", "duration", ""),
     ("The docs say a limited number of maintainers. What's the actual number?", "count", ""),
     ("What percentage of the code do the fuzzers cover?", "percentage", ""),
@@ -114,6 +116,8 @@ def test_a_number_answers_a_count_only_when_it_counts_what_is_asked():
     # a possessive among the words, or "turnaround" as a modifier, asks no value either
     "What's the cluster admin's number one concern?",
     "What is the turnaround process for reported CVEs?",
+    # lower case: an English word before "ids" is no scheme
+    "what user ids can log in to the dashboard?",
 ])
 def test_other_questions_ask_for_no_value(question):
     assert asked_value(question) is None

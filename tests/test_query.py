@@ -111,6 +111,9 @@ def test_one_slip_of_the_fingers_is_read_as_the_word_meant():
     assert correct_typos("what does TAG exect", vocab | {"expect", "exec"}) == {"exect": "expect"}
     # a clipped word is no typo ("perms" begins "permissions"; swapped it would be "prems")
     assert correct_typos("which perms does it need", vocab) == {}
+    # a four-letter word: two letters swapped only ("waht"); an acronym is none ("cvss")
+    assert correct_typos("if so waht does it inject", vocab) == {"waht": "what"}
+    assert correct_typos("which cvss score", vocab) == {}
     # a wrong letter in a short word makes another word: "payout" is no "layout"
     assert correct_typos("is there a bug bounty payout", vocab) == {}
 
