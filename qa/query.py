@@ -10,12 +10,13 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from math import fsum
 
 from kfqa.config import HOME_PROJECT
 from kfqa.qa.names import generalized, home_named, name_expansions, named_people, named_projects
 from kfqa.qa.terms import CLIPPED_MIN, DISCOURSE_TERMS, common_english, is_common
-from kfqa.termstats import terms
+from kfqa.termstats import stop_words, terms
 from kfqa.text import CAMEL_SPLIT_RE, camel_words, normalize, split_sentences
 
 # General security and Kubernetes acronyms a reviewer types (none particular to one project);
@@ -193,6 +194,30 @@ def is_follow_up(question: str) -> bool:
     return len(question.split()) <= 12 and bool(_FOLLOW_UP_RE.search(question))
 
 
+def restore_apostrophes(question: str, names: set[str]) -> dict[str, str]:
+    """Words typed without their apostrophe, mapped to what they are: a contraction ("isnt": "isn't",
+    "cant": "can't"; one whose bare form is an English word, "its" or "were", is left alone) or a name's
+    possessive ("Harbors": "Harbor's", "capposs": "cappos's"; ``names``: the store's project names and
+    the parts of its people's names, lower-cased)."""
+    fixes = {}
+    for token in dict.fromkeys(_TOKEN_RE.findall(question)):
+        word = token.lower()
+        if word in _contractions():
+            fixes[token] = _contractions()[word]
+        elif word.endswith("s") and word[:-1] in names and word not in names:
+            fixes[token] = f"{token[:-1]}'s"
+    return fixes
+
+
+@lru_cache(maxsize=1)
+def _contractions() -> dict[str, str]:
+    """English contractions without their apostrophe ("isnt"), from the stop-word list's ("isn't"),
+    less those that are English words bare ("its", "were", "well"), bar "cant" and "wont", which in a
+    question are all but always "can't" and "won't"."""
+    forms = {w.replace("'", ""): w for w in stop_words() if "'" in w} | {"cant": "can't", "wont": "won't"}
+    return {bare: w for bare, w in forms.items() if bare in ("cant", "wont") or not is_common(bare)}
+
+
 def correct_typos(question: str, vocabulary: set[str]) -> dict[str, str]:
     """Words not in the corpus vocabulary nor common English, mapped to the word they misspell: a corpus
     word or a common English one one slip away (two letters swapped, one left out or one added:
@@ -277,6 +302,14 @@ def _one_slip(word: str, vocabulary: set[str]) -> list[str] | None:
 _LETTERS = "abcdefghijklmnopqrstuvwxyz-"
 
 
+def _name_words(projects: set[str], people: set[str]) -> set[str]:
+    """The store's project names and the parts of its people's names ("JustinCappos": justin, cappos), lower-cased."""
+    words = {p.lower() for p in projects}
+    for login in people:
+        words |= {part.lower() for part in re.split(r"[-_]|" + CAMEL_SPLIT_RE.pattern, login) if len(part) >= 4}
+    return words
+
+
 def _root(word: str) -> str:
     return re.sub(r"(ing|ed|es|s|ly|er|ers)$", "", word)
 
@@ -313,10 +346,14 @@ def prepare(
     context = ""
     if history and is_follow_up(question):
         context = history[-1].strip() + " "
-    corrections = correct_typos(question, vocabulary) if expand else {}
+    corrections = restore_apostrophes(question, _name_words(projects, people)) if expand else {}
     text = question
     for wrong, right in corrections.items():
         text = re.sub(rf"\b{re.escape(wrong)}\b", right, text)
+    if expand:
+        corrections |= correct_typos(text, vocabulary)
+        for wrong, right in corrections.items():
+            text = re.sub(rf"\b{re.escape(wrong)}\b", right, text)
     expansions = []
     for token in set(_TOKEN_RE.findall(text)) if expand else ():
         phrase = known.get(token.lower())

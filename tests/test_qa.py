@@ -89,6 +89,8 @@ def test_abbreviations_and_typos_still_find_the_passage(assistant):
     # the count question counted "reivewers", which no sentence holds, so stage answer-type declined it
     ("What's the minimum number of reivewers a Kubeflow pull request needs before it can be approved?",
      "'reivewers' as 'reviewers'", "at least one reviewer is required"),
+    # typed without apostrophes: "isnt" was a word the sources never mention, and it carries the meaning
+    ("In multi-user KFP, what still isnt isolated between namespaces", "'isnt' as \"isn't\"", "not isolated"),
 ])
 def test_a_slip_of_the_fingers_neither_declines_nor_misleads(assistant, question, read, stated):
     answer = assistant.ask(question)

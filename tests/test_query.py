@@ -15,6 +15,7 @@ from kfqa.qa.query import (
     lead_kinds,
     prepare,
     quoted_phrases,
+    restore_apostrophes,
     wants_history,
 )
 from kfqa.qa.stages import QAConfig
@@ -116,6 +117,19 @@ def test_one_slip_of_the_fingers_is_read_as_the_word_meant():
     assert correct_typos("which cvss score", vocab) == {}
     # a wrong letter in a short word makes another word: "payout" is no "layout"
     assert correct_typos("is there a bug bounty payout", vocab) == {}
+
+
+def test_apostrophes_left_out_are_restored_in_contractions_and_names_possessives():
+    """Typed without apostrophes, "isnt" and "Harbors" read as words the sources never mention."""
+    names = {"harbor", "kubeflow", "cappos"}
+    assert restore_apostrophes("what cant they do, and isnt it scoped", names) == {"cant": "can't", "isnt": "isn't"}
+    assert restore_apostrophes("How does Harbors self-assessment compare to Kubeflows", names) == {
+        "Harbors": "Harbor's", "Kubeflows": "Kubeflow's"}
+    assert restore_apostrophes("whats capposs complaint", names) == {"capposs": "cappos's"}
+    # a bare form that is an English word is that word; a plural of no name is a plural
+    assert restore_apostrophes("its tenants were well isolated; the fuzzers ran", names) == {}
+    prepared = prepare("what isnt isolated in Kubeflows pipelines", None, {"isolated"}, projects={"kubeflow"})
+    assert prepared.read == "what isn't isolated in Kubeflow's pipelines"
 
 
 def test_the_rules_reading_the_question_read_it_with_its_typos_corrected():
