@@ -88,8 +88,9 @@ _ASKS: list[tuple[str, re.Pattern]] = [
 ]
 # "Which CVE ID ...", "What GHSA identifiers ...": an identifier of a named scheme, asked for
 _SCHEME_RE = re.compile(r"\b(?i:which|what)(?:\s+[\w-]+){0,2}?\s+([A-Z][A-Z0-9]{1,9})[- ](?:IDs?|identifiers?)\b")
-# ... typed in lower case ("what cve id ..."): a scheme when no common English word ("what user ids")
-_SCHEME_LOWER_RE = re.compile(r"\b(?:which|what)(?:\s+[\w-]+){0,2}?\s+([a-z][a-z0-9]{1,9})[- ](?:ids?|identifiers?)\b", re.I)
+# ... typed in lower case ("what cve id ..."): a scheme when as short as an acronym and no English word
+# ("what user ids", "what github ids", "what namespace ids" ask for no scheme's identifiers)
+_SCHEME_LOWER_RE = re.compile(r"\b(?i:which|what)(?:\s+[\w-]+){0,2}?\s+([a-z][a-z0-9]{1,3})[- ](?:ids?|identifiers?)\b")
 
 # the future, as a question asks about it and as a sentence speaks of it
 _FUTURE_RE = re.compile(r"\b(?:next|upcoming|will|plans?|planned|planning|scheduled|future|expected|targeted)\b", re.I)

@@ -159,12 +159,16 @@ class Assistant:
         another set of stages and constants than the Assistant's, as ``kfqa eval --folds`` tries)."""
         config = config or self.config
         scope = self._scope(self._filters(prepared.read, prepared, filters, config), prepared)
-        return self.composer.gather(prepared.text, retrieved, facets(prepared), config, scope,
+        evidence = self.composer.gather(prepared.text, retrieved, facets(prepared), config, scope,
                                     prepared.template_sections, asked_value(prepared.read),
                                     prepared.wants_history, lead_kinds(prepared.kinds, prepared.read),
                                     prepared.asks, prepared.people, prepared.own_words,
                                     self._components() if config.on("component-focus") else frozenset(),
                                     prepared.identifiers)
+        # (a notice names what the reader typed: a word kfqa read as another is theirs, not its reading)
+        typed = {right.lower(): wrong for wrong, right in prepared.corrections.items()}
+        evidence.decision.unknown_names = [typed.get(n.lower(), n) for n in evidence.decision.unknown_names]
+        return evidence
 
     def retrieve(
         self,
@@ -196,9 +200,9 @@ class Assistant:
                            identifiers=self._identifiers(config) if config.on("identifiers") else None,
                            home=not filters or not filters.projects or any(p.lower() == HOME_PROJECT for p in filters.projects))
         reader_kinds = filters.kinds if filters else []
-        question = prepared.read  # (the rules below read the question as meant: its typos corrected)
-        filters = self._filters(question, prepared, filters, config)
-        match, asked = self._template_answers(question, prepared, filters, config, reader_kinds)
+        read = prepared.read  # (the rules below read the question as meant: its typos corrected)
+        filters = self._filters(read, prepared, filters, config)
+        match, asked = self._template_answers(read, prepared, filters, config, reader_kinds)
         search = prepared.text
         if match:  # its label is what the answering passages call it ("Security Provider"): searched for too
             prepared = replace(prepared, template_sections=match.sections)
@@ -211,7 +215,7 @@ class Assistant:
             kinds=prepared.kinds,
             projects=prepared.projects,
             revised=r.revised if prepared.wants_history else set(),
-            question=question,
+            question=read,
             sections=prepared.template_sections,
             aspects=r.windows.aspects if config.on("aspects") else frozenset(),
         )

@@ -194,17 +194,22 @@ def is_follow_up(question: str) -> bool:
     return len(question.split()) <= 12 and bool(_FOLLOW_UP_RE.search(question))
 
 
-def restore_apostrophes(question: str, names: set[str]) -> dict[str, str]:
+def restore_apostrophes(question: str, projects: set[str] = frozenset(), persons: set[str] = frozenset(),
+                        vocabulary: set[str] = frozenset()) -> dict[str, str]:
     """Words typed without their apostrophe, mapped to what they are: a contraction ("isnt": "isn't",
     "cant": "can't"; one whose bare form is an English word, "its" or "were", is left alone) or a name's
-    possessive ("Harbors": "Harbor's", "capposs": "cappos's"; ``names``: the store's project names and
-    the parts of its people's names, lower-cased)."""
+    possessive: a capitalised project's or person's name ("Harbors": "Harbor's"; ``projects``, ``persons``:
+    the store's project names and the parts of its people's names, lower-cased), or a person's in lower
+    case when the word is no corpus word ("capposs": "cappos's"; in lower case "custodians" and "harbors"
+    are the words they are)."""
     fixes = {}
-    for token in dict.fromkeys(_TOKEN_RE.findall(question)):
-        word = token.lower()
+    for m in _standalone_tokens(question):
+        token, word = m.group(), m.group().lower()
         if word in _contractions():
             fixes[token] = _contractions()[word]
-        elif word.endswith("s") and word[:-1] in names and word not in names:
+        elif word.endswith("s") and word not in projects | persons and (
+                token[0].isupper() and word[:-1] in projects | persons
+                or word[:-1] in persons and word not in vocabulary and not is_common(word)):
             fixes[token] = f"{token[:-1]}'s"
     return fixes
 
@@ -219,37 +224,67 @@ def _contractions() -> dict[str, str]:
 
 
 def correct_typos(question: str, vocabulary: set[str]) -> dict[str, str]:
-    """Words not in the corpus vocabulary nor common English, mapped to the word they misspell: a corpus
-    word or a common English one one slip away (two letters swapped, one left out or one added:
-    "raidus", "critcism", "revviewers"), else the closest corpus word if close enough (a wrong letter
-    in a long word: "dependancy")."""
+    """Words not in the corpus vocabulary nor common English, mapped to the word they misspell: the word
+    one slip away (``_slipped``: "raidus", "critcism", "revviewers"), else the closest corpus word of the
+    same first letter if close enough (a wrong letter in a long word: "dependancy"). Names are left as
+    typed: an acronym or a word capitalised inside a sentence ("ReDoS", "VPCs", "Seldon")."""
     fixes: dict[str, str] = {}
     if not vocabulary:
         return fixes
-    for token in _TOKEN_RE.findall(question):
-        word = token.lower()
+    for m in _standalone_tokens(question):
+        token, word = m.group(), m.group().lower()
         # (a hyphenated word is checked whole: "user-suplied" -> "user-supplied"; an inflection of a
         # corpus word, "seeing" beside "see", is not a typo)
-        if len(word) < 4 or word in vocabulary or word in GENERAL_ABBREVIATIONS or word.count("-") > 1 \
-                or is_common(word) or _clipping(word, vocabulary):
+        if token in fixes or not MIN_TYPO_LETTERS <= len(word) <= MAX_TYPO_LETTERS or word in vocabulary \
+                or word in GENERAL_ABBREVIATIONS or word.count("-") > 1 or is_common(word) \
+                or sum(c.isupper() for c in token) > 1 or _capitalised_inside(question, m):
             continue
-        if len(word) == 4:  # (a four-letter word: two letters swapped only, "waht"; anything more guesses)
-            swapped = _swapped(word, vocabulary)
-            if swapped:
-                fixes[token] = swapped
+        if len(word) == MIN_TYPO_LETTERS:  # (two letters swapped into an English word only, "waht"; more guesses)
+            found = _nearest(_swaps(word), (common_english(),), least=MIN_TYPO_LETTERS)
+            match = found if found and len(found) == 1 else []
+        elif _root(word) in vocabulary or _root(word) + "e" in vocabulary:
             continue
-        slipped = _slipped(word, vocabulary)
-        # (a word one slip from a corpus word is that word, even if it also reads as a corpus word's
-        # inflection: "runer" is "runner", not "run" + "er")
-        if not (slipped and slipped[0] in vocabulary) and (_root(word) in vocabulary or _root(word) + "e" in vocabulary):
-            continue
-        # (several words a slip away: the one most alike; none: the closest corpus word, if close enough)
-        match = difflib.get_close_matches(word, slipped, n=1, cutoff=0.0) if slipped is not None else \
-            difflib.get_close_matches(word, _candidates(word, vocabulary), n=1, cutoff=0.84)
-        # Another form of a corpus word ("reopened" / "reopen", "operates" / "operated") is not a typo.
-        if match and _root(match[0]) != _root(word) and not (word.startswith(match[0]) or match[0].startswith(word)):
+        else:
+            slipped = _slipped(word, vocabulary)
+            # (several words a slip away: the one most alike; none: the closest corpus word, if close enough)
+            match = difflib.get_close_matches(word, slipped, n=1, cutoff=0.0) if slipped is not None else \
+                difflib.get_close_matches(word, _candidates(word, vocabulary), n=1, cutoff=0.84)
+        # Another form of a corpus word ("reopened" / "reopen", "operates" / "operated") is not a typo,
+        # nor is a clipped one ("perms")
+        if match and _root(match[0]) != _root(word) and not (word.startswith(match[0]) or match[0].startswith(word)) \
+                and not _clipping(word, vocabulary):
             fixes[token] = match[0]
     return fixes
+
+
+MIN_TYPO_LETTERS = 4
+MAX_TYPO_LETTERS = 30  # (a longer token is a hash, a key or a path pasted in, not a misspelt word)
+# a token standing alone: not inside a word of other letters ("Sécurité"), a snake_case name or a path
+_STANDALONE_TOKEN_RE = re.compile(r"(?<![\w./-])[A-Za-z][A-Za-z0-9-]*(?![\w/-]|\.\w)")
+
+
+def _standalone_tokens(question: str):
+    seen = set()
+    for m in _STANDALONE_TOKEN_RE.finditer(question):
+        if m.group() not in seen:
+            seen.add(m.group())
+            yield m
+
+
+def apply_corrections(text: str, fixes: dict[str, str]) -> str:
+    """``text`` with each standalone token ``fixes`` maps replaced (the tokens found as they were found:
+    never inside a word, a path or another correction's output)."""
+    if not fixes:
+        return text
+    return _STANDALONE_TOKEN_RE.sub(lambda m: fixes.get(m.group(), m.group()), text)
+
+
+def _capitalised_inside(question: str, m: re.Match) -> bool:
+    """The token ``m`` is capitalised and doesn't open a sentence: a name ("Seldon", "Harbors")."""
+    if not m.group()[:1].isupper():
+        return False
+    before = question[: m.start()].rstrip(" \"'“‘(")
+    return bool(before) and before[-1] not in ".?!:;\n"
 
 
 def _clipping(word: str, vocabulary: set[str]) -> bool:
@@ -261,53 +296,42 @@ def _clipping(word: str, vocabulary: set[str]) -> bool:
 
 def _slipped(word: str, vocabulary: set[str]) -> list[str] | None:
     """The words ``word`` may misspell by one slip of the fingers (two neighbouring letters swapped, a
-    letter left out or one added): corpus words before common English ones, swaps before the rest;
-    None when there are none. A wrong letter is left to the closeness rule: in a short word it often
-    makes another word ("payout", "layout")."""
-    found = _one_slip(word, vocabulary)
-    if found is None and word.endswith("s") and not word.endswith("ss"):
-        # a plural of a word the sources use in the singular only ("fuzers": "fuzzer")
-        found = _one_slip(word[:-1], vocabulary)
-        return [f + "s" for f in found] if found else None
-    return found
-
-
-def _swapped(word: str, vocabulary: set[str]) -> str:
-    """The one corpus or common English word ``word`` is with two neighbouring letters swapped ("" if none or several)."""
+    letter left out or one added, never the first: "kdump" is no "dump"): corpus words before common
+    English ones, swaps before the rest, words of five letters or more; None when there are none. A
+    wrong letter is left to the closeness rule: in a short word it often makes another word ("payout",
+    "layout")."""
     swaps = _swaps(word)
-    for known in (vocabulary, common_english()):
-        found = sorted(w for w in swaps if w in known)
+    drops = {word[:i] + word[i + 1:] for i in range(1, len(word))}
+    adds = {word[:i] + c + word[i:] for i in range(1, len(word) + 1) for c in _LETTERS}
+    found = _nearest(swaps, (vocabulary, common_english())) or _nearest(drops | adds, (vocabulary, common_english()))
+    if found is None and word.endswith("s") and not word.endswith("ss"):
+        # a plural of a corpus word the sources use in the singular only ("fuzers": "fuzzer")
+        singular = _slipped(word[:-1], vocabulary)
+        found = [f + "s" for f in singular if f in vocabulary] if singular else None
+    return found or None
+
+
+def _nearest(edits: set[str], lexicons, least: int = 5) -> list[str] | None:
+    """The edits of ``least`` letters or more found in the first of ``lexicons`` holding any; None if none does."""
+    for known in lexicons:
+        found = sorted(w for w in edits if w in known and len(w) >= least)
         if found:
-            return found[0] if len(found) == 1 else ""
-    return ""
+            return found
+    return None
 
 
 def _swaps(word: str) -> set[str]:
-    return {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)}
-
-
-def _one_slip(word: str, vocabulary: set[str]) -> list[str] | None:
-    """The nearest words a slip away (see ``_slipped``); None when none is."""
-    swaps = _swaps(word)
-    drops = {word[:i] + word[i + 1:] for i in range(len(word))}
-    adds = {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in _LETTERS}
-    for known in (vocabulary, common_english()):
-        for edits in (swaps, drops | adds):
-            found = sorted(w for w in edits if w in known and len(w) >= 4)
-            if found:
-                return found
-    return None
+    """``word`` with two neighbouring letters swapped, the first letter kept."""
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(1, len(word) - 1)}
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz-"
 
 
-def _name_words(projects: set[str], people: set[str]) -> set[str]:
-    """The store's project names and the parts of its people's names ("JustinCappos": justin, cappos), lower-cased."""
-    words = {p.lower() for p in projects}
-    for login in people:
-        words |= {part.lower() for part in re.split(r"[-_]|" + CAMEL_SPLIT_RE.pattern, login) if len(part) >= 4}
-    return words
+def _name_parts(people: set[str]) -> set[str]:
+    """The parts of the store's people's names ("JustinCappos": justin, cappos), lower-cased."""
+    return {part.lower() for login in people for part in re.split(r"[-_]|" + CAMEL_SPLIT_RE.pattern, login)
+            if len(part) >= 4}
 
 
 def _root(word: str) -> str:
@@ -346,14 +370,13 @@ def prepare(
     context = ""
     if history and is_follow_up(question):
         context = history[-1].strip() + " "
-    corrections = restore_apostrophes(question, _name_words(projects, people)) if expand else {}
-    text = question
-    for wrong, right in corrections.items():
-        text = re.sub(rf"\b{re.escape(wrong)}\b", right, text)
+    corrections = restore_apostrophes(question, {p.lower() for p in projects}, _name_parts(people), vocabulary) \
+        if expand else {}
+    text = apply_corrections(question, corrections)
     if expand:
-        corrections |= correct_typos(text, vocabulary)
-        for wrong, right in corrections.items():
-            text = re.sub(rf"\b{re.escape(wrong)}\b", right, text)
+        typos = correct_typos(text, vocabulary)
+        text = apply_corrections(text, typos)
+        corrections |= typos
     expansions = []
     for token in set(_TOKEN_RE.findall(text)) if expand else ():
         phrase = known.get(token.lower())

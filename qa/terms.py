@@ -45,7 +45,8 @@ _COMMON_WORD_RE = re.compile(r"(?<![\w-])[a-z]{4,}(?![\w-])")
 # a short lower-case word of two to four letters or digits, two of them letters ("mfa", "2fa", "cvss"; not "24h")
 _SHORT_LOWER_RE = re.compile(r"(?<![\w-])(?=[a-z0-9]*[a-z][a-z0-9]*[a-z])[a-z0-9]{2,4}(?![\w-])")
 # a reader's shorthand, no acronym of anything the sources discuss (general English of chat and mail)
-SHORTHAND = frozenset("eg ie imo imho tbh wrt fwiw btw iirc afaik plz thx fyi tldr asap ofc idk pov faq".split())
+SHORTHAND = frozenset("""eg ie imo imho tbh wrt fwiw btw iirc afaik plz pls thx fyi tldr asap ofc idk pov faq
+    ptal lgtm tbd wip nit nits eta sev0 sev1 sev2 sev3 p0 p1 p2""".split())
 _HOW_RE = re.compile(r"\bhow\s+(often|long|many|much|soon|far|frequently|quickly|fast|big|large|old)\b")
 CLIPPED_MIN = 4  # letters of a clipped word's stem that must begin a word of the sources
 
@@ -163,8 +164,9 @@ class TermWeights:
 
 
 def _lowercase_acronym(word: str, scope) -> bool:
-    """A short lower-case word that is no English word, no reader's shorthand ("imo", "wrt"), no clipping of a
-    word of the sources ("deps": dependencies) and none they hold: an acronym they never mention."""
+    """A short lower-case word that is no English word, no reader's shorthand ("imo", "ptal") and that no word
+    of the sources begins (less a plural's s: "deps" begins "dependencies", so it is a clipping) nor clips
+    two words of theirs ("netpol"): an acronym they never mention."""
     head = word[:-1] if word.endswith("s") and len(word) > 3 else word
     return word not in stop_words() and word not in DISCOURSE and word not in SHORTHAND and not is_common(word) \
         and not scope.mentions(head) and not scope.clipped_pair(word)

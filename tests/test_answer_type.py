@@ -118,6 +118,9 @@ def test_a_number_answers_a_count_only_when_it_counts_what_is_asked():
     "What is the turnaround process for reported CVEs?",
     # lower case: an English word before "ids" is no scheme
     "what user ids can log in to the dashboard?",
+    "what namespace ids does the profile controller assign?",
+    "Which Namespace IDs are reserved?",
+    "what github ids are listed as security contacts?",
 ])
 def test_other_questions_ask_for_no_value(question):
     assert asked_value(question) is None

@@ -249,10 +249,10 @@ def test_sentence_encoder_returns_every_vector_asked_for_even_past_its_cache_siz
 def test_an_acronym_typed_in_lower_case_is_a_name_but_shorthand_and_clippings_are_not():
     """Only capitals marked an acronym as a name: "does kubeflow require mfa/2fa ..." named nothing the
     sources never mention."""
-    weights = TermWeights(_stats(KUBEFLOW + ["The dependency list is in go.mod."]))
-    kubeflow = Scope("Kubeflow", [t.lower() for t in KUBEFLOW + ["The dependency list is in go.mod."]])
+    texts = KUBEFLOW + ["The dependency list is in go.mod; RBAC limits the service account."]
+    weights, kubeflow = TermWeights(_stats(texts)), Scope("Kubeflow", [t.lower() for t in texts])
     assert weights.unknown_names("do the katib controllers use 2fa or a cvss score?", kubeflow) == ["2fa", "cvss"]
     # a reader's shorthand, a clipping of a word the sources hold, a duration: no names
-    assert weights.unknown_names("imo the katib deps matter, wrt the controller: 24h?", kubeflow) == []
+    assert weights.unknown_names("imo the katib deps matter, wrt the controller: 24h? ptal, tbd", kubeflow) == []
     # an acronym the sources hold, in whatever case
-    assert weights.unknown_names("does kubeflow run the katib controller in mysql?", kubeflow) == []
+    assert weights.unknown_names("does rbac scope the katib controller?", kubeflow) == []

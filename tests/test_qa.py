@@ -84,18 +84,19 @@ def test_abbreviations_and_typos_still_find_the_passage(assistant):
 
 @pytest.mark.parametrize("question, read, stated", [
     # a swap in a six-letter word: the unknown "raidus" declined the question as naming what the sources never mention
-    ("If an attacker owns one Kubeflow controller, what's the blast raidus?", "'raidus' as 'radius'",
+    ("If an attacker owns one Kubeflow controller, what's the blast raidus?", ("raidus", "radius"),
      "blast radius is bounded by its service account"),
     # the count question counted "reivewers", which no sentence holds, so stage answer-type declined it
     ("What's the minimum number of reivewers a Kubeflow pull request needs before it can be approved?",
-     "'reivewers' as 'reviewers'", "at least one reviewer is required"),
+     ("reivewers", "reviewers"), "at least one reviewer is required"),
     # typed without apostrophes: "isnt" was a word the sources never mention, and it carries the meaning
-    ("In multi-user KFP, what still isnt isolated between namespaces", "'isnt' as \"isn't\"", "not isolated"),
+    ("In multi-user KFP, what still isnt isolated between namespaces", ("isnt", "isn't"), "not isolated"),
 ])
 def test_a_slip_of_the_fingers_neither_declines_nor_misleads(assistant, question, read, stated):
     answer = assistant.ask(question)
     assert not answer.abstained
-    assert any(read in notice for notice in answer.notices)
+    typed, meant = read
+    assert any(notice.startswith("Read ") and typed in notice and meant in notice for notice in answer.notices)
     assert stated in normalize(answer.answer)
 
 

@@ -102,8 +102,16 @@ def test_one_slip_of_the_fingers_is_read_as_the_word_meant():
     assert correct_typos("what's the blast raidus", vocab) == {"raidus": "radius"}
     assert correct_typos("Justin's main critcism", vocab) == {"critcism": "criticism"}
     assert correct_typos("how many revviewers", vocab) == {"revviewers": "reviewers"}
-    # one slip from a corpus word, though it also reads as an inflection of one ("run" + "er")
-    assert correct_typos("is the submission runer trusted", vocab) == {"runer": "runner"}
+    # a word reading as an inflection of a corpus word is left alone ("previewer" is no "reviewer")
+    assert correct_typos("can the artifact previewer read it", vocab | {"preview"}) == {}
+    # names are left as typed: an acronym, a word capitalised inside a sentence; a slip never hits the
+    # first letter ("kdump" is no "dump"); a path or a word of other letters is nobody's typo
+    names = vocab | {"reds", "pvcs", "sheldon", "dump"}
+    assert correct_typos("Is it vulnerable to ReDoS in separate VPCs, as with Seldon?", names) == {}
+    assert correct_typos("do we collect crash dumps with kdump", names) == {}
+    assert correct_typos("the blast raidus? see docs/raidus-notes.md or APP_SECUER", vocab | {"secure"}) == {
+        "raidus": "radius"}
+    assert correct_typos("What did the Sécurité team say?", vocab | {"curt"}) == {}
     # a plural of a word the corpus holds in the singular only
     assert correct_typos("did the fuzers find anything", vocab) == {"fuzers": "fuzzers"}
     # a common English word the corpus lacks is a slip's target too ("hnadle": handle)
@@ -114,20 +122,22 @@ def test_one_slip_of_the_fingers_is_read_as_the_word_meant():
     assert correct_typos("which perms does it need", vocab) == {}
     # a four-letter word: two letters swapped only ("waht"); an acronym is none ("cvss")
     assert correct_typos("if so waht does it inject", vocab) == {"waht": "what"}
-    assert correct_typos("which cvss score", vocab) == {}
-    # a wrong letter in a short word makes another word: "payout" is no "layout"
-    assert correct_typos("is there a bug bounty payout", vocab) == {}
+    assert correct_typos("which cvss score", vocab | {"csvs"}) == {}
+    # a wrong letter in a short word makes another word: "payout" is no "paycut"
+    assert correct_typos("is there a bug bounty payout", vocab | {"paycut"}) == {}
 
 
 def test_apostrophes_left_out_are_restored_in_contractions_and_names_possessives():
     """Typed without apostrophes, "isnt" and "Harbors" read as words the sources never mention."""
-    names = {"harbor", "kubeflow", "cappos"}
-    assert restore_apostrophes("what cant they do, and isnt it scoped", names) == {"cant": "can't", "isnt": "isn't"}
-    assert restore_apostrophes("How does Harbors self-assessment compare to Kubeflows", names) == {
+    projects, persons = {"harbor", "kubeflow", "custodian"}, {"cappos", "justin"}
+    assert restore_apostrophes("what cant they do, and isnt it scoped") == {"cant": "can't", "isnt": "isn't"}
+    assert restore_apostrophes("How does Harbors self-assessment compare to Kubeflows", projects, persons) == {
         "Harbors": "Harbor's", "Kubeflows": "Kubeflow's"}
-    assert restore_apostrophes("whats capposs complaint", names) == {"capposs": "cappos's"}
-    # a bare form that is an English word is that word; a plural of no name is a plural
-    assert restore_apostrophes("its tenants were well isolated; the fuzzers ran", names) == {}
+    assert restore_apostrophes("whats capposs complaint", projects, persons) == {"capposs": "cappos's"}
+    # a bare form that is an English word is that word; a plural of no name is a plural; in lower case a
+    # project's name with an s is the word it is ("custodians", "harbors")
+    assert restore_apostrophes("its tenants were well isolated; the fuzzers ran", projects, persons) == {}
+    assert restore_apostrophes("who are the custodians of the keys; which one harbors it", projects, persons) == {}
     prepared = prepare("what isnt isolated in Kubeflows pipelines", None, {"isolated"}, projects={"kubeflow"})
     assert prepared.read == "what isn't isolated in Kubeflow's pipelines"
 
