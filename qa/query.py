@@ -303,7 +303,9 @@ def _slipped(word: str, vocabulary: set[str]) -> list[str] | None:
     swaps = _swaps(word)
     drops = {word[:i] + word[i + 1:] for i in range(1, len(word))}
     adds = {word[:i] + c + word[i:] for i in range(1, len(word) + 1) for c in _LETTERS}
-    found = _nearest(swaps, (vocabulary, common_english())) or _nearest(drops | adds, (vocabulary, common_english()))
+    # (a corpus word by any slip before an English one: "theat" is the corpus's "threat", not "theta")
+    found = _nearest(swaps, (vocabulary,)) or _nearest(drops | adds, (vocabulary,)) \
+        or _nearest(swaps, (common_english(),)) or _nearest(drops | adds, (common_english(),))
     if found is None and word.endswith("s") and not word.endswith("ss"):
         # a plural of a corpus word the sources use in the singular only ("fuzers": "fuzzer")
         singular = _slipped(word[:-1], vocabulary)

@@ -116,6 +116,8 @@ def test_one_slip_of_the_fingers_is_read_as_the_word_meant():
     assert correct_typos("did the fuzers find anything", vocab) == {"fuzers": "fuzzers"}
     # a common English word the corpus lacks is a slip's target too ("hnadle": handle)
     assert correct_typos("how does the project hnadle reports", vocab) == {"hnadle": "handle"}
+    # a corpus word by any slip before an English one by a swap ("theat": threat, not theta)
+    assert correct_typos("the Ada Logics theat model", vocab | {"threat"}) == {"theat": "threat"}
     # several words a slip away: the one most alike ("exect": expect, not exec)
     assert correct_typos("what does TAG exect", vocab | {"expect", "exec"}) == {"exect": "expect"}
     # a clipped word is no typo ("perms" begins "permissions"; swapped it would be "prems")
