@@ -81,6 +81,11 @@ def named_people(question: str, people: set[str], by_part: list[str] | None = No
 _BOT_RE = re.compile(r"bot(?:\[bot\])?$|\[bot\]", re.I)
 
 
+def login_parts(login: str) -> set[str]:
+    """The parts of a GitHub login that name its owner ("JustinCappos": justin, cappos), lower-cased."""
+    return {p.lower() for p in re.split(r"[-_]|" + CAMEL_SPLIT_RE.pattern, login) if len(p) >= 4}
+
+
 def name_expansions(question: str, people: set[str]) -> list[str]:
     """GitHub logins a question names by a part ("Justin" -> JustinCappos, "Rishabh" -> RobuRishabh),
     capitalised or, as reviewers type, not ("cappos's complaint"): a lower-case word names someone only
@@ -91,7 +96,7 @@ def name_expansions(question: str, people: set[str]) -> list[str]:
     for login in people:
         if _BOT_RE.search(login):
             continue  # a bot ("kubeflow-bot", "dependabot[bot]") is named whole or not at all: "kubeflow" names no one
-        parts = {p.lower() for p in re.split(r"[-_]|" + CAMEL_SPLIT_RE.pattern, login) if len(p) >= 4}
+        parts = login_parts(login)
         if names & parts or any(login.lower().startswith(n) for n in names if len(n) >= 5):
             found.append(login)
     return sorted(found)

@@ -14,7 +14,7 @@ from functools import lru_cache
 from math import fsum
 
 from kfqa.config import HOME_PROJECT
-from kfqa.qa.names import generalized, home_named, name_expansions, named_people, named_projects
+from kfqa.qa.names import generalized, home_named, login_parts, name_expansions, named_people, named_projects
 from kfqa.qa.terms import CLIPPED_MIN, DISCOURSE_TERMS, common_english, is_common
 from kfqa.termstats import stop_words, terms
 from kfqa.text import CAMEL_SPLIT_RE, camel_words, normalize, split_sentences
@@ -205,8 +205,8 @@ def restore_apostrophes(question: str, projects: set[str] = frozenset(), persons
     fixes = {}
     for m in _standalone_tokens(question):
         token, word = m.group(), m.group().lower()
-        if word in _contractions():
-            fixes[token] = _contractions()[word]
+        if word in (contractions := _contractions()):
+            fixes[token] = contractions[word]
         elif word.endswith("s") and word not in projects | persons and (
                 token[0].isupper() and word[:-1] in projects | persons
                 or word[:-1] in persons and word not in vocabulary and not is_common(word)):
@@ -330,12 +330,6 @@ def _swaps(word: str) -> set[str]:
 _LETTERS = "abcdefghijklmnopqrstuvwxyz-"
 
 
-def _name_parts(people: set[str]) -> set[str]:
-    """The parts of the store's people's names ("JustinCappos": justin, cappos), lower-cased."""
-    return {part.lower() for login in people for part in re.split(r"[-_]|" + CAMEL_SPLIT_RE.pattern, login)
-            if len(part) >= 4}
-
-
 def _root(word: str) -> str:
     return re.sub(r"(ing|ed|es|s|ly|er|ers)$", "", word)
 
@@ -372,8 +366,8 @@ def prepare(
     context = ""
     if history and is_follow_up(question):
         context = history[-1].strip() + " "
-    corrections = restore_apostrophes(question, {p.lower() for p in projects}, _name_parts(people), vocabulary) \
-        if expand else {}
+    persons = {part for login in people for part in login_parts(login)}
+    corrections = restore_apostrophes(question, {p.lower() for p in projects}, persons, vocabulary) if expand else {}
     text = apply_corrections(question, corrections)
     if expand:
         typos = correct_typos(text, vocabulary)

@@ -104,10 +104,10 @@ class TermWeights:
         if scope is not None:
             out += [phrase for phrase in name_phrases(question)
                     if not any(word in out for word in phrase.split()) and not _held_as_name(phrase.split(), scope)]
-        # "mfa", "cvss", "2fa": an acronym typed in lower case, no English word, is a name all the same
-        if scope is not None:
+            # "mfa", "cvss", "2fa": an acronym typed in lower case, no English word, is a name all the same
+            found = {t.lower() for t in out}
             out += [word for word in dict.fromkeys(_SHORT_LOWER_RE.findall(question))
-                    if word.lower() not in {t.lower() for t in out} and _lowercase_acronym(word, scope)]
+                    if word not in found and _lowercase_acronym(word, scope)]
         named = {t.lower() for t in out}
         for word in dict.fromkeys(_WORD_RE.findall(question.lower())):
             if word in named or word in stop_words() or word in DISCOURSE or is_common(word):
