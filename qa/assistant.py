@@ -164,7 +164,7 @@ class Assistant:
                                     prepared.wants_history, lead_kinds(prepared.kinds, prepared.read),
                                     prepared.asks, prepared.people, prepared.own_words,
                                     self._components() if config.on("component-focus") else frozenset(),
-                                    prepared.identifiers)
+                                    prepared.identifiers + prepared.identifier_group)
         # (a notice names what the reader typed: a word kfqa read as another is theirs, not its reading)
         typed = {right.lower(): wrong for wrong, right in prepared.corrections.items()}
         evidence.decision.unknown_names = [typed.get(n.lower(), n) for n in evidence.decision.unknown_names]
@@ -221,7 +221,7 @@ class Assistant:
         )
         return prepared, r.retrieve(search, k=k, filters=filters, prefer=prefer, parts=prepared.parts,
                                     config=config, general=prepared.general, asked=asked,
-                                    identifiers=prepared.identifiers)
+                                    identifiers=prepared.identifiers, group=prepared.identifier_group)
 
     def _template_answers(self, question: str, prepared: PreparedQuery, filters: Filters,
                           config: QAConfig, reader_kinds=()) -> tuple[TemplateMatch | None, list[Retrieved]]:
@@ -362,12 +362,13 @@ class Assistant:
         """The store's titled identifiers, each title's specific terms weighed once per opened store and config."""
         store_cache = self._cache()
         cache = store_cache.setdefault("identifiers", {})
-        key = (config.ubiquity_share, config.ubiquity_min_df, config.identifier_coverage)
+        groups = config.identifier_group_share if config.on("identifier-groups") else 0.0
+        key = (config.ubiquity_share, config.ubiquity_min_df, config.identifier_coverage, groups)
         if key not in cache:
             stats = store_cache["retriever"].stats  # the store generation this cache belongs to
             weights = TermWeights(stats, config)
             titles = {ident: [f for f in map(weights.focus, titles) if len(f) >= 2] for ident, titles in stats.identifiers.items()}
-            cache[key] = Identifiers({ident: found for ident, found in titles.items() if found}, config.identifier_coverage)
+            cache[key] = Identifiers({ident: found for ident, found in titles.items() if found}, config.identifier_coverage, groups)
         return cache[key]
 
     def _components(self) -> set[str]:

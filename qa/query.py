@@ -125,6 +125,8 @@ class PreparedQuery:
     # (source, section) of the passages answering the template prompt it restates (stage template-sections)
     template_sections: frozenset = frozenset()
     identifiers: list[str] = field(default_factory=list)  # titled identifiers it describes (stage identifiers)
+    # ... or names by a value their titles share, "rated Critical" (stage identifier-groups)
+    identifier_group: list[str] = field(default_factory=list)
     # how many things the question asks (its parts, whether or not stage parts searches them; stage part-points)
     asks: int = 1
     # the reader's own words (context + corrections, no expansions): what answerability reads, since an
@@ -410,6 +412,7 @@ def prepare(
         general=generalized(text, names) if names is not None else "",
         people=named_people(text, people, by_part) if people else [],
         identifiers=identifiers.described_by(text) if identifiers else [],
+        identifier_group=identifiers.grouped_by(text) if identifiers else [],
         own_words=(context + text).strip(),
         corrected=text,
     )
@@ -429,6 +432,8 @@ class Identifiers:
 
     titles: dict[str, list[dict[str, float]]]  # (titles of fewer than two terms describe nothing: left out)
     share: float
+    # stage identifier-groups: a term held by at most this share of a family's identifiers names a group
+    group_share: float = 0.0
 
     def described_by(self, question: str) -> list[str]:
         """The identifiers the question names, or describes by a title."""
@@ -437,6 +442,31 @@ class Identifiers:
         named = set(_HYPHENATED_RE.findall(low))
         return [ident for ident, titles in self.titles.items() if ident.lower() in named or (ident.lower() not in low and any(
             fsum(w for t, w in title.items() if t in asked) >= self.share * fsum(title.values()) for title in titles))]
+
+    def grouped_by(self, question: str) -> list[str]:
+        """The identifiers a question names by a value their titles share ("Which findings were rated
+        Critical?": the three whose titles say "Critical"), when it names or describes none alone. A shared
+        value is a term every title of each of them holds (a severity, a component: repeated wherever the
+        identifier is listed, where a status note is not) and at most ``group_share`` of the family's
+        identifiers hold (not "Reported", which all do). [] when the question names none."""
+        if not self.group_share or self.described_by(question):
+            return []
+        asked = set(terms(question))
+        families: dict[str, list[str]] = {}
+        for ident in self.titles:
+            families.setdefault(_FAMILY_RE.match(ident).group(), []).append(ident)
+        grouped: set[str] = set()
+        for members in families.values():
+            holders: dict[str, set[str]] = {}
+            for ident in members:
+                for term in set.intersection(*(set(title) for title in self.titles[ident])) & asked:
+                    holders.setdefault(term, set()).add(ident)
+            grouped.update(*(h for h in holders.values() if 2 <= len(h) <= self.group_share * len(members)))
+        return sorted(grouped)
+
+
+# an identifier's family: its letters before the number ("ADA-KUBEFL" of "ADA-KUBEFL-02", "CVE" of "CVE-2023-0215")
+_FAMILY_RE = re.compile(r"[A-Za-z]*(?:-[A-Za-z]+)*")
 
 
 # A phrase the reader put in quotes ("the 'security provider' answer"): opening quote after a space or

@@ -222,6 +222,7 @@ class HybridRetriever:
         general: str = "",
         asked: list[Retrieved] = (),
         identifiers: list[str] = (),
+        group: list[str] = (),
     ) -> list[Retrieved]:
         """The top ``k`` passages: dense and BM25 candidates for the question and its ``parts``, fused,
         reranked and nudged by ``prefer``; neighbouring windows merged, overlaps dropped; for a
@@ -230,7 +231,9 @@ class HybridRetriever:
         at ``config.general_weight`` of the question's own. ``asked``: the passages a template prompt the
         question restates is answered by (stage template-sections), joined at ``config.template_join``.
         ``identifiers``: titled identifiers the question describes; passages naming them join at
-        ``config.identifier_join`` (stage identifiers)."""
+        ``config.identifier_join`` (stage identifiers). ``group``: identifiers it names by a value their titles
+        share; passages naming them, of the kinds of source the question asks about, join likewise
+        (stage identifier-groups)."""
         config = config or QAConfig()
         filters = filters or Filters()
         hits = self._candidates(query, filters, parts, config)
@@ -245,6 +248,11 @@ class HybridRetriever:
         if identifiers and config.on("identifiers"):  # passages naming an identifier the question describes join
             hits = joined(hits, self.holding([i.lower() for i in identifiers], filters, config.candidates),
                           config.identifier_join)
+        if group and config.on("identifier-groups"):  # (in the kinds asked: the self-assessment's "Critical" isn't the audit's)
+            kinds = prefer.kinds if prefer else []
+            found = [h for h in self.holding([i.lower() for i in group], filters, config.candidates)
+                     if not kinds or h.chunk.meta.kind in kinds]
+            hits = joined(hits, found, config.identifier_join)
         if config.on("linked-threads") and hits:  # the threads that say they fix the best-ranked ones join
             hits = joined(hits, self.fixing(sorted(hits, key=lambda h: h.score, reverse=True)[: config.link_top], filters),
                           config.link_join)

@@ -212,6 +212,22 @@ def test_a_finding_described_by_its_title_finds_the_thread_that_names_only_its_i
     assert "ADA-KUBEFL-03" not in without and rank_without > rank
 
 
+def test_findings_named_by_their_severity_are_each_found(assistant):
+    question = "Which Ada Logics findings were rated Critical?"
+    critical = {"ADA-KUBEFL-09", "ADA-KUBEFL-10", "ADA-KUBEFL-13"}  # the audit's three Critical findings
+
+    def named_in_top5(cfg):
+        prepared, retrieved = retrieve_with(assistant, question, cfg)
+        # (the audit's "Found issues" table lists all three; each finding's own page names its own)
+        return prepared.identifier_group, {i for r in retrieved[:5] if r.chunk.meta.kind == "audit"
+                                           for i in critical if i in r.chunk.text}
+
+    group, named = named_in_top5(assistant.config)
+    assert set(group) == critical and named == critical
+    without, named_without = named_in_top5(assistant.config.without("identifier-groups"))
+    assert without == [] and named_without < critical
+
+
 def test_a_comparison_finds_each_named_projects_passage(assistant):
     question = "How does Kubeflow's statement on compliance compare with what Knative's self-assessment says about regulatory compliance?"
     config = assistant.config

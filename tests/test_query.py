@@ -77,6 +77,33 @@ def test_a_question_describing_a_titled_identifier_searches_for_it():
     assert prepare("Which images does Katib validate?", None, set(), identifiers=index).identifiers == []
 
 
+def test_a_value_several_titles_share_names_a_group_of_identifiers():
+    # an audit's table: a severity several findings share, a status all of them share; a matrix in a thread
+    # lists some findings again with a status note ("needs tracking") the audit's own titles lack
+    rows = ["ADA-X-01 Command injection in the CI Critical Reported", "ADA-X-02 Secret leak in the CI Critical Reported",
+            "ADA-X-03 Authentication skipped by the backend Critical Reported",
+            "ADA-X-04 Path traversal in the downloader Moderate Reported", "ADA-X-05 SSRF in the provider Moderate Reported",
+            *(f"ADA-X-{i:02d} Weak validation of field {i} Low Reported" for i in range(6, 17)),
+            "ADA-X-04 Moderate Needs public tracking before graduation", "ADA-X-05 Moderate Needs public tracking too"]
+    chunks = [_chunk(row, i) for i, row in enumerate(rows)] + [_chunk(f"Filler {i} on profiles.", 30 + i) for i in range(8)]
+    stats = TermStats.build(chunks)
+    weights = TermWeights(stats, QAConfig())
+    titles = {i: [weights.focus(t) for t in found] for i, found in stats.identifiers.items()}
+    index = Identifiers(titles, 0.5, group_share=0.25)
+
+    def group(question: str) -> list[str]:
+        return prepare(question, None, set(), identifiers=index).identifier_group
+
+    assert group("Which findings were rated Critical?") == ["ADA-X-01", "ADA-X-02", "ADA-X-03"]
+    # every finding is "Reported": that names no group; a note in one of a finding's titles is no shared value
+    assert group("Which findings were reported?") == []
+    assert group("Which findings need tracking?") == []
+    # a question describing one finding by its title asks about that one, not its group
+    assert group("How critical was the command injection in the CI?") == []
+    # the stage switched off (no share): no groups
+    assert Identifiers(titles, 0.5).grouped_by("Which findings were rated Critical?") == []
+
+
 def _chunk(text: str, i: int = 0) -> Chunk:
     return Chunk(f"a.md::0123456789ab::{i}", text, ChunkMeta(source="a.md", kind="docs", window=i))
 
