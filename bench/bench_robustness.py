@@ -6,7 +6,8 @@ Variants (deterministic: a fixed seed picks the word of each question that gets 
 - one slip in a word of six letters or more: two neighbouring letters swapped, one left out, one doubled;
 - all lower case (acronyms lose their capitals: "mfa", "cvss");
 - no apostrophes and no question marks ("isnt", "Harbors self-assessment");
-- a sentence of context first ("Quick question from our platform team.").
+- a sentence of context first ("Quick question from our platform team."), and one naming kinds of
+  source ("I'm going through the Kubeflow security self-assessment for the TAG review.").
 
 Prints per variant: recall@5, key-fact recall, citation precision, unanswerable declined and
 answerable declined. A slip that declines an answerable question (its misspelt word read as a name
@@ -52,6 +53,8 @@ VARIANTS: dict[str, Callable[[str, random.Random], str]] = {
     "lower case": lambda q, rng: q.lower(),
     "no apostrophes or ?": lambda q, rng: re.sub(r"[?'’]", "", q).rstrip(". "),
     "context sentence first": lambda q, rng: "Quick question from our platform team. " + q,
+    # (its words name kinds of source: the self-assessment, TAG, a review; what the reader does, not asks)
+    "context naming sources": lambda q, rng: "I'm going through the Kubeflow security self-assessment for the TAG review. " + q,
 }
 
 

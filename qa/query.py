@@ -171,13 +171,18 @@ def asking_part(question: str) -> str:
 def asked_kinds(question: str) -> list[str]:
     """The kinds of source the question asks about: those its asking sentence names, when it says
     something first ("Ada Logics worries that ... How does the self-assessment deal with that risk?"
-    asks the assessment; the audit is what it was told), else every kind it names."""
+    asks the assessment; the audit is what it was told), else those its statements name when it points
+    back at them ("... How does Kubeflow's document handle that?"), and none when it doesn't; a question
+    of one sentence, or without a question mark, every kind it names."""
     sentences = split_sentences(question)
     asking = asking_sentences(question)
     if len(sentences) > 1 and asking:
         named = kind_hints(" ".join(asking))
         if named:
             return named
+        # (a statement the question doesn't point back at tells what the reader is doing, "I'm going
+        # through the self-assessment for the TAG review.": the kinds it names are not where the answer is)
+        return kind_hints(asking_part(question))
     return kind_hints(question)
 
 

@@ -9,6 +9,7 @@ from kfqa.qa.names import compares, generalized, named_people, names_in, store_n
 from kfqa.qa.query import (
     Identifiers,
     abbreviations_for,
+    asked_kinds,
     correct_typos,
     is_follow_up,
     kind_hints,
@@ -357,3 +358,16 @@ def test_component_names_are_found_in_either_form():
 ])
 def test_a_question_compares_projects_only_in_words_that_set_them_side_by_side(question, side_by_side):
     assert compares(question) is side_by_side
+
+
+def test_a_statement_of_what_the_reader_is_doing_names_no_kind_asked():
+    # the reader says what they are doing; the question asks something else, and points back at nothing
+    assert asked_kinds("I'm going through the Kubeflow security self-assessment for the TAG review. "
+                       "Who runs the Katib controllers?") == []
+    # a question pointing back at the statement asks about what it names
+    assert set(asked_kinds("The TAG Security self-assessment template asks projects to describe how actors are "
+                           "isolated. How does Kubeflow handle that for the Spark Operator?")) == {"guide", "assessment"}
+    # the asking sentence names a kind: that one, whatever the statement named
+    assert asked_kinds("Ada Logics worries about Spark job specs. How does the self-assessment deal with the risk?") \
+        == ["assessment"]
+    assert asked_kinds("Which findings did the audit rate Critical?") == ["audit"]
