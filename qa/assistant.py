@@ -21,7 +21,7 @@ from kfqa.qa.answerability import Scope, ScopeUnion, SentenceEncoder
 from kfqa.qa.compose import Composer, Evidence
 from kfqa.qa.filters import admits, metadata_filters
 from kfqa.qa.names import asks_about_other_projects, asks_beyond_named_projects, compares, store_names
-from kfqa.qa.query import Identifiers, PreparedQuery, abbreviations_for, lead_kinds, prepare, question_parts
+from kfqa.qa.query import Identifiers, PreparedQuery, abbreviations_for, asking_part, lead_kinds, prepare, question_parts
 from kfqa.qa.retrieval import HybridRetriever, Preference
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.template_match import (
@@ -236,11 +236,14 @@ class Assistant:
                 or "guide" not in self._store_kinds() or self.composer.encoder is None:
             return None, []
         cache = self._cache()
-        restated, match = self._restated(question, question, prepared, filters, config, cache)
+        # (what it asks: "I'm going through the self-assessment for the TAG review." first names a heading,
+        # "Self-assessment Use", that is no section the question asks for)
+        whole = asking_part(question)
+        restated, match = self._restated(question, whole, prepared, filters, config, cache)
         # (a prompt restated but answered by no admitted section, or vetoed by a heading the question names,
         # is the question's answer too: its parts are not asked again)
         parts = question_parts(question)[:MAX_TEMPLATE_PARTS] if not restated else []
-        matches = [m for _, m in (self._restated(part, question, prepared, filters, config, cache) for part in parts) if m]
+        matches = [m for _, m in (self._restated(part, whole, prepared, filters, config, cache) for part in parts) if m]
         if matches:
             match = replace(matches[0], label="; ".join(dict.fromkeys(m.label for m in matches)),
                             sections=frozenset().union(*(m.sections for m in matches)))

@@ -212,6 +212,17 @@ def test_a_finding_described_by_its_title_finds_the_thread_that_names_only_its_i
     assert "ADA-KUBEFL-03" not in without and rank_without > rank
 
 
+def test_a_template_prompt_after_a_statement_of_what_the_reader_does_is_still_restated(assistant):
+    prompt = "Is the primary function of the project to support the security of an integrating system?"
+    alone, _ = assistant.retrieve(prompt, k=10)
+    # the statement names "self-assessment", a heading ("Self-assessment Use") the prompt's answer isn't under
+    after, retrieved = assistant.retrieve("I'm going through the Kubeflow security self-assessment for the TAG "
+                                          "review. " + prompt, k=10)
+    metadata = ("assessments/kubeflow/self-assessment.md", "Metadata")
+    assert metadata in alone.template_sections and after.template_sections == alone.template_sections
+    assert (retrieved[0].chunk.meta.source, retrieved[0].chunk.meta.section) == metadata
+
+
 def test_findings_named_by_their_severity_are_each_found(assistant):
     question = "Which Ada Logics findings were rated Critical?"
     critical = {"ADA-KUBEFL-09", "ADA-KUBEFL-10", "ADA-KUBEFL-13"}  # the audit's three Critical findings
