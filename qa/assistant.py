@@ -21,7 +21,15 @@ from kfqa.qa.answerability import Scope, ScopeUnion, SentenceEncoder
 from kfqa.qa.compose import Composer, Evidence
 from kfqa.qa.filters import admits, metadata_filters
 from kfqa.qa.names import asks_about_other_projects, asks_beyond_named_projects, compares, store_names
-from kfqa.qa.query import Identifiers, PreparedQuery, abbreviations_for, asking_part, lead_kinds, prepare, question_parts
+from kfqa.qa.query import (
+    Identifiers,
+    PreparedQuery,
+    abbreviations_for,
+    asking_part,
+    lead_kinds,
+    prepare,
+    question_parts,
+)
 from kfqa.qa.retrieval import HybridRetriever, Preference
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.template_match import (
