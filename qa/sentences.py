@@ -183,7 +183,7 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
         if following and ITEM_START_RE.match(following[0]):
             following = list(itertools.takewhile(ITEM_START_RE.match, following))
     items: list[str] = []
-    in_code = False
+    in_code = full = False
     for line in following:
         if _FENCE_LINE_RE.match(line):
             in_code = not in_code
@@ -198,13 +198,16 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
             if nested and items and not _ITEM_LINE_RE.match(line) and not items[-1].startswith("`"):
                 items[-1] += " " + text  # a wrapped item's next line
                 continue
+        if full:  # (the list's last item quoted is read to its end: "... service accounts, and" was cut)
+            break
         if text.startswith("#"):  # a PDF table's header row; Markdown would read it as a heading
             continue
         if in_code:
             text = f"`{text}`"
         items.append(text)
         code_lines = sum(item.startswith("`") for item in items)
-        if len(items) >= MAX_ITEMS or code_lines >= MAX_CODE_LINES or sum(map(len, items)) > MAX_ITEM_CHARS:
+        full = len(items) >= MAX_ITEMS or code_lines >= MAX_CODE_LINES or sum(map(len, items)) > MAX_ITEM_CHARS
+        if full and not structured:
             break
     # an item of several sentences is quoted up to its first one, so each answer line keeps its marker
     # (its list mark first taken off: "1. Validating..." is not a sentence "1." and another)

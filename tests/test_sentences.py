@@ -161,3 +161,19 @@ def test_a_table_of_contents_is_navigation_not_an_answer():
     assert not is_contents(_in_section(config, "Configuration", "a.md"))
     # "TOC" is the Technical Oversight Committee in CNCF documents
     assert not is_contents(_in_section("The TOC voted on the graduation.\n" * 4, "Governance > TOC", "a.md"))
+
+
+def test_the_last_item_a_long_list_quotes_is_read_to_its_end():
+    # three wrapped items past the quoting cap: the third is quoted whole, not cut after its first line
+    long = " ".join(["shared, trusted services operated by the platform administrator"] * 15)
+    text = ("Kubeflow aims to provide the following security properties:\n\n"
+            "- **Authenticated access**: access to APIs is mediated by Kubernetes RBAC, and\n"
+            "  web interfaces are authenticated at the ingress gateway.\n"
+            f"- **Tenant isolation**: control-plane components are {long}.\n"
+            "- **Least-privilege control plane**: controllers run under scoped service accounts, and\n"
+            "  admission webhooks validate user-submitted resources before they are admitted.\n"
+            "- **A fourth property** past the cap.\n")
+    items = listed_after(_chunk(text), "Kubeflow aims to provide the following security properties:")
+    assert items[-1] == ("**Least-privilege control plane**: controllers run under scoped service accounts, and "
+                         "admission webhooks validate user-submitted resources before they are admitted.")
+    assert len(items) == 3
