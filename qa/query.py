@@ -168,6 +168,38 @@ def asking_part(question: str) -> str:
     return " ".join(s for i, s in enumerate(sentences) if i >= asking[0] or not s.rstrip().endswith("."))
 
 
+# the reader speaking of themselves ("I'm going through ...", "our platform team")
+_FIRST_PERSON_RE = re.compile(r"\bI\b|\bI['’](?:m|ve|d)\b|\b(?i:we|we['’](?:re|ve)|our|my|me|us)\b")
+# words pointing back at a statement; "that" is left out, as it joins a clause far more often ("in scope
+# that actually isn't") than it points back at a statement that names nothing but a document
+_POINTS_BACK_RE = re.compile(r"\b(?:it|its|this|these|those|them|there)\b", re.I)
+
+
+def without_setting(question: str, projects: set[str] = frozenset()) -> str:
+    """The question without the statements before it in which the reader only says what they are doing:
+    first person, naming kinds of source, and no word beyond them, common English and projects' names
+    ("I'm going through the Kubeflow self-assessment for the TAG review. Who runs the Katib controllers?").
+    Such a statement names no topic, and the kinds it names are where the reader is, not what they ask
+    about. Kept when a question points back at it ("I'm reading the audit. What did it find?"), when it
+    says something ("We offboard people by pulling their RoleBindings.": "RoleBindings" is the topic), and
+    when it names no source ("I'm putting a custom app behind the dashboard.": in common words, a setup)."""
+    sentences = split_sentences(question)
+    asking = [i for i, s in enumerate(sentences) if _ASKS_RE.search(s)]
+    if not asking or asking[0] == 0 or any(_POINTS_BACK_RE.search(sentences[i]) for i in asking):
+        return question
+    lead = 0
+    while lead < asking[0] and _only_setting(sentences[lead], projects):
+        lead += 1
+    return " ".join(sentences[lead:]) if lead else question
+
+
+def _only_setting(sentence: str, projects: set[str]) -> bool:
+    if not _FIRST_PERSON_RE.search(sentence) or not kind_hints(sentence):
+        return False
+    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", sentence) if w.lower() not in stop_words()]
+    return all(is_common(w.lower()) or w.lower() in projects or kind_hints(w) for w in words)
+
+
 def asked_kinds(question: str) -> list[str]:
     """The kinds of source the question asks about: those its asking sentence names, when it says
     something first ("Ada Logics worries that ... How does the self-assessment deal with that risk?"
@@ -380,6 +412,8 @@ def prepare(
         typos = correct_typos(text, vocabulary)
         text = apply_corrections(text, typos)
         corrections |= typos
+    # (what the reader says they are doing is no part of what they ask: searched, it found the TAG guides)
+    text = without_setting(text, {p.lower() for p in projects})
     expansions = []
     for token in set(_TOKEN_RE.findall(text)) if expand else ():
         phrase = known.get(token.lower())

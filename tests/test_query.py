@@ -18,6 +18,7 @@ from kfqa.qa.query import (
     quoted_phrases,
     restore_apostrophes,
     wants_history,
+    without_setting,
 )
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import TermWeights
@@ -371,3 +372,20 @@ def test_a_statement_of_what_the_reader_is_doing_names_no_kind_asked():
     assert asked_kinds("Ada Logics worries about Spark job specs. How does the self-assessment deal with the risk?") \
         == ["assessment"]
     assert asked_kinds("Which findings did the audit rate Critical?") == ["audit"]
+
+
+def test_a_statement_of_what_the_reader_is_doing_is_no_part_of_the_question():
+    projects = {"kubeflow", "knative"}
+    doing = "I'm going through the Kubeflow security self-assessment for the TAG review. "
+    assert without_setting(doing + "Who runs the Katib controllers?", projects) == "Who runs the Katib controllers?"
+    # ... however its question is worded ("that" joins a clause: it points back at nothing)
+    assert without_setting(doing + "Non-goals: what might a reader believe is in scope that isn't?", projects) \
+        == "Non-goals: what might a reader believe is in scope that isn't?"
+    prepared = prepare(doing + "Who runs the Katib controllers?", None, set(), projects)
+    assert prepared.kinds == [] and "TAG" not in prepared.text and prepared.original.startswith("I'm going")
+    # kept: a question pointing back at it, a statement saying something, one naming no source
+    for kept in ("I'm reading the audit. What did it find about SSRF?",
+                 "We offboard people by pulling their RoleBindings. Does the cron job stop?",
+                 "I'm putting a custom app behind the Kubeflow dashboard. Can I trust the userid header?",
+                 "The TAG template asks how actors are isolated. How does Kubeflow's document answer?"):
+        assert without_setting(kept, projects) == kept
