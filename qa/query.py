@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from math import fsum
 
 from kfqa.config import HOME_PROJECT
@@ -150,10 +150,23 @@ def kind_hints(question: str) -> list[str]:
 _ASKS_RE = re.compile(r"\?[\"')\]]*(?:\s*\([^()]*\))?\s*$")
 # words that point back at what an earlier sentence named ("We keep keys in Vault. Can X read from it?")
 _BACK_REFERENCE_RE = re.compile(r"\b(?:it|its|this|that|these|those|them|there)\b", re.I)
+# ... pointing back at a statement naming nothing but documents (``without_setting``): not "that", which
+# joins a clause far more often ("in scope that actually isn't")
+_POINTS_AT_DOCUMENT_RE = re.compile(r"\b(?:it|its|this|these|those|them|there)\b", re.I)
 
 
 def asking_sentences(question: str) -> list[str]:
     return [s for s in split_sentences(question) if _ASKS_RE.search(s)]
+
+
+def _set_up(question: str, points_back: re.Pattern) -> tuple[list[str], int] | None:
+    """The question's sentences and where its first question starts, when statements come before its
+    questions and no question points back at them (``points_back``); None otherwise."""
+    sentences = split_sentences(question)
+    asking = [i for i, s in enumerate(sentences) if _ASKS_RE.search(s)]
+    if not asking or asking[0] == 0 or any(points_back.search(sentences[i]) for i in asking):
+        return None
+    return sentences, asking[0]
 
 
 def asking_part(question: str) -> str:
@@ -161,43 +174,47 @@ def asking_part(question: str) -> str:
     RoleBindings. If someone ... does the cron job stop?" asks the second sentence; the first tells
     what the reader does. Kept whole when it has no question mark, when nothing comes before its
     questions, or when they point back at what the statements named ("... Can X read from it?")."""
-    sentences = split_sentences(question)
-    asking = [i for i, s in enumerate(sentences) if _ASKS_RE.search(s)]
-    if not asking or asking[0] == 0 or any(_BACK_REFERENCE_RE.search(sentences[i]) for i in asking):
+    found = _set_up(question, _BACK_REFERENCE_RE)
+    if found is None:
         return question
-    return " ".join(s for i, s in enumerate(sentences) if i >= asking[0] or not s.rstrip().endswith("."))
+    sentences, first = found
+    return " ".join(s for i, s in enumerate(sentences) if i >= first or not s.rstrip().endswith("."))
 
 
-# the reader speaking of themselves ("I'm going through ...", "our platform team")
-_FIRST_PERSON_RE = re.compile(r"\bI\b|\bI['’](?:m|ve|d)\b|\b(?i:we|we['’](?:re|ve)|our|my|me|us)\b")
-# words pointing back at a statement; "that" is left out, as it joins a clause far more often ("in scope
-# that actually isn't") than it points back at a statement that names nothing but a document
-_POINTS_BACK_RE = re.compile(r"\b(?:it|its|this|these|those|them|there)\b", re.I)
+# the reader speaking of themselves ("I'm going through ...", "our platform team"), capitalised or not
+# ("i.e." is no "I")
+_FIRST_PERSON_RE = re.compile(r"(?<![\w.])(?:i|i'm|i've|i'd|we|we're|we've|our|my|me|us)(?![\w.'-])", re.I)
 
 
-def without_setting(question: str, projects: set[str] = frozenset()) -> str:
-    """The question without the statements before it in which the reader only says what they are doing:
-    first person, naming kinds of source, and no word beyond them, common English and projects' names
-    ("I'm going through the Kubeflow self-assessment for the TAG review. Who runs the Katib controllers?").
-    Such a statement names no topic, and the kinds it names are where the reader is, not what they ask
-    about. Kept when a question points back at it ("I'm reading the audit. What did it find?"), when it
-    says something ("We offboard people by pulling their RoleBindings.": "RoleBindings" is the topic), and
-    when it names no source ("I'm putting a custom app behind the dashboard.": in common words, a setup)."""
-    sentences = split_sentences(question)
-    asking = [i for i, s in enumerate(sentences) if _ASKS_RE.search(s)]
-    if not asking or asking[0] == 0 or any(_POINTS_BACK_RE.search(sentences[i]) for i in asking):
+def without_setting(question: str, projects: set[str] = frozenset(), ubiquitous: frozenset[str] = frozenset()) -> str:
+    """The question without the statements before it in which the reader only says what they are doing
+    ("I'm going through the Kubeflow security self-assessment for the TAG review. Who runs the Katib
+    controllers?"): in the first person, naming kinds of source, every other word a stop word, the home
+    project's name, a word in nearly every passage (``ubiquitous`` terms: "security") or an activity in
+    common English ("going", "reviewing"). Such a statement names no topic, and the kinds it names are
+    where the reader is, not what they ask about. Kept when a question points back at it ("I'm reading
+    the audit. What did it find?"), when it names another project ("I'm going through the Knative
+    self-assessment."), says something ("We're worried about the audit's finding on leaked secrets.") or
+    names no source ("I'm putting a custom app behind the dashboard.": a setup, in common words)."""
+    found = _set_up(question, _POINTS_AT_DOCUMENT_RE)
+    if found is None:
         return question
+    sentences, first = found
     lead = 0
-    while lead < asking[0] and _only_setting(sentences[lead], projects):
+    while lead < first and _only_setting(sentences[lead], projects, ubiquitous):
         lead += 1
     return " ".join(sentences[lead:]) if lead else question
 
 
-def _only_setting(sentence: str, projects: set[str]) -> bool:
+def _only_setting(sentence: str, projects: set[str], ubiquitous: frozenset[str]) -> bool:
+    sentence = sentence.replace("’", "'")
     if not _FIRST_PERSON_RE.search(sentence) or not kind_hints(sentence):
         return False
-    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", sentence) if w.lower() not in stop_words()]
-    return all(is_common(w.lower()) or w.lower() in projects or kind_hints(w) for w in words)
+    if any(p.lower() != HOME_PROJECT for p in named_projects(sentence, projects)):
+        return False
+    words = [w.lower() for w in re.findall(r"[A-Za-z][\w'-]*", sentence)]
+    return all(w in stop_words() or w == HOME_PROJECT or kind_hints(w) or (w.endswith("ing") and is_common(w))
+               or (set(terms(w)) and set(terms(w)) <= ubiquitous) for w in words)
 
 
 def asked_kinds(question: str) -> list[str]:
@@ -390,6 +407,7 @@ def prepare(
     names: set[str] | None = None,
     identifiers: Identifiers | None = None,
     home: bool = True,
+    ubiquitous: frozenset[str] = frozenset(),
 ) -> PreparedQuery:
     """The retrieval query for ``question``: follow-ups carry the previous question along.
 
@@ -400,6 +418,8 @@ def prepare(
     ``identifiers``: the store's titled identifiers; those whose title the question describes go in
     ``PreparedQuery.identifiers`` (stage "identifiers": the passages naming them join the candidates).
     ``home=False``: the reader chose other projects than the home one, so "the project" is none of its.
+    ``ubiquitous``: the store's terms in nearly every passage (a statement of what the reader is doing
+    may hold them: ``without_setting``).
     """
     known = abbreviations if abbreviations is not None else GENERAL_ABBREVIATIONS
     context = ""
@@ -413,7 +433,7 @@ def prepare(
         text = apply_corrections(text, typos)
         corrections |= typos
     # (what the reader says they are doing is no part of what they ask: searched, it found the TAG guides)
-    text = without_setting(text, {p.lower() for p in projects})
+    text = without_setting(text, projects, ubiquitous)
     expansions = []
     for token in set(_TOKEN_RE.findall(text)) if expand else ():
         phrase = known.get(token.lower())
@@ -437,21 +457,25 @@ def prepare(
     # a question naming a person who wrote in the review threads asks what they said there
     said_by = ["review"] if people_named else []
     full = (context + text + (" (" + "; ".join(sorted(expansions)) + ")" if expansions else "")).strip()
+    kinds = list(dict.fromkeys(kind_hints(context) + asked + said_by))
+    described = identifiers.described_by(text) if identifiers else []
     return PreparedQuery(
         original=question,
         text=full,
         wants_history=wants_history(text) or (bool(context) and wants_history(context)),
         corrections=corrections,
         expansions=sorted(expansions),
-        kinds=list(dict.fromkeys(kind_hints(context) + asked + said_by)),
+        kinds=kinds,
         named_kinds=list(dict.fromkeys(kind_hints(scope) + said_by)),
         projects=named_projects(scope, projects),
         parts=split if parts else [],
         asks=max(1, len(split)),
         general=generalized(text, names) if names is not None else "",
         people=named_people(text, people, by_part) if people else [],
-        identifiers=identifiers.described_by(text) if identifiers else [],
-        identifier_group=identifiers.grouped_by(text) if identifiers else [],
+        identifiers=described,
+        # (a group only of the kinds of source asked about: "Which security functions does the self-assessment
+        # mark as Critical?" is not about the audit's Critical findings, nor is a question naming no kind)
+        identifier_group=identifiers.grouped_by(text, described) if identifiers and kinds else [],
         own_words=(context + text).strip(),
         corrected=text,
     )
@@ -482,30 +506,34 @@ class Identifiers:
         return [ident for ident, titles in self.titles.items() if ident.lower() in named or (ident.lower() not in low and any(
             fsum(w for t, w in title.items() if t in asked) >= self.share * fsum(title.values()) for title in titles))]
 
-    def grouped_by(self, question: str) -> list[str]:
+    def grouped_by(self, question: str, described: list[str]) -> list[str]:
         """The identifiers a question names by a value their titles share ("Which findings were rated
-        Critical?": the three whose titles say "Critical"), when it names or describes none alone. A shared
-        value is a term every title of each of them holds (a severity, a component: repeated wherever the
-        identifier is listed, where a status note is not) and at most ``group_share`` of the family's
-        identifiers hold (not "Reported", which all do). [] when the question names none."""
-        if not self.group_share or self.described_by(question):
+        Critical?": the three whose titles say "Critical"), when it names or describes none alone
+        (``described``, from ``described_by``). A shared value is a term every title of each of them holds
+        (a severity, a component: repeated wherever the identifier is listed, where a status note is not)
+        and at most ``group_share`` of the family's identifiers hold (not "Reported", which all do)."""
+        if not self.group_share or described:
             return []
         asked = set(terms(question))
+        return sorted({ident for term, group in self._groups.items() if term in asked for ident in group})
+
+    @cached_property
+    def _groups(self) -> dict[str, frozenset[str]]:
+        """Each title term that names a group: the identifiers of one family holding it in every title."""
         families: dict[str, list[str]] = {}
-        for ident in self.titles:
-            families.setdefault(_FAMILY_RE.match(ident).group(), []).append(ident)
-        grouped: set[str] = set()
+        for ident, titles in self.titles.items():
+            if titles:
+                families.setdefault(ident.split("-", 1)[0].upper(), []).append(ident)  # "ADA", "CVE", "GHSA"
+        groups: dict[str, set[str]] = {}
         for members in families.values():
             holders: dict[str, set[str]] = {}
             for ident in members:
-                for term in set.intersection(*(set(title) for title in self.titles[ident])) & asked:
+                for term in set.intersection(*(set(title) for title in self.titles[ident])):
                     holders.setdefault(term, set()).add(ident)
-            grouped.update(*(h for h in holders.values() if 2 <= len(h) <= self.group_share * len(members)))
-        return sorted(grouped)
-
-
-# an identifier's family: its letters before the number ("ADA-KUBEFL" of "ADA-KUBEFL-02", "CVE" of "CVE-2023-0215")
-_FAMILY_RE = re.compile(r"[A-Za-z]*(?:-[A-Za-z]+)*")
+            for term, held in holders.items():
+                if 2 <= len(held) <= self.group_share * len(members):
+                    groups.setdefault(term, set()).update(held)
+        return {term: frozenset(held) for term, held in groups.items()}
 
 
 # A phrase the reader put in quotes ("the 'security provider' answer"): opening quote after a space or

@@ -212,15 +212,21 @@ def test_a_finding_described_by_its_title_finds_the_thread_that_names_only_its_i
     assert "ADA-KUBEFL-03" not in without and rank_without > rank
 
 
-def test_a_template_prompt_after_a_statement_of_what_the_reader_does_is_still_restated(assistant):
+def test_a_template_prompt_after_a_statement_is_still_restated(assistant, monkeypatch):
     prompt = "Is the primary function of the project to support the security of an integrating system?"
     alone, _ = assistant.retrieve(prompt, k=10)
-    # the statement names "self-assessment", a heading ("Self-assessment Use") the prompt's answer isn't under
-    after, retrieved = assistant.retrieve("I'm going through the Kubeflow security self-assessment for the TAG "
-                                          "review. " + prompt, k=10)
+    # the statement names "self-assessment use", a heading ("Self-assessment Use") the prompt's answer isn't
+    # under; the question doesn't point back at it, so it vetoes nothing
+    stated = "The Katib team is reading the self-assessment use section. " + prompt
+    after, retrieved = assistant.retrieve(stated, k=10)
     metadata = ("assessments/kubeflow/self-assessment.md", "Metadata")
     assert metadata in alone.template_sections and after.template_sections == alone.template_sections
     assert (retrieved[0].chunk.meta.source, retrieved[0].chunk.meta.section) == metadata
+    # read whole, the statement's heading vetoes the prompt's section
+    import kfqa.qa.assistant as assistant_module
+    monkeypatch.setattr(assistant_module, "asking_part", lambda question: question)
+    vetoed, _ = assistant.retrieve(stated, k=10)
+    assert vetoed.template_sections == frozenset()
 
 
 def test_findings_named_by_their_severity_are_each_found(assistant):

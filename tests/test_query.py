@@ -22,7 +22,7 @@ from kfqa.qa.query import (
 )
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import TermWeights
-from kfqa.termstats import TermStats, find_definitions, find_identifiers
+from kfqa.termstats import TermStats, find_definitions, find_identifiers, terms
 from kfqa.types import Chunk, ChunkMeta, KfqaError
 
 VOCAB = {"dependency", "supplied", "user-supplied", "assessment", "controller", "sandbox", "kubeflow", "see",
@@ -101,9 +101,13 @@ def test_a_value_several_titles_share_names_a_group_of_identifiers():
     assert group("Which findings were reported?") == []
     assert group("Which findings need tracking?") == []
     # a question describing one finding by its title asks about that one, not its group
-    assert group("How critical was the command injection in the CI?") == []
-    # the stage switched off (no share): no groups
-    assert Identifiers(titles, 0.5).grouped_by("Which findings were rated Critical?") == []
+    assert group("How critical was the command injection the audit found in the CI?") == []
+    # a question asking about no kind of source names no finding ("the critical security components")
+    assert group("Which components are critical?") == []
+    # the stage switched off (no share): no groups; an identifier without titles is in none
+    assert Identifiers(titles, 0.5).grouped_by("Which findings were rated Critical?", []) == []
+    assert Identifiers({**titles, "ADA-X-99": []}, 0.5, 0.25).grouped_by("Which findings were Critical?", []) \
+        == ["ADA-X-01", "ADA-X-02", "ADA-X-03"]
 
 
 def _chunk(text: str, i: int = 0) -> Chunk:
@@ -375,17 +379,28 @@ def test_a_statement_of_what_the_reader_is_doing_names_no_kind_asked():
 
 
 def test_a_statement_of_what_the_reader_is_doing_is_no_part_of_the_question():
-    projects = {"kubeflow", "knative"}
+    projects, ubiquitous = {"kubeflow", "knative"}, frozenset(terms("security"))
     doing = "I'm going through the Kubeflow security self-assessment for the TAG review. "
-    assert without_setting(doing + "Who runs the Katib controllers?", projects) == "Who runs the Katib controllers?"
+
+    def read(question: str) -> str:
+        return without_setting(question, projects, ubiquitous)
+
+    assert read(doing + "Who runs the Katib controllers?") == "Who runs the Katib controllers?"
+    # typed in lower case, with a typographic apostrophe
+    assert read(doing.lower().replace("'", "’") + "Who runs the Katib controllers?") == "Who runs the Katib controllers?"
     # ... however its question is worded ("that" joins a clause: it points back at nothing)
-    assert without_setting(doing + "Non-goals: what might a reader believe is in scope that isn't?", projects) \
+    assert read(doing + "Non-goals: what might a reader believe is in scope that isn't?") \
         == "Non-goals: what might a reader believe is in scope that isn't?"
-    prepared = prepare(doing + "Who runs the Katib controllers?", None, set(), projects)
+    prepared = prepare(doing + "Who runs the Katib controllers?", None, set(), projects, ubiquitous=ubiquitous)
     assert prepared.kinds == [] and "TAG" not in prepared.text and prepared.original.startswith("I'm going")
-    # kept: a question pointing back at it, a statement saying something, one naming no source
+    # kept: a question pointing back at it, another project named, a statement saying something, one
+    # naming no source, a word the store doesn't hold nearly everywhere
     for kept in ("I'm reading the audit. What did it find about SSRF?",
+                 "I'm comparing the Kubeflow and Knative self-assessments. How do their threat models differ?",
+                 "I'm going through the Knative self-assessment. Who maintains the security contacts?",
+                 "We're worried about the audit's finding on leaked secrets. What should we do?",
                  "We offboard people by pulling their RoleBindings. Does the cron job stop?",
                  "I'm putting a custom app behind the Kubeflow dashboard. Can I trust the userid header?",
                  "The TAG template asks how actors are isolated. How does Kubeflow's document answer?"):
-        assert without_setting(kept, projects) == kept
+        assert read(kept) == kept
+    assert without_setting(doing + "Who runs the Katib controllers?", projects) == doing + "Who runs the Katib controllers?"
