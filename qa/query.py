@@ -218,11 +218,13 @@ def _only_setting(sentence: str, projects: set[str], ubiquitous: frozenset[str])
 
 
 def asked_kinds(question: str) -> list[str]:
-    """The kinds of source the question asks about: those its asking sentence names, when it says
-    something first ("Ada Logics worries that ... How does the self-assessment deal with that risk?"
-    asks the assessment; the audit is what it was told), else those its statements name when it points
-    back at them ("... How does Kubeflow's document handle that?"), and none when it doesn't; a question
-    of one sentence, or without a question mark, every kind it names."""
+    """The kinds of source the question asks about. A question of several sentences asks the kinds its
+    asking sentences name ("Ada Logics worries that ... How does the self-assessment deal with that
+    risk?" asks the assessment; the audit is what it was told); naming none, those ``asking_part`` keeps
+    name: every sentence when a question points back at the statements ("... How does Kubeflow's document
+    handle that?") or comes first, else the questions and any statement not ending in a full stop
+    (a full-stop statement no question points back at tells what the reader is doing). A question of one
+    sentence, or without a question mark, asks every kind it names."""
     sentences = split_sentences(question)
     asking = asking_sentences(question)
     if len(sentences) > 1 and asking:
