@@ -229,6 +229,16 @@ def test_a_template_prompt_after_a_statement_is_still_restated(assistant, monkey
     assert vetoed.template_sections == frozenset()
 
 
+def test_what_the_reader_says_they_are_doing_is_not_searched(assistant):
+    doing = "I'm going through the Kubeflow security self-assessment for the TAG review. "
+    prepared, retrieved = assistant.retrieve(doing + "Which Ada Logics findings were rated Critical?", k=10)
+    # ("security" is in nearly every passage of the store: the statement names nothing but where the reader is)
+    assert prepared.read == "Which Ada Logics findings were rated Critical?" and prepared.kinds == ["audit"]
+    alone, alone_retrieved = assistant.retrieve("Which Ada Logics findings were rated Critical?", k=10)
+    assert [r.chunk.id for r in retrieved[:5]] == [r.chunk.id for r in alone_retrieved[:5]]
+    assert not any(r.chunk.meta.kind == "guide" for r in retrieved[:5])
+
+
 def test_findings_named_by_their_severity_are_each_found(assistant):
     question = "Which Ada Logics findings were rated Critical?"
     critical = {"ADA-KUBEFL-09", "ADA-KUBEFL-10", "ADA-KUBEFL-13"}  # the audit's three Critical findings
