@@ -206,7 +206,7 @@ class Assistant:
                            abbreviations=abbreviations_for(r.stats.abbreviations), parts=config.on("parts"),
                            names=self._names() if config.on("generalize") and config.general_weight > 0 else None,
                            identifiers=self._identifiers(config) if config.on("identifiers") else None,
-                           ubiquitous=self._ubiquitous(config),
+                           ubiquitous=TermWeights(r.stats, config).ubiquitous if config.on("setting-statements") else None,
                            home=not filters or not filters.projects or any(p.lower() == HOME_PROJECT for p in filters.projects))
         reader_kinds = filters.kinds if filters else []
         read = prepared.read  # (the rules below read the question as meant: its typos corrected)
@@ -381,15 +381,6 @@ class Assistant:
             weights = TermWeights(stats, config)
             titles = {ident: [f for f in map(weights.focus, titles) if len(f) >= 2] for ident, titles in stats.identifiers.items()}
             cache[key] = Identifiers({ident: found for ident, found in titles.items() if found}, config.identifier_coverage, groups)
-        return cache[key]
-
-    def _ubiquitous(self, config: QAConfig) -> frozenset[str]:
-        """The store's terms in nearly every passage (``TermWeights.ubiquitous``), once per opened store and config."""
-        cache = self._cache().setdefault("ubiquitous", {})
-        key = (config.ubiquity_share, config.ubiquity_min_df)
-        if key not in cache:
-            weights = TermWeights(self._cache()["retriever"].stats, config)
-            cache[key] = frozenset(t for t in weights.stats.df if weights.ubiquitous(t))
         return cache[key]
 
     def _components(self) -> set[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from math import fsum
@@ -149,10 +150,11 @@ def kind_hints(question: str) -> list[str]:
 # query preparation appends in parentheses); a "?" inside a URL or a quote doesn't make one.
 _ASKS_RE = re.compile(r"\?[\"')\]]*(?:\s*\([^()]*\))?\s*$")
 # words that point back at what an earlier sentence named ("We keep keys in Vault. Can X read from it?")
-_BACK_REFERENCE_RE = re.compile(r"\b(?:it|its|this|that|these|those|them|there)\b", re.I)
+_POINTERS = "it|its|this|these|those|them|there"
+_BACK_REFERENCE_RE = re.compile(rf"\b(?:{_POINTERS}|that)\b", re.I)
 # ... pointing back at a statement naming nothing but documents (``without_setting``): not "that", which
 # joins a clause far more often ("in scope that actually isn't")
-_POINTS_AT_DOCUMENT_RE = re.compile(r"\b(?:it|its|this|these|those|them|there)\b", re.I)
+_POINTS_AT_DOCUMENT_RE = re.compile(rf"\b(?:{_POINTERS})\b", re.I)
 
 
 def asking_sentences(question: str) -> list[str]:
@@ -186,11 +188,11 @@ def asking_part(question: str) -> str:
 _FIRST_PERSON_RE = re.compile(r"(?<![\w.])(?:i|i'm|i've|i'd|we|we're|we've|our|my|me|us)(?![\w.'-])", re.I)
 
 
-def without_setting(question: str, projects: set[str] = frozenset(), ubiquitous: frozenset[str] = frozenset()) -> str:
+def without_setting(question: str, projects: set[str], ubiquitous: Callable[[str], bool]) -> str:
     """The question without the statements before it in which the reader only says what they are doing
     ("I'm going through the Kubeflow security self-assessment for the TAG review. Who runs the Katib
     controllers?"): in the first person, naming kinds of source, every other word a stop word, the home
-    project's name, a word in nearly every passage (``ubiquitous`` terms: "security") or an activity in
+    project's name, a word whose terms are in nearly every passage (``ubiquitous``: "security") or an activity in
     common English ("going", "reviewing"). Such a statement names no topic, and the kinds it names are
     where the reader is, not what they ask about. Kept when a question points back at it ("I'm reading
     the audit. What did it find?"), when it names another project ("I'm going through the Knative
@@ -206,15 +208,14 @@ def without_setting(question: str, projects: set[str] = frozenset(), ubiquitous:
     return " ".join(sentences[lead:]) if lead else question
 
 
-def _only_setting(sentence: str, projects: set[str], ubiquitous: frozenset[str]) -> bool:
+def _only_setting(sentence: str, projects: set[str], ubiquitous: Callable[[str], bool]) -> bool:
     sentence = sentence.replace("’", "'")
-    if not _FIRST_PERSON_RE.search(sentence) or not kind_hints(sentence):
-        return False
-    if any(p.lower() != HOME_PROJECT for p in named_projects(sentence, projects)):
+    # (``named_projects`` names none when the home project is the only one)
+    if not _FIRST_PERSON_RE.search(sentence) or not kind_hints(sentence) or named_projects(sentence, projects):
         return False
     words = [w.lower() for w in re.findall(r"[A-Za-z][\w'-]*", sentence)]
     return all(w in stop_words() or w == HOME_PROJECT or kind_hints(w) or (w.endswith("ing") and is_common(w))
-               or (set(terms(w)) and set(terms(w)) <= ubiquitous) for w in words)
+               or (terms(w) and all(map(ubiquitous, terms(w)))) for w in words)
 
 
 def asked_kinds(question: str) -> list[str]:
@@ -409,7 +410,7 @@ def prepare(
     names: set[str] | None = None,
     identifiers: Identifiers | None = None,
     home: bool = True,
-    ubiquitous: frozenset[str] = frozenset(),
+    ubiquitous: Callable[[str], bool] | None = None,
 ) -> PreparedQuery:
     """The retrieval query for ``question``: follow-ups carry the previous question along.
 
@@ -420,8 +421,9 @@ def prepare(
     ``identifiers``: the store's titled identifiers; those whose title the question describes go in
     ``PreparedQuery.identifiers`` (stage "identifiers": the passages naming them join the candidates).
     ``home=False``: the reader chose other projects than the home one, so "the project" is none of its.
-    ``ubiquitous``: the store's terms in nearly every passage (a statement of what the reader is doing
-    may hold them: ``without_setting``).
+    ``ubiquitous``: whether a term is in nearly every passage of the store (``TermWeights.ubiquitous``); with
+    it, a statement in which the reader only says what they are doing is left out (stage
+    "setting-statements", ``without_setting``).
     """
     known = abbreviations if abbreviations is not None else GENERAL_ABBREVIATIONS
     context = ""
@@ -435,7 +437,8 @@ def prepare(
         text = apply_corrections(text, typos)
         corrections |= typos
     # (what the reader says they are doing is no part of what they ask: searched, it found the TAG guides)
-    text = without_setting(text, projects, ubiquitous)
+    if ubiquitous is not None:
+        text = without_setting(text, projects, ubiquitous)
     expansions = []
     for token in set(_TOKEN_RE.findall(text)) if expand else ():
         phrase = known.get(token.lower())

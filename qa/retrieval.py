@@ -246,13 +246,9 @@ class HybridRetriever:
         if len(compared) > 1 and config.on("project-search"):
             hits = joined(hits, self.each_project(query, filters, compared, parts, config), config.project_join)
         if identifiers and config.on("identifiers"):  # passages naming an identifier the question describes join
-            hits = joined(hits, self.holding([i.lower() for i in identifiers], filters, config.candidates),
-                          config.identifier_join)
+            hits = joined(hits, self.naming(identifiers, filters, config), config.identifier_join)
         if group and config.on("identifier-groups"):  # (in the kinds asked: the self-assessment's "Critical" isn't the audit's)
-            kinds = prefer.kinds if prefer else []
-            found = [h for h in self.holding([i.lower() for i in group], filters, config.candidates)
-                     if not kinds or h.chunk.meta.kind in kinds]
-            hits = joined(hits, found, config.identifier_join)
+            hits = joined(hits, self.naming(group, filters, config, prefer.kinds if prefer else ()), config.identifier_join)
         if config.on("linked-threads") and hits:  # the threads that say they fix the best-ranked ones join
             hits = joined(hits, self.fixing(sorted(hits, key=lambda h: h.score, reverse=True)[: config.link_top], filters),
                           config.link_join)
@@ -349,6 +345,11 @@ class HybridRetriever:
             if len(path) >= 2:
                 out.setdefault((path[-2], path[-1]), []).append(chunk)
         return out
+
+    def naming(self, identifiers: list[str], filters: Filters, config: QAConfig, kinds=()) -> list[Retrieved]:
+        """Passages naming one of ``identifiers`` (of ``kinds`` of source, when given)."""
+        found = self.holding([i.lower() for i in identifiers], filters, config.candidates)
+        return [h for h in found if not kinds or h.chunk.meta.kind in kinds]
 
     def holding(self, phrases: list[str], filters: Filters, depth: int) -> list[Retrieved]:
         """Passages that hold one of ``phrases`` (normalised) as it stands, in BM25's order for them."""

@@ -17,6 +17,7 @@ STAGES: dict[str, str] = {
     "expand": "query preparation: typo fixes, abbreviations (the corpus's own and general ones), names",
     "identifiers": "candidates: passages naming an identifier whose title the question describes (a finding's) join",
     "identifier-groups": "candidates: a question naming a value several identifiers' titles share (\"rated Critical\") gets the passages naming each of them, of the kinds of source it asks about",
+    "setting-statements": "query preparation: a first-person statement naming only kinds of source (\"I'm going through the self-assessment for the TAG review.\") is no part of the question",
     "parts": "query preparation: each part of a many-part question searched on its own too",
     "generalize": "query preparation: the question without its names searched too (a general passage can answer)",
     "linked-threads": "candidates: the threads that say they fix, close or resolve a best-ranked issue or PR (\"Fixes: #991\") join",

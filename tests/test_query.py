@@ -379,7 +379,7 @@ def test_a_statement_of_what_the_reader_is_doing_names_no_kind_asked():
 
 
 def test_a_statement_of_what_the_reader_is_doing_is_no_part_of_the_question():
-    projects, ubiquitous = {"kubeflow", "knative"}, frozenset(terms("security"))
+    projects, ubiquitous = {"kubeflow", "knative"}, set(terms("security")).__contains__
     doing = "I'm going through the Kubeflow security self-assessment for the TAG review. "
 
     def read(question: str) -> str:
@@ -403,4 +403,6 @@ def test_a_statement_of_what_the_reader_is_doing_is_no_part_of_the_question():
                  "I'm putting a custom app behind the Kubeflow dashboard. Can I trust the userid header?",
                  "The TAG template asks how actors are isolated. How does Kubeflow's document answer?"):
         assert read(kept) == kept
-    assert without_setting(doing + "Who runs the Katib controllers?", projects) == doing + "Who runs the Katib controllers?"
+    # ("security" in few passages: the statement says something)
+    assert without_setting(doing + "Who runs the Katib controllers?", projects, lambda term: False) \
+        == doing + "Who runs the Katib controllers?"
