@@ -42,6 +42,7 @@ VALUE_RES: dict[str, re.Pattern] = {
     "version": re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?![\w.])|\bv\d+\b", re.I),
     "percentage": re.compile(rf"{_DIGITS}\s?(?:%|percent\b|per cent\b)", re.I),
     "size": re.compile(_NUMBER, re.I),  # "how big": bytes, people, replicas - any stated number
+    "score": re.compile(_NUMBER, re.I),  # "Exposure 5" (when it names what is scored, ``AskedValue.scored``)
     "money": re.compile(rf"[$€£]\s?\d|{_DIGITS}\s?(?:k|m)?\s?(?:usd|eur|gbp|dollars?|euros?)\b|\bfree of charge\b", re.I),
 }
 # "is there a deadline" (kind "time"): a date or a length of time answers it
@@ -58,6 +59,9 @@ _CHANGES = "introduced|introduce|added|add|released|release|merged|merge|voted|v
 # "When was the planned SBOM support introduced?": the date of a past change, whatever word of plans it holds
 _PAST_CHANGE = rf"(?:^|[.?!]\s+)when (?:was|were|did)\b(?=[^?]{{0,120}}\b(?:{_CHANGES})\b)"
 _PAST_CHANGE_RE = re.compile(_PAST_CHANGE, re.I)
+# "what exposure and impact scores": the words between the question word and "scores" say what is scored
+_SCORE_RE = re.compile(r"\b(?:what|which)\b([^?.]{0,60}?)\b(?:sub-?)?scores?\b"
+                       r"(?!\s+(?:(?:is|are|was|were)\s+)?(?:means?|measures?|system|based|calculated|computed|worked|derived|determined)\b)", re.I)
 _ASKS: list[tuple[str, re.Pattern]] = [
     ("money", re.compile(r"\bhow much\b[^?]{0,80}?\b(?:cost|costs|pay|paid|spend|spent|charge|charged|fund|funded)\b"
                          rf"|{_WHAT_IS}(?:cost|price|budget|fee)s?\b(?!\s+\w)", re.I)),
@@ -84,13 +88,20 @@ _ASKS: list[tuple[str, re.Pattern]] = [
                            rf"|{_WHAT_IS}releases?\b(?=\s+(?:is|was|were|did|does|first|introduced|added|shipped)\b|\s*\?)", re.I)),
     ("percentage", re.compile(rf"{_WHAT_IS}(?:percentage|percent|proportion)\b|\b(?:what|which)\s+%", re.I)),
     ("size", re.compile(r"\bhow (?:big|large|small)\b|\bwhat size\b|\b(?:what|which) (?:key|bit) (?:size|length)\b", re.I)),
-    ("count", re.compile(rf"\bhow many\b|{_WHAT_IS}(?:number|count|total)\b(?!\s+of\s+(?:ways|reasons)\b)", re.I)),
+    ("count", re.compile(rf"\bhow many\b|{_WHAT_IS}(?:number|count|total|tally)\b(?!\s+of\s+(?:ways|reasons)\b)", re.I)),
+    # "What exposure and impact sub-scores did ... assign?", "Which score did Katib get?" (not "Scorecard",
+    # nor what a score means or how it is worked out)
+    ("score", _SCORE_RE),
 ]
 # "Which CVE ID ...", "What GHSA identifiers ...": an identifier of a named scheme, asked for
-_SCHEME_RE = re.compile(r"\b(?i:which|what)(?:\s+[\w-]+){0,2}?\s+([A-Z][A-Z0-9]{1,9})[- ](?:IDs?|identifiers?)\b")
+# (the scheme as it is written, "id" however typed: "which CVE id")
+_SCHEME_RE = re.compile(r"\b(?i:which|what)(?:\s+[\w-]+){0,2}?\s+([A-Z][A-Z0-9]{1,9})[- ](?i:IDs?|identifiers?)\b")
 # ... typed in lower case ("what cve id ..."): a scheme when as short as an acronym and no English word
 # ("what user ids", "what github ids", "what namespace ids" ask for no scheme's identifiers)
 _SCHEME_LOWER_RE = re.compile(r"\b(?i:which|what)(?:\s+[\w-]+){0,2}?\s+([a-z][a-z0-9]{1,3})[- ](?:ids?|identifiers?)\b")
+
+# a score on a scale, stated as one: "6.5/10", "10 / 10"
+_RATIO_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?/\s?\d+\b")
 
 # the future, as a question asks about it and as a sentence speaks of it
 _FUTURE_RE = re.compile(r"\b(?:next|upcoming|will|plans?|planned|planning|scheduled|future|expected|targeted)\b", re.I)
@@ -110,6 +121,8 @@ class AskedValue:
     scheme: str = ""  # for an identifier: its scheme ("CVE")
     # for a count: stems of the words naming what is counted ("how many CVEs" -> cve); a number answers
     # only when it counts one of them ("two researchers" doesn't say how many CVEs). Empty: any number.
+    # For a score: what is scored ("exposure and impact scores" -> exposur, impact, score); a number
+    # answers next to one of them ("Exposure 5", not "on line 180"), a ratio ("6.5/10") anywhere.
     counted: frozenset[str] = frozenset()
     # for a date or time: the question asks about a future event ("When is the next audit scheduled?"),
     # which a date answers only in a sentence speaking of the future (a past audit's dates don't)
@@ -135,7 +148,9 @@ class AskedValue:
         text = without_link_targets(without_header(sentence))
         if self.scheme:
             return re.search(rf"\b{re.escape(self.scheme)}-\d", text, re.I) is not None
-        if self.kind == "count" and self.counted:
+        if self.kind == "score" and _RATIO_RE.search(text):
+            return True
+        if self.kind in ("count", "score") and self.counted:
             return any(self._counts(text, m.start(), m.end()) for m in VALUE_RES["count"].finditer(text))
         if self.future and not _FUTURE_RE.search(text):
             return False
@@ -152,7 +167,7 @@ class AskedValue:
 
 _WHAT = {"count": "a number", "duration": "a length of time", "date": "a date", "version": "a version",
          "money": "an amount of money", "percentage": "a percentage", "size": "a size",
-         "time": "a date or a length of time"}
+         "time": "a date or a length of time", "score": "a score"}
 
 
 def asked_value(question: str) -> AskedValue | None:
@@ -162,7 +177,8 @@ def asked_value(question: str) -> AskedValue | None:
         return AskedValue("identifier", scheme.group(1).upper())
     for kind, pattern in _ASKS:
         if pattern.search(question):
-            return AskedValue(kind, counted=counted_words(question) if kind == "count" else frozenset(),
+            return AskedValue(kind, counted=counted_words(question) if kind == "count" else
+                              scored_words(question) if kind == "score" else frozenset(),
                               future=kind in ("date", "time") and bool(_FUTURE_RE.search(question))
                               and not _PAST_CHANGE_RE.search(question))
     return None
@@ -181,3 +197,11 @@ def counted_words(question: str) -> frozenset[str]:
     # a name among them only says whose ("how many Kubeflow maintainers"): the common words say what
     common = [w for w in words if not w[0].isupper()]
     return frozenset(stem(w.lower()) for w in common or words)
+
+
+def scored_words(question: str) -> frozenset[str]:
+    """Stems of what a score question scores: "score" and the words naming the scores ("What exposure
+    and impact sub-scores ..." -> score, exposur, impact), less stop words."""
+    found = _SCORE_RE.search(question)
+    words = _WORD_RE.findall(found.group(1)) if found else []
+    return frozenset({stem("score")} | {stem(w.lower()) for w in words if w.lower() not in stop_words()})

@@ -123,7 +123,8 @@ class Composer:
         decision = decide([c.answer_score for c in candidates[: config.semantic_candidates]], unknown, config,
                           scope.label if scope else "")
         if decision.answerable and asked and config.on("answer-type") and config.on("answerability") \
-                and not _value_stated(asked, candidates, config):
+                and not _value_stated(asked, candidates, config,
+                                      _named(identifiers, asking) if config.on("identifier-values") else ()):
             decision = replace(decision, answerable=False, unstated=asked.what)
         if decision.answerable and people and config.on("speaker"):
             candidates = _heard_from(candidates, people, config)
@@ -261,14 +262,24 @@ def _heard_from(candidates: list[Candidate], people, config: QAConfig) -> list[C
     return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 
-def _value_stated(asked: AskedValue, candidates: list[Candidate], config: QAConfig) -> bool:
-    """A sentence near the question's topic states the value it asks for: one of the best relevant
-    candidates, about as close to the topic as the best of them ("close to 200 contributors" doesn't
-    say how many maintainers see the reports), states or lists it."""
-    near = [c for c in candidates[: config.value_candidates] if c.relevant]
+def _named(identifiers, question: str) -> list[str]:
+    """The identifiers the question names as written (not those it describes, or a group it names by
+    a shared value: "how many findings were rated Critical" is answered by a summary naming none)."""
+    low = question.lower()
+    return [i for i in identifiers if i.lower() in low]
+
+
+def _value_stated(asked: AskedValue, candidates: list[Candidate], config: QAConfig, identifiers=()) -> bool:
+    """A sentence near the question's topic states the value it asks for: a relevant candidate about as
+    close to the topic as the best of them ("close to 200 contributors" doesn't say how many maintainers
+    see the reports), however it ranks, states or lists it. A question naming identified items
+    (``identifiers``: "ADA-KUBEFL-08's exposure score") is answered only by a passage naming one: the
+    audit's scale ("5: The security issue exists in core components") scores no finding."""
+    near = [c for c in candidates if c.relevant]
     floor = config.value_coverage * max((c.coverage for c in near), default=0.0)
+    named = [i.lower() for i in identifiers]
     return any(any(asked.stated_in(piece) for piece in (c.text, *c.items)) or asked.enumerated_by(c.listed, without_header(c.text))
-               for c in near if c.coverage >= floor)
+               for c in near if c.coverage >= floor and (not named or any(i in c.hit.chunk.text.lower() for i in named)))
 
 
 def _with_heading(own: float, heading: float) -> float:

@@ -48,16 +48,17 @@ STAGES: dict[str, str] = {
     "answerability": "decline when no retrieved sentence answers the question, or what it asks names something the project's sources never mention",
     "absent-words": "answerability: a common word of the question the project's sources never hold, and that carries the question's meaning (leaving it out moves the question's vector), declines it (\"bounty\")",
     "answer-type": "decline a question asking for a value (a number, date, version, ...) when no candidate sentence states one",
+    "identifier-values": "answer-type: a question about identified items (\"ADA-KUBEFL-08's scores\") gets its value only from a passage naming one of them",
 }
 
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
 ANSWER_STAGES = frozenset({"sentence-similarity", "component-focus", "point-relevance", "speaker", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
-                           "answerability", "absent-words", "answer-type"})
+                           "answerability", "absent-words", "answer-type", "identifier-values"})
 ANSWER_FIELDS = frozenset({
     "passages_read", "max_points", "points_per_part", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
     "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage", "semantic_candidates",
-    "scope_elsewhere_df", "continuation_words", "value_candidates", "value_coverage", "novelty_weight", "kind_lead_floor",
+    "scope_elsewhere_df", "continuation_words", "value_coverage", "novelty_weight", "kind_lead_floor",
     "absent_importance", "speaker_boost", "other_component_factor",
 })
 
@@ -170,13 +171,12 @@ class QAConfig:
     # between them, nearer the answerable side's as fewer words are seen there. (The dev set holds none: folds
     # over it cannot choose it.)
     absent_importance: float = 0.075
-    # stage answer-type: the best-scored relevant sentences searched for the value the question asks for
-    # (dev and template sets: each answerable value question has its value within the best 8)
-    value_candidates: int = 16
-    # ... and only those whose coverage of the question's specific terms is at least this share of the best
-    # relevant one's. Over the shipped sets the sentence stating (or listing) an answerable question's value
-    # holds 0.78 or more of it, the stray numbers near unanswerable ones 0.31-0.71; 0.6, 0.7 and 0.8 score
-    # alike on them, so the default is the one furthest below 0.78; folds choose between it and 0 (off).
+    # stage answer-type: the relevant sentences searched for the value the question asks for are those whose
+    # coverage of the question's specific terms is at least this share of the best relevant one's (however
+    # they rank: a scorecard's "Model Registry (7.7/10)" ranks below sentences about the tool). Over the
+    # shipped sets the sentence stating (or listing) an answerable question's value holds 0.62 or more of it,
+    # the stray numbers near unanswerable ones 0.24-0.52 (or 0.9 and more: a number of something else, which
+    # this floor can't tell); folds choose between 0.6 and 0 (off).
     value_coverage: float = 0.6
     # term statistics: a term in more than this share of chunks (and more than ubiquity_min_df) is no focus
     ubiquity_share: float = 0.2

@@ -44,6 +44,11 @@ from kfqa.qa.answerability import Decision
     # "the time to <verb>" is a length of time, hyphenated or not
     ("What's Kubeflow's committed time-to-acknowledge / time-to-fix for a critical vuln?", "duration", ""),
     ("What is the time to patch a reported vulnerability?", "duration", ""),
+    # the scheme as written and "id" in lower case; a tally is a count; a score on a scale
+    ("which CVE id got assigned to the pipelines ci command injection?", "identifier", "CVE"),
+    ("how did the TOC vote - what was the tally?", "count", ""),
+    ("What exposure and impact sub-scores did the auditors assign to the finding?", "score", ""),
+    ("Which OpenSSF Scorecard score did Katib get?", "score", ""),
 ])
 def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, scheme):
     asked = asked_value(question)
@@ -89,6 +94,15 @@ def test_a_number_answers_a_count_only_when_it_counts_what_is_asked():
     assert not maintainers.stated_in("There were 2 Kubeflow releases this year.")
 
 
+def test_a_number_answers_a_score_only_next_to_what_is_scored_and_a_ratio_anywhere():
+    scores = asked_value("What exposure and impact scores did Ada Logics assign to the finding?")
+    assert scores.stated_in("Exposure 5, Impact 3.") and scores.stated_in("It scored 8 in total.")
+    assert not scores.stated_in("Kubeflow Pipelines will send an HTTP request to pipelineUrl on line 180.")
+    katib = asked_value("Which Scorecard score did Katib get?")
+    assert katib.stated_in("Katib (6.5/10)") and katib.stated_in("10 / 10 Binary-Artifacts High")
+    assert not katib.stated_in("Katib was released in 2018 by 3 companies.")
+
+
 @pytest.mark.parametrize("question", [
     "Who runs the Katib controllers?",
     "What happens if a controller is compromised?",
@@ -121,6 +135,9 @@ def test_a_number_answers_a_count_only_when_it_counts_what_is_asked():
     "what namespace ids does the profile controller assign?",
     "Which Namespace IDs are reserved?",
     "what github ids are listed as security contacts?",
+    # what a score means or how it is reached, or the Scorecard tool itself
+    "What does the exposure score mean?", "What scoring system does the audit use?",
+    "What is the combined score based on?", "What checks does the OpenSSF Scorecard run?",
 ])
 def test_other_questions_ask_for_no_value(question):
     assert asked_value(question) is None

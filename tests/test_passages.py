@@ -725,6 +725,26 @@ def test_a_stray_number_in_a_sentence_off_the_topic_states_no_value(composer, va
         assert evidence.decision.unstated == "a number"
 
 
+@pytest.mark.parametrize("stage_on", [True, False])
+def test_a_value_about_a_named_identifier_is_stated_only_in_a_passage_naming_it(composer, stage_on):
+    # the audit's scale states scores, and the finding's own page holds none: ADA-KUBEFL-08's scores are
+    # not given (stage identifier-values); a finding that does state them is answered
+    scale = _chunk("Risk scoring: we score the exposure and the impact of each finding on a scale of 1-5. "
+                   "Exposure 5: the finding is exposed in all use cases to untrusted input.", "audits/x.pdf")
+    finding = _chunk("Resources missing network policies. ID ADA-KUBEFL-08. Severity Moderate. Lack of a network "
+                     "policy can be a sign of over-privileged workloads.", "audits/y.pdf")
+    question = "What exposure and impact scores did the auditors assign to ADA-KUBEFL-08?"
+    config = QAConfig() if stage_on else QAConfig().without("identifier-values")
+    evidence = composer.gather(question, _hits(finding, scale), config=config, asked=asked_value(question),
+                               identifiers=["ADA-KUBEFL-08"])
+    assert evidence.decision.answerable is not stage_on
+    scored = _chunk("Resources missing network policies. ID ADA-KUBEFL-08. Exposure 3, impact 3: severity Moderate.",
+                    "audits/y.pdf")
+    evidence = composer.gather(question, _hits(scored, scale), config=config, asked=asked_value(question),
+                               identifiers=["ADA-KUBEFL-08"])
+    assert evidence.decision.answerable
+
+
 def test_markup_whose_words_are_attributes_and_contents_lines_yield_no_sentence():
     chunk = _chunk(
         '<img src="/docs/images/dashboard/step-1.png" alt="Kubeflow Central Dashboard - Automatic Profile Creation - '
