@@ -156,6 +156,10 @@ class Composer:
             heading_lexical = 1.0 if template or (history and asked_section) else (
                 fsum(weight[t] for t in q_terms & set(terms(title))) / total if asked_section else 0.0)
             passage_cover = coverage(focus, f"{hit.chunk.text} {heading}")
+            # (stage document-names: the words naming the document, "the Ada Logics 2025 audit", say where
+            # the answer is, not which of its sentences it is: each of its sentences holds them alike)
+            named_doc = self.windows.named_document(hit.chunk.meta, q_terms, config.document_name_df,
+                                                    config.document_name_terms) if config.on("document-names") else set()
             sentences = answerable_sentences(hit.chunk)
             authors = comment_authors(sentences, hit.chunk.meta.author) if hit.chunk.meta.kind == "review" else []
             seen: dict[str, int] = {}  # a lead-in said twice in a passage ("run the following command:")
@@ -174,7 +178,7 @@ class Composer:
                 lead_in_terms = (set(terms(body)) if listed and not items else s_terms) - heading_terms
                 candidates.append(Candidate(
                     sentence, hit, rank,
-                    lexical=_with_heading(fsum(weight[t] for t in q_terms & s_terms) / total, heading_lexical),
+                    lexical=_with_heading(fsum(weight[t] for t in q_terms & (s_terms | named_doc)) / total, heading_lexical),
                     terms=s_terms, position=position, items=items, listed=listed,
                     coverage=(own + passage_cover) / 2,
                     under_asked_heading=asked_section,

@@ -14,13 +14,20 @@ source and its line range stays true.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cached_property
 
 from kfqa.qa.names import aspect_headings
-from kfqa.types import Chunk, Retrieved
+from kfqa.termstats import terms
+from kfqa.types import Chunk, ChunkMeta, Retrieved
 
 FileKey = tuple[str, str]  # (source, file_hash): one committed version of one file
+
+
+def _name_terms(meta: ChunkMeta) -> frozenset[str]:
+    file_name = meta.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return frozenset(terms(f"{meta.title} {re.sub(r'[-_]', ' ', file_name)}"))
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,28 @@ class Windows:
     def aspects(self) -> frozenset[tuple[str, str]]:
         """Headings a document puts under several parents (``names.aspect_headings``)."""
         return aspect_headings({(c.meta.source, c.meta.section_key or c.meta.section) for c in self.chunks.values()})
+
+    @cached_property
+    def _document_names(self) -> dict[str, frozenset[str]]:
+        """Each source's name as terms: its title's and its file name's ("ada-logics-security-audit-2025")."""
+        names: dict[str, frozenset[str]] = {}
+        for chunk in self.chunks.values():
+            if chunk.meta.source not in names:
+                names[chunk.meta.source] = _name_terms(chunk.meta)
+        return names
+
+    @cached_property
+    def _name_df(self) -> Counter:
+        """In how many sources' names each term is."""
+        return Counter(t for name in self._document_names.values() for t in name)
+
+    def named_document(self, meta: ChunkMeta, asked: set[str], max_df: int, least: int) -> set[str]:
+        """The question's terms (``asked``) naming the document ``meta`` is from: none unless ``least`` of
+        them are each in at most ``max_df`` sources' names ("Ada Logics 2025" of the audit's file name: the
+        question names that document, not one of the many whose names say "security" or "python", nor
+        the "Security Reviewer" guide when it asks about reviewers); then all its name holds."""
+        held = asked & (self._document_names.get(meta.source) or _name_terms(meta))
+        return set(held) if sum(self._name_df.get(t, 1) <= max_df for t in held) >= least else set()
 
     def span(self, chunk: Chunk) -> Span | None:
         if chunk.id in self._merged:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -707,6 +708,44 @@ def test_a_bare_comment_header_neither_leads_nor_makes_a_point(composer):
     lines = [line for line in composed.answer.splitlines() if line.strip()]
     assert not any(_line_text(line).endswith("(continued)") for line in lines), composed.answer
     assert lines[0].startswith("Webhook certificate rotation policy documented")
+
+
+@pytest.mark.parametrize("stage_on", [True, False])
+def test_words_naming_the_document_say_where_not_which_sentence(composer, stage_on):
+    # "the Ada Logics 2025 audit" names the report (its file name): its introduction repeating those words
+    # is no better an answer than its finding page saying what was rated critical (without the stage, the
+    # introduction's "2025" and "audit" outweigh the finding page's better rank)
+    source = "audits/ada-logics-audit-2025.pdf"
+    intro = _chunk("Introduction. In August 2025 the auditors carried out a holistic security audit of six projects.",
+                   source, "audit")
+    finding = _chunk("Token leak in CI: the CI workflow of the operator leaks a GitHub token to pull requests. "
+                     "Its severity is Critical for every deployment of the operator.", source, "audit")
+    finding = replace(finding, id=f"{source}::0123456789ab::1")  # the report's next window
+    config = QAConfig() if stage_on else QAConfig().without("document-names")
+    composed = composer.compose("Which findings of the Ada Logics 2025 audit were rated critical?",
+                                _hits(finding, intro), config=config)
+    lead = composed.answer.splitlines()[0]
+    assert lead.startswith("Its severity is Critical") is stage_on, composed.answer
+
+
+def test_a_document_is_named_by_two_words_few_names_hold_not_by_one_common_noun():
+    from kfqa.qa.merging import Windows
+
+    def meta(source, title):
+        return ChunkMeta(source=source, kind="guide", title=title)
+
+    docs = [meta("guides/security-reviewer.md", "Security Reviewer"), meta("guides/project-lead.md", "Project Lead"),
+            meta("audits/ada-logics-security-audit-2025.pdf", "Kubeflow Security Audit"),
+            *(meta(f"docs/security-{i}.md", f"Security {i}") for i in range(3))]
+    windows = Windows({f"{m.source}::0": Chunk(id=f"{m.source}::0", text="x", meta=m) for m in docs})
+    audit, reviewer = docs[2], docs[0]
+    assert windows.named_document(audit, {"ada", "logic", "2025", "find"}, 2, 2) == {"ada", "logic", "2025"}
+    # all its name holds counts once it is named ("security"); a word of many names ("security") or one
+    # common noun ("reviewer") alone names nothing
+    assert windows.named_document(audit, {"ada", "logic", "security"}, 2, 2) == {"ada", "logic", "security"}
+    assert windows.named_document(audit, {"security", "audit", "find"}, 2, 2) == set()
+    assert windows.named_document(reviewer, {"reviewer", "security", "time"}, 2, 2) == set()
+    assert windows.named_document(reviewer, {"reviewer", "security", "time"}, 2, 1) == {"reviewer", "security"}
 
 
 # --- value questions ---------------------------------------------------------------------------------
