@@ -23,7 +23,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from kfqa.manifest import write_atomic
-from kfqa.text import CAMEL_TOKEN_RE, STOP_WORDS, camel_words, words
+from kfqa.text import CAMEL_TOKEN_RE, IDENTIFIER, STOP_WORDS, camel_words, words
 from kfqa.types import Chunk
 
 TERMSTATS_FILE = "termstats.json"
@@ -32,7 +32,7 @@ _VOCABULARY_RE = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # "Pod Security Standards (PSS)": up to six words, then an abbreviation in parentheses
 # "ADA-KUBEFL-02 SSRF in Kserve HTTPSProvider Moderate Reported", "| CVE-2023-2975 | Affects v1.15.3 ...":
 # a line (or list item, table row) opening with an identifier of two parts or more and a number, then its title
-_IDENTIFIER_LINE_RE = re.compile(r"^(?:[-*+\u2022|]\s*)*([A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+-\d{1,8})\b[\s:|\u2013\u2014-]+(.+)$")
+_IDENTIFIER_LINE_RE = re.compile(rf"^(?:[-*+\u2022|]\s*)*({IDENTIFIER})\b[\s:|\u2013\u2014-]+(.+)$")
 IDENTIFIER_TITLE_WORDS = 12
 _DEFINITION_RE = re.compile(r"((?:[A-Za-z][\w'-]*[ -]+){1,6})\(([A-Z][A-Za-z0-9]{1,7})\)")
 

@@ -136,15 +136,23 @@ ITEM_MARK = rf"(?:[{BULLETS}]|\d{{1,3}}[.)])"
 ITEM_START_RE = re.compile(rf"^\s*{ITEM_MARK}\s")  # a line that opens a list item
 
 
+# an identifier of a scheme: "ADA-KUBEFL-02", "CVE-2024-1234", "GHSA-..." ends in a number
+IDENTIFIER = r"[A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+-\d{1,8}"
+# a line opening with one and going on with its title: a row of a table of findings as a PDF's text has it
+IDENTIFIER_ROW_RE = re.compile(rf"^{IDENTIFIER}\b[\s:|\u2013\u2014-]+\S")
+
+
 def _logical_lines(block: str) -> list[str]:
-    """Join wrapped lines of a paragraph; keep list items, table rows and headings as their own lines."""
+    """Join wrapped lines of a paragraph; keep list items, table rows and headings as their own lines
+    (and, of a PDF's table of findings, rows: two lines or more in a row opening with an identifier)."""
     lines: list[str] = []
-    for raw in block.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
+    raws = [raw.strip() for raw in block.splitlines() if raw.strip()]
+    rows = [bool(IDENTIFIER_ROW_RE.match(line)) for line in raws]
+    for i, line in enumerate(raws):
         starts_item = bool(re.match(rf"([{BULLETS}]\s|\d+[.)]\s|\||#{{1,6}}\s|>)", line))
-        if lines and not starts_item and not lines[-1].startswith(("|", "#")):
+        # (after a row, wrapped or not, or before one)
+        starts_row = rows[i] and (bool(lines) and bool(IDENTIFIER_ROW_RE.match(lines[-1])) or i + 1 < len(rows) and rows[i + 1])
+        if lines and not starts_item and not starts_row and not lines[-1].startswith(("|", "#")):
             lines[-1] = f"{lines[-1]} {line}"
         else:
             lines.append(line)

@@ -78,7 +78,10 @@ class Windows:
         question names that document, not one of the many whose names say "security" or "python", nor
         the "Security Reviewer" guide when it asks about reviewers); then all its name holds."""
         held = asked & (self._document_names.get(meta.source) or _name_terms(meta))
-        return set(held) if sum(self._name_df.get(t, 1) <= max_df for t in held) >= least else set()
+        rare = {t for t in held if self._name_df.get(t, 1) <= max_df}
+        # (a CamelCase name is one word, whatever its parts: "OpenKruise" gives openkruis, open, kruis)
+        words = {t for t in rare if not any(t != other and t in other for other in rare)}
+        return set(held) if len(words) >= least else set()
 
     def span(self, chunk: Chunk) -> Span | None:
         if chunk.id in self._merged:

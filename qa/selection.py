@@ -18,6 +18,7 @@ from math import fsum
 
 from kfqa.qa.sentences import LIST_MARK_RE
 from kfqa.qa.stages import QAConfig
+from kfqa.text import IDENTIFIER_ROW_RE
 from kfqa.types import Retrieved
 
 REPLY_WORDS = 60  # of a reply quoted after the question it answers
@@ -191,8 +192,9 @@ def _refers_back(cand: Candidate) -> bool:
 
 
 def _is_item(cand: Candidate) -> bool:
-    """A list item or table row is a point of its own, never a continuation of the sentence before."""
-    return bool(LIST_MARK_RE.match(cand.text).group(0)) or cand.text.startswith("|")
+    """A list item or table row (a PDF's row of findings too: "ADA-KUBEFL-04 ... Moderate Reported") is a
+    point of its own, never a continuation of the sentence before."""
+    return bool(LIST_MARK_RE.match(cand.text).group(0)) or cand.text.startswith("|") or bool(IDENTIFIER_ROW_RE.match(cand.text))
 
 
 def _by_passage(candidates: list[Candidate]) -> dict[str, list[Candidate]]:

@@ -728,6 +728,19 @@ def test_words_naming_the_document_say_where_not_which_sentence(composer, stage_
     assert lead.startswith("Its severity is Critical") is stage_on, composed.answer
 
 
+def test_a_row_of_a_pdf_table_of_findings_answers_alone_and_brings_no_next_row(composer):
+    # each row its own sentence (kfqa.text); the row after a quoted one is another finding, not the rest
+    # of its point
+    table = _chunk("Found issues\nID Name Severity Status\n"
+                   "ADA-KUBEFL-09 Command injection can lead to RCE in the Pipelines CI Critical Reported\n"
+                   "ADA-KUBEFL-01 Server-Side Request Forgery in the CreatePipelineV1 API Moderate Reported\n"
+                   "ADA-KUBEFL-06 Possible DoS from a malicious tar archive Low Reported", "audits/a.pdf", "audit")
+    composed = composer.compose("Which finding is a command injection in the CI?", _hits(table))
+    assert composed.answer.splitlines()[0] == \
+        "ADA-KUBEFL-09 Command injection can lead to RCE in the Pipelines CI Critical Reported [1].", composed.answer
+    assert "ADA-KUBEFL-01" not in composed.answer and "ADA-KUBEFL-06" not in composed.answer
+
+
 def test_a_document_is_named_by_two_words_few_names_hold_not_by_one_common_noun():
     from kfqa.qa.merging import Windows
 
@@ -746,6 +759,10 @@ def test_a_document_is_named_by_two_words_few_names_hold_not_by_one_common_noun(
     assert windows.named_document(audit, {"security", "audit", "find"}, 2, 2) == set()
     assert windows.named_document(reviewer, {"reviewer", "security", "time"}, 2, 2) == set()
     assert windows.named_document(reviewer, {"reviewer", "security", "time"}, 2, 1) == {"reviewer", "security"}
+    # a CamelCase name is one word, however many terms its parts make
+    kruise = meta("assessments/openkruise/self-assessment.md", "OpenKruise Self-assessment")
+    windows = Windows({f"{m.source}::0": Chunk(id=f"{m.source}::0", text="x", meta=m) for m in [*docs, kruise]})
+    assert windows.named_document(kruise, {"openkruis", "open", "kruis", "webhook"}, 2, 2) == set()
 
 
 # --- value questions ---------------------------------------------------------------------------------

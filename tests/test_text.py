@@ -13,6 +13,24 @@ def test_list_items_and_table_rows_stay_whole():
     assert split_sentences(text) == ["Intro line continues here.", "- item one", "- item two", "| a | b |", "| c | d |"]
 
 
+def test_a_pdf_table_of_findings_is_a_row_per_identifier_and_prose_naming_one_is_not():
+    # the text a PDF gives of a table of findings: one line per finding, no sentence marks; a row whose
+    # title wraps goes on into the next line
+    table = ("Found issues\nID Name Severity Status\n"
+             "ADA-KUBEFL-09 Command injection can lead to RCE in Pipelines CI Critical Reported\n"
+             "ADA-KUBEFL-04 Kubeflow Pipelines: MinioObjectStore.GetFile - Reliability and\nSecurity Issues Moderate Reported\n"
+             "CVE-2024-1234: Stack overflow in a parser Low Reported")
+    assert split_sentences(table) == [
+        "Found issues ID Name Severity Status",
+        "ADA-KUBEFL-09 Command injection can lead to RCE in Pipelines CI Critical Reported",
+        "ADA-KUBEFL-04 Kubeflow Pipelines: MinioObjectStore.GetFile - Reliability and Security Issues Moderate Reported",
+        "CVE-2024-1234: Stack overflow in a parser Low Reported",
+    ]
+    # one wrapped line of prose opening with an identifier is no table
+    assert split_sentences("The maintainers fixed\nADA-KUBEFL-09 in the next release.") == [
+        "The maintainers fixed ADA-KUBEFL-09 in the next release."]
+
+
 def test_normalize_drops_emphasis_and_folds_space():
     assert normalize("**Tenant  isolation**:\n `RBAC`") == "tenant isolation: rbac"
     assert bm25_text("_OpenSSF Best Practices_").split() == ["OpenSSF", "Best", "Practices"]
