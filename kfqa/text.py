@@ -136,10 +136,27 @@ ITEM_MARK = rf"(?:[{BULLETS}]|\d{{1,3}}[.)])"
 ITEM_START_RE = re.compile(rf"^\s*{ITEM_MARK}\s")  # a line that opens a list item
 
 
-# an identifier of a scheme: "ADA-KUBEFL-02", "CVE-2024-1234", "GHSA-..." ends in a number
+# an identifier of a numbered scheme: "ADA-KUBEFL-02", "CVE-2024-1234" (upper case, ending in a number)
 IDENTIFIER = r"[A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+-\d{1,8}"
-# a line opening with one and going on with its title: a row of a table of findings as a PDF's text has it
-IDENTIFIER_ROW_RE = re.compile(rf"^{IDENTIFIER}\b[\s:|\u2013\u2014-]+\S")
+# a line opening with one and going on with its title (capitalised: "CVE-2024-1234 in the parser and" is
+# prose wrapped there): a row of a table of findings as a PDF's text has it
+IDENTIFIER_ROW_RE = re.compile(rf"^{IDENTIFIER}\b[\s:|\u2013\u2014-]+[A-Z0-9]")
+
+
+_IDENTIFIER_IN_TEXT_RE = re.compile(rf"(?<![\w-]){IDENTIFIER}(?![\w-])", re.I)
+
+
+def identifiers_in(text: str) -> list[str]:
+    """The numbered identifiers a text writes ("ADA-KUBEFL-08", typed in any case), upper-cased, each once."""
+    return list(dict.fromkeys(m.group(0).upper() for m in _IDENTIFIER_IN_TEXT_RE.finditer(text)))
+
+
+def naming_re(identifiers) -> re.Pattern | None:
+    """A pattern finding any of ``identifiers`` as a whole identifier ("CVE-2024-1234" not inside
+    "CVE-2024-12345"), in any case; None for none."""
+    if not identifiers:
+        return None
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, identifiers)) + r")(?![\w-])", re.I)
 
 
 def _logical_lines(block: str) -> list[str]:
@@ -151,8 +168,11 @@ def _logical_lines(block: str) -> list[str]:
     for i, line in enumerate(raws):
         starts_item = bool(re.match(rf"([{BULLETS}]\s|\d+[.)]\s|\||#{{1,6}}\s|>)", line))
         # (after a row, wrapped or not, or before one)
-        starts_row = rows[i] and (bool(lines) and bool(IDENTIFIER_ROW_RE.match(lines[-1])) or i + 1 < len(rows) and rows[i + 1])
-        if lines and not starts_item and not starts_row and not lines[-1].startswith(("|", "#")):
+        after_row = bool(lines) and bool(IDENTIFIER_ROW_RE.match(lines[-1]))
+        starts_row = rows[i] and (after_row or i + 1 < len(rows) and rows[i + 1])
+        # (a sentence after a table's last row is none of its title: "The table above lists every finding.")
+        ends_table = after_row and line.endswith((".", "!", "?")) and line[0].isupper()
+        if lines and not starts_item and not starts_row and not ends_table and not lines[-1].startswith(("|", "#")):
             lines[-1] = f"{lines[-1]} {line}"
         else:
             lines.append(line)

@@ -42,7 +42,6 @@ VALUE_RES: dict[str, re.Pattern] = {
     "version": re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?![\w.])|\bv\d+\b", re.I),
     "percentage": re.compile(rf"{_DIGITS}\s?(?:%|percent\b|per cent\b)", re.I),
     "size": re.compile(_NUMBER, re.I),  # "how big": bytes, people, replicas - any stated number
-    "score": re.compile(_NUMBER, re.I),  # "Exposure 5" (when it names what is scored, ``AskedValue.scored``)
     "money": re.compile(rf"[$€£]\s?\d|{_DIGITS}\s?(?:k|m)?\s?(?:usd|eur|gbp|dollars?|euros?)\b|\bfree of charge\b", re.I),
 }
 # "is there a deadline" (kind "time"): a date or a length of time answers it
@@ -59,9 +58,13 @@ _CHANGES = "introduced|introduce|added|add|released|release|merged|merge|voted|v
 # "When was the planned SBOM support introduced?": the date of a past change, whatever word of plans it holds
 _PAST_CHANGE = rf"(?:^|[.?!]\s+)when (?:was|were|did)\b(?=[^?]{{0,120}}\b(?:{_CHANGES})\b)"
 _PAST_CHANGE_RE = re.compile(_PAST_CHANGE, re.I)
-# "what exposure and impact scores": the words between the question word and "scores" say what is scored
+# "what exposure and impact scores": the words between the question word and "scores" say what is scored.
+# Not the verb ("Which project scores highest?" asks a name), nor what a score means or how it is reached
+# ("What does an exposure score of 5 mean?", "What is the combined score based on?")
 _SCORE_RE = re.compile(r"\b(?:what|which)\b([^?.]{0,60}?)\b(?:sub-?)?scores?\b"
-                       r"(?!\s+(?:(?:is|are|was|were)\s+)?(?:means?|measures?|system|based|calculated|computed|worked|derived|determined)\b)", re.I)
+                       r"(?!\s+(?:(?:is|are|was|were)\s+)?(?:means?|measures?|system|based|calculated|computed|worked|derived|determined|for)\b)"
+                       r"(?!\s+(?:highest|lowest|best|worst|well|better|worse|poorly|higher|lower)\b)"
+                       r"(?![^?]{0,30}\bmean\b)", re.I)
 _ASKS: list[tuple[str, re.Pattern]] = [
     ("money", re.compile(r"\bhow much\b[^?]{0,80}?\b(?:cost|costs|pay|paid|spend|spent|charge|charged|fund|funded)\b"
                          rf"|{_WHAT_IS}(?:cost|price|budget|fee)s?\b(?!\s+\w)", re.I)),
@@ -94,14 +97,15 @@ _ASKS: list[tuple[str, re.Pattern]] = [
     ("score", _SCORE_RE),
 ]
 # "Which CVE ID ...", "What GHSA identifiers ...": an identifier of a named scheme, asked for
-# (the scheme as it is written, "id" however typed: "which CVE id")
-_SCHEME_RE = re.compile(r"\b(?i:which|what)(?:\s+[\w-]+){0,2}?\s+([A-Z][A-Z0-9]{1,9})[- ](?i:IDs?|identifiers?)\b")
+# (the scheme as it is written, "id" however typed: "which CVE id"; three letters or more: a "PR ID" or
+# "UI ID" is no scheme of numbered identifiers)
+_SCHEME_RE = re.compile(r"\b(?i:which|what)(?:\s+[\w-]+){0,2}?\s+([A-Z][A-Z0-9]{2,9})[- ](?i:IDs?|identifiers?)\b")
 # ... typed in lower case ("what cve id ..."): a scheme when as short as an acronym and no English word
 # ("what user ids", "what github ids", "what namespace ids" ask for no scheme's identifiers)
-_SCHEME_LOWER_RE = re.compile(r"\b(?i:which|what)(?:\s+[\w-]+){0,2}?\s+([a-z][a-z0-9]{1,3})[- ](?:ids?|identifiers?)\b")
+_SCHEME_LOWER_RE = re.compile(r"\b(?i:which|what)(?:\s+[\w-]+){0,2}?\s+([a-z][a-z0-9]{2,3})[- ](?:ids?|identifiers?)\b")
 
-# a score on a scale, stated as one: "6.5/10", "10 / 10"
-_RATIO_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?/\s?\d+\b")
+# a score on a scale, stated as one: "6.5/10", "10 / 10", "4/5" (not a date "12/08/2025", "TLS 1.2/1.3", "24/7")
+_RATIO_RE = re.compile(r"(?<![\w./])\d+(?:\.\d+)?\s?/\s?(?:5|10|100)\b(?![./]\d)")
 
 # the future, as a question asks about it and as a sentence speaks of it
 _FUTURE_RE = re.compile(r"\b(?:next|upcoming|will|plans?|planned|planning|scheduled|future|expected|targeted)\b", re.I)
@@ -117,7 +121,7 @@ _WORD_RE = re.compile(r"[A-Za-z][\w-]*")
 
 @dataclass(frozen=True)
 class AskedValue:
-    kind: str  # count, duration, date, version, money or identifier
+    kind: str  # count, duration, date, version, money, percentage, size, time, score or identifier
     scheme: str = ""  # for an identifier: its scheme ("CVE")
     # for a count: stems of the words naming what is counted ("how many CVEs" -> cve); a number answers
     # only when it counts one of them ("two researchers" doesn't say how many CVEs). Empty: any number.
@@ -150,7 +154,7 @@ class AskedValue:
             return re.search(rf"\b{re.escape(self.scheme)}-\d", text, re.I) is not None
         if self.kind == "score" and _RATIO_RE.search(text):
             return True
-        if self.kind in ("count", "score") and self.counted:
+        if self.kind in ("count", "score") and self.counted:  # (a score's always holds "score")
             return any(self._counts(text, m.start(), m.end()) for m in VALUE_RES["count"].finditer(text))
         if self.future and not _FUTURE_RE.search(text):
             return False
@@ -201,7 +205,8 @@ def counted_words(question: str) -> frozenset[str]:
 
 def scored_words(question: str) -> frozenset[str]:
     """Stems of what a score question scores: "score" and the words naming the scores ("What exposure
-    and impact sub-scores ..." -> score, exposur, impact), less stop words."""
+    and impact sub-scores ..." -> score, exposur, impact), less stop words and names (as for a count, a
+    name only says whose: "Kubeflow's Scorecard score" is not stated by "Kubeflow has 14 working groups")."""
     found = _SCORE_RE.search(question)
-    words = _WORD_RE.findall(found.group(1)) if found else []
-    return frozenset({stem("score")} | {stem(w.lower()) for w in words if w.lower() not in stop_words()})
+    words = [w for w in (_WORD_RE.findall(found.group(1)) if found else []) if w.lower() not in stop_words()]
+    return frozenset({stem("score")} | {stem(w.lower()) for w in words if not w[0].isupper()})

@@ -33,7 +33,7 @@ from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, listed_after
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import TermWeights, coverage
 from kfqa.termstats import TermStats, terms
-from kfqa.text import normalize, without_link_targets
+from kfqa.text import identifiers_in, naming_re, normalize, without_link_targets
 from kfqa.types import AnswerSentence, Citation, Retrieved
 
 # a link alone, or a row of badges ("[![OpenSSF Best Practices](.../badge)](...) [![Scorecard](...)](...)");
@@ -124,7 +124,7 @@ class Composer:
                           scope.label if scope else "")
         if decision.answerable and asked and config.on("answer-type") and config.on("answerability") \
                 and not _value_stated(asked, candidates, config,
-                                      _named(identifiers, asking) if config.on("identifier-values") else ()):
+                                      identifiers_in(own_words or question) if config.on("identifier-values") else ()):
             decision = replace(decision, answerable=False, unstated=asked.what)
         if decision.answerable and people and config.on("speaker"):
             candidates = _heard_from(candidates, people, config)
@@ -158,8 +158,8 @@ class Composer:
             passage_cover = coverage(focus, f"{hit.chunk.text} {heading}")
             # (stage document-names: the words naming the document, "the Ada Logics 2025 audit", say where
             # the answer is, not which of its sentences it is: each of its sentences holds them alike)
-            named_doc = self.windows.named_document(hit.chunk.meta, q_terms, config.document_name_df,
-                                                    config.document_name_terms) if config.on("document-names") else set()
+            doc_name_terms = self.windows.name_terms_asked(hit.chunk.meta, q_terms, config.document_name_df,
+                                                           config.document_name_words) if config.on("document-names") else set()
             sentences = answerable_sentences(hit.chunk)
             authors = comment_authors(sentences, hit.chunk.meta.author) if hit.chunk.meta.kind == "review" else []
             seen: dict[str, int] = {}  # a lead-in said twice in a passage ("run the following command:")
@@ -178,7 +178,7 @@ class Composer:
                 lead_in_terms = (set(terms(body)) if listed and not items else s_terms) - heading_terms
                 candidates.append(Candidate(
                     sentence, hit, rank,
-                    lexical=_with_heading(fsum(weight[t] for t in q_terms & (s_terms | named_doc)) / total, heading_lexical),
+                    lexical=_with_heading(fsum(weight[t] for t in q_terms & (s_terms | doc_name_terms)) / total, heading_lexical),
                     terms=s_terms, position=position, items=items, listed=listed,
                     coverage=(own + passage_cover) / 2,
                     under_asked_heading=asked_section,
@@ -266,24 +266,21 @@ def _heard_from(candidates: list[Candidate], people, config: QAConfig) -> list[C
     return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 
-def _named(identifiers, question: str) -> list[str]:
-    """The identifiers the question names as written (not those it describes, or a group it names by
-    a shared value: "how many findings were rated Critical" is answered by a summary naming none)."""
-    low = question.lower()
-    return [i for i in identifiers if i.lower() in low]
-
-
 def _value_stated(asked: AskedValue, candidates: list[Candidate], config: QAConfig, identifiers=()) -> bool:
     """A sentence near the question's topic states the value it asks for: a relevant candidate about as
     close to the topic as the best of them ("close to 200 contributors" doesn't say how many maintainers
-    see the reports), however it ranks, states or lists it. A question naming identified items
-    (``identifiers``: "ADA-KUBEFL-08's exposure score") is answered only by a passage naming one: the
-    audit's scale ("5: The security issue exists in core components") scores no finding."""
+    see the reports), however it ranks, states or lists it. A question naming identifiers (stage
+    identifier-values: "ADA-KUBEFL-08's exposure score") is answered only by a passage naming one, the
+    floor set among those: the audit's scale ("5: The security issue exists in core components") scores
+    no finding, and how close it is to the question's words says nothing of the finding's page."""
     near = [c for c in candidates if c.relevant]
+    if named := naming_re(identifiers):
+        passages = {c.hit.chunk.id: c.hit.chunk.text for c in near}  # (each passage searched once)
+        naming = {pid for pid, text in passages.items() if named.search(text)}
+        near = [c for c in near if c.hit.chunk.id in naming]
     floor = config.value_coverage * max((c.coverage for c in near), default=0.0)
-    named = [i.lower() for i in identifiers]
     return any(any(asked.stated_in(piece) for piece in (c.text, *c.items)) or asked.enumerated_by(c.listed, without_header(c.text))
-               for c in near if c.coverage >= floor and (not named or any(i in c.hit.chunk.text.lower() for i in named)))
+               for c in near if c.coverage >= floor)
 
 
 def _with_heading(own: float, heading: float) -> float:

@@ -26,8 +26,12 @@ FileKey = tuple[str, str]  # (source, file_hash): one committed version of one f
 
 
 def _name_terms(meta: ChunkMeta) -> frozenset[str]:
+    """A source's name as terms: its file name's ("ada-logics-security-audit-2025.pdf") and a document's
+    title ("Multi-user Isolation"); not a review thread's, which is a sentence about a change ("Fix dead
+    link and stale wording in security self-assessment") and names nothing."""
     file_name = meta.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    return frozenset(terms(f"{meta.title} {re.sub(r'[-_]', ' ', file_name)}"))
+    title = meta.title if meta.kind != "review" else ""
+    return frozenset(terms(f"{title} {re.sub(r'[-_]', ' ', file_name)}"))
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ class Windows:
 
     @cached_property
     def _document_names(self) -> dict[str, frozenset[str]]:
-        """Each source's name as terms: its title's and its file name's ("ada-logics-security-audit-2025")."""
+        """Each source's name as terms (``_name_terms``)."""
         names: dict[str, frozenset[str]] = {}
         for chunk in self.chunks.values():
             if chunk.meta.source not in names:
@@ -72,14 +76,14 @@ class Windows:
         """In how many sources' names each term is."""
         return Counter(t for name in self._document_names.values() for t in name)
 
-    def named_document(self, meta: ChunkMeta, asked: set[str], max_df: int, least: int) -> set[str]:
-        """The question's terms (``asked``) naming the document ``meta`` is from: none unless ``least`` of
-        them are each in at most ``max_df`` sources' names ("Ada Logics 2025" of the audit's file name: the
-        question names that document, not one of the many whose names say "security" or "python", nor
-        the "Security Reviewer" guide when it asks about reviewers); then all its name holds."""
+    def name_terms_asked(self, meta: ChunkMeta, asked: set[str], max_df: int, least: int) -> set[str]:
+        """The question's terms (``asked``) that name the document ``meta`` is from: none unless ``least``
+        words of them are each in at most ``max_df`` sources' names ("Ada Logics 2025" of the audit's file
+        name: the question names that document, not one of the many whose names say "security" or
+        "python", nor the "security-reviewer" guide when it asks about reviewers); then all its name holds."""
         held = asked & (self._document_names.get(meta.source) or _name_terms(meta))
-        rare = {t for t in held if self._name_df.get(t, 1) <= max_df}
-        # (a CamelCase name is one word, whatever its parts: "OpenKruise" gives openkruis, open, kruis)
+        rare = {t for t in held if self._name_df.get(t, 0) + (meta.source not in self._document_names) <= max_df}
+        # (a term inside another is part of one word: "OpenKruise" gives openkruis, open and kruis)
         words = {t for t in rare if not any(t != other and t in other for other in rare)}
         return set(held) if len(words) >= least else set()
 

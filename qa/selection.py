@@ -18,7 +18,7 @@ from math import fsum
 
 from kfqa.qa.sentences import LIST_MARK_RE
 from kfqa.qa.stages import QAConfig
-from kfqa.text import IDENTIFIER_ROW_RE
+from kfqa.text import IDENTIFIER_ROW_RE, naming_re
 from kfqa.types import Retrieved
 
 REPLY_WORDS = 60  # of a reply quoted after the question it answers
@@ -226,7 +226,7 @@ def covering(chosen: list[Candidate], candidates: list[Candidate], facets, floor
     comes from, the best relevant sentence that does, if it scores at least ``floor`` or names one of
     the ``identifiers`` the question asks about (how the DD thread settled "ADA-KUBEFL-13" shares few
     words with a question in the audit's)."""
-    named = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, identifiers)) + r")(?![\w-])", re.I) if identifiers else None
+    named = naming_re(identifiers)
 
     def passes(c: Candidate) -> bool:
         return c.score >= floor or (named is not None and named.search(c.text) is not None)

@@ -35,9 +35,9 @@ STAGES: dict[str, str] = {
     "feedback": "pseudo-relevance feedback: the best passages' telling terms searched for again (BM25)",
     "merge": "neighbouring windows of one section read as one passage",
     "sentence-similarity": "sentence selection: the best few sentences reranked by similarity to the question",
+    "document-names": "sentence selection: the question's words naming a document (its file name's: \"the Ada Logics 2025 audit\") count for each of its sentences alike",
     "section-expand": "small-to-big: the best passages read on into the windows around them in their section",
     "component-focus": "sentence selection: a question naming a component is answered from its passages or general ones; a sentence under another component's section or page yields",
-    "document-names": "sentence selection: the question's words naming a document (its title's, its file name's: \"the Ada Logics 2025 audit\") count for each of its sentences alike",
     "point-relevance": "sentence selection: each supporting point holds a specific term of the question beyond its heading's",
     "lead-in-lists": "sentence selection: a lead-in brings the list it introduces (when its items are relevant, it best matches the question, or it points back at a chosen sentence)",
     "speaker": "sentence selection: a question naming a person of the review threads hears first from what they wrote, not from comments naming them",
@@ -57,7 +57,7 @@ STAGES: dict[str, str] = {
 ANSWER_STAGES = frozenset({"sentence-similarity", "document-names", "component-focus", "point-relevance", "speaker", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
                            "answerability", "absent-words", "answer-type", "identifier-values"})
 ANSWER_FIELDS = frozenset({
-    "passages_read", "document_name_df", "document_name_terms", "max_points", "points_per_part", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
+    "passages_read", "document_name_df", "document_name_words", "max_points", "points_per_part", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
     "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage", "semantic_candidates",
     "scope_elsewhere_df", "continuation_words", "value_coverage", "novelty_weight", "kind_lead_floor",
     "absent_importance", "speaker_boost", "other_component_factor",
@@ -122,12 +122,12 @@ class QAConfig:
     expand_top: int = 3  # stage section-expand: how many of the best passages grow
     # sentence selection
     passages_read: int = 6
-    # stage document-names: a question names a document by words of its name (title, file name) that at
+    # stage document-names: a question names a document by words of its file name that at
     # most this many sources' names hold ("ada", "2025": the audit's; not "security", "python") ...
     document_name_df: int = 2
     # ... at least this many of them: a name of two words ("Ada Logics"), not one common noun of a name
     # ("reviewers" of the "Security Reviewer" guide, which the question asks about as people)
-    document_name_terms: int = 2
+    document_name_words: int = 2
     max_points: int = 4  # sentences in an answer (lead + supporting)
     # stage part-points: a many-part question ("what did the audit find, and how severe was it?") gets this many
     # more points per part beyond the first (1: dev key facts +0.007, reviewer set +0.016 and citation precision

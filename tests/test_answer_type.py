@@ -101,6 +101,12 @@ def test_a_number_answers_a_score_only_next_to_what_is_scored_and_a_ratio_anywhe
     katib = asked_value("Which Scorecard score did Katib get?")
     assert katib.stated_in("Katib (6.5/10)") and katib.stated_in("10 / 10 Binary-Artifacts High")
     assert not katib.stated_in("Katib was released in 2018 by 3 companies.")
+    # a date, versions or hours of the day are no ratio; a name only says whose score
+    kubeflow = asked_value("What is Kubeflow's OpenSSF Scorecard score?")
+    assert kubeflow.counted == {"scor"}
+    for text in ("Published on 12/08/2025.", "It supports TLS 1.2/1.3.", "Maintainers are on call 24/7.",
+                 "Kubeflow has 14 working groups."):
+        assert not kubeflow.stated_in(text), text
 
 
 @pytest.mark.parametrize("question", [
@@ -138,6 +144,10 @@ def test_a_number_answers_a_score_only_next_to_what_is_scored_and_a_ratio_anywhe
     # what a score means or how it is reached, or the Scorecard tool itself
     "What does the exposure score mean?", "What scoring system does the audit use?",
     "What is the combined score based on?", "What checks does the OpenSSF Scorecard run?",
+    "Which project scores highest on the OpenSSF Scorecard?", "What does an exposure score of 5 mean?",
+    "What is the score for?",
+    # a PR or UI "id" is no scheme of numbered identifiers
+    "Which PR id fixed the dead link in the self-assessment?", "which pr id fixed it?",
 ])
 def test_other_questions_ask_for_no_value(question):
     assert asked_value(question) is None

@@ -741,28 +741,35 @@ def test_a_row_of_a_pdf_table_of_findings_answers_alone_and_brings_no_next_row(c
     assert "ADA-KUBEFL-01" not in composed.answer and "ADA-KUBEFL-06" not in composed.answer
 
 
-def test_a_document_is_named_by_two_words_few_names_hold_not_by_one_common_noun():
+def test_a_document_is_named_by_two_words_few_file_names_hold_not_by_one_common_noun():
     from kfqa.qa.merging import Windows
 
-    def meta(source, title):
-        return ChunkMeta(source=source, kind="guide", title=title)
+    def meta(source, title="", kind="guide"):
+        return ChunkMeta(source=source, kind=kind, title=title)
 
-    docs = [meta("guides/security-reviewer.md", "Security Reviewer"), meta("guides/project-lead.md", "Project Lead"),
+    docs = [meta("guides/security-reviewer.md"), meta("guides/project-lead.md"),
             meta("audits/ada-logics-security-audit-2025.pdf", "Kubeflow Security Audit"),
-            *(meta(f"docs/security-{i}.md", f"Security {i}") for i in range(3))]
+            meta("reviews/pr-996.json", "Fix dead link and stale wording in security self-assessment", "review"),
+            meta("docs/OpenKruise-threat-model.md"), *(meta(f"docs/security-{i}.md") for i in range(3))]
     windows = Windows({f"{m.source}::0": Chunk(id=f"{m.source}::0", text="x", meta=m) for m in docs})
-    audit, reviewer = docs[2], docs[0]
-    assert windows.named_document(audit, {"ada", "logic", "2025", "find"}, 2, 2) == {"ada", "logic", "2025"}
+    audit, reviewer, thread, kruise = docs[2], docs[0], docs[3], docs[4]
+    assert windows.name_terms_asked(audit, {"ada", "logic", "2025", "find"}, 2, 2) == {"ada", "logic", "2025"}
     # all its name holds counts once it is named ("security"); a word of many names ("security") or one
     # common noun ("reviewer") alone names nothing
-    assert windows.named_document(audit, {"ada", "logic", "security"}, 2, 2) == {"ada", "logic", "security"}
-    assert windows.named_document(audit, {"security", "audit", "find"}, 2, 2) == set()
-    assert windows.named_document(reviewer, {"reviewer", "security", "time"}, 2, 2) == set()
-    assert windows.named_document(reviewer, {"reviewer", "security", "time"}, 2, 1) == {"reviewer", "security"}
+    assert windows.name_terms_asked(audit, {"ada", "logic", "security"}, 2, 2) == {"ada", "logic", "security"}
+    assert windows.name_terms_asked(audit, {"security", "audit", "find"}, 2, 2) == set()
+    assert windows.name_terms_asked(reviewer, {"reviewer", "security", "time"}, 2, 2) == set()
+    assert windows.name_terms_asked(reviewer, {"reviewer", "security", "time"}, 2, 1) == {"reviewer", "security"}
+    # a thread's title is a sentence, no name: "Who can fix a dead link?" names no thread (a document's
+    # title does name it)
+    assert windows.name_terms_asked(thread, {"fix", "dead", "link"}, 2, 2) == set()
     # a CamelCase name is one word, however many terms its parts make
-    kruise = meta("assessments/openkruise/self-assessment.md", "OpenKruise Self-assessment")
-    windows = Windows({f"{m.source}::0": Chunk(id=f"{m.source}::0", text="x", meta=m) for m in [*docs, kruise]})
-    assert windows.named_document(kruise, {"openkruis", "open", "kruis", "webhook"}, 2, 2) == set()
+    assert windows.name_terms_asked(kruise, {"openkruis", "open", "kruis", "webhook"}, 2, 2) == set()
+    assert windows.name_terms_asked(kruise, {"openkruis", "open", "kruis", "threat"}, 2, 2) == {"openkruis", "open", "kruis", "threat"}
+    # a source the windows don't hold counts itself among the names ("ada": the audit's and its own)
+    other = meta("audits/ada-logics-2026.pdf")
+    assert windows.name_terms_asked(other, {"ada", "logic", "2026"}, 2, 2) == {"ada", "logic", "2026"}
+    assert windows.name_terms_asked(other, {"ada", "logic", "2026"}, 1, 2) == set()
 
 
 # --- value questions ---------------------------------------------------------------------------------
@@ -784,21 +791,25 @@ def test_a_stray_number_in_a_sentence_off_the_topic_states_no_value(composer, va
 @pytest.mark.parametrize("stage_on", [True, False])
 def test_a_value_about_a_named_identifier_is_stated_only_in_a_passage_naming_it(composer, stage_on):
     # the audit's scale states scores, and the finding's own page holds none: ADA-KUBEFL-08's scores are
-    # not given (stage identifier-values); a finding that does state them is answered
+    # not given (stage identifier-values), however the question is typed or set up
     scale = _chunk("Risk scoring: we score the exposure and the impact of each finding on a scale of 1-5. "
                    "Exposure 5: the finding is exposed in all use cases to untrusted input.", "audits/x.pdf")
     finding = _chunk("Resources missing network policies. ID ADA-KUBEFL-08. Severity Moderate. Lack of a network "
                      "policy can be a sign of over-privileged workloads.", "audits/y.pdf")
-    question = "What exposure and impact scores did the auditors assign to ADA-KUBEFL-08?"
     config = QAConfig() if stage_on else QAConfig().without("identifier-values")
-    evidence = composer.gather(question, _hits(finding, scale), config=config, asked=asked_value(question),
-                               identifiers=["ADA-KUBEFL-08"])
-    assert evidence.decision.answerable is not stage_on
-    scored = _chunk("Resources missing network policies. ID ADA-KUBEFL-08. Exposure 3, impact 3: severity Moderate.",
-                    "audits/y.pdf")
-    evidence = composer.gather(question, _hits(scored, scale), config=config, asked=asked_value(question),
-                               identifiers=["ADA-KUBEFL-08"])
+    for question in ("What exposure and impact scores did the auditors assign to ADA-KUBEFL-08?",
+                     "Looking at ada-kubefl-08 in the audit. What exposure and impact scores did the auditors give?"):
+        evidence = composer.gather(question, _hits(finding, scale), config=config, asked=asked_value(question))
+        assert evidence.decision.answerable is not stage_on, question
+    # a finding that states them is answered, though the scale is closer to the question's words
+    question = "What exposure and impact scores did the auditors assign to ADA-KUBEFL-08?"
+    scored = _chunk("ADA-KUBEFL-08: network policies missing. Rated Exposure 3, Impact 2.", "audits/y.pdf")
+    evidence = composer.gather(question, _hits(scored, scale), config=config, asked=asked_value(question))
     assert evidence.decision.answerable
+    # "ADA-KUBEFL-080" is another finding
+    other = _chunk("ADA-KUBEFL-080: network policies missing. Rated Exposure 3, Impact 2.", "audits/y.pdf")
+    evidence = composer.gather(question, _hits(other, scale), config=config, asked=asked_value(question))
+    assert evidence.decision.answerable is not stage_on
 
 
 def test_markup_whose_words_are_attributes_and_contents_lines_yield_no_sentence():

@@ -26,9 +26,14 @@ def test_a_pdf_table_of_findings_is_a_row_per_identifier_and_prose_naming_one_is
         "ADA-KUBEFL-04 Kubeflow Pipelines: MinioObjectStore.GetFile - Reliability and Security Issues Moderate Reported",
         "CVE-2024-1234: Stack overflow in a parser Low Reported",
     ]
-    # one wrapped line of prose opening with an identifier is no table
+    # one wrapped line of prose opening with an identifier is no table, nor are two going on in lower case
     assert split_sentences("The maintainers fixed\nADA-KUBEFL-09 in the next release.") == [
         "The maintainers fixed ADA-KUBEFL-09 in the next release."]
+    assert split_sentences("The audit found two issues,\nCVE-2024-1234 in the parser and\nCVE-2024-5678 in the "
+                           "loader, both fixed.") == [
+        "The audit found two issues, CVE-2024-1234 in the parser and CVE-2024-5678 in the loader, both fixed."]
+    # a sentence after the last row is none of its title
+    assert split_sentences(table + "\nThe table above lists every finding.")[-1] == "The table above lists every finding."
 
 
 def test_normalize_drops_emphasis_and_folds_space():
