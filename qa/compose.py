@@ -108,6 +108,10 @@ class Composer:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
         if config.on("quoted-phrases"):
             lift_quoted(candidates, quoted_phrases(question))
+        if config.on("identifier-lift") and (named := naming_re(identifiers)):
+            for cand in candidates:
+                if named.search(cand.text):
+                    cand.score *= config.identifier_boost
         # (a question of several parts may name the component in one of them only)
         if config.on("component-focus") and config.other_component_factor != 1.0 and components and parts <= 1:
             _other_components_yield(candidates, names_in(own_words or question, components), components, config)

@@ -36,6 +36,7 @@ STAGES: dict[str, str] = {
     "merge": "neighbouring windows of one section read as one passage",
     "sentence-similarity": "sentence selection: the best few sentences reranked by similarity to the question",
     "document-names": "sentence selection: the question's words naming a document (its file name's: \"the Ada Logics 2025 audit\") count for each of its sentences alike",
+    "identifier-lift": "sentence selection: a sentence naming an identifier the question describes or names a group of (\"which findings were rated Critical\") scores identifier_boost times",
     "section-expand": "small-to-big: the best passages read on into the windows around them in their section",
     "component-focus": "sentence selection: a question naming a component is answered from its passages or general ones; a sentence under another component's section or page yields",
     "point-relevance": "sentence selection: each supporting point holds a specific term of the question beyond its heading's",
@@ -54,10 +55,10 @@ STAGES: dict[str, str] = {
 
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
-ANSWER_STAGES = frozenset({"sentence-similarity", "document-names", "component-focus", "point-relevance", "speaker", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
+ANSWER_STAGES = frozenset({"sentence-similarity", "document-names", "identifier-lift", "component-focus", "point-relevance", "speaker", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
                            "answerability", "absent-words", "answer-type", "identifier-values"})
 ANSWER_FIELDS = frozenset({
-    "passages_read", "document_name_df", "document_name_words", "max_points", "points_per_part", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
+    "passages_read", "document_name_df", "document_name_words", "identifier_boost", "max_points", "points_per_part", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
     "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage", "semantic_candidates",
     "scope_elsewhere_df", "continuation_words", "value_coverage", "novelty_weight", "kind_lead_floor",
     "absent_importance", "speaker_boost", "other_component_factor",
@@ -125,6 +126,7 @@ class QAConfig:
     # stage document-names: a question names a document by words of its file name that at
     # most this many sources' names hold ("ada", "2025": the audit's; not "security", "python") ...
     document_name_df: int = 2
+    identifier_boost: float = 1.5  # stage identifier-lift
     # ... at least this many of them: a name of two words ("Ada Logics"), not one common noun of a name
     # ("reviewers" of the "Security Reviewer" guide, which the question asks about as people)
     document_name_words: int = 2

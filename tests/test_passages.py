@@ -741,6 +741,22 @@ def test_a_row_of_a_pdf_table_of_findings_answers_alone_and_brings_no_next_row(c
     assert "ADA-KUBEFL-01" not in composed.answer and "ADA-KUBEFL-06" not in composed.answer
 
 
+@pytest.mark.parametrize("stage_on", [True, False])
+def test_a_sentence_naming_an_identifier_the_question_asks_about_moves_up(composer, stage_on):
+    # the question names a group of findings by a value their titles share ("rated Critical"): the rows
+    # naming them answer it, not the report's page about its authors that better ranks and shares its words
+    about = _chunk("About the auditors: we regularly perform security audits and publish our findings and fixes.",
+                   "audits/a.pdf", "audit")
+    table = replace(_chunk("ADA-KUBEFL-09 Command injection can lead to RCE in the Pipelines CI Critical Reported\n"
+                           "ADA-KUBEFL-10 Attacker can leak a GitHub secret leading to repository takeover Critical Reported",
+                           "audits/a.pdf", "audit"), id="audits/a.pdf::0123456789ab::1")
+    config = QAConfig() if stage_on else QAConfig().without("identifier-lift")
+    evidence = composer.gather("Which findings were rated critical?", _hits(about, table), config=config,
+                               identifiers=["ADA-KUBEFL-09", "ADA-KUBEFL-10"])
+    lead = composer.render_evidence(evidence).answer.splitlines()[0]
+    assert lead.startswith("ADA-KUBEFL-") is stage_on, lead
+
+
 def test_a_document_is_named_by_two_words_few_file_names_hold_not_by_one_common_noun():
     from kfqa.qa.merging import Windows
 
