@@ -108,10 +108,8 @@ class Composer:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
         if config.on("quoted-phrases"):
             lift_quoted(candidates, quoted_phrases(question))
-        if config.on("identifier-lift") and (named := naming_re(identifiers)):
-            for cand in candidates:
-                if named.search(cand.text):
-                    cand.score *= config.identifier_boost
+        if config.on("identifier-lift"):
+            lift_naming(candidates, identifiers, config.identifier_boost)
         # (a question of several parts may name the component in one of them only)
         if config.on("component-focus") and config.other_component_factor != 1.0 and components and parts <= 1:
             _other_components_yield(candidates, names_in(own_words or question, components), components, config)
@@ -292,6 +290,15 @@ def _with_heading(own: float, heading: float) -> float:
     heading's share, the sentence's own words filling the rest, and (a heading that holds every word
     ties its sentences) a little more for a sentence that says the question's words itself."""
     return heading + (1 - heading) * own + HEADING_TIE_BREAK * own if heading else own
+
+
+def lift_naming(candidates: list[Candidate], identifiers, boost: float) -> None:
+    """Stage identifier-lift: a sentence naming one of the ``identifiers`` the question describes or names
+    a group of scores ``boost`` times (the rows of a table of findings, the thread's ruling on one)."""
+    if named := naming_re(identifiers):
+        for cand in candidates:
+            if named.search(cand.text):
+                cand.score *= boost
 
 
 def lift_quoted(candidates: list[Candidate], phrases: list[str]) -> None:

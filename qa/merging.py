@@ -82,6 +82,7 @@ class Windows:
         name: the question names that document, not one of the many whose names say "security" or
         "python", nor the "security-reviewer" guide when it asks about reviewers); then all its name holds."""
         held = asked & (self._document_names.get(meta.source) or _name_terms(meta))
+        # (a source the windows don't hold has its own name to count as well)
         rare = {t for t in held if self._name_df.get(t, 0) + (meta.source not in self._document_names) <= max_df}
         # (a term inside another is part of one word: "OpenKruise" gives openkruis, open and kruis)
         words = {t for t in rare if not any(t != other and t in other for other in rare)}
