@@ -26,8 +26,8 @@ from kfqa.qa.answerability import (
     decide,
 )
 from kfqa.qa.merging import Windows, with_following_window
-from kfqa.qa.names import heading_name, names_in, names_section
-from kfqa.qa.query import asking_part, quoted_phrases
+from kfqa.qa.names import heading_name, names_in, names_section, person_terms
+from kfqa.qa.query import asking_part, from_first_question, quoted_phrases
 from kfqa.qa.selection import Candidate, comment_authors, select, without_header
 from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, listed_after
 from kfqa.qa.stages import QAConfig
@@ -103,7 +103,13 @@ class Composer:
         config = config or QAConfig()
         weights = TermWeights(self.stats, config)
         focus, weight = weights.focus(question), weights.weights(question)
-        candidates = self._candidates(question, retrieved, focus, weight, config, sections, history)
+        # (a name in a statement setting the question up, "We offboard people by ...", is not what it asks)
+        asking = asking_part(own_words or question)
+        # (stage speaker-words: of the people the question asks what they said, not those it names in a
+        # statement before what it asks: "Justin asked whether ... What did the project answer?")
+        asked_of = set(terms(from_first_question(own_words or question)))
+        speakers = [p for p in people if person_terms(p) & asked_of] if config.on("speaker-words") else []
+        candidates = self._candidates(question, retrieved, focus, weight, config, sections, history, speakers)
         for cand in candidates:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
         if config.on("quoted-phrases"):
@@ -115,8 +121,6 @@ class Composer:
             _other_components_yield(candidates, names_in(own_words or question, components), components, config)
         candidates.sort(key=lambda c: c.score, reverse=True)
         self._answer_scores(question, candidates, config)
-        # (a name in a statement setting the question up, "We offboard people by ...", is not what it asks)
-        asking = asking_part(own_words or question)
         unknown = weights.unknown_names(asking, scope if scope and scope.texts else None)
         # (a question restating a template prompt holds the prompt's words: its answer is filed under the
         # prompt's label, in the project's own words)
@@ -134,9 +138,12 @@ class Composer:
         return Evidence(chosen, decision, candidates)
 
     def _candidates(self, question: str, retrieved, focus, weight, config: QAConfig,
-                    sections: frozenset = frozenset(), history: bool = False) -> list[Candidate]:
+                    sections: frozenset = frozenset(), history: bool = False, people=()) -> list[Candidate]:
         q_terms = set(weight)
         total = fsum(weight.values()) or 1.0  # fsum: exact, so no tie depends on set order
+        # (stage speaker-words: the words naming a person say who wrote the answer, not what it says)
+        named_by = {p.lower(): q_terms & person_terms(p) for p in people}
+        name_terms = set().union(*named_by.values())
         aspects = self.windows.aspects if config.on("aspects") else frozenset()
         candidates: list[Candidate] = []
         for rank, hit in enumerate(h for h in retrieved[: config.passages_read] if not h.chunk.meta.flagged):
@@ -174,7 +181,9 @@ class Composer:
                 body = without_link_targets(without_header(sentence) if authors else sentence)
                 said = " ".join([body, *map(without_link_targets, items)])
                 s_terms = set(terms(said))
-                own = coverage(focus, f"{said} {heading}")
+                if name_terms:
+                    s_terms = (s_terms - name_terms) | named_by.get(authors[position][1].lower() if authors else "", set())
+                own = coverage(focus, s_terms | set(terms(heading)))
                 # a point is relevant by the question's terms it holds beyond its section heading's: under
                 # "Katib Controller Parameters" every line names the Katib controller
                 lead_in_terms = (set(terms(body)) if listed and not items else s_terms) - heading_terms
@@ -185,7 +194,7 @@ class Composer:
                     coverage=(own + passage_cover) / 2,
                     under_asked_heading=asked_section,
                     relevant=not focus or not config.on("point-relevance") or asked_section or (
-                        coverage(focus, said) >= config.support_coverage
+                        coverage(focus, s_terms) >= config.support_coverage
                         and bool(lead_in_terms & set(focus))),
                     comment=authors[position][1] if authors else "",
                     comment_no=authors[position][0] if authors else 0,

@@ -86,6 +86,12 @@ def login_parts(login: str) -> set[str]:
     return {p.lower() for p in re.split(r"[-_]|" + CAMEL_SPLIT_RE.pattern, login) if len(p) >= 4}
 
 
+def person_terms(login: str) -> set[str]:
+    """The terms by which a question names a person: the login whole and its parts ("JustinCappos":
+    justincappo, justin, cappo)."""
+    return set(terms(login)) | {t for part in login_parts(login) for t in terms(part)}
+
+
 def name_expansions(question: str, people: set[str]) -> list[str]:
     """GitHub logins a question names by a part ("Justin" -> JustinCappos, "Rishabh" -> RobuRishabh),
     capitalised or, as reviewers type, not ("cappos's complaint"): a lower-case word names someone only

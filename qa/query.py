@@ -183,6 +183,20 @@ def asking_part(question: str) -> str:
     return " ".join(s for i, s in enumerate(sentences) if i >= first or not s.rstrip().endswith("."))
 
 
+_LOWER_QUESTION_START_RE = re.compile(
+    r"(?<=[.!?])(?<!\.[a-z]\.)\s+(?=(?:what|how|who|whom|whose|why|when|where|which|did|does|do|is|are|was|were|can|could)\b)")
+
+
+def from_first_question(question: str) -> str:
+    """The sentences that ask, without any before them (whatever they point back at): "Justin asked
+    whether ... What did the project answer?" asks the second; without a question mark, the last one
+    asks ("cappos asked if ... what did the maintainer answer")."""
+    # (a reviewer types the question after a full stop in lower case: "... controllers. what did ...")
+    sentences = [p for s in split_sentences(question) or [question] for p in _LOWER_QUESTION_START_RE.split(s)]
+    asking = [i for i, s in enumerate(sentences) if _ASKS_RE.search(s)]
+    return " ".join(sentences[asking[0] if asking else -1:])
+
+
 # the reader speaking of themselves ("I'm going through ...", "our platform team"), capitalised or not
 # ("i.e." is no "I")
 _FIRST_PERSON_RE = re.compile(r"(?<![\w.])(?:i|i'm|i've|i'd|we|we're|we've|our|my|me|us)(?![\w.'-])", re.I)

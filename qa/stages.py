@@ -42,6 +42,7 @@ STAGES: dict[str, str] = {
     "point-relevance": "sentence selection: each supporting point holds a specific term of the question beyond its heading's",
     "lead-in-lists": "sentence selection: a lead-in brings the list it introduces (when its items are relevant, it best matches the question, or it points back at a chosen sentence)",
     "speaker": "sentence selection: a question naming a person of the review threads hears first from what they wrote, not from comments naming them",
+    "speaker-words": "sentence selection: the words naming a person of the review threads count for each sentence that person wrote, alike, and for none that only names them (\"Thanks to @JustinCappos for the review\" is no criticism of his)",
     "replies": "sentence selection: a reviewer's question leads with the reply that answers it",
     "kind-lead": "sentence selection: the lead comes from the kind of source the question asks about (a review: the reviewer's words and the reply)",
     "part-points": "sentence selection: a many-part question gets a supporting point more per part beyond the first",
@@ -55,7 +56,7 @@ STAGES: dict[str, str] = {
 
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
-ANSWER_STAGES = frozenset({"sentence-similarity", "document-names", "identifier-lift", "component-focus", "point-relevance", "speaker", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
+ANSWER_STAGES = frozenset({"sentence-similarity", "document-names", "identifier-lift", "component-focus", "point-relevance", "speaker", "speaker-words", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
                            "answerability", "absent-words", "answer-type", "identifier-values"})
 ANSWER_FIELDS = frozenset({
     "passages_read", "document_name_df", "document_name_words", "identifier_boost", "max_points", "points_per_part", "passage_floor", "support_floor", "facet_floor", "lexical_weight",

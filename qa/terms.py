@@ -299,10 +299,11 @@ def joins_two_words(word: str) -> bool:
     return any(word[:i] in common and word[i:] in common for i in range(3, len(word) - 2))
 
 
-def coverage(focus: dict[str, float], text: str) -> float:
-    """IDF-weighted share of ``focus`` terms found in ``text`` (1.0 when there is no focus)."""
+def coverage(focus: dict[str, float], text: str | set[str]) -> float:
+    """IDF-weighted share of ``focus`` terms found in ``text`` (its terms, or a set of them already
+    read) (1.0 when there is no focus)."""
     if not focus:
         return 1.0
-    present = set(terms(text))
+    present = text if isinstance(text, set) else set(terms(text))
     return math.fsum(w for t, w in focus.items() if t in present) / math.fsum(focus.values())
 

@@ -449,9 +449,31 @@ def test_a_named_person_is_heard_first_from_what_they_wrote(composer):
     question = "What did bob point out about the webhook section?"
     composed = composer.compose(question, _hits(chunk), people=["bob"])
     assert composed.answer.startswith("bob (review_comment, 2026-01-02)"), composed.answer
-    # the stage is what puts him first: off, the comment naming him leads
-    off = composer.compose(question, _hits(chunk), config=QAConfig().without("speaker"), people=["bob"])
+    # the stages are what put him first: off, the comment naming him leads
+    off = composer.compose(question, _hits(chunk), config=QAConfig().without("speaker", "speaker-words"),
+                           people=["bob"])
     assert off.answer.startswith("alice"), off.answer
+
+
+def test_what_a_named_person_said_is_heard_whatever_its_words(composer):
+    chunk = _review(
+        "alice (issue_comment, 2026-01-01):\nThanks to @bob for the careful review of the draft.\n\n"
+        "bob (review, 2026-01-02):\nOverall, the draft needs more of a security focus. "
+        "Right now it is too focused on features, instead of on how the controllers respond to failure.\n\n"
+        "carol (issue_comment, 2026-01-03):\nThe draft was merged."
+    )
+    people = ["bob"]
+    question = "What was bob's overall criticism of the draft?"
+    composed = composer.compose(question, _hits(chunk), people=people)
+    # his sentence holding no word of the question is part of what he said; the comment naming him is not
+    assert "too focused on features" in composed.answer, composed.answer
+    assert "Thanks to @bob" not in composed.answer, composed.answer
+    off = composer.compose(question, _hits(chunk), config=QAConfig().without("speaker-words"), people=people)
+    assert "Thanks to @bob" in off.answer, off.answer
+    # a person named in a statement before the question is not whom it asks about
+    evidence = composer.gather("bob said the draft needed work. What happened to the draft?", _hits(chunk),
+                               people=people)
+    assert not any(c.relevant for c in evidence.scored if c.text.startswith("Right now")), evidence.scored
 
 
 def test_a_lead_in_to_one_item_brings_it_whatever_its_words(composer):

@@ -11,6 +11,7 @@ from kfqa.qa.query import (
     abbreviations_for,
     asked_kinds,
     correct_typos,
+    from_first_question,
     is_follow_up,
     kind_hints,
     lead_kinds,
@@ -406,3 +407,15 @@ def test_a_statement_of_what_the_reader_is_doing_is_no_part_of_the_question():
     # ("security" in few passages: the statement says something)
     assert without_setting(doing + "Who runs the Katib controllers?", projects, lambda term: False) \
         == doing + "Who runs the Katib controllers?"
+
+
+def test_what_a_question_asks_starts_at_its_first_question():
+    # a statement before the question names who asked, not whom the question asks about
+    assert from_first_question("Justin asked whether parties share controllers. What did the project answer?") \
+        == "What did the project answer?"
+    # typed in lower case after a full stop, without a question mark: the last sentence asks
+    assert from_first_question("cappos asked if parties share controllers. what did the maintainer answer") \
+        == "what did the maintainer answer"
+    # an abbreviation's full stop ends no sentence
+    assert from_first_question("Which controls, e.g. what RBAC, apply") == "Which controls, e.g. what RBAC, apply"
+    assert from_first_question("What was Justin's overall criticism?") == "What was Justin's overall criticism?"
