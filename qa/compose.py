@@ -27,7 +27,7 @@ from kfqa.qa.answerability import (
 )
 from kfqa.qa.merging import Windows, with_following_window
 from kfqa.qa.names import heading_name, names_in, names_section, person_terms
-from kfqa.qa.query import asking_part, from_first_question, quoted_phrases
+from kfqa.qa.query import asked_about, asking_part, quoted_phrases
 from kfqa.qa.selection import Candidate, comment_authors, select, without_header
 from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, listed_after
 from kfqa.qa.stages import QAConfig
@@ -105,11 +105,9 @@ class Composer:
         focus, weight = weights.focus(question), weights.weights(question)
         # (a name in a statement setting the question up, "We offboard people by ...", is not what it asks)
         asking = asking_part(own_words or question)
-        # (stage speaker-words: of the people the question asks what they said, not those it names in a
-        # statement before what it asks: "Justin asked whether ... What did the project answer?")
-        asked_of = set(terms(from_first_question(own_words or question)))
-        speakers = [p for p in people if person_terms(p) & asked_of] if config.on("speaker-words") else []
-        candidates = self._candidates(question, retrieved, focus, weight, config, sections, history, speakers)
+        speakers = asked_about(own_words or question, people) if config.on("speaker-words") else []
+        candidates = self._candidates(question, retrieved, focus, weight, config, sections, history,
+                                      people if config.on("speaker-words") else (), speakers)
         for cand in candidates:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
         if config.on("quoted-phrases"):
@@ -134,16 +132,18 @@ class Composer:
             decision = replace(decision, answerable=False, unstated=asked.what)
         if decision.answerable and people and config.on("speaker"):
             candidates = _heard_from(candidates, people, config)
-        chosen = select(candidates, facets, config, kinds, parts, identifiers) if decision.answerable else []
+        chosen = select(candidates, facets, config, kinds, parts, identifiers, speakers) if decision.answerable else []
         return Evidence(chosen, decision, candidates)
 
     def _candidates(self, question: str, retrieved, focus, weight, config: QAConfig,
-                    sections: frozenset = frozenset(), history: bool = False, people=()) -> list[Candidate]:
+                    sections: frozenset = frozenset(), history: bool = False, people=(), speakers=()) -> list[Candidate]:
         q_terms = set(weight)
         total = fsum(weight.values()) or 1.0  # fsum: exact, so no tie depends on set order
-        # (stage speaker-words: the words naming a person say who wrote the answer, not what it says)
-        named_by = {p.lower(): q_terms & person_terms(p) for p in people}
-        name_terms = set().union(*named_by.values())
+        # (stage speaker-words: the words naming a person say who wrote the answer, not what it says: they
+        # count for no sentence that only names someone, and for each one written by a person of ``speakers``,
+        # those the question asks what they said)
+        name_terms = {t for p in people for t in q_terms & person_terms(p)}
+        named_by = {p.lower(): q_terms & person_terms(p) for p in speakers}
         aspects = self.windows.aspects if config.on("aspects") else frozenset()
         candidates: list[Candidate] = []
         for rank, hit in enumerate(h for h in retrieved[: config.passages_read] if not h.chunk.meta.flagged):

@@ -15,7 +15,15 @@ from functools import cached_property, lru_cache
 from math import fsum
 
 from kfqa.config import HOME_PROJECT
-from kfqa.qa.names import generalized, home_named, login_parts, name_expansions, named_people, named_projects
+from kfqa.qa.names import (
+    generalized,
+    home_named,
+    login_parts,
+    name_expansions,
+    named_people,
+    named_projects,
+    person_terms,
+)
 from kfqa.qa.terms import CLIPPED_MIN, DISCOURSE_TERMS, common_english, is_common
 from kfqa.termstats import stop_words, terms
 from kfqa.text import CAMEL_SPLIT_RE, camel_words, normalize, split_sentences
@@ -195,6 +203,13 @@ def from_first_question(question: str) -> str:
     sentences = [p for s in split_sentences(question) or [question] for p in _LOWER_QUESTION_START_RE.split(s)]
     asking = [i for i, s in enumerate(sentences) if _ASKS_RE.search(s)]
     return " ".join(sentences[asking[0] if asking else -1:])
+
+
+def asked_about(question: str, people) -> list[str]:
+    """Of ``people`` (logins), those the question asks what they said: named from its first question on,
+    not only in a statement before it ("Justin asked whether ... What did the project answer?")."""
+    asked = set(terms(from_first_question(question)))
+    return [p for p in people if person_terms(p) & asked]
 
 
 # the reader speaking of themselves ("I'm going through ...", "our platform team"), capitalised or not

@@ -45,6 +45,7 @@ class Preference:
     question: str = ""  # as typed: a section it names by its heading ("the Overview") counts
     sections: frozenset = frozenset()  # (source, section) it asks for in a template prompt's words
     aspects: frozenset = frozenset()  # (source, heading) put under several parents: named with the parent only
+    speakers: frozenset = frozenset()  # logins, lower-cased, of the people the question asks what they said
 
     def weight(self, chunk: Chunk, config: QAConfig) -> float:
         """Multiplier on a passage's fused score: enough to lift the kind of source, project,
@@ -57,6 +58,8 @@ class Preference:
             weight *= config.revision_boost
         if self.names_section(m.source, m.section) or (m.source, m.section) in self.sections:
             weight *= config.section_boost
+        if m.author.lower() in self.speakers:  # (stage speaker-prior: a thread's window, by its first comment)
+            weight *= config.speaker_prior
         if self.projects:
             return weight * (config.project_boost if m.project in self.projects else 1.0)
         # TAG Security's guides belong to no project: "the self-assessment" means Kubeflow's own unless

@@ -77,11 +77,12 @@ def stated_question(cand: Candidate) -> bool:
 
 
 def select(candidates: list[Candidate], facets=(), config: QAConfig | None = None, kinds=(),
-           parts: int = 1, identifiers=()) -> list[Candidate]:
+           parts: int = 1, identifiers=(), speakers=()) -> list[Candidate]:
     """The lead and up to ``max_points``-1 supporting sentences (``points_per_part`` more for each of a
     many-part question's ``parts`` beyond the first), then a sentence per uncovered facet.
     ``kinds``: the kinds of source the question asks about (stage kind-lead). ``identifiers``: those the
-    question names or describes ("ADA-KUBEFL-13"): a facet's sentence naming one is about what it asks."""
+    question names or describes ("ADA-KUBEFL-13"): a facet's sentence naming one is about what it asks.
+    ``speakers``: logins of the people the question asks what they said (stage speaker-words: their words lead)."""
     config = config or QAConfig()
     points = config.max_points + (config.points_per_part * (parts - 1) if config.on("part-points") and parts > 1 else 0)
     if not candidates:
@@ -91,7 +92,9 @@ def select(candidates: list[Candidate], facets=(), config: QAConfig | None = Non
         # the sentence that best matches the question introduces a list ("... the following non-blocking
         # cleanup items:"): what it introduces is what the question asks about, whatever words the items use
         candidates = [replace(candidates[0], items=candidates[0].listed), *candidates[1:]]
-    asked = _kind_lead(candidates, by_passage, kinds, config) if config.on("kind-lead") and kinds else None
+    asked = _speaker_lead(candidates, by_passage, speakers, config) if speakers else None
+    if asked is None and config.on("kind-lead") and kinds:
+        asked = _kind_lead(candidates, by_passage, kinds, config)
     lead, opening = asked or _lead(candidates, by_passage, config)
     # the questions a reviewer asks beside the lead are its point; when kind-lead puts the reply first,
     # those beside the reviewer's words it answers too
@@ -164,6 +167,22 @@ def _kind_lead(candidates: list[Candidate], by_passage, kinds, config: QAConfig)
     if best.hit.chunk.meta.kind in kinds:
         return None  # the best sentence is of an asked kind already: the usual lead rules hold
     return anchor, [anchor]
+
+
+def _speaker_lead(candidates: list[Candidate], by_passage, speakers, config: QAConfig) -> tuple[Candidate, list[Candidate]] | None:
+    """Stage speaker-words: asked what someone said ("What was Justin's main complaint?"), their own best
+    relevant sentence leads when it scores at least ``kind_lead_floor`` of the best; a reply to it follows,
+    since what they said is the answer and the reply what became of it. None: the usual lead."""
+    spoke = {s.lower() for s in speakers}
+    floor = config.kind_lead_floor * candidates[0].score
+    own = next((c for c in candidates if c.comment.lower() in spoke and c.relevant and c.score >= floor
+                and not dangling(c) and not bare_header(c)), None)
+    if own is None:
+        return None
+    siblings = by_passage[own.hit.chunk.id]
+    asks = any(is_question(s) and s.comment_no == own.comment_no for s in siblings)
+    reply = reply_to(own, siblings) if asks and config.on("replies") else []
+    return own, [own, *reply]
 
 
 def _new_weight(cand: Candidate, covered: set[str]) -> float:

@@ -42,7 +42,8 @@ STAGES: dict[str, str] = {
     "point-relevance": "sentence selection: each supporting point holds a specific term of the question beyond its heading's",
     "lead-in-lists": "sentence selection: a lead-in brings the list it introduces (when its items are relevant, it best matches the question, or it points back at a chosen sentence)",
     "speaker": "sentence selection: a question naming a person of the review threads hears first from what they wrote, not from comments naming them",
-    "speaker-words": "sentence selection: the words naming a person of the review threads count for each sentence that person wrote, alike, and for none that only names them (\"Thanks to @JustinCappos for the review\" is no criticism of his)",
+    "speaker-prior": "prior: the review threads' passages opening with a comment by a person the question asks what they said move up",
+    "speaker-words": "sentence selection: the words naming a person of the review threads count for no sentence only naming them (\"Thanks to @JustinCappos for the review\" is no criticism of his); asked what someone said, each sentence they wrote holds them, and their own best relevant sentence leads",
     "replies": "sentence selection: a reviewer's question leads with the reply that answers it",
     "kind-lead": "sentence selection: the lead comes from the kind of source the question asks about (a review: the reviewer's words and the reply)",
     "part-points": "sentence selection: a many-part question gets a supporting point more per part beyond the first",
@@ -80,6 +81,7 @@ class QAConfig:
     home_boost: float = 1.5  # a question naming no project is about the home project
     revision_boost: float = 2.0  # a history question: files that have revisions
     section_boost: float = 1.5  # the question names the passage's own heading
+    speaker_prior: float = 1.3  # stage speaker-prior: the passage opens with a comment by the person the question asks about
     # (a guide says how to write an assessment: it answers a question only when the question points at it)
     kind_prior: tuple[tuple[str, float], ...] = (("assessment", 1.15), ("review", 1.1), ("audit", 1.1), ("guide", 0.4))
     document_prior: float = 0.25  # weight of the file's best hit in each of its hits' score

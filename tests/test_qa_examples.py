@@ -67,6 +67,18 @@ def test_a_reply_leads_attributed_with_its_date(assistant):
     assert "trusted" in lead
 
 
+@pytest.mark.parametrize("question", [
+    "What was Justin's main complaint about the first draft of the Kubeflow self-assessment on the TOC PR?",
+    "What was JustinCappos's main overall criticism of the first Kubeflow SA draft (cncf/toc#2201)?",
+])
+def test_what_a_reviewer_said_leads_with_their_own_words(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.abstained
+    assert _lead(answer).startswith("JustinCappos ("), answer.answer  # his words, not a reply or a thanks
+    assert "security focus" in answer.answer or "marketing speak" in answer.answer, answer.answer
+    assert "Thanks to @brandtkeller" not in answer.answer  # a comment naming him says nothing he said
+
+
 def _declined(assistant, question: str, notice: str) -> None:
     """Declined, with ``notice`` saying why and the closest material shown."""
     answer = assistant.ask(question)
