@@ -60,6 +60,8 @@ GENERAL_ABBREVIATIONS: dict[str, str] = {
     "ui": "UI web interface",
     "repo": "repository",
     "pr": "pull request",
+    "pw": "password",
+    "pwd": "password",
 }
 
 
@@ -351,9 +353,25 @@ MAX_TYPO_LETTERS = 30  # (a longer token is a hash, a key or a path pasted in, n
 _STANDALONE_TOKEN_RE = re.compile(r"(?<![\w./-])[A-Za-z][A-Za-z0-9-]*(?![\w/-]|\.\w)")
 
 
+# two words typed as alternatives ("usrname/pw", "session/cookie"): each side is a token, while a path
+# ("docs/components", "a/b.md", "x/y/z") is none
+_SLASH_PAIR_RE = re.compile(r"(?<![\w./-])([A-Za-z][A-Za-z0-9-]*)/([A-Za-z][A-Za-z0-9-]*)(?![\w/-]|\.\w)")
+
+
+def _token_matches(text: str) -> list[re.Match]:
+    """The standalone tokens of ``text`` and the sides of its word/word pairs, in order."""
+    found = [*_STANDALONE_TOKEN_RE.finditer(text)]
+    for pair in _SLASH_PAIR_RE.finditer(text):
+        found += [m for m in _STANDALONE_WORD_RE.finditer(text, pair.start(), pair.end())]
+    return sorted(found, key=lambda m: m.start())
+
+
+_STANDALONE_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+
+
 def _standalone_tokens(question: str):
     seen = set()
-    for m in _STANDALONE_TOKEN_RE.finditer(question):
+    for m in _token_matches(question):
         if m.group() not in seen:
             seen.add(m.group())
             yield m
@@ -364,7 +382,11 @@ def apply_corrections(text: str, fixes: dict[str, str]) -> str:
     never inside a word, a path or another correction's output)."""
     if not fixes:
         return text
-    return _STANDALONE_TOKEN_RE.sub(lambda m: fixes.get(m.group(), m.group()), text)
+    out, at = [], 0
+    for m in _token_matches(text):
+        out += [text[at:m.start()], fixes.get(m.group(), m.group())]
+        at = m.end()
+    return "".join(out) + text[at:]
 
 
 def _capitalised_inside(question: str, m: re.Match) -> bool:

@@ -9,6 +9,7 @@ from kfqa.qa.names import compares, generalized, named_people, names_in, store_n
 from kfqa.qa.query import (
     Identifiers,
     abbreviations_for,
+    apply_corrections,
     asked_kinds,
     correct_typos,
     from_first_question,
@@ -125,6 +126,11 @@ def test_typos_are_corrected_against_the_vocabulary():
     assert correct_typos("Does kubeflow sandbox user suplied code", VOCAB) == {"suplied": "supplied"}
     # A word of the corpus is never "corrected".
     assert correct_typos("controller assessment", VOCAB) == {}
+    # either side of two words typed as alternatives is a word ("usrname/pw"); a path's parts are not
+    assert correct_typos("default usrname/pw for the dashboard", VOCAB | {"username"}) == {"usrname": "username"}
+    assert correct_typos("see docs/usrname/x.md", VOCAB | {"username"}) == {}
+    assert apply_corrections("usrname/pw, not docs/a/usrname", {"usrname": "username"}) \
+        == "username/pw, not docs/a/usrname"
 
 
 def test_one_slip_of_the_fingers_is_read_as_the_word_meant():
