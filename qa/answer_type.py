@@ -88,7 +88,7 @@ _ASKS: list[tuple[str, re.Pattern]] = [
                         rf"|(?:^|[.?!]\s+)when (?:is|was|were|will|did)\b(?=[^?]{{0,120}}\b(?:{_EVENTS})\b)"
                         rf"|{_PAST_CHANGE}", re.I)),
     ("version", re.compile(rf"{_WHAT_IS}versions?\b(?!\s+of\b)"
-                           rf"|{_WHAT_IS}releases?\b(?=\s+(?:is|was|were|did|does|first|introduced|added|shipped)\b|\s*\?)", re.I)),
+                           rf"|{_WHAT_IS}releases?\b(?=\s+(?:is|was|were|did|does|first|introduced|added|shipped|ships|has|had|have|contains?|contained|includes?|included|fixe[sd])\b|\s*\?)", re.I)),
     ("percentage", re.compile(rf"{_WHAT_IS}(?:percentage|percent|proportion)\b|\b(?:what|which)\s+%", re.I)),
     ("size", re.compile(r"\bhow (?:big|large|small)\b|\bwhat size\b|\b(?:what|which) (?:key|bit) (?:size|length)\b", re.I)),
     ("count", re.compile(rf"\bhow many\b|{_WHAT_IS}(?:number|count|total|tally)\b(?!\s+of\s+(?:ways|reasons)\b)", re.I)),

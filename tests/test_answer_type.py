@@ -24,6 +24,8 @@ from kfqa.qa.answerability import Decision
     ("The docs say a limited number of maintainers. What's the actual number?", "count", ""),
     ("What percentage of the code do the fuzzers cover?", "percentage", ""),
     ("Which release was the first to enforce the restricted profile?", "version", ""),
+    ("Which KFP release has the fix for the path traversal?", "version", ""),
+    ("Which release fixed it?", "version", ""),
     ("How big must an archive be to exhaust a node's memory?", "size", ""),
     ("What's the turnaround for a fix - is there a fixed number of days?", "duration", ""),
     # a possessive among the words before the value word, a bare "turnaround", a "%" sign
