@@ -159,12 +159,41 @@ def naming_re(identifiers) -> re.Pattern | None:
     return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, identifiers)) + r")(?![\w-])", re.I)
 
 
+_NUMBERED_LINE_RE = re.compile(r"^\d{1,4}(?: |$)")
+_CODE_SYMBOL_RE = re.compile(r"[{}()\[\]=:;$|\"'/\\<>]")
+LINK_STARTS = ("http://", "https://")
+
+
+def is_listing_line(line: str) -> bool:
+    """A line of a PDF's numbered code listing: its line number, then code or nothing ("31 - name: Run
+    Backend Tests", "2"); a numbered table's row ("1 dex Deployment auth") holds no code symbol."""
+    line = line.strip()
+    return bool(_NUMBERED_LINE_RE.match(line)) and (line.isdigit() or bool(_CODE_SYMBOL_RE.search(line)))
+
+
+def _listing_runs(raws: list[str]) -> list[bool]:
+    """Which lines belong to a code listing: runs of two or more numbered lines, one of them code."""
+    numbered = [bool(_NUMBERED_LINE_RE.match(line)) for line in raws]
+    out = [False] * len(raws)
+    i = 0
+    while i < len(raws):
+        j = i
+        while j < len(raws) and numbered[j]:
+            j += 1
+        if j - i >= 2 and any(is_listing_line(raws[k]) for k in range(i, j)):
+            out[i:j] = [True] * (j - i)
+        i = max(j, i + 1)
+    return out
+
+
 def _logical_lines(block: str) -> list[str]:
     """Join wrapped lines of a paragraph; keep list items, table rows and headings as their own lines
     (and, of a PDF's table of findings, rows: two lines or more in a row opening with an identifier)."""
     lines: list[str] = []
     raws = [raw.strip() for raw in block.splitlines() if raw.strip()]
     rows = [bool(IDENTIFIER_ROW_RE.match(line)) for line in raws]
+    listing = _listing_runs(raws)
+    code = False  # the logical line being built is a listing's line or a link (wraps and all)
     for i, line in enumerate(raws):
         starts_item = bool(re.match(rf"([{BULLETS}]\s|\d+[.)]\s|\||#{{1,6}}\s|>)", line))
         # (after a row, wrapped or not, or before one)
@@ -172,10 +201,17 @@ def _logical_lines(block: str) -> list[str]:
         starts_row = rows[i] and (after_row or i + 1 < len(rows) and rows[i + 1])
         # (a sentence after a table's last row is none of its title: "The table above lists every finding.")
         ends_table = after_row and line.endswith((".", "!", "?")) and line[0].isupper()
-        if lines and not starts_item and not starts_row and not ends_table and not lines[-1].startswith(("|", "#")):
+        # a PDF's code listing (lines opening with their line numbers, two or more in a row) and a link
+        # standing on its own line are no part of the prose around them: "... in its CI." / "https://..." /
+        # "31 - name: Run Backend Tests" / "The workflow interpolates ..."
+        opens_code = listing[i] or line.startswith(LINK_STARTS)
+        set_apart = opens_code or (code and line[0].isupper())
+        if lines and not starts_item and not starts_row and not ends_table and not set_apart \
+                and not lines[-1].startswith(("|", "#")):
             lines[-1] = f"{lines[-1]} {line}"
         else:
             lines.append(line)
+            code = opens_code
     return lines
 
 

@@ -106,8 +106,11 @@ class Composer:
         # (a name in a statement setting the question up, "We offboard people by ...", is not what it asks)
         asking = asking_part(own_words or question)
         speakers = asked_about(own_words or question, people) if config.on("speaker-words") else []
+        # (stage identifier-pages: the identifiers the question names or describes)
+        about = {i.upper() for i in (*identifiers, *identifiers_in(own_words or question))} \
+            if config.on("identifier-pages") else set()
         candidates = self._candidates(question, retrieved, focus, weight, config, sections, history,
-                                      people if config.on("speaker-words") else (), speakers)
+                                      people if config.on("speaker-words") else (), speakers, about)
         for cand in candidates:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
         if config.on("quoted-phrases"):
@@ -136,7 +139,8 @@ class Composer:
         return Evidence(chosen, decision, candidates)
 
     def _candidates(self, question: str, retrieved, focus, weight, config: QAConfig,
-                    sections: frozenset = frozenset(), history: bool = False, people=(), speakers=()) -> list[Candidate]:
+                    sections: frozenset = frozenset(), history: bool = False, people=(), speakers=(),
+                    about: set[str] = frozenset()) -> list[Candidate]:
         q_terms = set(weight)
         total = fsum(weight.values()) or 1.0  # fsum: exact, so no tie depends on set order
         # (stage speaker-words: the words naming a person say who wrote the answer, not what it says: they
@@ -169,6 +173,9 @@ class Composer:
             # the answer is, not which of its sentences it is: each of its sentences holds them alike)
             doc_name_terms = self.windows.name_terms_asked(hit.chunk.meta, q_terms, config.document_name_df,
                                                            config.document_name_words) if config.on("document-names") else set()
+            # (stage identifier-pages: a passage naming one identifier only, one the question asks about, is
+            # that item's own page, "ID ADA-KUBEFL-09" in a finding's header: each sentence is about it)
+            own_page = _own_page(hit.chunk.text, about, q_terms)
             sentences = answerable_sentences(hit.chunk)
             authors = comment_authors(sentences, hit.chunk.meta.author) if hit.chunk.meta.kind == "review" else []
             seen: dict[str, int] = {}  # a lead-in said twice in a passage ("run the following command:")
@@ -189,16 +196,16 @@ class Composer:
                 lead_in_terms = (set(terms(body)) if listed and not items else s_terms) - heading_terms
                 candidates.append(Candidate(
                     sentence, hit, rank,
-                    lexical=_with_heading(fsum(weight[t] for t in q_terms & (s_terms | doc_name_terms)) / total, heading_lexical),
+                    lexical=_with_heading(fsum(weight[t] for t in q_terms & (s_terms | doc_name_terms | own_page)) / total, heading_lexical),
                     terms=s_terms, position=position, items=items, listed=listed,
                     coverage=(own + passage_cover) / 2,
-                    under_asked_heading=asked_section,
+                    under_asked_heading=asked_section, on_item_page=bool(own_page),
                     relevant=not focus or not config.on("point-relevance") or asked_section or (
-                        coverage(focus, s_terms) >= config.support_coverage
-                        and bool(lead_in_terms & set(focus))),
+                        coverage(focus, s_terms | own_page) >= config.support_coverage
+                        and bool((lead_in_terms | own_page) & set(focus))),
                     comment=authors[position][1] if authors else "",
                     comment_no=authors[position][0] if authors else 0,
-                    asked_terms={t: weight[t] / total for t in q_terms & s_terms if t in focus},
+                    asked_terms={t: weight[t] / total for t in q_terms & (s_terms | own_page) if t in focus},
                 ))
         return candidates
 
@@ -294,6 +301,13 @@ def _value_stated(asked: AskedValue, candidates: list[Candidate], config: QAConf
                for c in near if c.coverage >= floor)
 
 
+def _own_page(text: str, about: set[str], q_terms: set[str]) -> set[str]:
+    """The question's terms of the identifier a passage is the page of: it names that one, of ``about``,
+    and no other (a table of findings names them all)."""
+    named = identifiers_in(text) if about else []
+    return q_terms & set(terms(named[0])) if len(named) == 1 and named[0] in about else set()
+
+
 def _with_heading(own: float, heading: float) -> float:
     """A sentence's overlap with the question under a heading that holds ``heading`` of it: the
     heading's share, the sentence's own words filling the rest, and (a heading that holds every word
@@ -303,10 +317,11 @@ def _with_heading(own: float, heading: float) -> float:
 
 def lift_naming(candidates: list[Candidate], identifiers, boost: float) -> None:
     """Stage identifier-lift: a sentence naming one of the ``identifiers`` the question describes or names
-    a group of scores ``boost`` times (the rows of a table of findings, the thread's ruling on one)."""
+    a group of scores ``boost`` times (the rows of a table of findings, the thread's ruling on one), and so
+    does each sentence of an item's own page (stage identifier-pages: "The workflow should sanitize ...")."""
     if named := naming_re(identifiers):
         for cand in candidates:
-            if named.search(cand.text):
+            if cand.on_item_page or named.search(cand.text):
                 cand.score *= boost
 
 

@@ -43,6 +43,7 @@ class Candidate:
     relevant: bool = True  # holds at least one of the question's specific terms
     under_asked_heading: bool = False  # in the section the question names (or asks for in a template's words)
     answer_score: float = 0.0  # answerability (coverage mixed with similarity to the question)
+    on_item_page: bool = False  # its passage is the own page of an item the question asks about (identifier-pages)
     comment: str = ""  # review threads: the author of the comment the sentence belongs to
     comment_no: int = 0  # ... and which comment of the passage it is (0 = the one the window starts in)
     # the question's terms the sentence (and the list it introduces, when quoted) holds, each with its share

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from kfqa.text import ITEM_MARK, ITEM_START_RE, split_sentences
+from kfqa.text import ITEM_MARK, ITEM_START_RE, LINK_STARTS, is_listing_line, split_sentences
 from kfqa.types import Chunk
 
 # Hugo shortcodes ({{% alert ... %}}) around a sentence are markup, not words of it.
@@ -66,8 +66,10 @@ def html_table_rows(text: str) -> str:
 
 
 def _code_listing(sentence: str) -> bool:
-    """A run of source code as a PDF extracts it: numbered lines (n, n+1, n+2, ...) or dense with
-    braces, parentheses and operators (not <>: prose may quote HTML)."""
+    """A run of source code as a PDF extracts it: a numbered line, numbered lines (n, n+1, n+2, ...) or
+    dense with braces, parentheses and operators (not <>: prose may quote HTML)."""
+    if is_listing_line(sentence):  # a listing's line, set apart by split_sentences ("31 - name: Run")
+        return True
     numbers = [int(n) for n in re.findall(r"(?<!\S)\d{1,4}(?!\S)", sentence)]
     in_sequence = sum(b == a + 1 for a, b in zip(numbers, numbers[1:], strict=False))
     symbols = sum(ch in "{}();=" for ch in sentence)
@@ -202,6 +204,8 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
             break
         if text.startswith("#"):  # a PDF table's header row; Markdown would read it as a heading
             continue
+        if not structured and (text.startswith(LINK_STARTS) or is_listing_line(text)):
+            break  # a PDF's link to source code and its numbered listing: code, not the items of a list
         if in_code:
             text = f"`{text}`"
         items.append(text)

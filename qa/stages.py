@@ -36,6 +36,7 @@ STAGES: dict[str, str] = {
     "merge": "neighbouring windows of one section read as one passage",
     "sentence-similarity": "sentence selection: the best few sentences reranked by similarity to the question",
     "document-names": "sentence selection: the question's words naming a document (its file name's: \"the Ada Logics 2025 audit\") count for each of its sentences alike",
+    "identifier-pages": "sentence selection: a passage naming one identifier only, one the question names or describes (a finding's own page: \"ID ADA-KUBEFL-09\"), is about it: each of its sentences holds the identifier's words",
     "identifier-lift": "sentence selection: a sentence naming an identifier the question describes or names a group of (\"which findings were rated Critical\") scores identifier_boost times",
     "section-expand": "small-to-big: the best passages read on into the windows around them in their section",
     "component-focus": "sentence selection: a question naming a component is answered from its passages or general ones; a sentence under another component's section or page yields",
@@ -57,7 +58,7 @@ STAGES: dict[str, str] = {
 
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
-ANSWER_STAGES = frozenset({"sentence-similarity", "document-names", "identifier-lift", "component-focus", "point-relevance", "speaker", "speaker-words", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
+ANSWER_STAGES = frozenset({"sentence-similarity", "document-names", "identifier-pages", "identifier-lift", "component-focus", "point-relevance", "speaker", "speaker-words", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
                            "answerability", "absent-words", "answer-type", "identifier-values"})
 ANSWER_FIELDS = frozenset({
     "passages_read", "document_name_df", "document_name_words", "identifier_boost", "max_points", "points_per_part", "passage_floor", "support_floor", "facet_floor", "lexical_weight",

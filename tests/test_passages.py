@@ -498,6 +498,11 @@ def test_pdf_lead_in_brings_the_following_lines_capped():
     items = listed_after(chunk, "We found the following resources to be missing a network policy:")
     assert items == rows[:MAX_ITEMS]  # the "#" header row skipped, then the rows as they stand
     assert listed_after(chunk, "A lead-in this page does not hold:") == []
+    # a link to source code and its numbered listing are code the lead-in points at, not a list's items
+    code = _chunk("The first is the authorization API IsAuthorized:\nhttps://github.com/example/x/blob/main/authz.go#L44\n"
+                  "44 func IsAuthorized(verb string) error {\n45 return nil\n46 }", source="audits/example/audit.pdf",
+                  kind="audit")
+    assert listed_after(code, "The first is the authorization API IsAuthorized:") == []
 
 
 def test_answer_to_a_list_question_cites_every_listed_line(assistant):
@@ -777,6 +782,24 @@ def test_a_sentence_naming_an_identifier_the_question_asks_about_moves_up(compos
                                identifiers=["ADA-KUBEFL-09", "ADA-KUBEFL-10"])
     lead = composer.render_evidence(evidence).answer.splitlines()[0]
     assert lead.startswith("ADA-KUBEFL-") is stage_on, lead
+
+
+@pytest.mark.parametrize("stage_on", [True, False])
+def test_a_findings_own_page_answers_a_question_naming_it(composer, stage_on):
+    # the table names every finding; the finding's own page names it once, in its header, and then says
+    # what the flaw is in words of its own
+    table = _chunk("ADA-KUBEFL-09 Command injection can lead to RCE in the Pipelines CI Critical Reported\n"
+                   "ADA-KUBEFL-10 Attacker can leak a GitHub secret leading to repository takeover Critical Reported",
+                   "audits/a.pdf", "audit")
+    page = replace(_chunk("Command injection in the Pipelines CI\nSeverity Critical\nID ADA-KUBEFL-09\n"
+                          "The workflow interpolates untrusted context into a shell step. If the branch name holds "
+                          "command-substitution syntax, bash will execute it when running export.",
+                          "audits/a.pdf", "audit"), id="audits/a.pdf::0123456789ab::1")
+    config = QAConfig() if stage_on else QAConfig().without("identifier-pages")
+    question = "What is the ADA-KUBEFL-09 finding and how would someone exploit it?"
+    evidence = composer.gather(question, _hits(table, page), config=config, identifiers=["ADA-KUBEFL-09"])
+    answer = composer.render_evidence(evidence).answer
+    assert ("bash will execute it" in answer) is stage_on, answer
 
 
 def test_a_document_is_named_by_two_words_few_file_names_hold_not_by_one_common_noun():

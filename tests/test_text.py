@@ -36,6 +36,22 @@ def test_a_pdf_table_of_findings_is_a_row_per_identifier_and_prose_naming_one_is
     assert split_sentences(table + "\nThe table above lists every finding.")[-1] == "The table above lists every finding."
 
 
+def test_a_pdf_code_listing_and_a_link_line_are_no_part_of_the_prose_around_them():
+    page = ("Pipelines CI has a script injection vulnerability.\n"
+            "https://github.com/example/pipelines/blob/main/.github/workflows/presu\n"
+            "bmit-backend.yml#L31\n31 - name: Run Backend Tests\n32 run: |\n"
+            "33 export GIT_BRANCH=${{ github.head_ref }}\nThe workflow interpolates untrusted context into a shell.")
+    assert split_sentences(page) == [
+        "Pipelines CI has a script injection vulnerability.",
+        "https://github.com/example/pipelines/blob/main/.github/workflows/presu bmit-backend.yml#L31",
+        "31 - name: Run Backend Tests", "32 run: |", "33 export GIT_BRANCH=${{ github.head_ref }}",
+        "The workflow interpolates untrusted context into a shell.",
+    ]
+    # a numbered table's rows hold no code: they are no listing
+    rows = "we found these resources missing a policy:\n1 dex Deployment auth\n2 cert-manager Deployment cert-manager"
+    assert split_sentences(rows) == [" ".join(rows.split())]
+
+
 def test_normalize_drops_emphasis_and_folds_space():
     assert normalize("**Tenant  isolation**:\n `RBAC`") == "tenant isolation: rbac"
     assert bm25_text("_OpenSSF Best Practices_").split() == ["OpenSSF", "Best", "Practices"]
