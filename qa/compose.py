@@ -156,11 +156,12 @@ class Composer:
             title = heading_name(heading.rpartition(" > ")[2])
             # (a section whose heading is what the question asks about: each of its points is relevant)
             # (a one-word heading, "Overview" or "Requirements", is under too many sections to say which,
-            # unless the question asks how one document changed: then it is that document's)
+            # unless the question asks how one document changed: then it is that document's; a hyphenated
+            # one, "Non-Goals", is two words)
             template = (hit.chunk.meta.source, hit.chunk.meta.section) in sections
             asked_section = template or bool(focus) and (
                 coverage(focus, title) >= LIST_QUESTION_COVERAGE
-                or ((len(title.split()) > 1 or history)
+                or ((len(re.split(r"[\s-]+", title)) > 1 or history)
                     and names_section(question, hit.chunk.meta.source, heading, (HOME_PROJECT,), aspects)))
             heading_terms = set() if asked_section else set(terms(title))
             # under the heading the question names ("the non-goals"), each point answers as the heading

@@ -784,6 +784,20 @@ def test_a_sentence_naming_an_identifier_the_question_asks_about_moves_up(compos
     assert lead.startswith("ADA-KUBEFL-") is stage_on, lead
 
 
+def test_a_hyphenated_heading_the_question_names_is_the_section_it_asks_for(composer):
+    # "Non-Goals" is one token but two words: named, it is the section asked for, whatever its points say
+    # (a one-word heading, "Overview", is under too many sections to say which)
+    goals = Chunk(id="sa.md::0123456789ab::0", meta=ChunkMeta(source="sa.md", kind="assessment",
+                                                               section="Overview > Non-Goals"),
+                  text="- Kubeflow is not a replacement for GitOps systems like ArgoCD.\n"
+                       "- Kubeflow doesn't enforce a deployment method or distribution.\n")
+    other = _chunk("A reader of the fuzzing scope might assume it covers every project in scope.", "audits/a.pdf",
+                   "audit")
+    answer = composer.compose("Non-goals: what is out of scope that a reader might otherwise assume it covers?",
+                              _hits(goals, other)).answer
+    assert "GitOps" in answer and "deployment method" in answer, answer
+
+
 @pytest.mark.parametrize("stage_on", [True, False])
 def test_a_findings_own_page_answers_a_question_naming_it(composer, stage_on):
     # the table names every finding; the finding's own page names it once, in its header, and then says
