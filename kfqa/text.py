@@ -121,11 +121,12 @@ _ABBREV = "".join(rf"(?<!\b{re.escape(a)}\.)" for a in ABBREVIATIONS)
 _SENT_END = re.compile(_ABBREV + r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z0-9\"'(\[`*_-])")
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split a passage into sentences without cutting list items, table rows or code lines apart."""
+def split_sentences(text: str, pdf: bool = False) -> list[str]:
+    """Split a passage into sentences without cutting list items, table rows or code lines apart (``pdf``:
+    a PDF's text, whose code listings and links stand apart from its prose)."""
     out: list[str] = []
     for block in re.split(r"\n\s*\n", text):
-        for line in _logical_lines(block):
+        for line in _logical_lines(block, pdf):
             out.extend(s.strip() for s in _SENT_END.split(line) if s.strip())
     return out
 
@@ -159,41 +160,62 @@ def naming_re(identifiers) -> re.Pattern | None:
     return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, identifiers)) + r")(?![\w-])", re.I)
 
 
-_NUMBERED_LINE_RE = re.compile(r"^\d{1,4}(?: |$)")
-_CODE_SYMBOL_RE = re.compile(r"[{}()\[\]=:;$|\"'/\\<>]")
-LINK_STARTS = ("http://", "https://")
-
-
-def is_listing_line(line: str) -> bool:
-    """A line of a PDF's numbered code listing: its line number, then code or nothing ("31 - name: Run
-    Backend Tests", "2"); a numbered table's row ("1 dex Deployment auth") holds no code symbol."""
-    line = line.strip()
-    return bool(_NUMBERED_LINE_RE.match(line)) and (line.isdigit() or bool(_CODE_SYMBOL_RE.search(line)))
+_LINE_NUMBER_RE = re.compile(r"^(\d{1,4})(?: |$)")
+_LINK_LINE_RE = re.compile(r"https?://\S+")
+# a listing's line holds code: a symbol of code, or nothing but its number (a blank line of the source)
+_CODE_LINE_RE = re.compile(r"[{}()\[\]=:;$|\"'\\<>]|^\d+$")
 
 
 def _listing_runs(raws: list[str]) -> list[bool]:
-    """Which lines belong to a code listing: runs of two or more numbered lines, one of them code."""
-    numbered = [bool(_NUMBERED_LINE_RE.match(line)) for line in raws]
+    """Which of a PDF block's lines belong to a code listing as its text extraction gives one: three or
+    more lines in a row opening with line numbers that go up one at a time ("31 - name: Run Backend Tests",
+    "32 run: |", "33 export ..."; a line left blank keeps its number), one of them code. A numbered table's
+    rows ("1 dex Deployment auth") hold no code, a score table's ("10 / 10 CI-Tests Low") don't count up."""
+    numbers = [int(m.group(1)) if (m := _LINE_NUMBER_RE.match(line)) else None for line in raws]
     out = [False] * len(raws)
     i = 0
     while i < len(raws):
-        j = i
-        while j < len(raws) and numbered[j]:
+        j = i + 1
+        while numbers[i] is not None and j < len(raws) and numbers[j] is not None and numbers[j] == numbers[j - 1] + 1:
             j += 1
-        if j - i >= 2 and any(is_listing_line(raws[k]) for k in range(i, j)):
+        if j - i >= 3 and any(_CODE_LINE_RE.search(raws[k]) for k in range(i, j)):
             out[i:j] = [True] * (j - i)
-        i = max(j, i + 1)
+        i = j
     return out
 
 
-def _logical_lines(block: str) -> list[str]:
-    """Join wrapped lines of a paragraph; keep list items, table rows and headings as their own lines
-    (and, of a PDF's table of findings, rows: two lines or more in a row opening with an identifier)."""
-    lines: list[str] = []
-    raws = [raw.strip() for raw in block.splitlines() if raw.strip()]
-    rows = [bool(IDENTIFIER_ROW_RE.match(line)) for line in raws]
+def listing_lines(text: str) -> set[str]:
+    """The logical lines of a PDF passage that are code (a numbered listing's lines, a link standing alone),
+    whitespace folded: no sentence of an answer."""
+    out = set()
+    for block in re.split(r"\n\s*\n", text):
+        raws = [raw.strip() for raw in block.splitlines() if raw.strip()]
+        code = code_lines(raws)
+        out |= {" ".join(line.split()) for line, is_code in _logical_lines_marked(raws, code) if is_code}
+    return out
+
+
+def code_lines(raws: list[str]) -> list[bool]:
+    """Which of a PDF block's (stripped) lines are code: a numbered listing's, or a link standing alone."""
     listing = _listing_runs(raws)
-    code = False  # the logical line being built is a listing's line or a link (wraps and all)
+    return [listing[i] or bool(_LINK_LINE_RE.fullmatch(line)) for i, line in enumerate(raws)]
+
+
+def _logical_lines(block: str, pdf: bool = False) -> list[str]:
+    """Join wrapped lines of a paragraph; keep list items, table rows and headings as their own lines
+    (and, of a PDF's table of findings, rows: two lines or more in a row opening with an identifier; of a
+    PDF's code listing, each line, and a link standing alone, apart from the prose around them)."""
+    raws = [raw.strip() for raw in block.splitlines() if raw.strip()]
+    return [line for line, _ in _logical_lines_marked(raws, code_lines(raws) if pdf else [False] * len(raws))]
+
+
+def _logical_lines_marked(raws: list[str], code: list[bool]) -> list[tuple[str, bool]]:
+    """The logical lines of ``raws``, each with whether it opened on one of the ``code`` lines (a PDF's
+    listing or link: "... in its CI." / "https://..." / "31 - name: Run Backend Tests" / "The workflow
+    interpolates ..."; its wrapped continuation joins it, a capitalised line after it is prose again)."""
+    lines: list[str] = []
+    marks: list[bool] = []
+    rows = [bool(IDENTIFIER_ROW_RE.match(line)) for line in raws]
     for i, line in enumerate(raws):
         starts_item = bool(re.match(rf"([{BULLETS}]\s|\d+[.)]\s|\||#{{1,6}}\s|>)", line))
         # (after a row, wrapped or not, or before one)
@@ -201,18 +223,14 @@ def _logical_lines(block: str) -> list[str]:
         starts_row = rows[i] and (after_row or i + 1 < len(rows) and rows[i + 1])
         # (a sentence after a table's last row is none of its title: "The table above lists every finding.")
         ends_table = after_row and line.endswith((".", "!", "?")) and line[0].isupper()
-        # a PDF's code listing (lines opening with their line numbers, two or more in a row) and a link
-        # standing on its own line are no part of the prose around them: "... in its CI." / "https://..." /
-        # "31 - name: Run Backend Tests" / "The workflow interpolates ..."
-        opens_code = listing[i] or line.startswith(LINK_STARTS)
-        set_apart = opens_code or (code and line[0].isupper())
+        set_apart = code[i] or (bool(marks) and marks[-1] and line[0].isupper())
         if lines and not starts_item and not starts_row and not ends_table and not set_apart \
                 and not lines[-1].startswith(("|", "#")):
             lines[-1] = f"{lines[-1]} {line}"
         else:
             lines.append(line)
-            code = opens_code
-    return lines
+            marks.append(code[i])
+    return list(zip(lines, marks, strict=True))
 
 
 # Terminal escape sequences (ECMA-48): CSI (ESC [ or 8-bit 0x9b) up to its final byte; string

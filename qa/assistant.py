@@ -228,7 +228,7 @@ class Assistant:
             question=read,
             sections=prepared.template_sections,
             aspects=r.windows.aspects if config.on("aspects") else frozenset(),
-            speakers=frozenset(p.lower() for p in asked_about(read, prepared.people)) if config.on("speaker-prior") else frozenset(),
+            speakers=frozenset(p.lower() for p in asked_about(prepared.own_words or read, prepared.people)) if config.on("speaker-prior") else frozenset(),
         )
         return prepared, r.retrieve(search, k=k, filters=filters, prefer=prefer, parts=prepared.parts,
                                     config=config, general=prepared.general, asked=asked,

@@ -42,6 +42,7 @@ _LINK_ONLY_RE = re.compile(r"^\s*(?:\[[^\]]*\]\([^)]*\)|(?:\[!\[[^\]]*\]\([^)]*\
 SIMILARITY_CHARS = 600  # of a sentence and its list, compared with the question
 HEADING_TIE_BREAK = 0.05
 LIST_QUESTION_COVERAGE = 0.8  # a lead-in holding this share of the question's terms is what it asks about
+ITEM_PAGE_HEAD_LINES = 6  # an item's own page names it in its header: its title, severity, status, then "ID ..."
 
 __all__ = ["ABSTAIN_TEXT", "Candidate", "Composer", "Composition", "Evidence", "render"]
 
@@ -106,9 +107,9 @@ class Composer:
         # (a name in a statement setting the question up, "We offboard people by ...", is not what it asks)
         asking = asking_part(own_words or question)
         speakers = asked_about(own_words or question, people) if config.on("speaker-words") else []
-        # (stage identifier-pages: the identifiers the question names or describes)
-        about = {i.upper() for i in (*identifiers, *identifiers_in(own_words or question))} \
-            if config.on("identifier-pages") else set()
+        # (stage identifier-pages: the identifiers the question writes; not those of a group it names, "rated
+        # Critical": each such page would crowd out the sentence that counts them)
+        about = set(identifiers_in(own_words or question)) if config.on("identifier-pages") else set()
         candidates = self._candidates(question, retrieved, focus, weight, config, sections, history,
                                       people if config.on("speaker-words") else (), speakers, about)
         for cand in candidates:
@@ -146,8 +147,8 @@ class Composer:
         # (stage speaker-words: the words naming a person say who wrote the answer, not what it says: they
         # count for no sentence that only names someone, and for each one written by a person of ``speakers``,
         # those the question asks what they said)
-        name_terms = {t for p in people for t in q_terms & person_terms(p)}
-        named_by = {p.lower(): q_terms & person_terms(p) for p in speakers}
+        name_terms = {t for p in people for t in q_terms & person_terms(p, q_terms)}
+        named_by = {p.lower(): q_terms & person_terms(p, q_terms) for p in speakers}
         aspects = self.windows.aspects if config.on("aspects") else frozenset()
         candidates: list[Candidate] = []
         for rank, hit in enumerate(h for h in retrieved[: config.passages_read] if not h.chunk.meta.flagged):
@@ -176,7 +177,8 @@ class Composer:
                                                            config.document_name_words) if config.on("document-names") else set()
             # (stage identifier-pages: a passage naming one identifier only, one the question asks about, is
             # that item's own page, "ID ADA-KUBEFL-09" in a finding's header: each sentence is about it)
-            own_page = _own_page(hit.chunk.text, about, q_terms)
+            item = _item_page(hit.chunk.text, about)
+            own_page = q_terms & set(terms(item))
             sentences = answerable_sentences(hit.chunk)
             authors = comment_authors(sentences, hit.chunk.meta.author) if hit.chunk.meta.kind == "review" else []
             seen: dict[str, int] = {}  # a lead-in said twice in a passage ("run the following command:")
@@ -200,7 +202,7 @@ class Composer:
                     lexical=_with_heading(fsum(weight[t] for t in q_terms & (s_terms | doc_name_terms | own_page)) / total, heading_lexical),
                     terms=s_terms, position=position, items=items, listed=listed,
                     coverage=(own + passage_cover) / 2,
-                    under_asked_heading=asked_section, on_item_page=bool(own_page),
+                    under_asked_heading=asked_section, on_item_page=bool(item),
                     relevant=not focus or not config.on("point-relevance") or asked_section or (
                         coverage(focus, s_terms | own_page) >= config.support_coverage
                         and bool((lead_in_terms | own_page) & set(focus))),
@@ -302,11 +304,13 @@ def _value_stated(asked: AskedValue, candidates: list[Candidate], config: QAConf
                for c in near if c.coverage >= floor)
 
 
-def _own_page(text: str, about: set[str], q_terms: set[str]) -> set[str]:
-    """The question's terms of the identifier a passage is the page of: it names that one, of ``about``,
-    and no other (a table of findings names them all)."""
+def _item_page(text: str, about: set[str]) -> str:
+    """The identifier, of ``about``, whose own page a passage is: it names that one in its first lines (a
+    finding's header: "ID ADA-KUBEFL-09") and no other anywhere (a table of findings names them all; a
+    passage mentioning one in passing, at its end, is no page of it). "" for none."""
     named = identifiers_in(text) if about else []
-    return q_terms & set(terms(named[0])) if len(named) == 1 and named[0] in about else set()
+    head = "\n".join(text.splitlines()[:ITEM_PAGE_HEAD_LINES])
+    return named[0] if len(named) == 1 and named[0] in about and named[0] in identifiers_in(head) else ""
 
 
 def _with_heading(own: float, heading: float) -> float:
@@ -320,10 +324,10 @@ def lift_naming(candidates: list[Candidate], identifiers, boost: float) -> None:
     """Stage identifier-lift: a sentence naming one of the ``identifiers`` the question describes or names
     a group of scores ``boost`` times (the rows of a table of findings, the thread's ruling on one), and so
     does each sentence of an item's own page (stage identifier-pages: "The workflow should sanitize ...")."""
-    if named := naming_re(identifiers):
-        for cand in candidates:
-            if cand.on_item_page or named.search(cand.text):
-                cand.score *= boost
+    named = naming_re(identifiers)
+    for cand in candidates:
+        if cand.on_item_page or (named is not None and named.search(cand.text)):
+            cand.score *= boost
 
 
 def lift_quoted(candidates: list[Candidate], phrases: list[str]) -> None:

@@ -86,10 +86,13 @@ def login_parts(login: str) -> set[str]:
     return {p.lower() for p in re.split(r"[-_]|" + CAMEL_SPLIT_RE.pattern, login) if len(p) >= 4}
 
 
-def person_terms(login: str) -> set[str]:
+def person_terms(login: str, asked=()) -> set[str]:
     """The terms by which a question names a person: the login whole and its parts ("JustinCappos":
-    justincappo, justin, cappo)."""
-    return set(terms(login)) | {t for part in login_parts(login) for t in terms(part)}
+    justincappo, justin, cappo), and of the question's terms ``asked``, those that begin the login as
+    ``name_expansions`` reads a name ("Andrey" names andreyvelich)."""
+    low = login.lower()
+    prefixes = {t for t in asked if len(t) >= 5 and low.startswith(t)}
+    return set(terms(login)) | {t for part in login_parts(login) for t in terms(part)} | prefixes
 
 
 def name_expansions(question: str, people: set[str]) -> list[str]:

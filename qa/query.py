@@ -22,7 +22,6 @@ from kfqa.qa.names import (
     name_expansions,
     named_people,
     named_projects,
-    person_terms,
 )
 from kfqa.qa.terms import CLIPPED_MIN, DISCOURSE_TERMS, common_english, is_common
 from kfqa.termstats import stop_words, terms
@@ -193,25 +192,26 @@ def asking_part(question: str) -> str:
     return " ".join(s for i, s in enumerate(sentences) if i >= first or not s.rstrip().endswith("."))
 
 
-_LOWER_QUESTION_START_RE = re.compile(
-    r"(?<=[.!?])(?<!\.[a-z]\.)\s+(?=(?:what|how|who|whom|whose|why|when|where|which|did|does|do|is|are|was|were|can|could)\b)")
+_QUESTION_WORDS = "what|whats|how|who|whom|whose|why|when|where|which|did|does|do|is|are|was|were|can|could"
+_LOWER_QUESTION_START_RE = re.compile(rf"(?<=[.!?])(?<!\.[a-z]\.)\s+(?=(?:{_QUESTION_WORDS})\b)")
+_QUESTION_WORD_RE = re.compile(rf"(?:{_QUESTION_WORDS})\b", re.I)
 
 
 def from_first_question(question: str) -> str:
     """The sentences that ask, without any before them (whatever they point back at): "Justin asked
-    whether ... What did the project answer?" asks the second; without a question mark, the last one
-    asks ("cappos asked if ... what did the maintainer answer")."""
+    whether ... What did the project answer?" asks the second; without a question mark, the first opening
+    with a question word does ("cappos asked if ... what did the maintainer answer"), else the whole."""
     # (a reviewer types the question after a full stop in lower case: "... controllers. what did ...")
     sentences = [p for s in split_sentences(question) or [question] for p in _LOWER_QUESTION_START_RE.split(s)]
-    asking = [i for i, s in enumerate(sentences) if _ASKS_RE.search(s)]
-    return " ".join(sentences[asking[0] if asking else -1:])
+    asking = [i for i, s in enumerate(sentences) if _ASKS_RE.search(s)] \
+        or [i for i, s in enumerate(sentences) if _QUESTION_WORD_RE.match(s)] or [0]
+    return " ".join(sentences[asking[0]:])
 
 
 def asked_about(question: str, people) -> list[str]:
     """Of ``people`` (logins), those the question asks what they said: named from its first question on,
     not only in a statement before it ("Justin asked whether ... What did the project answer?")."""
-    asked = set(terms(from_first_question(question)))
-    return [p for p in people if person_terms(p) & asked]
+    return named_people(from_first_question(question), set(people))
 
 
 # the reader speaking of themselves ("I'm going through ...", "our platform team"), capitalised or not
@@ -353,8 +353,10 @@ MAX_TYPO_LETTERS = 30  # (a longer token is a hash, a key or a path pasted in, n
 _STANDALONE_TOKEN_RE = re.compile(r"(?<![\w./-])[A-Za-z][A-Za-z0-9-]*(?![\w/-]|\.\w)")
 
 
-# two words typed as alternatives ("usrname/pw", "session/cookie"): each side is a token, while a path
-# ("docs/components", "a/b.md", "x/y/z") is none
+# two words typed as alternatives ("usrname/pw", "session/cookie"): each side is a token (so is each part
+# of a two-part path, "docs/componets": a slip there is one too), while a longer path or a file ("a/b.md",
+# "x/y/z") is none
+_STANDALONE_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 _SLASH_PAIR_RE = re.compile(r"(?<![\w./-])([A-Za-z][A-Za-z0-9-]*)/([A-Za-z][A-Za-z0-9-]*)(?![\w/-]|\.\w)")
 
 
@@ -364,9 +366,6 @@ def _token_matches(text: str) -> list[re.Match]:
     for pair in _SLASH_PAIR_RE.finditer(text):
         found += [m for m in _STANDALONE_WORD_RE.finditer(text, pair.start(), pair.end())]
     return sorted(found, key=lambda m: m.start())
-
-
-_STANDALONE_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 
 
 def _standalone_tokens(question: str):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from kfqa.text import ITEM_MARK, ITEM_START_RE, LINK_STARTS, is_listing_line, split_sentences
+from kfqa.text import ITEM_MARK, ITEM_START_RE, code_lines, listing_lines, split_sentences
 from kfqa.types import Chunk
 
 # Hugo shortcodes ({{% alert ... %}}) around a sentence are markup, not words of it.
@@ -66,10 +66,8 @@ def html_table_rows(text: str) -> str:
 
 
 def _code_listing(sentence: str) -> bool:
-    """A run of source code as a PDF extracts it: a numbered line, numbered lines (n, n+1, n+2, ...) or
-    dense with braces, parentheses and operators (not <>: prose may quote HTML)."""
-    if is_listing_line(sentence):  # a listing's line, set apart by split_sentences ("31 - name: Run")
-        return True
+    """A run of source code as a PDF extracts it: numbered lines (n, n+1, n+2, ...) or dense with
+    braces, parentheses and operators (not <>: prose may quote HTML)."""
     numbers = [int(n) for n in re.findall(r"(?<!\S)\d{1,4}(?!\S)", sentence)]
     in_sequence = sum(b == a + 1 for a, b in zip(numbers, numbers[1:], strict=False))
     symbols = sum(ch in "{}();=" for ch in sentence)
@@ -112,9 +110,10 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
         if re.fullmatch(r"\s*\|[\s|:\-]+\|?\s*", after)
     }
     pdf = chunk.meta.source.endswith(".pdf")
-    for raw in split_sentences(html_table_rows(without_code(chunk.text))):
+    code = listing_lines(chunk.text) if pdf else set()  # (a PDF's listing lines and links standing alone)
+    for raw in split_sentences(html_table_rows(without_code(chunk.text)), pdf):
         sentence = _SHORTCODE_RE.sub("", re.sub(r"\s+", " ", raw)).strip()
-        if "```" in sentence or _CODE_RE.match(sentence) or (pdf and _code_listing(sentence)):
+        if "```" in sentence or _CODE_RE.match(sentence) or (pdf and (sentence in code or _code_listing(sentence))):
             continue
         if sentence.startswith("#") or re.fullmatch(r"[|:\-\s]+", sentence) or sentence in headers:
             continue
@@ -179,6 +178,11 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
     structured = not chunk.meta.source.endswith(".pdf")
     following = chunk.text[end:].split("\n")[1:]
     if not structured:
+        # a link to source code and its numbered listing are code the lead-in points at, not a list's items
+        raws = [line for line in following if line.strip()]
+        code = code_lines([r.strip() for r in raws])
+        first_code = next((i for i, is_code in enumerate(code) if is_code), len(raws))
+        following = raws[:first_code]
         width = max(len(" ".join(line.split())) for line in chunk.text.split("\n"))
         following = pdf_logical_lines("\n".join(following), width)
         # a PDF list is its marked lines (wraps joined); without marks, a table's lines as they come
@@ -204,13 +208,11 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
             break
         if text.startswith("#"):  # a PDF table's header row; Markdown would read it as a heading
             continue
-        if not structured and (text.startswith(LINK_STARTS) or is_listing_line(text)):
-            break  # a PDF's link to source code and its numbered listing: code, not the items of a list
         if in_code:
             text = f"`{text}`"
         items.append(text)
-        code_lines = sum(item.startswith("`") for item in items)
-        full = len(items) >= MAX_ITEMS or code_lines >= MAX_CODE_LINES or sum(map(len, items)) > MAX_ITEM_CHARS
+        code_items = sum(item.startswith("`") for item in items)
+        full = len(items) >= MAX_ITEMS or code_items >= MAX_CODE_LINES or sum(map(len, items)) > MAX_ITEM_CHARS
         if full and not structured:
             break
     # an item of several sentences is quoted up to its first one, so each answer line keeps its marker

@@ -784,6 +784,15 @@ def test_a_sentence_naming_an_identifier_the_question_asks_about_moves_up(compos
     assert lead.startswith("ADA-KUBEFL-") is stage_on, lead
 
 
+def test_a_thread_window_opening_with_the_asked_persons_comment_moves_up():
+    config = QAConfig()
+    theirs = Chunk(id="t.json::0123456789ab::0", text="x", meta=ChunkMeta(source="t.json", kind="review", author="bob"))
+    others = Chunk(id="t.json::0123456789ab::1", text="x", meta=ChunkMeta(source="t.json", kind="review", author="al"))
+    prefer = Preference(kinds=["review"], speakers=frozenset({"bob"}))
+    assert prefer.weight(theirs, config) == pytest.approx(prefer.weight(others, config) * config.speaker_prior)
+    assert Preference(kinds=["review"]).weight(theirs, config) == prefer.weight(others, config)
+
+
 def test_a_hyphenated_heading_the_question_names_is_the_section_it_asks_for(composer):
     # "Non-Goals" is one token but two words: named, it is the section asked for, whatever its points say
     # (a one-word heading, "Overview", is under too many sections to say which)

@@ -10,6 +10,7 @@ from kfqa.qa.query import (
     Identifiers,
     abbreviations_for,
     apply_corrections,
+    asked_about,
     asked_kinds,
     correct_typos,
     from_first_question,
@@ -425,3 +426,11 @@ def test_what_a_question_asks_starts_at_its_first_question():
     # an abbreviation's full stop ends no sentence
     assert from_first_question("Which controls, e.g. what RBAC, apply") == "Which controls, e.g. what RBAC, apply"
     assert from_first_question("What was Justin's overall criticism?") == "What was Justin's overall criticism?"
+
+
+def test_the_people_a_question_asks_about_are_named_from_its_question_on():
+    people = {"andreyvelich", "JustinCappos", "kfaseela"}
+    assert asked_about("What did Andrey say about the assessment stage?", people) == ["andreyvelich"]  # a prefix
+    assert asked_about("whats cappos top-level complaint about the draft", people) == ["JustinCappos"]
+    assert asked_about("What was Justin's main complaint about the draft. Thanks", people) == ["JustinCappos"]
+    assert asked_about("Justin asked whether tenants share controllers. What did the project answer?", people) == []

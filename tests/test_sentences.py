@@ -177,3 +177,9 @@ def test_the_last_item_a_long_list_quotes_is_read_to_its_end():
     assert items[-1] == ("**Least-privilege control plane**: controllers run under scoped service accounts, and "
                          "admission webhooks validate user-submitted resources before they are admitted.")
     assert len(items) == 3
+
+
+def test_a_pdf_sentence_opening_with_a_number_is_prose():
+    page = _chunk("The audit found fourteen issues in total. 3 of them were rated Critical (ADA-KUBEFL-09, -10 and "
+                  "-13). 2 of Kubeflow's projects were integrated into OSS-Fuzz.", "audits/a.pdf")
+    assert len(answerable_sentences(page)) == 3, answerable_sentences(page)

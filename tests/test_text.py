@@ -41,15 +41,22 @@ def test_a_pdf_code_listing_and_a_link_line_are_no_part_of_the_prose_around_them
             "https://github.com/example/pipelines/blob/main/.github/workflows/presu\n"
             "bmit-backend.yml#L31\n31 - name: Run Backend Tests\n32 run: |\n"
             "33 export GIT_BRANCH=${{ github.head_ref }}\nThe workflow interpolates untrusted context into a shell.")
-    assert split_sentences(page) == [
+    assert split_sentences(page, pdf=True) == [
         "Pipelines CI has a script injection vulnerability.",
         "https://github.com/example/pipelines/blob/main/.github/workflows/presu bmit-backend.yml#L31",
         "31 - name: Run Backend Tests", "32 run: |", "33 export GIT_BRANCH=${{ github.head_ref }}",
         "The workflow interpolates untrusted context into a shell.",
     ]
-    # a numbered table's rows hold no code: they are no listing
-    rows = "we found these resources missing a policy:\n1 dex Deployment auth\n2 cert-manager Deployment cert-manager"
-    assert split_sentences(rows) == [" ".join(rows.split())]
+    # a numbered table's rows hold no code, a score table's don't count up: neither is a listing
+    rows = "we found these missing a policy:\n1 dex Deployment auth\n2 webhook Deployment auth\n3 proxy Pod auth"
+    assert split_sentences(rows, pdf=True) == [" ".join(rows.split())]
+    scores = "Scorecard checks\n10 / 10 CI-Tests Low\n0 / 10 Fuzzing Medium\n1 / 10 SAST Medium"
+    assert split_sentences(scores, pdf=True) == [" ".join(scores.split())]
+    # Markdown's wrapped prose goes on past a link that opens a line, as does a PDF's when the line holds more
+    wrapped = "For example, if you host Kubeflow at\nhttps://kubeflow.example.com, the API is at /pipeline."
+    assert split_sentences(wrapped) == split_sentences(wrapped, pdf=True) == [" ".join(wrapped.split())]
+    # (Markdown: the listing and link rules don't apply)
+    assert "31 - name: Run Backend Tests" not in split_sentences(page)
 
 
 def test_normalize_drops_emphasis_and_folds_space():
