@@ -161,9 +161,7 @@ def _kind_lead(candidates: list[Candidate], by_passage, kinds, config: QAConfig)
     if anchor is None:
         return None
     if anchor.hit.chunk.meta.kind == "review":
-        siblings = by_passage[anchor.hit.chunk.id]
-        asks = any(is_question(s) and s.comment_no == anchor.comment_no for s in siblings)
-        reply = reply_to(anchor, siblings) if asks and config.on("replies") else []
+        reply = _reply_if_asking(anchor, by_passage, config)
         return (reply[0], [*reply, anchor]) if reply else (anchor, [anchor])
     if best.hit.chunk.meta.kind in kinds:
         return None  # the best sentence is of an asked kind already: the usual lead rules hold
@@ -180,10 +178,14 @@ def _speaker_lead(candidates: list[Candidate], by_passage, speakers, config: QAC
                 and not dangling(c) and not bare_header(c)), None)
     if own is None:
         return None
-    siblings = by_passage[own.hit.chunk.id]
-    asks = any(is_question(s) and s.comment_no == own.comment_no for s in siblings)
-    reply = reply_to(own, siblings) if asks and config.on("replies") else []
-    return own, [own, *reply]
+    return own, [own, *_reply_if_asking(own, by_passage, config)]
+
+
+def _reply_if_asking(cand: Candidate, by_passage, config: QAConfig) -> list[Candidate]:
+    """The reply to ``cand``'s review comment, when that comment asks something (stage replies)."""
+    siblings = by_passage[cand.hit.chunk.id]
+    asks = any(is_question(s) and s.comment_no == cand.comment_no for s in siblings)
+    return reply_to(cand, siblings) if asks and config.on("replies") else []
 
 
 def _new_weight(cand: Candidate, covered: set[str]) -> float:
