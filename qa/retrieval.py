@@ -255,6 +255,9 @@ class HybridRetriever:
         if config.on("linked-threads") and hits:  # the threads that say they fix the best-ranked ones join
             hits = joined(hits, self.fixing(sorted(hits, key=lambda h: h.score, reverse=True)[: config.link_top], filters),
                           config.link_join)
+        if config.on("anchor-links") and hits:  # the sections the best passages point at on their own page join
+            hits = joined(hits, self.anchored(sorted(hits, key=lambda h: h.score, reverse=True)[: config.link_top],
+                                              filters), config.anchor_join)
         if prefer and config.on("section-join"):  # passages of a section the question names by its heading path
             hits = joined(hits, self.named_sections(prefer.question, filters), config.section_join)
         phrases = quoted_phrases(query) if config.on("quoted-phrases") else []
@@ -323,6 +326,28 @@ class HybridRetriever:
             for m in _CLOSING_RE.finditer(chunk.text) if own else ():
                 repo = (m.group(1) or m.group(2) or own.group(1)).lower()
                 out.setdefault((repo, m.group(3)), []).append(chunk)
+        return out
+
+    def anchored(self, hits: list[Retrieved], filters: Filters) -> list[Retrieved]:
+        """Passages (within the filters) of the sections ``hits`` link to on their own page ("see [Current
+        Limitations](#current-limitations) for more details"): what a passage defers to says the rest."""
+        rules = metadata_filters(filters)
+        found: dict[str, Retrieved] = {}
+        for hit in hits:
+            for anchor in _IN_PAGE_LINK_RE.findall(hit.chunk.text):
+                for chunk in self._anchors.get((hit.chunk.meta.source, anchor.lower()), []):
+                    if chunk.id != hit.chunk.id and admits(chunk.meta, rules, filters.source_glob):
+                        found.setdefault(chunk.id, Retrieved(chunk, 1.0))
+        return list(found.values())
+
+    @cached_property
+    def _anchors(self) -> dict[tuple[str, str], list[Chunk]]:
+        """(source, a heading's anchor) -> the chunks under that heading, its subsections' too (an anchor is
+        the heading in lower case, its spaces hyphens, other punctuation dropped: "#current-limitations")."""
+        out: dict[tuple[str, str], list[Chunk]] = {}
+        for chunk in self.chunks.values():
+            for heading in set(chunk.meta.section.split(" > ")) if chunk.meta.section else ():
+                out.setdefault((chunk.meta.source, heading_anchor(heading)), []).append(chunk)
         return out
 
     def named_sections(self, question: str, filters: Filters) -> list[Retrieved]:
@@ -423,6 +448,14 @@ class HybridRetriever:
 
 # a thread's own address, and GitHub's closing keywords before a reference ("Fixes: #991", "closes org/repo#12",
 # "Fixes: https://github.com/org/repo/issues/975"; not "does not fix #991")
+_IN_PAGE_LINK_RE = re.compile(r"\]\(#([\w-]+)\)")
+
+
+def heading_anchor(heading: str) -> str:
+    """The anchor Markdown renderers give a heading: lower case, punctuation dropped, spaces hyphens."""
+    return re.sub(r"\s+", "-", re.sub(r"[^\w\s-]", "", heading.strip().lower()))
+
+
 _THREAD_URL_RE = re.compile(r"github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)")
 _CLOSING_RE = re.compile(r"(?<!not )(?<!n't )\b(?:fix(?:e[sd])?|close[sd]?|resolve[sd]?)\b:?\s+"
                          r"(?:https?://github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/|([\w.-]+/[\w.-]+)?#)(\d+)\b", re.I)

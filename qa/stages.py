@@ -21,6 +21,7 @@ STAGES: dict[str, str] = {
     "parts": "query preparation: each part of a many-part question searched on its own too",
     "generalize": "query preparation: the question without its names searched too (a general passage can answer)",
     "linked-threads": "candidates: the threads that say they fix, close or resolve a best-ranked issue or PR (\"Fixes: #991\") join",
+    "anchor-links": "candidates: the sections the best passages link to on their own page (\"see [Current Limitations](#current-limitations)\") join",
     "section-join": "candidates: passages under a section the question names by its heading and its parent's (\"the actors in Kubeflow Pipelines\") join",
     "project-search": "candidates: a question naming several projects searches each one's sources on its own too",
     "template-sections": "candidates and prior: a question in a template prompt's words gets the project's section filed under that prompt's label",
@@ -104,6 +105,8 @@ class QAConfig:
     # graduation clean-up issue ranked 8th for "... how were they addressed?", at 1.0 second)
     link_top: int = 3
     link_join: float = 1.0
+    # stage anchor-links: the sections the best link_top passages link to on their page join at this share of the best
+    anchor_join: float = 0.5
     phrase_join: float = 0.5  # stage quoted-phrases: passages holding the phrase join at this share of the best
     phrase_boost: float = 2.0  # stage quoted-phrases (dev: 1.5 and 2-3 lift recall@5 alike, 0.816 -> 0.837; 2 lifts MRR more)
     rerank_floor: float = 1.0  # a passage with none of the specific terms keeps this share vs one with all

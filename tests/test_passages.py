@@ -25,7 +25,7 @@ from kfqa.qa.assistant import composer_for
 from kfqa.qa.compose import Composer
 from kfqa.qa.merging import Windows, merge_neighbours
 from kfqa.qa.names import aspect_headings
-from kfqa.qa.retrieval import Preference, pair_revisions, revised_sources
+from kfqa.qa.retrieval import Preference, heading_anchor, pair_revisions, revised_sources
 from kfqa.qa.selection import Candidate, select
 from kfqa.qa.sentences import MAX_ITEMS, answerable_sentences, listed_after
 from kfqa.qa.stages import QAConfig
@@ -782,6 +782,12 @@ def test_a_sentence_naming_an_identifier_the_question_asks_about_moves_up(compos
                                identifiers=["ADA-KUBEFL-09", "ADA-KUBEFL-10"])
     lead = composer.render_evidence(evidence).answer.splitlines()[0]
     assert lead.startswith("ADA-KUBEFL-") is stage_on, lead
+
+
+def test_a_heading_anchor_is_as_markdown_renderers_make_it():
+    assert heading_anchor("Current limitations") == "current-limitations"
+    assert heading_anchor("How are resources separated?") == "how-are-resources-separated"
+    assert heading_anchor("Kubeflow Pipelines (KFP)") == "kubeflow-pipelines-kfp"
 
 
 def test_a_thread_window_opening_with_the_asked_persons_comment_moves_up():

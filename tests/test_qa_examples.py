@@ -79,6 +79,14 @@ def test_what_a_reviewer_said_leads_with_their_own_words(assistant, question):
     assert "Thanks to @brandtkeller" not in answer.answer  # a comment naming him says nothing he said
 
 
+def test_a_section_the_best_passage_links_to_on_its_page_joins(assistant):
+    # "Pipeline definitions are not isolated right now ... see [Current Limitations](#current-limitations)":
+    # the section it defers to lists what else is shared, in words the question doesn't use
+    question = "In multi-user Kubeflow Pipelines, which resources are not isolated between namespaces?"
+    sections = [h.chunk.meta.section for h in assistant.retrieve(question, k=5)[1]]
+    assert any(s.endswith("Resources without isolation") for s in sections), sections
+
+
 def _declined(assistant, question: str, notice: str) -> None:
     """Declined, with ``notice`` saying why and the closest material shown."""
     answer = assistant.ask(question)
