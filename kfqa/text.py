@@ -124,10 +124,17 @@ _SENT_END = re.compile(_ABBREV + r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z0-9\"'(\[`*_-])"
 def split_sentences(text: str, pdf: bool = False) -> list[str]:
     """Split a passage into sentences without cutting list items, table rows or code lines apart (``pdf``:
     a PDF's text, whose code listings and links stand apart from its prose)."""
-    out: list[str] = []
+    return [sentence for sentence, _ in marked_sentences(text, pdf)]
+
+
+def marked_sentences(text: str, pdf: bool = False) -> list[tuple[str, bool]]:
+    """``split_sentences``, each sentence with whether it is code: of a PDF (``pdf``), a numbered listing's
+    line or a link standing alone ("31 - name: Run Backend Tests", "https://..."), no sentence of prose."""
+    out: list[tuple[str, bool]] = []
     for block in re.split(r"\n\s*\n", text):
-        for line in _logical_lines(block, pdf):
-            out.extend(s.strip() for s in _SENT_END.split(line) if s.strip())
+        raws = [raw.strip() for raw in block.splitlines() if raw.strip()]
+        for line, code in _logical_lines(raws, code_lines(raws) if pdf else [False] * len(raws)):
+            out.extend((s.strip(), code) for s in _SENT_END.split(line) if s.strip())
     return out
 
 
@@ -184,35 +191,19 @@ def _listing_runs(raws: list[str]) -> list[bool]:
     return out
 
 
-def listing_lines(text: str) -> set[str]:
-    """The logical lines of a PDF passage that are code (a numbered listing's lines, a link standing alone),
-    whitespace folded: no sentence of an answer."""
-    out = set()
-    for block in re.split(r"\n\s*\n", text):
-        raws = [raw.strip() for raw in block.splitlines() if raw.strip()]
-        code = code_lines(raws)
-        out |= {" ".join(line.split()) for line, is_code in _logical_lines_marked(raws, code) if is_code}
-    return out
-
-
 def code_lines(raws: list[str]) -> list[bool]:
     """Which of a PDF block's (stripped) lines are code: a numbered listing's, or a link standing alone."""
     listing = _listing_runs(raws)
     return [listing[i] or bool(_LINK_LINE_RE.fullmatch(line)) for i, line in enumerate(raws)]
 
 
-def _logical_lines(block: str, pdf: bool = False) -> list[str]:
-    """Join wrapped lines of a paragraph; keep list items, table rows and headings as their own lines
-    (and, of a PDF's table of findings, rows: two lines or more in a row opening with an identifier; of a
-    PDF's code listing, each line, and a link standing alone, apart from the prose around them)."""
-    raws = [raw.strip() for raw in block.splitlines() if raw.strip()]
-    return [line for line, _ in _logical_lines_marked(raws, code_lines(raws) if pdf else [False] * len(raws))]
-
-
-def _logical_lines_marked(raws: list[str], code: list[bool]) -> list[tuple[str, bool]]:
-    """The logical lines of ``raws``, each with whether it opened on one of the ``code`` lines (a PDF's
-    listing or link: "... in its CI." / "https://..." / "31 - name: Run Backend Tests" / "The workflow
-    interpolates ..."; its wrapped continuation joins it, a capitalised line after it is prose again)."""
+def _logical_lines(raws: list[str], code: list[bool]) -> list[tuple[str, bool]]:
+    """Join wrapped lines of a paragraph (``raws``: its lines, stripped); keep list items, table rows and
+    headings as their own lines (and, of a PDF's table of findings, rows: two lines or more in a row
+    opening with an identifier). Each logical line comes with whether it opened on one of the ``code``
+    lines (a PDF's listing or link, apart from the prose around it: "... in its CI." / "https://..." /
+    "31 - name: Run Backend Tests" / "The workflow interpolates ..."; its wrapped continuation joins it,
+    a capitalised line after it is prose again)."""
     lines: list[str] = []
     marks: list[bool] = []
     rows = [bool(IDENTIFIER_ROW_RE.match(line)) for line in raws]

@@ -171,6 +171,7 @@ class Composer:
             heading_lexical = 1.0 if template or (history and asked_section) else (
                 fsum(weight[t] for t in q_terms & set(terms(title))) / total if asked_section else 0.0)
             passage_cover = coverage(focus, f"{hit.chunk.text} {heading}")
+            heading_words = set(terms(heading))  # (the whole path's: each sentence's coverage counts them)
             # (stage document-names: the words naming the document, "the Ada Logics 2025 audit", say where
             # the answer is, not which of its sentences it is: each of its sentences holds them alike)
             doc_name_terms = self.windows.name_terms_asked(hit.chunk.meta, q_terms, config.document_name_df,
@@ -193,7 +194,7 @@ class Composer:
                 s_terms = set(terms(said))
                 if name_terms:
                     s_terms = (s_terms - name_terms) | named_by.get(authors[position][1].lower() if authors else "", set())
-                own = coverage(focus, s_terms | set(terms(heading)))
+                own = coverage(focus, s_terms | heading_words)
                 # a point is relevant by the question's terms it holds beyond its section heading's: under
                 # "Katib Controller Parameters" every line names the Katib controller
                 lead_in_terms = (set(terms(body)) if listed and not items else s_terms) - heading_terms

@@ -446,8 +446,7 @@ class HybridRetriever:
         return get_query_embed_model().get_query_embedding(query)
 
 
-# a thread's own address, and GitHub's closing keywords before a reference ("Fixes: #991", "closes org/repo#12",
-# "Fixes: https://github.com/org/repo/issues/975"; not "does not fix #991")
+# a link to a heading of the passage's own page ("[Current Limitations](#current-limitations)")
 _IN_PAGE_LINK_RE = re.compile(r"\]\(#([\w-]+)\)")
 
 
@@ -456,6 +455,8 @@ def heading_anchor(heading: str) -> str:
     return re.sub(r"\s+", "-", re.sub(r"[^\w\s-]", "", heading.strip().lower()))
 
 
+# a thread's own address, and GitHub's closing keywords before a reference ("Fixes: #991", "closes org/repo#12",
+# "Fixes: https://github.com/org/repo/issues/975"; not "does not fix #991")
 _THREAD_URL_RE = re.compile(r"github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)")
 _CLOSING_RE = re.compile(r"(?<!not )(?<!n't )\b(?:fix(?:e[sd])?|close[sd]?|resolve[sd]?)\b:?\s+"
                          r"(?:https?://github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/|([\w.-]+/[\w.-]+)?#)(\d+)\b", re.I)

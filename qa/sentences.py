@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from kfqa.text import ITEM_MARK, ITEM_START_RE, code_lines, listing_lines, split_sentences
+from kfqa.text import ITEM_MARK, ITEM_START_RE, code_lines, marked_sentences, split_sentences
 from kfqa.types import Chunk
 
 # Hugo shortcodes ({{% alert ... %}}) around a sentence are markup, not words of it.
@@ -110,10 +110,9 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
         if re.fullmatch(r"\s*\|[\s|:\-]+\|?\s*", after)
     }
     pdf = chunk.meta.source.endswith(".pdf")
-    code = listing_lines(chunk.text) if pdf else set()  # (a PDF's listing lines and links standing alone)
-    for raw in split_sentences(html_table_rows(without_code(chunk.text)), pdf):
+    for raw, code in marked_sentences(html_table_rows(without_code(chunk.text)), pdf):
         sentence = _SHORTCODE_RE.sub("", re.sub(r"\s+", " ", raw)).strip()
-        if "```" in sentence or _CODE_RE.match(sentence) or (pdf and (sentence in code or _code_listing(sentence))):
+        if code or "```" in sentence or _CODE_RE.match(sentence) or (pdf and _code_listing(sentence)):
             continue
         if sentence.startswith("#") or re.fullmatch(r"[|:\-\s]+", sentence) or sentence in headers:
             continue
@@ -179,10 +178,8 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
     following = chunk.text[end:].split("\n")[1:]
     if not structured:
         # a link to source code and its numbered listing are code the lead-in points at, not a list's items
-        raws = [line for line in following if line.strip()]
-        code = code_lines([r.strip() for r in raws])
-        first_code = next((i for i, is_code in enumerate(code) if is_code), len(raws))
-        following = raws[:first_code]
+        code = code_lines([line.strip() for line in following])
+        following = following[: next((i for i, is_code in enumerate(code) if is_code), len(following))]
         width = max(len(" ".join(line.split())) for line in chunk.text.split("\n"))
         following = pdf_logical_lines("\n".join(following), width)
         # a PDF list is its marked lines (wraps joined); without marks, a table's lines as they come
