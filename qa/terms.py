@@ -87,7 +87,8 @@ class TermWeights:
     def unknown_names(self, question: str, scope=None) -> list[str]:
         """Names in the question that the sources never hold: acronyms and product names
         ("FedRAMP"), and rare words ("payout": not common English nor a form of it, no typo of a
-        store word, not part of a longer one such as a login). ``scope``: the sources in scope
+        store word, not part of a longer one such as a login, no noun derived from a word the sources hold: "leakage",
+        nor two words they hold apart run together: "plaintext"). ``scope``: the sources in scope
         (``qa.answerability.Scope``; default: every chunk of the store)."""
         mentions = scope.mentions if scope is not None else None
 
@@ -113,7 +114,8 @@ class TermWeights:
             if word in named or word in stop_words() or word in DISCOURSE or is_common(word):
                 continue
             if unmentioned(word) and not self._inside_a_word(word, scope) and not self._hyphenated(word, mentions) \
-                    and not (scope is not None and scope.clipped_pair(word)):
+                    and not (scope is not None and (scope.clipped_pair(word) or _spaced(word, scope)
+                                                    or _derived_from_held(word, scope))):
                 out.append(word)
 
         def said(word: str) -> bool:  # the sources in scope hold it (not merely the store)
@@ -161,6 +163,30 @@ class TermWeights:
         if scope is not None:
             return scope.holds(word)
         return any(word in known for known in self.stats.vocabulary if len(known) > len(word))
+
+
+# English's noun-forming suffixes: "leakage" is the act of a leak, "enforcement" of enforcing
+_NOUN_SUFFIXES = ("ation", "ment", "ness", "ance", "ence", "age", "ity", "ion")
+_BASE_MIN = 4  # letters of the base a suffix leaves ("leak"); shorter ones meet too many words ("us-age")
+
+
+def _derived_from_held(word: str, scope) -> bool:
+    """``word`` is a noun derived from an English word the sources hold ("leakage": they say "leak"),
+    which discusses the same thing in another form."""
+    common = common_english()
+    for suffix in _NOUN_SUFFIXES:
+        base = word.removesuffix(suffix)
+        if base != word and len(base) >= _BASE_MIN and any(
+                b in common and scope.mentions(b, whole=True) for b in (base, base + "e")):
+            return True
+    return False
+
+
+def _spaced(word: str, scope) -> bool:
+    """``word`` runs two English words together that the sources hold apart ("plaintext": "plain text")."""
+    common = common_english()
+    return any(word[:i] in common and word[i:] in common and _held_together([word[:i], word[i:]], scope)
+               for i in range(3, len(word) - 2))
 
 
 def _lowercase_acronym(word: str, scope) -> bool:
