@@ -49,8 +49,9 @@ _STATED_AS = {"time": ("duration", "date")}
 
 # The closed class of English value questions: the value word must be what is asked for ("What is the
 # minimum TLS version ...", "What's the default cookie lifetime?"), not a word the question mentions
-# ("What does Kubeflow do about old versions ...", "What does the timeout setting do?").
-_WHAT_IS = (r"\b(?:what|which)(?:['’]?s|\s+(?:is|are|was|were))?(?:\s+(?:the|a|an|its|their))?"
+# ("What does Kubeflow do about old versions ...", "What does the timeout setting do?"). After "what does/did",
+# "what" is the object and the value word the subject ("What does the current version say?" asks no version).
+_WHAT_IS = (r"\b(?:what|which)(?!\s+(?:do|does|did)\b)(?:['’]?s|\s+(?:is|are|was|were))?(?:\s+(?:the|a|an|its|their))?"
             r"(?:\s+[\w-]+['’]s?)?(?:\s+[\w/-]+){0,3}?\s+")  # (one possessive, first: "What's Kubeflow's committed ...")
 _EVENTS = ("scheduled|planned|published|conducted|performed|carried out|announced|publish|conduct|perform|"
            "carry out|announce")

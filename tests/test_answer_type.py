@@ -150,6 +150,9 @@ def test_a_number_answers_a_score_only_next_to_what_is_scored_and_a_ratio_anywhe
     "What is the score for?",
     # a PR or UI "id" is no scheme of numbered identifiers
     "Which PR id fixed the dead link in the self-assessment?", "which pr id fixed it?",
+    # what a version or a release says, holds or does is asked of it ("what" is the object, the version the subject)
+    "The first draft described the controller as watching one CRD. What does the current version say about CRDs?",
+    "What does the latest release include?", "What did the new version change in the webhooks?",
 ])
 def test_other_questions_ask_for_no_value(question):
     assert asked_value(question) is None
