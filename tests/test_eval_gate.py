@@ -127,6 +127,7 @@ OTHER_SETS = {
     "mixed12.jsonl": {"recall@5": 0.81, "key_fact_recall": 0.78, "citation_precision": 0.76, "abstention_accuracy": 0.90},
     "mixed13.jsonl": {"recall@5": 0.84, "key_fact_recall": 0.71, "citation_precision": 0.84, "abstention_accuracy": 0.88},
     "mixed14.jsonl": {"recall@5": 0.84, "key_fact_recall": 0.72, "citation_precision": 0.75, "abstention_accuracy": 0.86},
+    "mixed15.jsonl": {"recall@5": 0.79, "key_fact_recall": 0.72, "citation_precision": 0.81, "abstention_accuracy": 0.93},
 }
 
 
