@@ -49,10 +49,10 @@ _STATED_AS = {"time": ("duration", "date")}
 
 # The closed class of English value questions: the value word must be what is asked for ("What is the
 # minimum TLS version ...", "What's the default cookie lifetime?"), not a word the question mentions
-# ("What does Kubeflow do about old versions ...", "What does the timeout setting do?"). After "what does/did",
-# "what" is the object and the value word the subject ("What does the current version say?" asks no version).
-_WHAT_IS = (r"\b(?:what|which)(?!\s+(?:do|does|did)\b)(?:['’]?s|\s+(?:is|are|was|were))?(?:\s+(?:the|a|an|its|their))?"
+# ("What does Kubeflow do about old versions ...", "What does the timeout setting do?").
+_WHAT_IS = (r"\b(?:what|which)(?:['’]?s|\s+(?:is|are|was|were))?(?:\s+(?:the|a|an|its|their))?"
             r"(?:\s+[\w-]+['’]s?)?(?:\s+[\w/-]+){0,3}?\s+")  # (one possessive, first: "What's Kubeflow's committed ...")
+_NOT_DO_SUPPORT = r"(?!\b(?:what|which)\s+(?:do|does|did)\b)"
 _EVENTS = ("scheduled|planned|published|conducted|performed|carried out|announced|publish|conduct|perform|"
            "carry out|announce")
 _CHANGES = "introduced|introduce|added|add|released|release|merged|merge|voted|vote|founded|launched|started|began|begin"
@@ -88,8 +88,10 @@ _ASKS: list[tuple[str, re.Pattern]] = [
     ("date", re.compile(r"\b(?:what|which|on what)\s+(?:date|day|year|month)(?![\w-])"
                         rf"|(?:^|[.?!]\s+)when (?:is|was|were|will|did)\b(?=[^?]{{0,120}}\b(?:{_EVENTS})\b)"
                         rf"|{_PAST_CHANGE}", re.I)),
-    ("version", re.compile(rf"{_WHAT_IS}versions?\b(?!\s+of\b)"
-                           rf"|{_WHAT_IS}releases?\b(?=\s+(?:is|was|were|did|does|first|introduced|added|shipped|ships|has|had|have|contains?|contained|includes?|included|fixe[sd])\b|\s*\?)", re.I)),
+    # (after "what do/does/did" a version or release is the subject, "what" the object: "What does the current
+    # version say?", "What did the latest release change?" ask no version; "What did the audit cost?" keeps its value)
+    ("version", re.compile(rf"{_NOT_DO_SUPPORT}{_WHAT_IS}versions?\b(?!\s+of\b)"
+                           rf"|{_NOT_DO_SUPPORT}{_WHAT_IS}releases?\b(?=\s+(?:is|was|were|did|does|first|introduced|added|shipped|ships|has|had|have|contains?|contained|includes?|included|fixe[sd])\b|\s*\?)", re.I)),
     ("percentage", re.compile(rf"{_WHAT_IS}(?:percentage|percent|proportion)\b|\b(?:what|which)\s+%", re.I)),
     ("size", re.compile(r"\bhow (?:big|large|small)\b|\bwhat size\b|\b(?:what|which) (?:key|bit) (?:size|length)\b", re.I)),
     ("count", re.compile(rf"\bhow many\b|{_WHAT_IS}(?:number|count|total|tally)\b(?!\s+of\s+(?:ways|reasons)\b)", re.I)),

@@ -115,6 +115,11 @@ class Scope:
         """``fragment`` anywhere, inside a word too (a login "justincappos" holds "cappos")."""
         return fragment.lower() in self._joined
 
+    def holds_whole(self, pattern: str) -> bool:
+        """A match of the regular expression ``pattern`` (lower case) that starts and ends a word: "leak" is in
+        "leaks." but not in "leakproof", "plain text" not in "explain texture"."""
+        return re.search(rf"(?<![a-z0-9]){pattern}(?![a-z0-9])", self._joined) is not None
+
 
 class ScopeUnion:
     """Several projects' sources in scope at once ("Kubeflow vs Flux"): each project's ``Scope`` is built
@@ -129,6 +134,9 @@ class ScopeUnion:
 
     def holds(self, fragment: str) -> bool:
         return any(part.holds(fragment) for part in self.parts)
+
+    def holds_whole(self, pattern: str) -> bool:
+        return any(part.holds_whole(pattern) for part in self.parts)
 
     def clipped_pair(self, word: str) -> bool:
         return any(part.clipped_pair(word) for part in self.parts)

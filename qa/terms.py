@@ -114,7 +114,7 @@ class TermWeights:
             if word in named or word in stop_words() or word in DISCOURSE or is_common(word):
                 continue
             if unmentioned(word) and not self._inside_a_word(word, scope) and not self._hyphenated(word, mentions) \
-                    and not (scope is not None and (scope.clipped_pair(word) or _spaced(word, scope)
+                    and not (scope is not None and (scope.clipped_pair(word) or _held_apart(word, scope)
                                                     or _derived_from_held(word, scope))):
                 out.append(word)
 
@@ -165,28 +165,36 @@ class TermWeights:
         return any(word in known for known in self.stats.vocabulary if len(known) > len(word))
 
 
-# English's noun-forming suffixes: "leakage" is the act of a leak, "enforcement" of enforcing
+# English's noun-forming suffixes: "leakage" is the act of a leak, "enforcement" of enforcing. (Spelling
+# changes, "readiness" of "ready", go unmatched: the word then stays unknown, as before.)
 _NOUN_SUFFIXES = ("ation", "ment", "ness", "ance", "ence", "age", "ity", "ion")
 _BASE_MIN = 4  # letters of the base a suffix leaves ("leak"); shorter ones meet too many words ("us-age")
+_INFLECTED = "(?:s|es|e?d|ing)?"  # a held word's inflections: "leaks", "leaked", "leaking"
 
 
 def _derived_from_held(word: str, scope) -> bool:
-    """``word`` is a noun derived from an English word the sources hold ("leakage": they say "leak"),
-    which discusses the same thing in another form."""
+    """``word`` is a noun derived from an English word the sources hold as a word ("leakage": they say
+    "leaks"), which discusses the same thing in another form; a word they hold only as the start of a
+    longer one ("milestone") is not that ("mileage")."""
     common = common_english()
     for suffix in _NOUN_SUFFIXES:
         base = word.removesuffix(suffix)
         if base != word and len(base) >= _BASE_MIN and any(
-                b in common and scope.mentions(b, whole=True) for b in (base, base + "e")):
+                b in common and scope.holds_whole(re.escape(b) + _INFLECTED) for b in (base, base + "e")):
             return True
     return False
 
 
-def _spaced(word: str, scope) -> bool:
-    """``word`` runs two English words together that the sources hold apart ("plaintext": "plain text")."""
+def _held_apart(word: str, scope) -> bool:
+    """``word`` runs two English words together that the sources write apart, spaced or hyphenated, as
+    whole words ("plaintext": "plain text"; not inside "explain texture")."""
+    return any(scope.holds_whole(rf"{re.escape(a)}[ -]{re.escape(b)}s?") for a, b in _two_words(word))
+
+
+def _two_words(word: str):
+    """Each way of reading ``word`` as two common English words run together, each of three letters or more."""
     common = common_english()
-    return any(word[:i] in common and word[i:] in common and _held_together([word[:i], word[i:]], scope)
-               for i in range(3, len(word) - 2))
+    return ((word[:i], word[i:]) for i in range(3, len(word) - 2) if word[:i] in common and word[i:] in common)
 
 
 def _lowercase_acronym(word: str, scope) -> bool:
@@ -321,8 +329,7 @@ _DOUBLED_RE = re.compile(r"^(\w*([b-df-hj-np-tv-z]))\2(?:ing|ed|er|ers)$")
 
 def joins_two_words(word: str) -> bool:
     """Two common English words run together ("tabletop", "runbook"), each of three letters or more."""
-    common = common_english()
-    return any(word[:i] in common and word[i:] in common for i in range(3, len(word) - 2))
+    return any(True for _ in _two_words(word))
 
 
 def coverage(focus: dict[str, float], text: str | set[str]) -> float:

@@ -26,6 +26,11 @@ from kfqa.qa.answerability import Decision
     ("Which release was the first to enforce the restricted profile?", "version", ""),
     ("Which KFP release has the fix for the path traversal?", "version", ""),
     ("Which release fixed it?", "version", ""),
+    # after "what did/does" the value is still asked when "what" is it: a cost, a default, a version one needs
+    ("What did the audit cost?", "money", ""),
+    ("What does the default timeout default to?", "duration", ""),
+    ("Which version do I need?", "version", ""),
+    ("What release did the fix ship in?", "version", ""),
     ("How big must an archive be to exhaust a node's memory?", "size", ""),
     ("What's the turnaround for a fix - is there a fixed number of days?", "duration", ""),
     # a possessive among the words before the value word, a bare "turnaround", a "%" sign

@@ -124,6 +124,10 @@ def test_a_noun_derived_from_a_held_word_or_a_closed_compound_held_apart_is_know
     bare = Scope("Kubeflow", [t.lower() for t in KUBEFLOW])
     assert weights.unknown_names("What made the workflow vulnerable to token leakage?", bare) == ["leakage"]
     assert weights.unknown_names("Is traffic between pods plaintext?", bare) == ["plaintext"]
+    # a base or a pair held only inside longer words is no word of theirs ("milestone", "explain texture")
+    inside = Scope("Kubeflow", [t.lower() for t in KUBEFLOW + ["Each milestone is dated; we explain texture packs."]])
+    assert weights.unknown_names("What mileage does the Katib controller claim?", inside) == ["mileage"]
+    assert weights.unknown_names("Is traffic between pods plaintext?", inside) == ["plaintext"]
 
 
 def test_a_name_in_the_statement_setting_a_question_up_is_not_what_it_asks():
