@@ -25,7 +25,6 @@ from kfqa.qa.query import (
     Identifiers,
     PreparedQuery,
     abbreviations_for,
-    asked_about,
     asking_part,
     lead_kinds,
     prepare,
@@ -173,7 +172,7 @@ class Assistant:
                                     prepared.wants_history, lead_kinds(prepared.kinds, prepared.read),
                                     prepared.asks, prepared.people, prepared.own_words,
                                     self._components() if config.on("component-focus") else frozenset(),
-                                    prepared.identifiers + prepared.identifier_group)
+                                    prepared.identifiers + prepared.identifier_group, prepared.speakers)
         # (a notice names what the reader typed: a word kfqa read as another is theirs, not its reading)
         typed = {right.lower(): wrong for wrong, right in prepared.corrections.items()}
         evidence.decision.unknown_names = [typed.get(n.lower(), n) for n in evidence.decision.unknown_names]
@@ -228,7 +227,7 @@ class Assistant:
             question=read,
             sections=prepared.template_sections,
             aspects=r.windows.aspects if config.on("aspects") else frozenset(),
-            speakers=frozenset(p.lower() for p in asked_about(prepared.own_words or read, prepared.people)) if config.on("speaker-prior") else frozenset(),
+            speakers=frozenset(p.lower() for p in prepared.speakers) if config.on("speaker-prior") else frozenset(),
         )
         return prepared, r.retrieve(search, k=k, filters=filters, prefer=prefer, parts=prepared.parts,
                                     config=config, general=prepared.general, asked=asked,

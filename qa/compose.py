@@ -86,7 +86,8 @@ class Composer:
     def gather(self, question: str, retrieved: list[Retrieved], facets=(), config: QAConfig | None = None,
                scope: Scope | None = None, sections: frozenset = frozenset(),
                asked: AskedValue | None = None, history: bool = False, kinds=(), parts: int = 1,
-               people=(), own_words: str = "", components=frozenset(), identifiers=()) -> Evidence:
+               people=(), own_words: str = "", components=frozenset(), identifiers=(),
+               speakers: list[str] | None = None) -> Evidence:
         """Candidate sentences of the best passages, scored; the answerability decision (``scope``: the
         sources the question is about, whose silence on a name it holds declines it); the selection.
         ``sections``: (source, section) the question asks for in a template prompt's words: each of
@@ -106,10 +107,15 @@ class Composer:
         focus, weight = weights.focus(question), weights.weights(question)
         # (a name in a statement setting the question up, "We offboard people by ...", is not what it asks)
         asking = asking_part(own_words or question)
-        speakers = asked_about(own_words or question, people) if config.on("speaker-words") else []
+        # (``speakers``: of ``people``, those it asks what they said, as ``PreparedQuery.speakers`` reads them)
+        if not config.on("speaker-words"):
+            speakers = []
+        elif speakers is None:
+            speakers = asked_about(own_words or question, people)
+        written = identifiers_in(own_words or question)
         # (stage identifier-pages: the identifiers the question writes; not those of a group it names, "rated
         # Critical": each such page would crowd out the sentence that counts them)
-        about = set(identifiers_in(own_words or question)) if config.on("identifier-pages") else set()
+        about = set(written) if config.on("identifier-pages") else set()
         candidates = self._candidates(question, retrieved, focus, weight, config, sections, history,
                                       people if config.on("speaker-words") else (), speakers, about)
         for cand in candidates:
@@ -132,7 +138,7 @@ class Composer:
                           scope.label if scope else "")
         if decision.answerable and asked and config.on("answer-type") and config.on("answerability") \
                 and not _value_stated(asked, candidates, config,
-                                      identifiers_in(own_words or question) if config.on("identifier-values") else ()):
+                                      written if config.on("identifier-values") else ()):
             decision = replace(decision, answerable=False, unstated=asked.what)
         if decision.answerable and people and config.on("speaker"):
             candidates = _heard_from(candidates, people, config)

@@ -150,6 +150,12 @@ class PreparedQuery:
     def read(self) -> str:
         return self.corrected or self.original
 
+    @property
+    def speakers(self) -> list[str]:
+        """Of ``people``, those it asks what they said (``asked_about``): read once for stages speaker-prior
+        and speaker-words."""
+        return asked_about(self.own_words or self.read, self.people)
+
 
 def kind_hints(question: str) -> list[str]:
     return [kind for kind, pattern in KIND_HINTS.items() if pattern.search(question)]

@@ -180,7 +180,9 @@ def _derived_from_held(word: str, scope) -> bool:
     for suffix in _NOUN_SUFFIXES:
         base = word.removesuffix(suffix)
         if base != word and len(base) >= _BASE_MIN and any(
-                b in common and scope.holds_whole(re.escape(b) + _INFLECTED) for b in (base, base + "e")):
+                # (a word of the sources opening with it, found by bisection, before a scan for it whole)
+                b in common and scope.mentions(b, whole=True) and scope.holds_whole(re.escape(b) + _INFLECTED)
+                for b in (base, base + "e")):
             return True
     return False
 
@@ -188,7 +190,9 @@ def _derived_from_held(word: str, scope) -> bool:
 def _held_apart(word: str, scope) -> bool:
     """``word`` runs two English words together that the sources write apart, spaced or hyphenated, as
     whole words ("plaintext": "plain text"; not inside "explain texture")."""
-    return any(scope.holds_whole(rf"{re.escape(a)}[ -]{re.escape(b)}s?") for a, b in _two_words(word))
+    # (a plain substring test first: the scan for the pair as whole words only where it may be)
+    return any((scope.holds(f"{a} {b}") or scope.holds(f"{a}-{b}")) and scope.holds_whole(rf"{re.escape(a)}[ -]{re.escape(b)}s?")
+               for a, b in _two_words(word))
 
 
 def _two_words(word: str):
