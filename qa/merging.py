@@ -95,10 +95,11 @@ class Windows:
             return None
         return Span(_key(chunk), chunk.meta.window, chunk.meta.window, chunk.meta.section_key or chunk.meta.section)
 
-    def contiguous(self, span: Span, lo: int, hi: int, max_chars: int) -> bool:
-        """Every window from ``lo`` to ``hi`` exists, belongs to the section, and together they fit."""
+    def contiguous(self, span: Span, lo: int, hi: int, max_chars: int, subsections: bool = False) -> bool:
+        """Every window from ``lo`` to ``hi`` exists, belongs to the section (or, with ``subsections``, to
+        one of its subsections), and together they fit."""
         windows = [self.at(span.key, i) for i in range(lo, hi + 1)]
-        if any(w is None or (w.meta.section_key or w.meta.section) != span.section for w in windows):
+        if any(w is None or not _within(w.meta.section_key or w.meta.section, span.section, subsections) for w in windows):
             return False
         return sum(len(w.text) for w in windows) <= max_chars
 
@@ -117,6 +118,10 @@ class Windows:
         merged = Chunk(id=f"{first.id}..{span.hi}", text=text, meta=meta)
         self._merged[merged.id] = span
         return merged
+
+
+def _within(section: str, outer: str, subsections: bool) -> bool:
+    return section == outer or subsections and section.startswith(outer + " > ")
 
 
 def _key(chunk: Chunk) -> FileKey:
@@ -149,10 +154,13 @@ def merge_neighbours(hits: list[Retrieved], windows: Windows, max_chars: int = 3
     ]
 
 
-def expand_in_section(hits: list[Retrieved], windows: Windows, top: int, max_chars: int) -> list[Retrieved]:
+def expand_in_section(hits: list[Retrieved], windows: Windows, top: int, max_chars: int,
+                      subsections: bool = False) -> list[Retrieved]:
     """Small-to-big: each of the ``top`` best passages read on into the windows around it in its
     section (one before, one after, alternately, while the passage fits ``max_chars``): a finding
-    or list that a window cut apart is read whole. Windows already in a better passage are left out."""
+    or list that a window cut apart is read whole. With ``subsections``, a section's subsections are
+    part of it (a step under "### kubectl port-forwarding" answers "## Kubeflow Community
+    Distribution"'s question of how to log in). Windows already in a better passage are left out."""
     taken: set[tuple[FileKey, int]] = set()
     out = []
     for rank, hit in enumerate(hits):
@@ -164,7 +172,7 @@ def expand_in_section(hits: list[Retrieved], windows: Windows, top: int, max_cha
             lo, hi = span.lo, span.hi
             for step in (lo - 1, hi + 1, lo - 2, hi + 2):
                 new_lo, new_hi = min(lo, step), max(hi, step)
-                if (span.key, step) in taken or not windows.contiguous(span, new_lo, new_hi, max_chars):
+                if (span.key, step) in taken or not windows.contiguous(span, new_lo, new_hi, max_chars, subsections):
                     continue
                 lo, hi = new_lo, new_hi
             if (lo, hi) != (span.lo, span.hi):

@@ -23,7 +23,7 @@ from kfqa.qa import Assistant
 from kfqa.qa.answer_type import asked_value
 from kfqa.qa.assistant import composer_for
 from kfqa.qa.compose import Composer
-from kfqa.qa.merging import Windows, merge_neighbours
+from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours
 from kfqa.qa.names import aspect_headings
 from kfqa.qa.retrieval import Preference, heading_anchor, pair_revisions, revised_sources
 from kfqa.qa.selection import Candidate, select
@@ -246,6 +246,32 @@ def test_a_missing_window_between_two_hits_is_filled_in(corpus_chunks):
     a, middle, c = _consecutive(corpus_chunks, 3)
     [merged] = merge_neighbours(_hits(a, c), Windows(corpus_chunks))
     _assert_spans(merged.chunk, [a, middle, c])
+
+
+ACCESS_DOC = "docs/kubeflow/components/central-dash/access.md"
+
+
+def test_a_section_read_on_into_its_subsections_not_its_siblings(corpus_chunks):
+    """Stage subsections: "## Kubeflow Community Distribution" says to port-forward; the default login is
+    in its subsection "### kubectl port-forwarding", two windows on. Read on, the section holds it; the
+    next section ("Next steps") is no part of it, and without the stage the section stops at its heading."""
+    windows = sorted((c for c in corpus_chunks.values() if c.meta.source == ACCESS_DOC), key=_index)
+    [section] = [c for c in windows if c.meta.section == "Kubeflow Community Distribution"]
+    [grown] = expand_in_section(_hits(section), Windows(corpus_chunks), top=1, max_chars=3000, subsections=True)
+    assert "Password: `12341234`" in grown.chunk.text
+    assert "Next steps" not in grown.chunk.text
+    assert grown.chunk.meta.line_end == max(c.meta.line_end for c in windows if c.meta.section.startswith(section.meta.section))
+    [alone] = expand_in_section(_hits(section), Windows(corpus_chunks), top=1, max_chars=3000)
+    assert "12341234" not in alone.chunk.text
+
+
+def test_default_login_answered_from_the_subsection_holding_it(assistant):
+    """A question about the dashboard's default login finds the section on the Community Distribution and
+    reads on into the step under it that states the username and password."""
+    result = assistant.ask("Once the Istio gateway is port-forwarded, what login does the KCD dashboard accept by default?")
+    assert not result.abstained
+    assert "12341234" in result.answer and "user@example.com" in result.answer
+    assert ACCESS_DOC in {c.chunk.meta.source for c in result.citations}
 
 
 def test_windows_of_different_sections_or_files_stay_apart(corpus_chunks):
