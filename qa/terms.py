@@ -46,7 +46,8 @@ _COMMON_WORD_RE = re.compile(r"(?<![\w-])[a-z]{4,}(?![\w-])")
 _SHORT_LOWER_RE = re.compile(r"(?<![\w-])(?=[a-z0-9]*[a-z][a-z0-9]*[a-z])[a-z0-9]{2,4}(?![\w-])")
 # a reader's shorthand, no acronym of anything the sources discuss (general English of chat and mail)
 SHORTHAND = frozenset("""eg ie imo imho tbh wrt fwiw btw iirc afaik plz pls thx fyi tldr asap ofc idk pov faq
-    ptal lgtm tbd wip nit nits eta sev0 sev1 sev2 sev3 p0 p1 p2""".split())
+    ptal lgtm tbd wip nit nits eta sev0 sev1 sev2 sev3 p0 p1 p2 ppl abt bc rn tho thru msg msgs sth smth ur ok ty
+    np tmrw""".split())
 _HOW_RE = re.compile(r"\bhow\s+(often|long|many|much|soon|far|frequently|quickly|fast|big|large|old)\b")
 CLIPPED_MIN = 4  # letters of a clipped word's stem that must begin a word of the sources
 
