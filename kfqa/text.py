@@ -118,7 +118,7 @@ def is_supported(sentence: str, passages: list[str]) -> bool:
 ABBREVIATIONS = ("e.g", "i.e", "etc", "vs", "Dr", "Mr", "No")
 # Checked right after the end mark, so each abbreviation includes its final period.
 _ABBREV = "".join(rf"(?<!\b{re.escape(a)}\.)" for a in ABBREVIATIONS)
-_SENT_END = re.compile(_ABBREV + r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z0-9\"'(\[`*_-])")
+_SENT_END = re.compile(_ABBREV + r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z0-9\"'(\[`*_#-])")
 
 
 def split_sentences(text: str, pdf: bool = False) -> list[str]:
@@ -133,7 +133,8 @@ def marked_sentences(text: str, pdf: bool = False) -> list[tuple[str, bool]]:
     out: list[tuple[str, bool]] = []
     for block in re.split(r"\n\s*\n", text):
         raws = [raw.strip() for raw in block.splitlines() if raw.strip()]
-        for line, code in _logical_lines(raws, code_lines(raws) if pdf else [False] * len(raws)):
+        plain = [False] * len(raws)
+        for line, code in _logical_lines(raws, code_lines(raws) if pdf else plain, numbered_rows(raws) if pdf else plain):
             out.extend((s.strip(), code) for s in _SENT_END.split(line) if s.strip())
     return out
 
@@ -173,21 +174,40 @@ _LINK_LINE_RE = re.compile(r"https?://\S+")
 _CODE_LINE_RE = re.compile(r"[{}()\[\]=:;$|\"'\\<>]|^\d+$")
 
 
-def _listing_runs(raws: list[str]) -> list[bool]:
-    """Which of a PDF block's lines belong to a code listing as its text extraction gives one: three or
-    more lines in a row opening with line numbers that go up one at a time ("31 - name: Run Backend Tests",
-    "32 run: |", "33 export ..."; a line left blank keeps its number), one of them code. A numbered table's
-    rows ("1 dex Deployment auth") hold no code, a score table's ("10 / 10 CI-Tests Low") don't count up."""
+def _numbered_runs(raws: list[str]) -> list[tuple[int, int]]:
+    """Spans (start, end) of three or more lines in a row opening with numbers that go up one at a time,
+    as a PDF's text extraction gives a code listing ("31 - name: Run Backend Tests", "32 run: |") or a
+    numbered table ("1 Cluster admin High Runtime", "2 Kubeflow maintainer High Supply-chain")."""
     numbers = [int(m.group(1)) if (m := _LINE_NUMBER_RE.match(line)) else None for line in raws]
-    out = [False] * len(raws)
+    spans = []
     i = 0
     while i < len(raws):
         j = i + 1
         while numbers[i] is not None and j < len(raws) and numbers[j] is not None and numbers[j] == numbers[j - 1] + 1:
             j += 1
-        if j - i >= 3 and any(_CODE_LINE_RE.search(raws[k]) for k in range(i, j)):
-            out[i:j] = [True] * (j - i)
+        if j - i >= 3:
+            spans.append((i, j))
         i = j
+    return spans
+
+
+def _listing_runs(raws: list[str]) -> list[bool]:
+    """Which of a PDF block's lines belong to a code listing: a numbered run (a line left blank keeps its
+    number), one of whose lines is code. A numbered table's rows ("1 dex Deployment auth") hold no code,
+    a score table's ("10 / 10 CI-Tests Low") don't count up."""
+    out = [False] * len(raws)
+    for i, j in _numbered_runs(raws):
+        if any(_CODE_LINE_RE.search(raws[k]) for k in range(i, j)):
+            out[i:j] = [True] * (j - i)
+    return out
+
+
+def numbered_rows(raws: list[str]) -> list[bool]:
+    """Which of a PDF block's lines are a numbered table's rows: a numbered run holding no code."""
+    out = [False] * len(raws)
+    for i, j in _numbered_runs(raws):
+        if not any(_CODE_LINE_RE.search(raws[k]) for k in range(i, j)):
+            out[i:j] = [True] * (j - i)
     return out
 
 
@@ -197,13 +217,17 @@ def code_lines(raws: list[str]) -> list[bool]:
     return [listing[i] or bool(_LINK_LINE_RE.fullmatch(line)) for i, line in enumerate(raws)]
 
 
-def _logical_lines(raws: list[str], code: list[bool]) -> list[tuple[str, bool]]:
+_HEADING_OR_ROW_RE = re.compile(r"\||#{1,6}(?:\s|$)")
+
+
+def _logical_lines(raws: list[str], code: list[bool], numbered: list[bool]) -> list[tuple[str, bool]]:
     """Join wrapped lines of a paragraph (``raws``: its lines, stripped); keep list items, table rows and
     headings as their own lines (and, of a PDF's table of findings, rows: two lines or more in a row
     opening with an identifier). Each logical line comes with whether it opened on one of the ``code``
     lines (a PDF's listing or link, apart from the prose around it: "... in its CI." / "https://..." /
     "31 - name: Run Backend Tests" / "The workflow interpolates ..."; its wrapped continuation joins it,
-    a capitalised line after it is prose again)."""
+    a capitalised line after it is prose again). The ``numbered`` lines, a PDF table's numbered rows, stand
+    apart, each one and the line after the last ("#1 Cluster Administrator The cluster ...")."""
     lines: list[str] = []
     marks: list[bool] = []
     rows = [bool(IDENTIFIER_ROW_RE.match(line)) for line in raws]
@@ -214,9 +238,10 @@ def _logical_lines(raws: list[str], code: list[bool]) -> list[tuple[str, bool]]:
         starts_row = rows[i] and (after_row or i + 1 < len(rows) and rows[i + 1])
         # (a sentence after a table's last row is none of its title: "The table above lists every finding.")
         ends_table = after_row and line.endswith((".", "!", "?")) and line[0].isupper()
-        set_apart = code[i] or (bool(marks) and marks[-1] and line[0].isupper())
+        set_apart = code[i] or (bool(marks) and marks[-1] and line[0].isupper()) or numbered[i] or (i > 0 and numbered[i - 1])
+        # (after a table row or a heading: "#1 Cluster Administrator" of a PDF's text is neither)
         if lines and not starts_item and not starts_row and not ends_table and not set_apart \
-                and not lines[-1].startswith(("|", "#")):
+                and not _HEADING_OR_ROW_RE.match(lines[-1]):
             lines[-1] = f"{lines[-1]} {line}"
         else:
             lines.append(line)

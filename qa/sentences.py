@@ -100,6 +100,9 @@ def is_contents(chunk: Chunk) -> bool:
     return len(lines) >= CONTENTS_MIN_LINES and len(pages) >= CONTENTS_SHARE * len(lines) and rising
 
 
+_HEADING_RE = re.compile(r"#{1,6}(?:\s|$)")
+
+
 def answerable_sentences(chunk: Chunk) -> list[str]:
     """Sentences of a passage that can stand in an answer: prose, list items and table rows, not headings."""
     out = []
@@ -114,7 +117,8 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
         sentence = _SHORTCODE_RE.sub("", re.sub(r"\s+", " ", raw)).strip()
         if code or "```" in sentence or _CODE_RE.match(sentence) or (pdf and _code_listing(sentence)):
             continue
-        if sentence.startswith("#") or re.fullmatch(r"[|:\-\s]+", sentence) or sentence in headers:
+        # (a heading is "#" and a space: "#1 Cluster Administrator ..." of a PDF's text is a sentence)
+        if _HEADING_RE.match(sentence) or re.fullmatch(r"[|:\-\s]+", sentence) or sentence in headers:
             continue
         if _LEADER_RE.search(sentence):  # a table of contents' line ("Risk scoring . . . . 8") navigates
             continue

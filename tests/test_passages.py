@@ -417,6 +417,32 @@ def test_code_blocks_and_pdf_code_listings_yield_no_sentences():
     assert answerable_sentences(prose) == [prose.text]
 
 
+def test_a_pdf_numbered_table_yields_its_rows_and_a_hash_numbered_label_is_no_heading():
+    """A PDF's text gives a numbered table as lines counting up without code: each row is a sentence (not
+    a code listing's lines, not one run-on line), and "#1 Cluster Administrator The ..." after it, a label
+    of the text and no Markdown heading, is a sentence of its own, as is "#2 ..." where it follows prose."""
+    pdf = _chunk(
+        "We summarize the threat actors in the table below sorted by privilege.\n# Name Level of trust Type\n"
+        "1 Cluster admin High Runtime\n2 Kubeflow maintainer High Supply-chain\n3 Cluster user Low Runtime\n"
+        "#1 Cluster Administrator The cluster administrator holds the highest level of privilege within a\n"
+        "deployment. Attacks requiring cluster-admin privileges are of limited concern to the threat model.\n"
+        "#2 Kubeflow Maintainer Maintainers can influence users indirectly by modifying the source code.",
+        source="audits/example/audit.pdf", kind="audit",
+    )
+    assert answerable_sentences(pdf) == [
+        "We summarize the threat actors in the table below sorted by privilege.",
+        "1 Cluster admin High Runtime",
+        "2 Kubeflow maintainer High Supply-chain",
+        "3 Cluster user Low Runtime",
+        "#1 Cluster Administrator The cluster administrator holds the highest level of privilege within a deployment.",
+        "Attacks requiring cluster-admin privileges are of limited concern to the threat model.",
+        "#2 Kubeflow Maintainer Maintainers can influence users indirectly by modifying the source code.",
+    ]
+    # Markdown's headings ("# " and a space) are still no sentences
+    assert answerable_sentences(_chunk("# Threat model of the whole platform\n\nThe admin holds every privilege there is.")) == [
+        "The admin holds every privilege there is."]
+
+
 def _lead_in_at_window_end(chunks: dict[str, Chunk]) -> tuple[Chunk, Chunk]:
     """A Markdown window that ends on a lead-in, and the next window of its section (holding the list)."""
     windows = Windows(chunks)

@@ -47,9 +47,10 @@ def test_a_pdf_code_listing_and_a_link_line_are_no_part_of_the_prose_around_them
         "31 - name: Run Backend Tests", "32 run: |", "33 export GIT_BRANCH=${{ github.head_ref }}",
         "The workflow interpolates untrusted context into a shell.",
     ]
-    # a numbered table's rows hold no code, a score table's don't count up: neither is a listing
+    # a numbered table's rows hold no code, a score table's don't count up: neither is a listing; the
+    # numbered table's rows stand apart, one sentence each
     rows = "we found these missing a policy:\n1 dex Deployment auth\n2 webhook Deployment auth\n3 proxy Pod auth"
-    assert split_sentences(rows, pdf=True) == [" ".join(rows.split())]
+    assert split_sentences(rows, pdf=True) == rows.split("\n")
     scores = "Scorecard checks\n10 / 10 CI-Tests Low\n0 / 10 Fuzzing Medium\n1 / 10 SAST Medium"
     assert split_sentences(scores, pdf=True) == [" ".join(scores.split())]
     # Markdown's wrapped prose goes on past a link that opens a line, as does a PDF's when the line holds more
