@@ -766,6 +766,17 @@ def test_history_question_brings_both_revisions(assistant):
     assert any(r.chunk.meta.superseded for r in answer.retrieved[:6])
 
 
+def test_the_older_revision_a_history_question_pairs_is_read_as_far_as_the_current_one(assistant):
+    """Pairing brings the first revision's Overview beside the current one though it ranked below the
+    passages section-expand reads on: it is read on too, so its opening ("Kubeflow is the foundation of
+    tools for AI Platforms", which the review had rewritten) is quoted, not only its closing window."""
+    answer = assistant.ask("What did the self-assessment's Overview say in its first revision, and what does it say now?")
+    older = [c for c in answer.citations if c.chunk.meta.superseded]
+    assert older and all(c.chunk.meta.section.startswith("Overview") for c in older)
+    assert "is the foundation of tools for AI Platforms on Kubernetes" in answer.answer
+    assert any(not c.chunk.meta.superseded and c.chunk.meta.section == "Overview" for c in answer.citations)
+
+
 def test_current_question_brings_no_superseded_passage(assistant):
     answer = assistant.ask("What does the Overview of the self-assessment say about tenant isolation?", k=10)
     assert answer.retrieved
