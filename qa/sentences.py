@@ -122,6 +122,10 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
             continue
         if _LEADER_RE.search(sentence):  # a table of contents' line ("Risk scoring . . . . 8") navigates
             continue
+        # (a label that opens a list, "Authors:", stands for the list, however short)
+        if _LABEL_RE.fullmatch(sentence) and listed_after(chunk, sentence):
+            out.append(sentence)
+            continue
         # (an image or a table's closing tags is markup: its words are attributes, "alt=... class=...")
         if len(_MARKUP_RE.sub(" ", sentence).split()) < MIN_WORDS:
             continue
@@ -131,6 +135,10 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
         if MIN_WORDS <= n_words <= MAX_WORDS and len(split_sentences(sentence)) == 1:
             out.append(sentence)
     return out
+
+
+# a label of a word or a few ("Authors:", "Known issues:"), capitalised, ending on a colon
+_LABEL_RE = re.compile(r"[A-Z][\w'’-]*(?: [\w'’-]+){0,3}:")
 
 
 MAX_ITEMS = 20  # lines of a list, table or code block quoted after its lead-in

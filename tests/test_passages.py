@@ -417,6 +417,23 @@ def test_code_blocks_and_pdf_code_listings_yield_no_sentences():
     assert answerable_sentences(prose) == [prose.text]
 
 
+def test_a_short_label_opening_a_list_is_a_sentence_standing_for_its_list():
+    """"Authors:" and its names are each too short for a sentence; the label opening the list stands for
+    it (its list comes along as its items). A short label opening no list, or a lower-case fragment, is none."""
+    chunk = _chunk("# Report\n\nThis document is the platform's security report.\n\nAuthors:\n\n- Jane Doe (@jane)\n"
+                   "- Max Roe (@max)\n\nNote:\n\nThe report is reviewed every year by the maintainers.")
+    sentences = answerable_sentences(chunk)
+    assert "Authors:" in sentences and "Note:" not in sentences
+    assert listed_after(chunk, "Authors:") == ["Jane Doe (@jane)", "Max Roe (@max)"]
+
+
+def test_who_wrote_the_self_assessment_is_answered_by_its_authors_list(assistant):
+    answer = assistant.ask("Who are the authors of the Kubeflow self-assessment?")
+    lead = answer.citations[0]
+    assert lead.chunk.meta.source == SELF_ASSESSMENT and "Authors" in lead.quote
+    assert "Andrey Velichkevich (@andreyvelich)" in answer.answer
+
+
 def test_a_pdf_numbered_table_yields_its_rows_and_a_hash_numbered_label_is_no_heading():
     """A PDF's text gives a numbered table as lines counting up without code: each row is a sentence (not
     a code listing's lines, not one run-on line), and "#1 Cluster Administrator The ..." after it, a label
