@@ -118,7 +118,7 @@ def is_supported(sentence: str, passages: list[str]) -> bool:
 ABBREVIATIONS = ("e.g", "i.e", "etc", "vs", "Dr", "Mr", "No")
 # Checked right after the end mark, so each abbreviation includes its final period.
 _ABBREV = "".join(rf"(?<!\b{re.escape(a)}\.)" for a in ABBREVIATIONS)
-_SENT_END = re.compile(_ABBREV + r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z0-9\"'(\[`*_#-])")
+_SENT_END = re.compile(_ABBREV + r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z0-9\"'(\[`*_-])")
 
 
 def split_sentences(text: str, pdf: bool = False) -> list[str]:
@@ -133,8 +133,12 @@ def marked_sentences(text: str, pdf: bool = False) -> list[tuple[str, bool]]:
     out: list[tuple[str, bool]] = []
     for block in re.split(r"\n\s*\n", text):
         raws = [raw.strip() for raw in block.splitlines() if raw.strip()]
-        plain = [False] * len(raws)
-        for line, code in _logical_lines(raws, code_lines(raws) if pdf else plain, numbered_rows(raws) if pdf else plain):
+        if pdf:
+            listing, rows = numbered_lines(raws)
+            logical = _logical_lines(raws, code_lines(raws, listing), rows, pdf=True)
+        else:
+            logical = _logical_lines(raws, [False] * len(raws), [False] * len(raws))
+        for line, code in logical:
             out.extend((s.strip(), code) for s in _SENT_END.split(line) if s.strip())
     return out
 
@@ -191,57 +195,57 @@ def _numbered_runs(raws: list[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def _listing_runs(raws: list[str]) -> list[bool]:
-    """Which of a PDF block's lines belong to a code listing: a numbered run (a line left blank keeps its
-    number), one of whose lines is code. A numbered table's rows ("1 dex Deployment auth") hold no code,
-    a score table's ("10 / 10 CI-Tests Low") don't count up."""
-    out = [False] * len(raws)
+# a listing's command, though it holds no symbol of code ("12 kubectl get pods -n kubeflow")
+_COMMAND_RE = re.compile(r"^\d{1,4} (?:\$ |sudo |kubectl |helm |pip3? |docker |curl |git |go |python3? |export |cd |make )")
+
+
+def numbered_lines(raws: list[str]) -> tuple[list[bool], list[bool]]:
+    """Which of a PDF block's lines belong to a code listing, and which are a numbered table's rows: each
+    a numbered run (a line left blank keeps its number). A listing's run holds code (a symbol of code or a
+    command); a table's rows ("1 Cluster admin High Runtime", "2 dex Deployment auth") hold none, and a
+    score table's ("10 / 10 CI-Tests Low") don't count up."""
+    listing, rows = [False] * len(raws), [False] * len(raws)
     for i, j in _numbered_runs(raws):
-        if any(_CODE_LINE_RE.search(raws[k]) for k in range(i, j)):
-            out[i:j] = [True] * (j - i)
-    return out
+        code = any(_CODE_LINE_RE.search(raws[k]) or _COMMAND_RE.match(raws[k]) for k in range(i, j))
+        (listing if code else rows)[i:j] = [True] * (j - i)
+    return listing, rows
 
 
-def numbered_rows(raws: list[str]) -> list[bool]:
-    """Which of a PDF block's lines are a numbered table's rows: a numbered run holding no code."""
-    out = [False] * len(raws)
-    for i, j in _numbered_runs(raws):
-        if not any(_CODE_LINE_RE.search(raws[k]) for k in range(i, j)):
-            out[i:j] = [True] * (j - i)
-    return out
-
-
-def code_lines(raws: list[str]) -> list[bool]:
+def code_lines(raws: list[str], listing: list[bool] | None = None) -> list[bool]:
     """Which of a PDF block's (stripped) lines are code: a numbered listing's, or a link standing alone."""
-    listing = _listing_runs(raws)
+    listing = numbered_lines(raws)[0] if listing is None else listing
     return [listing[i] or bool(_LINK_LINE_RE.fullmatch(line)) for i, line in enumerate(raws)]
 
 
+# A heading is "#" and a space, a table row opens on "|": neither runs on into the next line. In a PDF's text
+# a "#" is the text's own ("#1 Cluster Administrator The cluster ..." labels a paragraph); Markdown's "#word"
+# line is a code comment a window cut from its fence, no prose either.
 _HEADING_OR_ROW_RE = re.compile(r"\||#{1,6}(?:\s|$)")
+_PDF_LABEL_RE = re.compile(r"#\d")  # "#1 Cluster Administrator ...": a PDF paragraph's own label opens a line
 
 
-def _logical_lines(raws: list[str], code: list[bool], numbered: list[bool]) -> list[tuple[str, bool]]:
+def _logical_lines(raws: list[str], code: list[bool], numbered: list[bool], pdf: bool = False) -> list[tuple[str, bool]]:
     """Join wrapped lines of a paragraph (``raws``: its lines, stripped); keep list items, table rows and
     headings as their own lines (and, of a PDF's table of findings, rows: two lines or more in a row
     opening with an identifier). Each logical line comes with whether it opened on one of the ``code``
     lines (a PDF's listing or link, apart from the prose around it: "... in its CI." / "https://..." /
     "31 - name: Run Backend Tests" / "The workflow interpolates ..."; its wrapped continuation joins it,
     a capitalised line after it is prose again). The ``numbered`` lines, a PDF table's numbered rows, stand
-    apart, each one and the line after the last ("#1 Cluster Administrator The cluster ...")."""
+    apart, each one and the line after the last; of a ``pdf``'s text, so does a paragraph's own label ("#1
+    Cluster Administrator The cluster ..."), which is no heading there."""
     lines: list[str] = []
     marks: list[bool] = []
     rows = [bool(IDENTIFIER_ROW_RE.match(line)) for line in raws]
     for i, line in enumerate(raws):
-        starts_item = bool(re.match(rf"([{BULLETS}]\s|\d+[.)]\s|\||#{{1,6}}\s|>)", line))
+        starts_item = bool(re.match(rf"([{BULLETS}]\s|\d+[.)]\s|\||#{{1,6}}\s|>)", line)) or (pdf and bool(_PDF_LABEL_RE.match(line)))
         # (after a row, wrapped or not, or before one)
         after_row = bool(lines) and bool(IDENTIFIER_ROW_RE.match(lines[-1]))
         starts_row = rows[i] and (after_row or i + 1 < len(rows) and rows[i + 1])
         # (a sentence after a table's last row is none of its title: "The table above lists every finding.")
         ends_table = after_row and line.endswith((".", "!", "?")) and line[0].isupper()
         set_apart = code[i] or (bool(marks) and marks[-1] and line[0].isupper()) or numbered[i] or (i > 0 and numbered[i - 1])
-        # (after a table row or a heading: "#1 Cluster Administrator" of a PDF's text is neither)
-        if lines and not starts_item and not starts_row and not ends_table and not set_apart \
-                and not _HEADING_OR_ROW_RE.match(lines[-1]):
+        closed = bool(lines) and (bool(_HEADING_OR_ROW_RE.match(lines[-1])) if pdf else lines[-1].startswith(("|", "#")))
+        if lines and not starts_item and not starts_row and not ends_table and not set_apart and not closed:
             lines[-1] = f"{lines[-1]} {line}"
         else:
             lines.append(line)

@@ -28,7 +28,7 @@ from kfqa.qa.answerability import (
 from kfqa.qa.merging import Windows, with_following_window
 from kfqa.qa.names import heading_name, names_in, names_section, person_terms
 from kfqa.qa.query import asked_about, asking_part, quoted_phrases
-from kfqa.qa.selection import Candidate, comment_authors, select, without_header
+from kfqa.qa.selection import Candidate, attributed, comment_authors, select, without_header
 from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, listed_after
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import TermWeights, coverage
@@ -143,6 +143,8 @@ class Composer:
         if decision.answerable and people and config.on("speaker"):
             candidates = _heard_from(candidates, people, config)
         chosen = select(candidates, facets, config, kinds, parts, identifiers, speakers) if decision.answerable else []
+        if config.on("attribution"):
+            chosen = attributed(chosen)
         return Evidence(chosen, decision, candidates)
 
     def _candidates(self, question: str, retrieved, focus, weight, config: QAConfig,
@@ -373,8 +375,9 @@ def render(chosen: list[Candidate]) -> Composition:
         chunk_id = cand.hit.chunk.id
         n = numbers.setdefault(chunk_id, len(numbers) + 1)
         quotes.setdefault(chunk_id, []).extend([cand.text, *cand.items])
-        sentences.append(AnswerSentence(text=cand.text, citations=[n], verified=True))
-        lines.append(_with_marker(cand.text, n) if i == 0 else f"- {_with_marker(cand.text, n)}")
+        text = f"{cand.said_by}: {LIST_MARK_RE.sub('', cand.text, count=1)}" if cand.said_by else cand.text
+        sentences.append(AnswerSentence(text=text, citations=[n], verified=True))
+        lines.append(_with_marker(text, n) if i == 0 else f"- {_with_marker(text, n)}")
         for item in cand.items:  # each line quoted and cited on its own, nested under its lead-in
             sentences.append(AnswerSentence(text=item, citations=[n], verified=True))
             lines.append(("  - " if i else "- ") + _with_marker(item, n))

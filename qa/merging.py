@@ -95,11 +95,22 @@ class Windows:
             return None
         return Span(_key(chunk), chunk.meta.window, chunk.meta.window, chunk.meta.section_key or chunk.meta.section)
 
+    @cached_property
+    def _titles(self) -> dict[FileKey, str]:
+        """A file's title section: the heading every one of its windows sits under ("# Self-assessment for
+        Antrea" > "Table of Contents", "Metadata", ...), when there is one."""
+        roots: dict[FileKey, set[str]] = {}
+        for (key, _), chunk in self._at.items():
+            roots.setdefault(key, set()).add((chunk.meta.section_key or chunk.meta.section).split(" > ")[0])
+        return {key: next(iter(found)) for key, found in roots.items() if len(found) == 1}
+
     def contiguous(self, span: Span, lo: int, hi: int, max_chars: int, subsections: bool = False) -> bool:
         """Every window from ``lo`` to ``hi`` exists, belongs to the section (or, with ``subsections``, to
-        one of its subsections), and together they fit."""
+        one of its subsections; a document's title section has none: it holds the whole document, its
+        table of contents too), and together they fit."""
         windows = [self.at(span.key, i) for i in range(lo, hi + 1)]
-        if any(w is None or not _within(w.meta.section_key or w.meta.section, span.section, subsections) for w in windows):
+        nested = subsections and self._titles.get(span.key) != span.section
+        if any(w is None or not _within(w.meta.section_key or w.meta.section, span.section, nested) for w in windows):
             return False
         return sum(len(w.text) for w in windows) <= max_chars
 
@@ -155,12 +166,13 @@ def merge_neighbours(hits: list[Retrieved], windows: Windows, max_chars: int = 3
 
 
 def expand_in_section(hits: list[Retrieved], windows: Windows, top: int, max_chars: int,
-                      subsections: bool = False) -> list[Retrieved]:
+                      subsections: bool = False, only=None) -> list[Retrieved]:
     """Small-to-big: each of the ``top`` best passages read on into the windows around it in its
     section (one before, one after, alternately, while the passage fits ``max_chars``): a finding
     or list that a window cut apart is read whole. With ``subsections``, a section's subsections are
     part of it (a step under "### kubectl port-forwarding" answers "## Kubeflow Community
-    Distribution"'s question of how to log in). Windows already in a better passage are left out."""
+    Distribution"'s question of how to log in). Windows already in a better passage are left out.
+    ``only``: which of the ``top`` grow (default: each)."""
     taken: set[tuple[FileKey, int]] = set()
     out = []
     for rank, hit in enumerate(hits):
@@ -168,7 +180,7 @@ def expand_in_section(hits: list[Retrieved], windows: Windows, top: int, max_cha
         if span is None:
             out.append(hit)
             continue
-        if rank < top:
+        if rank < top and (only is None or only(hit)):
             lo, hi = span.lo, span.hi
             for step in (lo - 1, hi + 1, lo - 2, hi + 2):
                 new_lo, new_hi = min(lo, step), max(hi, step)

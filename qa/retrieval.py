@@ -285,9 +285,10 @@ class HybridRetriever:
         if filters.include_superseded:
             # A question about how the document changed needs both revisions side by side.
             hits = pair_revisions(hits)
-            if config.on("section-expand"):  # each of a pair read as far: the older one pairing brought up too
+            if config.on("section-expand"):  # each of a pair read as far: the older ones pairing brought up grow too
                 hits = drop_overlaps(expand_in_section(hits, self.windows, 2 * config.expand_top, config.merge_max_chars,
-                                                       subsections=config.on("subsections")))
+                                                       subsections=config.on("subsections"),
+                                                       only=lambda hit: hit.chunk.meta.superseded))
         return hits[:k]
 
     def each_project(self, query: str, filters: Filters, projects: list[str], parts, config: QAConfig) -> list[Retrieved]:

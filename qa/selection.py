@@ -46,6 +46,7 @@ class Candidate:
     on_item_page: bool = False  # its passage is the own page of an item the question asks about (identifier-pages)
     comment: str = ""  # review threads: the author of the comment the sentence belongs to
     comment_no: int = 0  # ... and which comment of the passage it is (0 = the one the window starts in)
+    said_by: str = ""  # stage attribution: the author the answer names before it (its own header doesn't)
     # the question's terms the sentence (and the list it introduces, when quoted) holds, each with its share
     # of the question's weight
     asked_terms: dict[str, float] = field(default_factory=dict)
@@ -300,6 +301,22 @@ def with_continuations(chosen: list[Candidate], by_passage: dict[str, list[Candi
 COMMENT_RE = re.compile(
     r"^([\w.-]+) \((?:review_comment|issue_comment|review|comment|pull request description|issue description)\b")
 _HEADER_RE = re.compile(COMMENT_RE.pattern + r"[^)]*\)[^:\n]*:\s*")
+
+
+def attributed(chosen: list[Candidate]) -> list[Candidate]:
+    """Stage attribution: a review comment's sentence that doesn't open it (so carries no header naming
+    who wrote it) is said by its author, the first time the answer quotes that comment: "who added the
+    audit PDF?" is answered by "franciscojavierarceo: Added the Ada Logics ... PDF", whose name the
+    cited passage holds in the comment's header."""
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for cand in chosen:
+        key = (cand.hit.chunk.id, cand.comment_no)
+        if cand.comment and key not in seen and not COMMENT_RE.match(cand.text):
+            cand = replace(cand, said_by=cand.comment)
+        seen.add(key)
+        out.append(cand)
+    return out
 
 
 def without_header(sentence: str) -> str:

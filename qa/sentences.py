@@ -113,19 +113,23 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
         if re.fullmatch(r"\s*\|[\s|:\-]+\|?\s*", after)
     }
     pdf = chunk.meta.source.endswith(".pdf")
+    labels: dict[str, int] = {}  # each label's occurrences so far ("Mitigations:" opens six lists of a page)
     for raw, code in marked_sentences(html_table_rows(without_code(chunk.text)), pdf):
         sentence = _SHORTCODE_RE.sub("", re.sub(r"\s+", " ", raw)).strip()
         if code or "```" in sentence or _CODE_RE.match(sentence) or (pdf and _code_listing(sentence)):
             continue
-        # (a heading is "#" and a space: "#1 Cluster Administrator ..." of a PDF's text is a sentence)
-        if _HEADING_RE.match(sentence) or re.fullmatch(r"[|:\-\s]+", sentence) or sentence in headers:
+        # (in a PDF's text a heading is "#" and a space: "#1 Cluster Administrator ..." is a sentence)
+        if (_HEADING_RE.match(sentence) if pdf else sentence.startswith("#")) or re.fullmatch(r"[|:\-\s]+", sentence) \
+                or sentence in headers:
             continue
         if _LEADER_RE.search(sentence):  # a table of contents' line ("Risk scoring . . . . 8") navigates
             continue
         # (a label that opens a list, "Authors:", stands for the list, however short)
-        if _LABEL_RE.fullmatch(sentence) and listed_after(chunk, sentence):
-            out.append(sentence)
-            continue
+        if _LABEL_RE.fullmatch(sentence):
+            labels[sentence] = labels.get(sentence, -1) + 1
+            if _labels_list(chunk, sentence, labels[sentence], pdf):
+                out.append(sentence)
+                continue
         # (an image or a table's closing tags is markup: its words are attributes, "alt=... class=...")
         if len(_MARKUP_RE.sub(" ", sentence).split()) < MIN_WORDS:
             continue
@@ -139,6 +143,17 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
 
 # a label of a word or a few ("Authors:", "Known issues:"), capitalised, ending on a colon
 _LABEL_RE = re.compile(r"[A-Z][\w'’-]*(?: [\w'’-]+){0,3}:")
+
+
+def _labels_list(chunk: Chunk, label: str, occurrence: int, pdf: bool) -> bool:
+    """A short lead-in ("Authors:", "Some examples include:") opening a list or table of its own: no code
+    block ("Deploy the Experiment:" before a manifest), nor, in a PDF's text, lines that merely follow it
+    ("Email:" before an address): there its items are marked ("• Privilege Escalation: ...")."""
+    items = listed_after(chunk, label, occurrence)
+    if not items or any(item.startswith("`") for item in items):
+        return False
+    after = chunk.text[_end_of(chunk.text, label, occurrence):].split("\n")[1:]
+    return not pdf or bool(ITEM_START_RE.match(next((line for line in after if line.strip()), "")))
 
 
 MAX_ITEMS = 20  # lines of a list, table or code block quoted after its lead-in
@@ -215,8 +230,8 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
                 continue
         if full:  # (the list's last item quoted is read to its end: "... service accounts, and" was cut)
             break
-        if text.startswith("#"):  # a PDF table's header row; Markdown would read it as a heading
-            continue
+        if _HEADING_RE.match(text) if not structured else text.startswith("#"):  # a PDF table's header row
+            continue  # ("#1 Cluster Administrator ..." is a PDF paragraph's own label: an item)
         if in_code:
             text = f"`{text}`"
         items.append(text)
