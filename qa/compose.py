@@ -238,7 +238,7 @@ class Composer:
         ("Some examples can be found here:") is navigation, not an answer."""
         if not sentence.endswith(":") or not config.on("lead-in-lists"):
             return []
-        items = listed_after(hit.chunk, sentence, seen.get(sentence, 0), config.item_sentences)
+        items = listed_after(hit.chunk, sentence, seen.get(sentence, 0))
         seen[sentence] = seen.get(sentence, 0) + 1
         return [i for i in items if not _LINK_ONLY_RE.match(i)]
 

@@ -187,7 +187,7 @@ def pdf_logical_lines(text: str, width: int) -> list[str]:
     return out
 
 
-def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0, per_item: int = 1) -> list[str]:
+def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
     """The list items, table rows or code lines a lead-in sentence introduces, as they stand.
 
     Structure comes from the raw text: items are lines indented deeper than the lead-in, or list,
@@ -239,11 +239,10 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0, per_item: int 
         full = len(items) >= MAX_ITEMS or code_items >= MAX_CODE_LINES or sum(map(len, items)) > MAX_ITEM_CHARS
         if full and not structured:
             break
-    # an item of several sentences is quoted a line per sentence, up to ``per_item`` of them, so each answer
-    # line keeps its marker ("`injectSecurityContext` - whether to inject ..." / "The default value is `false`")
+    # an item of several sentences is quoted up to its first one, so each answer line keeps its marker
     # (its list mark first taken off: "1. Validating..." is not a sentence "1." and another)
     bodies = [LIST_MARK_RE.sub("", item) for item in items]
-    return [sentence for body in bodies for sentence in split_sentences(body)[:per_item]]
+    return [split_sentences(body)[0] for body in bodies if split_sentences(body)]
 
 
 def occurrences(text: str, sentence: str, part) -> list[re.Match]:

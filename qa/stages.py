@@ -67,7 +67,7 @@ ANSWER_FIELDS = frozenset({
     "passages_read", "document_name_df", "document_name_words", "identifier_boost", "max_points", "points_per_part", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
     "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage", "semantic_candidates",
     "scope_elsewhere_df", "continuation_words", "value_coverage", "novelty_weight", "kind_lead_floor",
-    "absent_importance", "speaker_boost", "other_component_factor", "item_sentences",
+    "absent_importance", "speaker_boost", "other_component_factor",
 })
 
 
@@ -144,11 +144,6 @@ class QAConfig:
     # more points per part beyond the first (1: dev key facts +0.007, reviewer set +0.016 and citation precision
     # +0.011, the other sets unchanged; 2 scores as 1: the relevant sentences run out first)
     points_per_part: int = 1
-    # stage lead-in-lists: a list item of several sentences is quoted up to this many, a line each (2: the
-    # Katib config's "`injectSecurityContext` - whether to inject ..." then "The default value is `false`";
-    # over twenty sets key facts +0.004 with none lost, citation precision -0.003; dev in-sample citation
-    # precision +0.004, cross-validated -0.008)
-    item_sentences: int = 2
     # the sentence after a chosen one in its passage comes along when it has at most this many words
     # (it often completes the point: "... The projects follow the OpenSSF Best Practices.")
     continuation_words: int = 30

@@ -451,27 +451,6 @@ def test_who_wrote_the_self_assessment_is_answered_by_its_authors_list(assistant
     assert "Andrey Velichkevich (@andreyvelich)" in answer.answer
 
 
-def test_a_list_item_of_several_sentences_is_quoted_a_line_per_sentence():
-    """The Katib config's items name a parameter, then (nested, after a blank line) its default: quoted up to
-    ``per_item`` sentences, each a line of its own (so each answer line keeps its marker)."""
-    chunk = _chunk("The following parameters configure the controller:\n\n- `injectSecurityContext` - whether to "
-                   "inject a security context.\n\n  The default value is `false`\n\n- `webhookPort` - a port for "
-                   "the webhooks.\n\n  The default value is `8443`\n")
-    lead_in = "The following parameters configure the controller:"
-    assert listed_after(chunk, lead_in) == ["`injectSecurityContext` - whether to inject a security context.",
-                                            "`webhookPort` - a port for the webhooks."]
-    assert listed_after(chunk, lead_in, per_item=2) == [
-        "`injectSecurityContext` - whether to inject a security context.", "The default value is `false`",
-        "`webhookPort` - a port for the webhooks.", "The default value is `8443`"]
-
-
-def test_a_parameters_default_is_quoted_with_it(assistant):
-    answer = assistant.ask("What is the default value of injectSecurityContext in the Katib config?")
-    lines = answer.answer.splitlines()
-    at = next(i for i, line in enumerate(lines) if "`injectSecurityContext` - whether to inject" in line)
-    assert "The default value is `false`" in lines[at + 1]
-
-
 def test_a_label_must_open_a_list_of_its_own_not_a_sentence_or_code():
     """"Deploy it:" opens a code block, a PDF's "Email:" the line that follows it: no labels opening a list;
     "Some examples include:" before a PDF's bullets is one. Of a label said twice, each is judged by the
