@@ -127,7 +127,7 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
         # (a label that opens a list, "Authors:", stands for the list, however short)
         if _LABEL_RE.fullmatch(sentence):
             labels[sentence] = labels.get(sentence, -1) + 1
-            if _labels_list(chunk, sentence, labels[sentence], pdf):
+            if opens_list(chunk, sentence, labels[sentence]):
                 out.append(sentence)
                 continue
         # (an image or a table's closing tags is markup: its words are attributes, "alt=... class=...")
@@ -143,17 +143,6 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
 
 # a label of a word or a few ("Authors:", "Known issues:"), capitalised, ending on a colon
 _LABEL_RE = re.compile(r"[A-Z][\w'’-]*(?: [\w'’-]+){0,3}:")
-
-
-def _labels_list(chunk: Chunk, label: str, occurrence: int, pdf: bool) -> bool:
-    """A short lead-in ("Authors:", "Some examples include:") opening a list or table of its own: no code
-    block ("Deploy the Experiment:" before a manifest), nor, in a PDF's text, lines that merely follow it
-    ("Email:" before an address): there its items are marked ("• Privilege Escalation: ...")."""
-    items = listed_after(chunk, label, occurrence)
-    if not items or any(item.startswith("`") for item in items):
-        return False
-    after = chunk.text[_end_of(chunk.text, label, occurrence):].split("\n")[1:]
-    return not pdf or bool(ITEM_START_RE.match(next((line for line in after if line.strip()), "")))
 
 
 MAX_ITEMS = 20  # lines of a list, table or code block quoted after its lead-in
@@ -195,14 +184,33 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
     lines are taken as they come (an audit's table of resources). Capped at MAX_ITEMS lines.
     ``occurrence``: which of several identical lead-ins in the passage (0 = the first).
     """
+    items, _ = _following_items(chunk, lead_in, occurrence)
+    # an item of several sentences is quoted up to its first one, so each answer line keeps its marker
+    # (its list mark first taken off: "1. Validating..." is not a sentence "1." and another)
+    bodies = [LIST_MARK_RE.sub("", item) for item in items]
+    return [split_sentences(body)[0] for body in bodies if split_sentences(body)]
+
+
+def opens_list(chunk: Chunk, lead_in: str, occurrence: int = 0) -> bool:
+    """``lead_in`` opens a list or table of its own: not a code block ("Deploy the Experiment:" before a
+    manifest), nor, in a PDF's text, lines that merely follow it ("Email:" before an address): there its
+    items are marked ("• Privilege Escalation: ...")."""
+    items, own = _following_items(chunk, lead_in, occurrence)
+    return bool(items) and own
+
+
+def _following_items(chunk: Chunk, lead_in: str, occurrence: int) -> tuple[list[str], bool]:
+    """The raw lines ``listed_after`` quotes (list marks on, code lines in backticks), and whether they are
+    a list of the lead-in's own (``opens_list``)."""
     end = _end_of(chunk.text, lead_in, occurrence)
     if end < 0:
-        return []
+        return [], False
     line_start = chunk.text.rfind("\n", 0, end) + 1
     base = _indent(chunk.text[line_start:end])
     lead_is_item = bool(_ITEM_LINE_RE.match(chunk.text[line_start:end]))
     structured = not chunk.meta.source.endswith(".pdf")
     following = chunk.text[end:].split("\n")[1:]
+    marked = structured
     if not structured:
         # a link to source code and its numbered listing are code the lead-in points at, not a list's items
         code = code_lines([line.strip() for line in following])
@@ -210,10 +218,11 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
         width = max(len(" ".join(line.split())) for line in chunk.text.split("\n"))
         following = pdf_logical_lines("\n".join(following), width)
         # a PDF list is its marked lines (wraps joined); without marks, a table's lines as they come
-        if following and ITEM_START_RE.match(following[0]):
+        marked = bool(following) and bool(ITEM_START_RE.match(following[0]))
+        if marked:
             following = list(itertools.takewhile(ITEM_START_RE.match, following))
     items: list[str] = []
-    in_code = full = False
+    in_code = full = has_code = False
     for line in following:
         if _FENCE_LINE_RE.match(line):
             in_code = not in_code
@@ -234,15 +243,13 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
             continue  # ("#1 Cluster Administrator ..." is a PDF paragraph's own label: an item)
         if in_code:
             text = f"`{text}`"
+            has_code = True
         items.append(text)
         code_items = sum(item.startswith("`") for item in items)
         full = len(items) >= MAX_ITEMS or code_items >= MAX_CODE_LINES or sum(map(len, items)) > MAX_ITEM_CHARS
         if full and not structured:
             break
-    # an item of several sentences is quoted up to its first one, so each answer line keeps its marker
-    # (its list mark first taken off: "1. Validating..." is not a sentence "1." and another)
-    bodies = [LIST_MARK_RE.sub("", item) for item in items]
-    return [split_sentences(body)[0] for body in bodies if split_sentences(body)]
+    return items, marked and not has_code
 
 
 def occurrences(text: str, sentence: str, part) -> list[re.Match]:

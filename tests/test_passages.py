@@ -461,6 +461,9 @@ def test_a_label_must_open_a_list_of_its_own_not_a_sentence_or_code():
                  "Some examples include:\n• Privilege escalation through crafted objects.\n• Denial of service.",
                  source="audits/example/audit.pdf", kind="audit")
     assert "Email:" not in answerable_sentences(pdf) and "Some examples include:" in answerable_sentences(pdf)
+    # a list whose items open on inline code ("`katib-ui` - ...") is a list, not a code block
+    named = _chunk("Components:\n\n- `katib-ui` - the user interface of the tuner.\n- `katib-db` - its database.")
+    assert "Components:" in answerable_sentences(named)
     prose_then_list = _chunk("Mitigations:\n\nNone were planned at first by the team.\n\nMitigations:\n\n- rate limits\n- quotas")
     list_then_prose = _chunk("Mitigations:\n\n- rate limits\n- quotas\n\nMitigations:\n\nNone were planned at first by the team.")
     assert answerable_sentences(prose_then_list).count("Mitigations:") == 1
