@@ -9,22 +9,20 @@ from kfqa.qa.names import compares, generalized, named_people, names_in, store_n
 from kfqa.qa.query import (
     Identifiers,
     abbreviations_for,
-    apply_corrections,
     asked_about,
     asked_kinds,
-    correct_typos,
     from_first_question,
     is_follow_up,
     kind_hints,
     lead_kinds,
     prepare,
     quoted_phrases,
-    restore_apostrophes,
     wants_history,
     without_setting,
 )
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import TermWeights
+from kfqa.qa.typos import apply_corrections, correct_typos, restore_apostrophes
 from kfqa.termstats import TermStats, find_definitions, find_identifiers, terms
 from kfqa.types import Chunk, ChunkMeta, KfqaError
 
