@@ -94,8 +94,10 @@ class Scope:
     def clipped_pair(self, word: str) -> bool:
         """``word`` clips two words the sources use together ("netpol": "network policy", "NetworkPolicy"),
         each part opening its word, the pair found at least CLIPPED_PAIR_MIN times (slang, not a chance
-        meeting of two words)."""
+        meeting of two words); a plural's s aside ("netpols")."""
         word = word.lower()
+        if word.endswith("s") and not word.endswith("ss") and self.clipped_pair(word[:-1]):
+            return True
         for i in range(CLIPPED_PART, len(word) - CLIPPED_PART + 1):
             head, tail = word[:i], word[i:]
             if not self._opens_a_word(head) or not (self._opens_a_word(tail) or tail in self._joined):

@@ -22,46 +22,10 @@ from kfqa.qa.names import (
     named_people,
     named_projects,
 )
-from kfqa.qa.terms import DISCOURSE_TERMS, is_common
+from kfqa.qa.terms import DISCOURSE_TERMS, GENERAL_ABBREVIATIONS, is_common
 from kfqa.qa.typos import apply_corrections, correct_typos, restore_apostrophes
 from kfqa.termstats import stop_words, terms
 from kfqa.text import CAMEL_SPLIT_RE, camel_words, normalize, split_sentences
-
-# General security and Kubernetes acronyms a reviewer types (none particular to one project);
-# a store's own definitions ("Kubeflow Pipelines (KFP)", see kfqa.termstats) are added to these.
-GENERAL_ABBREVIATIONS: dict[str, str] = {
-    "rbac": "RBAC role-based access control",
-    "pss": "Pod Security Standards",
-    "psa": "Pod Security Admission",
-    "sa": "service account",
-    "authn": "authentication",
-    "authz": "authorization",
-    "netpol": "NetworkPolicy network policy",
-    "netpols": "NetworkPolicy network policies",
-    "k8s": "Kubernetes",
-    "ns": "namespace",
-    "crd": "CRD custom resource",
-    "crds": "CRDs custom resources",
-    "ssrf": "SSRF server-side request forgery",
-    "xss": "cross-site scripting",
-    "csrf": "cross-site request forgery",
-    "rce": "remote code execution",
-    "sbom": "SBOM software bill of materials",
-    "sboms": "SBOMs software bill of materials",
-    "cve": "CVE vulnerability",
-    "vuln": "vulnerability",
-    "vulns": "vulnerabilities",
-    "oidc": "OIDC OpenID Connect",
-    "sso": "single sign-on",
-    "mtls": "mTLS mutual TLS",
-    "tls": "TLS transport layer security",
-    "jwt": "JWT JSON web token",
-    "ui": "UI web interface",
-    "repo": "repository",
-    "pr": "pull request",
-    "pw": "password",
-    "pwd": "password",
-}
 
 
 def abbreviations_for(defined: dict[str, str]) -> dict[str, str]:

@@ -49,6 +49,43 @@ SHORTHAND = frozenset("""eg ie imo imho tbh wrt fwiw btw iirc afaik plz pls thx 
     ptal lgtm tbd wip nit nits eta sev0 sev1 sev2 sev3 p0 p1 p2 ppl abt bc rn tho thru msg msgs sth smth ur ok ty
     np tmrw""".split())
 _HOW_RE = re.compile(r"\bhow\s+(often|long|many|much|soon|far|frequently|quickly|fast|big|large|old)\b")
+# General security and Kubernetes acronyms a reviewer types (none particular to one project);
+# a store's own definitions ("Kubeflow Pipelines (KFP)", see kfqa.termstats) are added to these.
+GENERAL_ABBREVIATIONS: dict[str, str] = {
+    "rbac": "RBAC role-based access control",
+    "pss": "Pod Security Standards",
+    "psa": "Pod Security Admission",
+    "sa": "service account",
+    "authn": "authentication",
+    "authz": "authorization",
+    "netpol": "NetworkPolicy network policy",
+    "netpols": "NetworkPolicy network policies",
+    "k8s": "Kubernetes",
+    "ns": "namespace",
+    "gw": "gateway",
+    "crd": "CRD custom resource",
+    "crds": "CRDs custom resources",
+    "ssrf": "SSRF server-side request forgery",
+    "xss": "cross-site scripting",
+    "csrf": "cross-site request forgery",
+    "rce": "remote code execution",
+    "sbom": "SBOM software bill of materials",
+    "sboms": "SBOMs software bill of materials",
+    "cve": "CVE vulnerability",
+    "vuln": "vulnerability",
+    "vulns": "vulnerabilities",
+    "oidc": "OIDC OpenID Connect",
+    "sso": "single sign-on",
+    "mtls": "mTLS mutual TLS",
+    "tls": "TLS transport layer security",
+    "jwt": "JWT JSON web token",
+    "ui": "UI web interface",
+    "repo": "repository",
+    "pr": "pull request",
+    "pw": "password",
+    "pwd": "password",
+}
+
 CLIPPED_MIN = 4  # letters of a clipped word's stem that must begin a word of the sources
 
 
@@ -122,7 +159,9 @@ class TermWeights:
         def said(word: str) -> bool:  # the sources in scope hold it (not merely the store)
             return _all_mentioned(word, mentions, self.stats.known)
 
-        return [name for name in out if not _has_mentioned_alternative(question, name, said)]
+        # (an abbreviation kfqa expands, "gw", names what its expansion does: "gateway")
+        return [name for name in out if not _has_mentioned_alternative(question, name, said)
+                and not _expansion_said(name, said)]
 
     def absent_words(self, question: str, scope, named: list[str] = ()) -> list[str]:
         """Common English words of the question (single words, not names) that the sources in scope never
@@ -209,6 +248,12 @@ def _lowercase_acronym(word: str, scope) -> bool:
     head = word[:-1] if word.endswith("s") and len(word) > 3 else word
     return word not in stop_words() and word not in DISCOURSE and word not in SHORTHAND and not is_common(word) \
         and not scope.mentions(head) and not scope.clipped_pair(word)
+
+
+def _expansion_said(name: str, said) -> bool:
+    """``name`` is an abbreviation kfqa expands ("gw") and each word of its expansion is ``said``."""
+    expansion = GENERAL_ABBREVIATIONS.get(name.lower())
+    return expansion is not None and all(map(said, expansion.split()))
 
 
 def _all_mentioned(word: str, mentions, known=lambda term: True) -> bool:

@@ -218,9 +218,22 @@ def test_a_clipped_pair_and_a_listed_example_decline_nothing():
     # "netpol" clips "network policy", which the sources use twice: slang for what they discuss
     assert weights.unknown_names("Did the audit find netpol gaps in the namespaces?", kubeflow) == []
     assert kubeflow.clipped_pair("netpol") and not kubeflow.clipped_pair("payout")
+    # and so is its plural, typed in lower case as an acronym would be
+    assert weights.unknown_names("any netpols in the kubeflow namespace?", kubeflow) == []
+    assert kubeflow.clipped_pair("netpols") and not kubeflow.clipped_pair("payouts")
     # a name among listed examples, another of which the sources hold, asks about the list
     assert weights.unknown_names("Which standards (FedRAMP, COBIT, GDPR, etc.) does Kubeflow meet?", kubeflow) == []
     assert weights.unknown_names("Which standards (FedRAMP, COBIT) does Kubeflow meet?", kubeflow) == ["FedRAMP", "COBIT"]
+
+
+def test_an_abbreviation_kfqa_expands_names_what_its_expansion_does():
+    texts = KUBEFLOW + ["Traffic enters through the Istio ingress gateway."]
+    weights = TermWeights(_stats(texts + OTHERS))
+    kubeflow = Scope("Kubeflow", [t.lower() for t in texts])
+    # "gw" is no word of the sources, but "gateway", which it is typed for, is
+    assert weights.unknown_names("what does the istio gw check?", kubeflow) == []
+    # an expansion the sources never hold ("mutual TLS") leaves the abbreviation unknown
+    assert weights.unknown_names("does the istio gateway use mtls?", kubeflow) == ["mtls"]
 
 
 def test_a_comma_joins_alternatives_only_in_a_list_of_examples():
