@@ -172,7 +172,8 @@ class Assistant:
                                     prepared.wants_history, lead_kinds(prepared.kinds, prepared.read),
                                     prepared.asks, prepared.people, prepared.own_words,
                                     self._components() if config.on("component-focus") else frozenset(),
-                                    prepared.identifiers + prepared.identifier_group, prepared.speakers)
+                                    prepared.identifiers + prepared.identifier_group, prepared.speakers,
+                                    described=prepared.identifiers)
         # (a notice names what the reader typed: a word kfqa read as another is theirs, not its reading)
         typed = {right.lower(): wrong for wrong, right in prepared.corrections.items()}
         evidence.decision.unknown_names = [typed.get(n.lower(), n) for n in evidence.decision.unknown_names]

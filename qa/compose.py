@@ -26,7 +26,7 @@ from kfqa.qa.answerability import (
     decide,
 )
 from kfqa.qa.merging import Windows, with_following_window
-from kfqa.qa.names import heading_name, names_in, names_section, person_terms
+from kfqa.qa.names import heading_name, names_heading, names_in, names_section, person_terms, subject_key
 from kfqa.qa.query import asked_about, asking_part, quoted_phrases
 from kfqa.qa.selection import Candidate, attributed, comment_authors, select, without_header
 from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, listed_after
@@ -87,7 +87,7 @@ class Composer:
                scope: Scope | None = None, sections: frozenset = frozenset(),
                asked: AskedValue | None = None, history: bool = False, kinds=(), parts: int = 1,
                people=(), own_words: str = "", components=frozenset(), identifiers=(),
-               speakers: list[str] | None = None) -> Evidence:
+               speakers: list[str] | None = None, described=()) -> Evidence:
         """Candidate sentences of the best passages, scored; the answerability decision (``scope``: the
         sources the question is about, whose silence on a name it holds declines it); the selection.
         ``sections``: (source, section) the question asks for in a template prompt's words: each of
@@ -115,7 +115,10 @@ class Composer:
         written = identifiers_in(own_words or question)
         # (stage identifier-pages: the identifiers the question writes; not those of a group it names, "rated
         # Critical": each such page would crowd out the sentence that counts them)
-        about = set(written) if config.on("identifier-pages") else set()
+        # (and the one it describes by its title, "the SSRF in the CreatePipelineV1 API"; describing several,
+        # it asks what they share, their status or their ruling, not each one's page)
+        about = set(written) | (set(described) if len(described) == 1 else set()) \
+            if config.on("identifier-pages") else set()
         candidates = self._candidates(question, retrieved, focus, weight, config, sections, history,
                                       people if config.on("speaker-words") else (), speakers, about)
         for cand in candidates:
@@ -159,25 +162,23 @@ class Composer:
         named_by = {p.lower(): q_terms & person_terms(p, q_terms) for p in speakers}
         aspects = self.windows.aspects if config.on("aspects") else frozenset()
         candidates: list[Candidate] = []
-        for rank, hit in enumerate(h for h in retrieved[: config.passages_read] if not h.chunk.meta.flagged):
-            hit = self._complete(hit)
+        hits = [self._complete(h) for h in retrieved[: config.passages_read] if not h.chunk.meta.flagged]
+        asked = {h.chunk.id: self._asked_section(question, h, focus, sections, history, aspects) for h in hits}
+        if config.on("aspects"):
+            _narrowest_asked(hits, asked)
+        continued: dict[tuple[str, str], tuple[str, int]] = {}  # (source, heading) of an item's page -> it, its rank
+        for rank, hit in enumerate(hits):
             heading = hit.chunk.meta.section_key or hit.chunk.meta.section
             title = heading_name(heading.rpartition(" > ")[2])
-            # (a section whose heading is what the question asks about: each of its points is relevant)
-            # (a one-word heading, "Overview" or "Requirements", is under too many sections to say which,
-            # unless the question asks how one document changed: then it is that document's; a hyphenated
-            # one, "Non-Goals", is two words)
             template = (hit.chunk.meta.source, hit.chunk.meta.section) in sections
-            asked_section = template or bool(focus) and (
-                coverage(focus, title) >= LIST_QUESTION_COVERAGE
-                or ((len(re.split(r"[\s-]+", title)) > 1 or history)
-                    and names_section(question, hit.chunk.meta.source, heading, (HOME_PROJECT,), aspects)))
+            asked_section = asked[hit.chunk.id]
             heading_terms = set() if asked_section else set(terms(title))
             # under the heading the question names ("the non-goals"), each point answers as the heading
             # does, and one holding the question's words itself more so
             # (a history question's other words say which revisions, not what the section says)
             heading_lexical = 1.0 if template or (history and asked_section) else (
-                fsum(weight[t] for t in q_terms & set(terms(title))) / total if asked_section else 0.0)
+                fsum(weight[t] for t in q_terms & self._named_heading_terms(question, heading, hit, aspects)) / total
+                if asked_section else 0.0)
             passage_cover = coverage(focus, f"{hit.chunk.text} {heading}")
             heading_words = set(terms(heading))  # (the whole path's: each sentence's coverage counts them)
             # (stage document-names: the words naming the document, "the Ada Logics 2025 audit", say where
@@ -186,8 +187,12 @@ class Composer:
                                                            config.document_name_words) if config.on("document-names") else set()
             # (stage identifier-pages: a passage naming one identifier only, one the question asks about, is
             # that item's own page, "ID ADA-KUBEFL-09" in a finding's header: each sentence is about it)
-            item = _item_page(hit.chunk.text, about)
-            own_page = q_terms & set(terms(item))
+            # (a page that goes on under the item page's heading is the item's too, as near the question)
+            item, rank = continued.get((hit.chunk.meta.source, title)) or (_item_page(hit.chunk.text, about), rank)
+            if item:
+                continued.setdefault((hit.chunk.meta.source, title), (item, rank))
+            # (each sentence of it holds the item's name and the title the question may describe it by)
+            own_page = q_terms & set(terms(f"{item} {title}")) if item else set()
             sentences = answerable_sentences(hit.chunk)
             authors = comment_authors(sentences, hit.chunk.meta.author) if hit.chunk.meta.kind == "review" else []
             seen: dict[str, int] = {}  # a lead-in said twice in a passage ("run the following command:")
@@ -220,6 +225,31 @@ class Composer:
                     asked_terms={t: weight[t] / total for t in q_terms & (s_terms | own_page) if t in focus},
                 ))
         return candidates
+
+    @staticmethod
+    def _asked_section(question: str, hit: Retrieved, focus, sections, history: bool, aspects) -> bool:
+        """Whether the passage's section is what the question asks about (each of its points is relevant):
+        filed under a template prompt the question restates, or named by its heading. (A one-word heading,
+        "Overview" or "Requirements", is under too many sections to say which, unless the question asks how
+        one document changed: then it is that document's; a hyphenated one, "Non-Goals", is two words.)"""
+        heading = hit.chunk.meta.section_key or hit.chunk.meta.section
+        title = heading_name(heading.rpartition(" > ")[2])
+        return (hit.chunk.meta.source, hit.chunk.meta.section) in sections or bool(focus) and (
+            coverage(focus, title) >= LIST_QUESTION_COVERAGE
+            or ((len(re.split(r"[\s-]+", title)) > 1 or history)
+                and names_section(question, hit.chunk.meta.source, heading, (HOME_PROJECT,), aspects)))
+
+    @staticmethod
+    def _named_heading_terms(question: str, heading: str, hit: Retrieved, aspects) -> set[str]:
+        """The terms of the section's heading, and of its parent's when that names an aspect of a subject
+        the question names too ("the actors in Kubeflow Pipelines": "Actors > Kubeflow Pipelines (KFP)"):
+        a point there is the one asked for, more than its parent section's on actors in general."""
+        path = heading.split(" > ")
+        named = set(terms(heading_name(path[-1])))
+        if len(path) >= 2 and (hit.chunk.meta.source, subject_key(path[-1])) in aspects \
+                and names_heading(question, path[-2]):
+            named |= set(terms(path[-2]))
+        return named
 
     def _meaning_words(self, question: str, words: list[str], config: QAConfig) -> list[str]:
         """Stage absent-words: of ``words`` (the sources in scope never hold them), those that carry the
@@ -401,3 +431,14 @@ def _other_components_yield(candidates: list[Candidate], asked: set[str], compon
         filed = about[chunk.id]
         if filed and not filed & asked:
             cand.score *= config.other_component_factor
+
+
+def _narrowest_asked(hits: list[Retrieved], asked: dict[str, bool]) -> None:
+    """A section the question names whose subsection it names too ("the actors in Kubeflow Pipelines":
+    "Actors" and "Actors > Kubeflow Pipelines (KFP)") is not what it asks for: the subsection is (stage
+    aspects). ``asked``: by chunk id, updated in place."""
+    named = {(h.chunk.meta.source, h.chunk.meta.section_key or h.chunk.meta.section) for h in hits if asked[h.chunk.id]}
+    for hit in hits:
+        source, heading = hit.chunk.meta.source, hit.chunk.meta.section_key or hit.chunk.meta.section
+        if asked[hit.chunk.id] and any(s == source and h.startswith(heading + " > ") for s, h in named):
+            asked[hit.chunk.id] = False

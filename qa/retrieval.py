@@ -46,6 +46,7 @@ class Preference:
     sections: frozenset = frozenset()  # (source, section) it asks for in a template prompt's words
     aspects: frozenset = frozenset()  # (source, heading) put under several parents: named with the parent only
     speakers: frozenset = frozenset()  # logins, lower-cased, of the people the question asks what they said
+    broader: frozenset = frozenset()  # (source, section) whose subsection the question names with it (section-join)
 
     def weight(self, chunk: Chunk, config: QAConfig) -> float:
         """Multiplier on a passage's fused score: enough to lift the kind of source, project,
@@ -56,7 +57,8 @@ class Preference:
         # thread that changed it ("what did the reviewer criticise in the first draft?")
         if m.source in self.revised or (self.revised and m.kind == "review" and "review" in self.kinds):
             weight *= config.revision_boost
-        if self.names_section(m.source, m.section) or (m.source, m.section) in self.sections:
+        if (self.names_section(m.source, m.section) and (m.source, m.section) not in self.broader) \
+                or (m.source, m.section) in self.sections:
             weight *= config.section_boost
         if m.author.lower() in self.speakers:  # (stage speaker-prior: a thread's window, by its first comment)
             weight *= config.speaker_prior
@@ -259,7 +261,11 @@ class HybridRetriever:
             hits = joined(hits, self.anchored(sorted(hits, key=lambda h: h.score, reverse=True)[: config.link_top],
                                               filters), config.anchor_join)
         if prefer and config.on("section-join"):  # passages of a section the question names by its heading path
-            hits = joined(hits, self.named_sections(prefer.question, filters), config.section_join)
+            named = self.named_sections(prefer.question, filters)
+            hits = joined(hits, named, config.section_join)
+            # (their parent, named by its heading too, is not the section asked for: the prior is theirs)
+            prefer = replace(prefer, broader=frozenset(
+                (h.chunk.meta.source, h.chunk.meta.section.rpartition(" > ")[0]) for h in named))
         phrases = quoted_phrases(query) if config.on("quoted-phrases") else []
         if phrases:  # a quoted phrase is searched as it stands: its passages join, rerank lifts them
             hits = joined(hits, self.holding(phrases, filters, config.candidates), config.phrase_join)

@@ -940,6 +940,28 @@ def test_a_thread_window_opening_with_the_asked_persons_comment_moves_up():
     assert Preference(kinds=["review"]).weight(theirs, config) == prefer.weight(others, config)
 
 
+def test_a_named_subsection_not_its_named_parent_is_the_section_asked_for(composer):
+    # "the actors in Kubeflow Pipelines" names "Actors" and its subsection "Kubeflow Pipelines": the
+    # subsection's points answer, not the parent's opening on all the projects
+    def section(path, text, n):
+        return Chunk(id=f"sa.md::0123456789ab::{n}", text=text,
+                     meta=ChunkMeta(source="sa.md", kind="assessment", section=path))
+    parent = section("Overview > Actors", "Each project's actors are explained in the following sections.", 0)
+    child = section("Overview > Actors > Kubeflow Pipelines (KFP)",
+                    "- KFP API Server: accepts user requests to manage pipelines.\n"
+                    "- Persistence Agent: watches Workflow resources and reports their status.", 1)
+    question = "What are the actors in Kubeflow Pipelines?"
+    lead = composer.gather(question, _hits(parent, child)).candidates[0]
+    assert lead.hit.chunk is child, lead.text
+    assert composer.gather(question, _hits(parent, child), config=QAConfig().without("aspects")).candidates[0].hit.chunk \
+        is parent
+    # the retrieval prior is the subsection's too: the parent, named by its heading alone, gets none
+    config = QAConfig()
+    named = Preference(question=question)
+    assert named.weight(parent, config) == named.weight(child, config) > \
+        replace(named, broader=frozenset({("sa.md", "Overview > Actors")})).weight(parent, config)
+
+
 def test_a_hyphenated_heading_the_question_names_is_the_section_it_asks_for(composer):
     # "Non-Goals" is one token but two words: named, it is the section asked for, whatever its points say
     # (a one-word heading, "Overview", is under too many sections to say which)
@@ -970,6 +992,27 @@ def test_a_findings_own_page_answers_a_question_naming_it(composer, stage_on):
     evidence = composer.gather(question, _hits(table, page), config=config, identifiers=["ADA-KUBEFL-09"])
     answer = composer.render_evidence(evidence).answer
     assert ("bash will execute it" in answer) is stage_on, answer
+
+
+@pytest.mark.parametrize("stage_on", [True, False])
+def test_a_finding_described_by_its_title_is_answered_from_its_pages(composer, stage_on):
+    # the question describes the finding by its title, not its id; its page goes on under the same heading
+    # on the next page of the PDF, where the report's recommendation is
+    def page(n, text, chunk_no):
+        return Chunk(id=f"audits/a.pdf::0123456789ab::{chunk_no}", text=text,
+                     meta=ChunkMeta(source="audits/a.pdf", kind="audit",
+                                    section=f"Page {n} > Server-Side Request Forgery in the CreatePipelineV1 API"))
+    first = page(31, "Server-Side Request Forgery in the CreatePipelineV1 API\nSeverity Moderate\nID ADA-KUBEFL-01\n"
+                     "The pipeline server downloads a pipeline spec from a URL the user supplies.", 1)
+    table = replace(_chunk("ADA-KUBEFL-01 Server-Side Request Forgery in the CreatePipelineV1 API Moderate Reported\n"
+                           "ADA-KUBEFL-02 Path traversal in a model downloader Moderate Reported", "audits/a.pdf", "audit"),
+                    id="audits/a.pdf::0123456789ab::0")
+    second = page(32, "Recommended remediation: replace arbitrary URLs with file uploads or pre-signed URLs.", 2)
+    config = QAConfig() if stage_on else QAConfig().without("identifier-pages")
+    question = "What remediation does the report recommend for the server-side request forgery in the CreatePipelineV1 API?"
+    evidence = composer.gather(question, _hits(first, table, second), config=config, identifiers=["ADA-KUBEFL-01"],
+                               described=["ADA-KUBEFL-01"])
+    assert ("pre-signed" in evidence.candidates[0].text) is stage_on, evidence.candidates[0].text
 
 
 def test_a_document_is_named_by_two_words_few_file_names_hold_not_by_one_common_noun():
