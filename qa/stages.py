@@ -24,7 +24,7 @@ STAGES: dict[str, str] = {
     "anchor-links": "candidates: the sections the best passages link to on their own page (\"see [Current Limitations](#current-limitations)\") join",
     "section-join": "candidates: passages under a section the question names by its heading and its parent's (\"the actors in Kubeflow Pipelines\") join, and the parent gets no section prior",
     "project-search": "candidates: a question naming several projects searches each one's sources on its own too",
-    "template-sections": "candidates and prior: a question in a template prompt's words gets the project's section filed under that prompt's label",
+    "template-sections": "candidates and prior: a question in a template prompt's words gets the project's section filed under that prompt's label (text the template gives to copy, which the project's file holds as it stands, is no prompt)",
     "dense": "candidate retrieval: dense vectors (Chroma)",
     "bm25": "candidate retrieval: BM25",
     "navigation": "candidates: a table of contents (under a Contents heading, or lines ending in page numbers) is no answer",

@@ -24,7 +24,7 @@ from math import inf
 from kfqa.qa.names import replace_names
 from kfqa.qa.sentences import answerable_sentences, occurrences
 from kfqa.termstats import stem, terms
-from kfqa.text import ITEM_MARK, ITEM_START_RE
+from kfqa.text import ITEM_MARK, ITEM_START_RE, normalize
 from kfqa.types import Chunk, Retrieved
 
 # "* Communication Channels. Reference where ..." / "1. **Internal**: How do ..." -> the label
@@ -36,6 +36,8 @@ MAX_LABEL_WORDS = 5  # "Responsible Disclosures Process"; a longer lead is a sen
 MIN_SHARED_LABELS = 3  # labels a file shares with a template to count as written to it
 PROMPT_CANDIDATES = 6  # guide sentences embedded per question, at most
 PROMPT_MIN_SHARE = 0.5  # of the question's words a guide sentence shares to be compared
+MIN_COPIED_WORDS = 4  # a piece of a template sentence between placeholders that counts as copied text
+_PLACEHOLDER_RE = re.compile(r"\[[^\]]{1,40}\]")  # "[project]", "[Project Name]"
 GUIDE_PASSAGES = 5  # the guides' best passages (BM25) whose sentences may be compared with the question
 
 
@@ -171,6 +173,18 @@ class LabelIndex:
             return labels[i], ids
         return "", set()
 
+    def copied(self, sentence: str, sources: set[str]) -> bool:
+        """Whether one of ``sources`` holds the template's ``sentence`` as it stands, its placeholders
+        ("[project]") aside: text the template gives to copy ("It is not intended to provide a security
+        audit of [project] ..."), which answers itself, not a prompt filed under a label."""
+        def plain(text: str) -> str:
+            return normalize(text).replace("’", "'")
+
+        parts = [p.strip() for p in _PLACEHOLDER_RE.split(plain(sentence))]
+        parts = [p for p in parts if len(p.split()) >= MIN_COPIED_WORDS]
+        return bool(parts) and any(all(p in plain(c.text) for p in parts)
+                                   for s in sources for c in self._by_source.get(s, ()))
+
     def _read_rows(self, source: str) -> None:
         for chunk in self._by_source.get(source, []):
             for key in _held_labels(chunk):
@@ -204,7 +218,7 @@ def match_template(question: str, prompt: tuple[str, Chunk, float], index: Label
     sentence, chunk, similarity = prompt
     labels = prompt_labels(chunk, sentence)
     label, ids = index.answering(labels, chunk.meta.source, admitted)
-    if not ids:
+    if not ids or index.copied(sentence, {index.chunks[i].meta.source for i in ids}):
         return None
     # a question naming another section of these files by its heading asks for that one
     named = index.named_headings(question, {index.chunks[i].meta.source for i in ids})

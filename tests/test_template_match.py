@@ -8,7 +8,7 @@ import pytest
 from conftest import write_files
 
 from kfqa.qa import Assistant
-from kfqa.qa.template_match import LabelIndex, as_any_project, label_key, prompt_labels
+from kfqa.qa.template_match import LabelIndex, as_any_project, label_key, match_template, prompt_labels
 from kfqa.types import Chunk, ChunkMeta
 
 TEMPLATE = """# Self-assessment template
@@ -107,6 +107,26 @@ def test_only_files_written_to_the_template_answer_and_the_innermost_label_held_
         "Security Provider", {metadata.id})
     # nothing admitted (the reader filtered to docs): no section
     assert index.answering(labels, guide.meta.source, lambda c: c.meta.kind == "docs") == ("", set())
+
+
+def test_text_the_template_gives_to_copy_is_no_prompt():
+    # the template's own paragraph, copied into the assessment with the project's name, answers itself:
+    # a question restating it is no question for the section it stands in
+    copy = "It is not intended to provide a security audit of [project], or function as an independent assessment."
+    guide = _chunk(f"* Self-assessment use. {copy}\n* Communication Channels. Where to reach the team.\n"
+                   "  * Internal. How do team members communicate with each other?",
+                   "Self-assessment template > Self-assessment use")
+    use = _chunk("It is not intended to provide a security audit of Widget, or function as an independent assessment.",
+                 "Self-assessment Use", "assessments/w.md", "assessment")
+    internal = _chunk("Widget maintainers talk in Slack.", "Secure Development Practices > Communication Channels > Internal",
+                      "assessments/w.md", "assessment")
+    index = LabelIndex([guide, use, internal, _chunk("x", "Metadata", "assessments/w.md", "assessment")])
+    assert index.copied(copy, {"assessments/w.md"})
+    assert not index.copied("How do team members communicate with each other?", {"assessments/w.md"})
+    assert match_template("Have any security audits been performed?", (copy, guide, 0.7), index, lambda c: True) is None
+    found = match_template("How do team members communicate?",
+                           ("How do team members communicate with each other?", guide, 0.8), index, lambda c: True)
+    assert found is not None and found.label == "Internal"
 
 
 @pytest.fixture(scope="module")
