@@ -79,7 +79,9 @@ _ASKS: list[tuple[str, re.Pattern]] = [
                             r"(?:response|turnaround|resolution) time|turnaround(?=\s*\?|\s+(?:for|on|of|to)\b))s?\b(?!\s+(?:setting|option|flag|field|parameter)s?\b)"
                             # a metric named "time-to-<verb>" ("time-to-fix"), or "what is the time to <verb>": a
                             # length of time ("the best time to upgrade" asks a moment, "What time to set?" a setting)
-                            rf"|{_WHAT_IS}time-to-[a-z]+\b|\b(?:what|which)(?:['’]?s|\s+(?:is|was))\s+the\s+time\s+to\s+[a-z]+\b",
+                            # ("the committed time to acknowledge"; "the best time to upgrade" asks a moment)
+                            rf"|{_WHAT_IS}time-to-[a-z]+\b|\b(?:what|which)(?:['’]?s|\s+(?:is|was))\s+(?:the|its|their)\s+(?:[\w-]+['’]s?\s+)?"
+                            r"(?:[\w-]+\s+)?(?<!\bbest )(?<!\bright )(?<!\bgood )time\s+to\s+[a-z]+\b",
                             re.I)),
     # a question opening with "when" asks a date of a dated event ("When was the audit conducted?", "When is
     # the next audit scheduled?"), not of a condition ("When is a profile created?", "What happens when ...");

@@ -51,6 +51,9 @@ from kfqa.qa.answerability import Decision
     # "the time to <verb>" is a length of time, hyphenated or not
     ("What's Kubeflow's committed time-to-acknowledge / time-to-fix for a critical vuln?", "duration", ""),
     ("What is the time to patch a reported vulnerability?", "duration", ""),
+    # ... with what kind of time it is, and whose, between: still a length of time
+    ("What is the project's committed time to acknowledge a report?", "duration", ""),
+    ("What's the expected time to fix a critical bug?", "duration", ""),
     # the scheme as written and "id" in lower case; a tally is a count; a score on a scale
     ("which CVE id got assigned to the pipelines ci command injection?", "identifier", "CVE"),
     ("how did the TOC vote - what was the tally?", "count", ""),
@@ -65,6 +68,7 @@ def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, sch
 @pytest.mark.parametrize("question", [
     # a moment or a setting, not a length of time
     "What's the best time to upgrade Kubeflow?",
+    "What is the project's best time to upgrade?",
     "What is a good time to report a vulnerability?",
     "What time to set for the nightly build?",
     "Which time to use, UTC or local, in the audit logs?",
