@@ -42,6 +42,7 @@ from kfqa.qa.template_match import (
 )
 from kfqa.qa.terms import TermWeights
 from kfqa.store import StaleStoreError, Store
+from kfqa.termstats import stem
 from kfqa.types import Answer, Filters, Generation, KfqaError, Retrieved
 
 MAX_SCOPES = 16  # answerability scopes kept per store (filter combinations a UI user picks)
@@ -208,6 +209,7 @@ class Assistant:
                            names=self._names() if config.on("generalize") and config.general_weight > 0 else None,
                            identifiers=self._identifiers(config) if config.on("identifiers") else None,
                            ubiquitous=TermWeights(r.stats, config).ubiquitous if config.on("setting-statements") else None,
+                           frequency=lambda word: r.stats.df.get(stem(word), 0),
                            home=not filters or not filters.projects or any(p.lower() == HOME_PROJECT for p in filters.projects))
         reader_kinds = filters.kinds if filters else []
         read = prepared.read  # (the rules below read the question as meant: its typos corrected)

@@ -23,7 +23,7 @@ from kfqa.qa.names import (
     named_projects,
 )
 from kfqa.qa.terms import DISCOURSE_TERMS, GENERAL_ABBREVIATIONS, is_common
-from kfqa.qa.typos import apply_corrections, correct_typos, restore_apostrophes
+from kfqa.qa.typos import apply_corrections, correct_typos, restore_apostrophes, unclipped
 from kfqa.termstats import stop_words, terms
 from kfqa.text import CAMEL_SPLIT_RE, camel_words, normalize, split_sentences
 
@@ -267,6 +267,7 @@ def prepare(
     identifiers: Identifiers | None = None,
     home: bool = True,
     ubiquitous: Callable[[str], bool] | None = None,
+    frequency: Callable[[str], int] | None = None,
 ) -> PreparedQuery:
     """The retrieval query for ``question``: follow-ups carry the previous question along.
 
@@ -280,6 +281,8 @@ def prepare(
     ``ubiquitous``: whether a term is in nearly every passage of the store (``TermWeights.ubiquitous``); with
     it, a statement in which the reader only says what they are doing is left out (stage
     "setting-statements", ``without_setting``).
+    ``frequency``: how many passages hold a corpus word; with it, a clipped word ("perms") is searched with
+    the word it clips ("permission").
     """
     known = abbreviations if abbreviations is not None else GENERAL_ABBREVIATIONS
     context = ""
@@ -302,6 +305,8 @@ def prepare(
             expansions.append(phrase)
         elif CAMEL_SPLIT_RE.search(token) and not token.isupper():  # NetworkPolicy -> network policy
             expansions.append(" ".join(camel_words(token)).lower())
+        elif frequency is not None and (whole := unclipped(token, vocabulary, frequency)):
+            expansions.append(whole)  # "perms" -> permission: the word the sources write
     asked = asked_kinds(text)
     # (the project's name, not "the project", is what its passages say: searched with it, the Overview's
     # "Kubeflow aims to provide the following security properties" answers the template's Goals prompt)

@@ -125,6 +125,21 @@ def _capitalised_inside(question: str, m: re.Match) -> bool:
     return bool(before) and before[-1] not in ".?!:;\n"
 
 
+def unclipped(word: str, vocabulary: set[str], frequency) -> str | None:
+    """The corpus word a clipped one stands for ("perms": "permission", "creds": "credential"): of the
+    longer corpus words it begins (less a plural's s; CLIPPED_MIN letters or more), the most frequent
+    (``frequency(word)``: how many of the store's passages hold it); None for a corpus or English word,
+    or one that clips none."""
+    word = word.lower()
+    if word in vocabulary or is_common(word) or not word.isalpha():
+        return None
+    head = word[:-1] if word.endswith("s") else word
+    if len(head) < CLIPPED_MIN:
+        return None
+    longer = [v for v in vocabulary if v.startswith(head) and len(v) > len(word) and v.isalpha()]
+    return max(sorted(longer), key=frequency) if longer else None
+
+
 def _clipping(word: str, vocabulary: set[str]) -> bool:
     """A clipped corpus word ("perms": permissions, "creds": credentials), not a misspelt one: it (less a
     plural's s; CLIPPED_MIN letters or more) begins a longer word of the corpus."""

@@ -22,7 +22,7 @@ from kfqa.qa.query import (
 )
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import TermWeights
-from kfqa.qa.typos import apply_corrections, correct_typos, restore_apostrophes
+from kfqa.qa.typos import apply_corrections, correct_typos, restore_apostrophes, unclipped
 from kfqa.termstats import TermStats, find_definitions, find_identifiers, terms
 from kfqa.types import Chunk, ChunkMeta, KfqaError
 
@@ -432,3 +432,18 @@ def test_the_people_a_question_asks_about_are_named_from_its_question_on():
     assert asked_about("whats cappos top-level complaint about the draft", people) == ["JustinCappos"]
     assert asked_about("What was Justin's main complaint about the draft. Thanks", people) == ["JustinCappos"]
     assert asked_about("Justin asked whether tenants share controllers. What did the project answer?", people) == []
+
+
+def test_a_clipped_word_is_searched_with_the_word_it_clips():
+    vocabulary = {"permission", "permissions", "permit", "permanent", "infrastructure", "notebook"}
+    frequency = {"permission": 40, "permissions": 30, "permit": 2, "permanent": 1, "infrastructure": 9}.get
+    # of the corpus words it begins, the one the sources use most
+    assert unclipped("perms", vocabulary, lambda w: frequency(w, 0)) == "permission"
+    assert unclipped("infra", vocabulary, lambda w: frequency(w, 0)) == "infrastructure"
+    # a corpus word, an English word, or a head shorter than a clipping's is no clipping
+    assert unclipped("notebook", vocabulary, lambda w: 1) is None
+    assert unclipped("perhaps", vocabulary, lambda w: 1) is None
+    assert unclipped("pers", vocabulary | {"persona"}, lambda w: 1) is None
+    prepared = prepare("what perms does a notebook get?", None, vocabulary, frequency=lambda w: frequency(w, 0))
+    assert "permission" in prepared.expansions and "(permission)" in prepared.text
+    assert "permission" not in prepare("what perms does a notebook get?", None, vocabulary).expansions
