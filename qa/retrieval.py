@@ -31,7 +31,7 @@ from kfqa.qa.sentences import is_contents
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import DISCOURSE, TermWeights, coverage
 from kfqa.store import Store
-from kfqa.termstats import TermStats, passage_words, terms
+from kfqa.termstats import TermStats, passage_words, stem, terms
 from kfqa.text import bm25_text, normalize, split_sentences
 from kfqa.types import Chunk, Filters, Retrieved
 
@@ -398,6 +398,10 @@ class HybridRetriever:
     def rerank(self, query: str, hits: list[Retrieved], prefer: Preference | None, config: QAConfig) -> None:
         """Stages term-rerank, quoted-phrases, source-prior and document-prior, in place."""
         focus = TermWeights(self.stats, config).focus(query)
+        if prefer and prefer.revised:
+            # (a history question's words naming revisions, "the first submitted draft", "changed", say which
+            # versions it compares, not which section: every section of both holds them alike)
+            focus = {t: w for t, w in focus.items() if t not in _REVISION_TERMS} or focus
         phrases = quoted_phrases(query) if config.on("quoted-phrases") else []
         for hit in hits:
             if config.on("term-rerank"):  # passages holding more of the question's specific terms move up
@@ -526,6 +530,10 @@ def add_document_prior(hits: list[Retrieved], share: float) -> None:
 
 
 # a question about a document's contents or pages ("on which page does the threat model start?")
+# English words by which a question names revisions of a document and their change
+_REVISION_TERMS = frozenset(stem(w) for w in (
+    "revision revisions draft drafts version versions submitted submission first original initial earlier previous "
+    "prior older current latest final change changed changes changing evolve evolved").split())
 _ASKS_WHERE_RE = re.compile(r"\b(?:contents|pages?)\b", re.I)
 
 

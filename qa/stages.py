@@ -28,7 +28,7 @@ STAGES: dict[str, str] = {
     "dense": "candidate retrieval: dense vectors (Chroma)",
     "bm25": "candidate retrieval: BM25",
     "navigation": "candidates: a table of contents (under a Contents heading, or lines ending in page numbers) is no answer",
-    "term-rerank": "rerank: passages holding more of the question's specific terms move up",
+    "term-rerank": "rerank: passages holding more of the question's specific terms move up (a history question's words naming revisions, \"the first draft\", \"changed\", count for none)",
     "quoted-phrases": "candidates and rerank: passages holding a phrase the question quotes, as it stands, join and move up",
     "aspects": "prior and sentence selection: a subject a document treats aspect by aspect (a component's actors, actions, score and threat model) names none of those sections alone, only with the aspect's heading; named so, its section is asked for, not the aspect's section above it",
     "source-prior": "prior: the kinds, projects, sections and revisions the question names; kind prior; a question naming projects reads theirs and Kubeflow's sources only",

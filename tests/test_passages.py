@@ -830,6 +830,15 @@ def test_history_question_brings_both_revisions(assistant):
     assert any(r.chunk.meta.superseded for r in answer.retrieved[:6])
 
 
+def test_a_history_questions_revision_words_say_which_versions_not_which_section(assistant):
+    """Term-rerank: "first submitted draft", "current", "changed" are in every section of both revisions;
+    counted, they lifted whatever section holds them most ("Development pipeline"), and the authors list the
+    question asks about ranked below the best six."""
+    _, retrieved = assistant.retrieve("Did the authors section change after the reviewer asked for named contacts?", k=6)
+    titles = [r for r in retrieved if r.chunk.meta.section == "Kubeflow Security Self-Assessment"]
+    assert titles and "Authors:" in titles[0].chunk.text, [r.chunk.meta.section for r in retrieved]
+
+
 def test_the_older_revision_a_history_question_pairs_is_read_as_far_as_the_current_one(assistant):
     """Pairing brings the first revision's Overview beside the current one though it ranked below the
     passages section-expand reads on: it is read on too, so its opening ("Kubeflow is the foundation of
