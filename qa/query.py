@@ -56,7 +56,7 @@ _DOCUMENT_CHANGE_RE = re.compile(
     rf"\b{_CHANGE}\b.{{0,80}}\b(during|after|since|following|in response to|through)\b.{{0,40}}\b{_REVIEW}\b|"
     rf"\b(after|since|following|in response to)\b.{{0,40}}\b{_REVIEW}\b.{{0,80}}\b{_CHANGE}\b|"
     rf"\b{_CHANGE} (from|in|to|of|out of)\b.{{0,40}}\b{_REVISION}|"
-    r"\bused to (say|be|list|describe|claim|include|mention|have)|\boriginally\b|\bno longer (in|there|says?|mentions?|lists?)\b",
+    r"\bused to (?:\w+ )?(say|be|list|describe|claim|include|mention|have)\b|\boriginally\b|\bno longer (in|there|says?|mentions?|lists?)\b",
     re.IGNORECASE,
 )
 

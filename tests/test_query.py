@@ -199,7 +199,9 @@ def test_history_intent():
                   "Was the Goals section reworded after the reviewer's comments?",
                   "Following the reviewer's request for contacts, was a security contact added to the document?",
                   "Which claim was taken out of the self-assessment?", "What is different between the two drafts?",
-                  "What did the document originally say about Notebooks?"):
+                  "What did the document originally say about Notebooks?",
+                  # an earlier state, with a word between ("used to just say")
+                  "The authors section used to just say 'Kubeflow Community', right? Who is listed now?"):
         assert wants_history(asked), asked
     for current in ("Who runs the Katib controllers?", "What is the default version of Istio?",
                     "Was the profiling endpoint removed after the audit?", "What was removed from the docs?",
@@ -209,7 +211,8 @@ def test_history_intent():
                     "Is the admission webhook initially disabled?", "Is the data originally stored encrypted?",
                     "Which components are no longer part of the default install?", "Is the API compatible between versions?",
                     "Who approves changes after review?", "Must a PR pass CI before code review?",
-                    "What is the history of the Katib project?", "What is removed from the copy of the secret?"):
+                    "What is the history of the Katib project?", "What is removed from the copy of the secret?",
+                    "We used to deploy the section's manifests by hand; is there a Helm chart?"):
         assert not wants_history(current), current
 
 
