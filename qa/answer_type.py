@@ -52,6 +52,9 @@ _STATED_AS = {"time": ("duration", "date")}
 # ("What does Kubeflow do about old versions ...", "What does the timeout setting do?").
 _WHAT_IS = (r"\b(?:what|which)(?:['’]?s|\s+(?:is|are|was|were))?(?:\s+(?:the|a|an|its|their))?"
             r"(?:\s+[\w-]+['’]s?)?(?:\s+[\w/-]+){0,3}?\s+")  # (one possessive, first: "What's Kubeflow's committed ...")
+# words that make "the ... time to <verb>" a length of time, not a moment
+_LENGTH_OF_TIME = ("(?:committed|expected|target|average|mean|median|typical|usual|maximum|minimum|guaranteed|"
+                   "required|estimated|promised|agreed|stated|documented)")
 _NOT_DO_SUPPORT = r"(?!\b(?:what|which)\s+(?:do|does|did)\b)"
 _EVENTS = ("scheduled|planned|published|conducted|performed|carried out|announced|publish|conduct|perform|"
            "carry out|announce")
@@ -79,9 +82,10 @@ _ASKS: list[tuple[str, re.Pattern]] = [
                             r"(?:response|turnaround|resolution) time|turnaround(?=\s*\?|\s+(?:for|on|of|to)\b))s?\b(?!\s+(?:setting|option|flag|field|parameter)s?\b)"
                             # a metric named "time-to-<verb>" ("time-to-fix"), or "what is the time to <verb>": a
                             # length of time ("the best time to upgrade" asks a moment, "What time to set?" a setting)
-                            # ("the committed time to acknowledge"; "the best time to upgrade" asks a moment)
+                            # ("the committed time to acknowledge": a word saying it is a length of time promised,
+                            # expected or measured; "the best / next / ideal time to upgrade" asks a moment)
                             rf"|{_WHAT_IS}time-to-[a-z]+\b|\b(?:what|which)(?:['’]?s|\s+(?:is|was))\s+(?:the|its|their)\s+(?:[\w-]+['’]s?\s+)?"
-                            r"(?:[\w-]+\s+)?(?<!\bbest )(?<!\bright )(?<!\bgood )time\s+to\s+[a-z]+\b",
+                            rf"(?:{_LENGTH_OF_TIME}\s+)?time\s+to\s+[a-z]+\b",
                             re.I)),
     # a question opening with "when" asks a date of a dated event ("When was the audit conducted?", "When is
     # the next audit scheduled?"), not of a condition ("When is a profile created?", "What happens when ...");

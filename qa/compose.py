@@ -101,7 +101,8 @@ class Composer:
         ``own_words``: the question without kfqa's expansions (its typos corrected, a follow-up's previous
         question before it): what the answerability checks read (default: ``question``).
         ``components``: the store's component names (stage component-focus). ``identifiers``: those the
-        question names or describes (a facet's sentence naming one passes the facet floor)."""
+        question names or describes (a facet's sentence naming one passes the facet floor). ``described``: those
+        it describes by their title (stage identifiers), whose own pages are about it when it describes one."""
         config = config or QAConfig()
         weights = TermWeights(self.stats, config)
         focus, weight = weights.focus(question), weights.weights(question)
@@ -120,7 +121,8 @@ class Composer:
         about = set(written) | (set(described) if len(described) == 1 else set()) \
             if config.on("identifier-pages") else set()
         candidates = self._candidates(question, retrieved, focus, weight, config, sections, history,
-                                      people if config.on("speaker-words") else (), speakers, about)
+                                      people if config.on("speaker-words") else (), speakers, about, parts,
+                                      set(written))
         for cand in candidates:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
         if config.on("quoted-phrases"):
@@ -152,7 +154,7 @@ class Composer:
 
     def _candidates(self, question: str, retrieved, focus, weight, config: QAConfig,
                     sections: frozenset = frozenset(), history: bool = False, people=(), speakers=(),
-                    about: set[str] = frozenset()) -> list[Candidate]:
+                    about: set[str] = frozenset(), parts: int = 1, written=frozenset()) -> list[Candidate]:
         q_terms = set(weight)
         total = fsum(weight.values()) or 1.0  # fsum: exact, so no tie depends on set order
         # (stage speaker-words: the words naming a person say who wrote the answer, not what it says: they
@@ -164,9 +166,9 @@ class Composer:
         candidates: list[Candidate] = []
         hits = [self._complete(h) for h in retrieved[: config.passages_read] if not h.chunk.meta.flagged]
         asked = {h.chunk.id: self._asked_section(question, h, focus, sections, history, aspects) for h in hits}
-        if config.on("aspects"):
-            _narrowest_asked(hits, asked)
-        continued: dict[tuple[str, str], tuple[str, int]] = {}  # (source, heading) of an item's page -> it, its rank
+        if config.on("aspects") and parts <= 1:  # (one part of several may ask about the parent)
+            _narrowest_asked(hits, asked, sections)
+        continued: dict[tuple[str, str], tuple[str, int]] = {}  # (source, section key) of an item's page -> it, its rank
         for rank, hit in enumerate(hits):
             heading = hit.chunk.meta.section_key or hit.chunk.meta.section
             title = heading_name(heading.rpartition(" > ")[2])
@@ -188,11 +190,17 @@ class Composer:
             # (stage identifier-pages: a passage naming one identifier only, one the question asks about, is
             # that item's own page, "ID ADA-KUBEFL-09" in a finding's header: each sentence is about it)
             # (a page that goes on under the item page's heading is the item's too, as near the question)
-            item, rank = continued.get((hit.chunk.meta.source, title)) or (_item_page(hit.chunk.text, about), rank)
+            section = (hit.chunk.meta.source, heading)  # (the heading path without a PDF's "Page N >")
+            item, item_rank, heading_said = _item_page(hit.chunk.text, about), rank, True
             if item:
-                continued.setdefault((hit.chunk.meta.source, title), (item, rank))
-            # (each sentence of it holds the item's name and the title the question may describe it by)
-            own_page = q_terms & set(terms(f"{item} {title}")) if item else set()
+                continued.setdefault(section, (item, rank))
+            elif section in continued:
+                (item, item_rank), heading_said = continued[section], False
+            # (each sentence of it holds the item's name; on a page going on under its heading, which names it
+            # nowhere, the title the question may describe it by too)
+            # (and so it does on its first page when the question writes its name: its other words describe it)
+            own_page = q_terms & set(terms(f"{item} {title}" if not heading_said or item in written else item)) \
+                if item else set()
             sentences = answerable_sentences(hit.chunk)
             authors = comment_authors(sentences, hit.chunk.meta.author) if hit.chunk.meta.kind == "review" else []
             seen: dict[str, int] = {}  # a lead-in said twice in a passage ("run the following command:")
@@ -212,7 +220,7 @@ class Composer:
                 # "Katib Controller Parameters" every line names the Katib controller
                 lead_in_terms = (set(terms(body)) if listed and not items else s_terms) - heading_terms
                 candidates.append(Candidate(
-                    sentence, hit, rank,
+                    sentence, hit, item_rank,
                     lexical=_with_heading(fsum(weight[t] for t in q_terms & (s_terms | doc_name_terms | own_page)) / total, heading_lexical),
                     terms=s_terms, position=position, items=items, listed=listed,
                     coverage=(own + passage_cover) / 2,
@@ -248,7 +256,7 @@ class Composer:
         named = set(terms(heading_name(path[-1])))
         if len(path) >= 2 and (hit.chunk.meta.source, subject_key(path[-1])) in aspects \
                 and names_heading(question, path[-2]):
-            named |= set(terms(path[-2]))
+            named |= set(terms(heading_name(path[-2])))
         return named
 
     def _meaning_words(self, question: str, words: list[str], config: QAConfig) -> list[str]:
@@ -433,12 +441,14 @@ def _other_components_yield(candidates: list[Candidate], asked: set[str], compon
             cand.score *= config.other_component_factor
 
 
-def _narrowest_asked(hits: list[Retrieved], asked: dict[str, bool]) -> None:
+def _narrowest_asked(hits: list[Retrieved], asked: dict[str, bool], sections=frozenset()) -> None:
     """A section the question names whose subsection it names too ("the actors in Kubeflow Pipelines":
     "Actors" and "Actors > Kubeflow Pipelines (KFP)") is not what it asks for: the subsection is (stage
-    aspects). ``asked``: by chunk id, updated in place."""
+    aspects). A section filed under the template prompt it restates (``sections``) stays asked for.
+    ``asked``: by chunk id, updated in place."""
     named = {(h.chunk.meta.source, h.chunk.meta.section_key or h.chunk.meta.section) for h in hits if asked[h.chunk.id]}
     for hit in hits:
         source, heading = hit.chunk.meta.source, hit.chunk.meta.section_key or hit.chunk.meta.section
-        if asked[hit.chunk.id] and any(s == source and h.startswith(heading + " > ") for s, h in named):
+        if asked[hit.chunk.id] and (source, hit.chunk.meta.section) not in sections \
+                and any(s == source and h.startswith(heading + " > ") for s, h in named):
             asked[hit.chunk.id] = False

@@ -292,7 +292,7 @@ def prepare(
     corrections = restore_apostrophes(question, {p.lower() for p in projects}, persons, vocabulary) if expand else {}
     text = apply_corrections(question, corrections)
     if expand:
-        typos = correct_typos(text, vocabulary, GENERAL_ABBREVIATIONS)
+        typos = correct_typos(text, vocabulary, known)
         text = apply_corrections(text, typos)
         corrections |= typos
     # (what the reader says they are doing is no part of what they ask: searched, it found the TAG guides)

@@ -46,7 +46,7 @@ class Preference:
     sections: frozenset = frozenset()  # (source, section) it asks for in a template prompt's words
     aspects: frozenset = frozenset()  # (source, heading) put under several parents: named with the parent only
     speakers: frozenset = frozenset()  # logins, lower-cased, of the people the question asks what they said
-    broader: frozenset = frozenset()  # (source, section) whose subsection the question names with it (section-join)
+    broader: frozenset = frozenset()  # (source, section key) whose subsection the question names with it (section-join)
 
     def weight(self, chunk: Chunk, config: QAConfig) -> float:
         """Multiplier on a passage's fused score: enough to lift the kind of source, project,
@@ -57,7 +57,7 @@ class Preference:
         # thread that changed it ("what did the reviewer criticise in the first draft?")
         if m.source in self.revised or (self.revised and m.kind == "review" and "review" in self.kinds):
             weight *= config.revision_boost
-        if (self.names_section(m.source, m.section) and (m.source, m.section) not in self.broader) \
+        if (self.names_section(m.source, m.section) and (m.source, m.section_key or m.section) not in self.broader) \
                 or (m.source, m.section) in self.sections:
             weight *= config.section_boost
         if m.author.lower() in self.speakers:  # (stage speaker-prior: a thread's window, by its first comment)
@@ -263,9 +263,13 @@ class HybridRetriever:
         if prefer and config.on("section-join"):  # passages of a section the question names by its heading path
             named = self.named_sections(prefer.question, filters)
             hits = joined(hits, named, config.section_join)
-            # (their parent, named by its heading too, is not the section asked for: the prior is theirs)
-            prefer = replace(prefer, broader=frozenset(
-                (h.chunk.meta.source, h.chunk.meta.section.rpartition(" > ")[0]) for h in named))
+            # (their parent, named by its heading too, is not the section asked for: the prior is theirs; by
+            # the heading path without a PDF's "Page N >", the parent section on each of its pages. A question
+            # of several parts may ask about the parent in one, "are cluster users trusted? ... Trainer?")
+            if not parts:
+                prefer = replace(prefer, broader=frozenset(
+                    (h.chunk.meta.source, (h.chunk.meta.section_key or h.chunk.meta.section).rpartition(" > ")[0])
+                    for h in named))
         phrases = quoted_phrases(query) if config.on("quoted-phrases") else []
         if phrases:  # a quoted phrase is searched as it stands: its passages join, rerank lifts them
             hits = joined(hits, self.holding(phrases, filters, config.candidates), config.phrase_join)

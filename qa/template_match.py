@@ -122,6 +122,7 @@ class LabelIndex:
         self.chunks: dict[str, Chunk] = {}
         self._by_source: dict[str, list[Chunk]] = {}
         self._read: set[str] = set()  # sources whose rows and items are indexed
+        self._plain: dict[str, list[str]] = {}  # source -> its passages' text as ``copied`` reads it
         # (the UI answers on several threads: one reads a source's rows into ``holders`` while another looks up)
         self._lock = threading.Lock()
         for chunk in chunks:
@@ -177,13 +178,20 @@ class LabelIndex:
         """Whether one of ``sources`` holds the template's ``sentence`` as it stands, its placeholders
         ("[project]") aside: text the template gives to copy ("It is not intended to provide a security
         audit of [project] ..."), which answers itself, not a prompt filed under a label."""
-        def plain(text: str) -> str:
-            return normalize(text).replace("’", "'")
-
-        parts = [p.strip() for p in _PLACEHOLDER_RE.split(plain(sentence))]
+        # (only text with a place for the project's name is given to copy: a prompt kept in a file as it
+        # stands, "What is the reporting process?", is still a prompt to answer)
+        if not _PLACEHOLDER_RE.search(sentence):
+            return False
+        parts = [p.strip() for p in _PLACEHOLDER_RE.split(_plain(sentence))]
         parts = [p for p in parts if len(p.split()) >= MIN_COPIED_WORDS]
-        return bool(parts) and any(all(p in plain(c.text) for p in parts)
-                                   for s in sources for c in self._by_source.get(s, ()))
+        return bool(parts) and any(all(p in text for p in parts) for s in sources for text in self._plain_texts(s))
+
+    def _plain_texts(self, source: str) -> list[str]:
+        """The source's passages as ``copied`` compares them (normalised once per source)."""
+        texts = self._plain.get(source)
+        if texts is None:
+            texts = self._plain[source] = [_plain(c.text) for c in self._by_source.get(source, ())]
+        return texts
 
     def _read_rows(self, source: str) -> None:
         for chunk in self._by_source.get(source, []):
@@ -210,6 +218,10 @@ def restated_prompt(question: str, guide_hits: list[Retrieved], similarities,
     scores = similarities([_EXAMPLE_RE.sub("", s) for s, _ in sentences])
     best, (sentence, chunk) = max(zip(scores, sentences, strict=True), key=lambda pair: pair[0])
     return (sentence, chunk, best) if best >= threshold else None
+
+
+def _plain(text: str) -> str:
+    return normalize(text).replace("’", "'")
 
 
 def match_template(question: str, prompt: tuple[str, Chunk, float], index: LabelIndex, admitted) -> TemplateMatch | None:

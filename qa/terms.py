@@ -161,7 +161,7 @@ class TermWeights:
 
         # (an abbreviation kfqa expands, "gw", names what its expansion does: "gateway")
         return [name for name in out if not _has_mentioned_alternative(question, name, said)
-                and not _expansion_said(name, said)]
+                and not (scope is not None and _expansion_said(name, said, scope))]
 
     def absent_words(self, question: str, scope, named: list[str] = ()) -> list[str]:
         """Common English words of the question (single words, not names) that the sources in scope never
@@ -250,10 +250,12 @@ def _lowercase_acronym(word: str, scope) -> bool:
         and not scope.mentions(head) and not scope.clipped_pair(word)
 
 
-def _expansion_said(name: str, said) -> bool:
-    """``name`` is an abbreviation kfqa expands ("gw") and each word of its expansion is ``said``."""
-    expansion = GENERAL_ABBREVIATIONS.get(name.lower())
-    return expansion is not None and all(map(said, expansion.split()))
+def _expansion_said(name: str, said, scope) -> bool:
+    """``name`` is an abbreviation kfqa expands ("gw") and the sources in scope say what it stands for: each
+    word of the expansion (``said``), and a phrase of several words as a phrase ("single sign-on", not "single"
+    here and "sign" there)."""
+    expansion = [w for w in GENERAL_ABBREVIATIONS.get(name.lower(), "").split() if w.lower() != name.lower()]
+    return bool(expansion) and all(map(said, expansion)) and (len(expansion) == 1 or _held_together(expansion, scope))
 
 
 def _all_mentioned(word: str, mentions, known=lambda term: True) -> bool:

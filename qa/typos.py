@@ -4,12 +4,13 @@ index's words) and common English. Names, acronyms and clipped words ("perms") a
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from functools import lru_cache
 
 from kfqa.qa.terms import CLIPPED_MIN, common_english, is_common
-from kfqa.termstats import stop_words
+from kfqa.termstats import stem, stop_words
 
 
 def restore_apostrophes(question: str, projects: set[str] = frozenset(), persons: set[str] = frozenset(),
@@ -125,26 +126,52 @@ def _capitalised_inside(question: str, m: re.Match) -> bool:
     return bool(before) and before[-1] not in ".?!:;\n"
 
 
-def unclipped(word: str, vocabulary: set[str], frequency) -> str | None:
-    """The corpus word a clipped one stands for ("perms": "permission", "creds": "credential"): of the
-    longer corpus words it begins (less a plural's s; CLIPPED_MIN letters or more), the most frequent
-    (``frequency(word)``: how many of the store's passages hold it); None for a corpus or English word,
-    or one that clips none."""
-    word = word.lower()
-    if word in vocabulary or is_common(word) or not word.isalpha():
+def unclipped(token: str, vocabulary: set[str], frequency) -> str | None:
+    """The corpus word a clipped one stands for ("perms": "permission", "infra": "infrastructure"): of the
+    longer corpus words it begins (``_clipped_by``), those of the stem the sources use most (``frequency(word)``:
+    how many of the store's passages hold it), when it clearly wins (CLEAR_WIN times the next stem: "orig" is
+    "origin" as much as "original"). None for a name (capitalised: "Kubes"), a corpus or English word, a
+    plural of a corpus word ("diffs"), or one that clips none."""
+    word = token.lower()
+    if word != token or word in vocabulary or is_common(word) or not word.isalpha() \
+            or (word.endswith("s") and word[:-1] in vocabulary):
         return None
-    head = word[:-1] if word.endswith("s") else word
-    if len(head) < CLIPPED_MIN:
+    by_stem: dict[str, list[str]] = {}
+    for longer in _clipped_by(word, vocabulary):
+        if longer.isalpha():
+            by_stem.setdefault(stem(longer), []).append(longer)
+    ranked = sorted(by_stem.values(), key=lambda forms: frequency(forms[0]), reverse=True)
+    if not ranked or (len(ranked) > 1 and frequency(ranked[0][0]) < CLEAR_WIN * frequency(ranked[1][0])):
         return None
-    longer = [v for v in vocabulary if v.startswith(head) and len(v) > len(word) and v.isalpha()]
-    return max(sorted(longer), key=frequency) if longer else None
+    return min(ranked[0], key=len)
+
+
+CLEAR_WIN = 2  # times as frequent as the next word a clipping may stand for
 
 
 def _clipping(word: str, vocabulary: set[str]) -> bool:
-    """A clipped corpus word ("perms": permissions, "creds": credentials), not a misspelt one: it (less a
-    plural's s; CLIPPED_MIN letters or more) begins a longer word of the corpus."""
+    """A clipped corpus word ("perms": permissions, "creds": credentials), not a misspelt one."""
+    return bool(_clipped_by(word.lower(), vocabulary))
+
+
+def _clipped_by(word: str, vocabulary) -> list[str]:
+    """The longer corpus words ``word`` (less a plural's s; CLIPPED_MIN letters or more) begins."""
     head = word[:-1] if word.endswith("s") else word
-    return len(head) >= CLIPPED_MIN and any(v.startswith(head) and len(v) > len(word) for v in vocabulary)
+    if len(head) < CLIPPED_MIN:
+        return []
+    ordered = _sorted_words(vocabulary) if isinstance(vocabulary, frozenset) else sorted(vocabulary)
+    found = []
+    for v in ordered[bisect.bisect_left(ordered, head):]:  # (a sorted run, not a scan of 15,000 words)
+        if not v.startswith(head):
+            break
+        if len(v) > len(word):
+            found.append(v)
+    return found
+
+
+@lru_cache(maxsize=4)
+def _sorted_words(vocabulary: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(vocabulary))
 
 
 def _slipped(word: str, vocabulary: set[str]) -> list[str] | None:

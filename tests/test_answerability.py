@@ -234,6 +234,13 @@ def test_an_abbreviation_kfqa_expands_names_what_its_expansion_does():
     assert weights.unknown_names("what does the istio gw check?", kubeflow) == []
     # an expansion the sources never hold ("mutual TLS") leaves the abbreviation unknown
     assert weights.unknown_names("does the istio gateway use mtls?", kubeflow) == ["mtls"]
+    # ... and so does one whose words they hold apart only ("a single user", "sign the release"), not as
+    # the phrase it is ("single sign-on")
+    apart = Scope("Kubeflow", [t.lower() for t in texts + ["A single user may sign on the form.", "Sign-on pages."]])
+    assert weights.unknown_names("does the dashboard support SSO?", apart) == ["SSO"]
+    sso = texts + ["The dashboard offers single sign-on."]
+    together = Scope("Kubeflow", [t.lower() for t in sso])
+    assert TermWeights(_stats(sso + OTHERS)).unknown_names("does the dashboard support SSO?", together) == []
 
 
 def test_a_comma_joins_alternatives_only_in_a_list_of_examples():

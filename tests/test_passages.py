@@ -971,6 +971,34 @@ def test_a_named_subsection_not_its_named_parent_is_the_section_asked_for(compos
         replace(named, broader=frozenset({("sa.md", "Overview > Actors")})).weight(parent, config)
 
 
+def test_the_parent_of_a_named_subsection_gets_no_section_prior(assistant, monkeypatch):
+    """Section-join: "the actors in Kubeflow Pipelines" names "Actors" and "Actors > Kubeflow Pipelines (KFP)";
+    the section prior is the subsection's, not the parent's on all six projects."""
+    weighed = {}
+    original = Preference.weight
+
+    def weight(self, chunk, config):
+        weighed[chunk.meta.section] = (original(self, chunk, config), original(replace(self, broader=frozenset()), chunk, config))
+        return weighed[chunk.meta.section][0]
+
+    monkeypatch.setattr(Preference, "weight", weight)
+    assistant.retrieve("What are the individual actors in Kubeflow Pipelines, and how do they interact?", k=6)
+    parent, child = weighed["Overview > Actors"], weighed["Overview > Actors > Kubeflow Pipelines (KFP)"]
+    assert parent[0] < parent[1] and child[0] == child[1] > parent[0], (parent, child)
+
+
+def test_a_named_aspects_heading_counts_with_its_subjects(composer):
+    """Stage aspects: under "Actors > Kubeflow Pipelines (KFP)", named by both headings, each point holds the
+    words of both ("actors" too); a subject the document doesn't treat aspect by aspect adds no parent."""
+    source, heading = "assessments/kubeflow/self-assessment.md", "Overview > Actors > Kubeflow Pipelines (KFP)"
+    hit = Retrieved(Chunk(f"{source}::0123456789ab::0", "- KFP API Server",
+                          ChunkMeta(source=source, kind="assessment", section=heading)), 1.0)
+    question = "What are the actors in Kubeflow Pipelines?"
+    aspects = composer.windows.aspects
+    assert "actor" in Composer._named_heading_terms(question, heading, hit, aspects)
+    assert "actor" not in Composer._named_heading_terms(question, heading, hit, frozenset())
+
+
 def test_a_hyphenated_heading_the_question_names_is_the_section_it_asks_for(composer):
     # "Non-Goals" is one token but two words: named, it is the section asked for, whatever its points say
     # (a one-word heading, "Overview", is under too many sections to say which)
@@ -1010,7 +1038,8 @@ def test_a_finding_described_by_its_title_is_answered_from_its_pages(composer, s
     def page(n, text, chunk_no):
         return Chunk(id=f"audits/a.pdf::0123456789ab::{chunk_no}", text=text,
                      meta=ChunkMeta(source="audits/a.pdf", kind="audit",
-                                    section=f"Page {n} > Server-Side Request Forgery in the CreatePipelineV1 API"))
+                                    section=f"Page {n} > Server-Side Request Forgery in the CreatePipelineV1 API",
+                                    section_key="Server-Side Request Forgery in the CreatePipelineV1 API"))
     first = page(31, "Server-Side Request Forgery in the CreatePipelineV1 API\nSeverity Moderate\nID ADA-KUBEFL-01\n"
                      "The pipeline server downloads a pipeline spec from a URL the user supplies.", 1)
     table = replace(_chunk("ADA-KUBEFL-01 Server-Side Request Forgery in the CreatePipelineV1 API Moderate Reported\n"

@@ -159,6 +159,9 @@ def test_one_slip_of_the_fingers_is_read_as_the_word_meant():
     assert correct_typos("the Ada Logics theat model", vocab | {"threat"}) == {"theat": "threat"}
     # several words a slip away: the one most alike ("exect": expect, not exec)
     assert correct_typos("what does TAG exect", vocab | {"expect", "exec"}) == {"exect": "expect"}
+    # an abbreviation kfqa expands is read as typed, not as the corpus word it is a slip away from
+    assert correct_typos("any netpols here", vocab | {"netpoll"}) == {"netpols": "netpolls"}
+    assert correct_typos("any netpols here", vocab | {"netpoll"}, {"netpols"}) == {}
     # a clipped word is no typo ("perms" begins "permissions"; swapped it would be "prems")
     assert correct_typos("which perms does it need", vocab) == {}
     # a four-letter word: two letters swapped only ("waht"); an acronym is none ("cvss")

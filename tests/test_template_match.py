@@ -123,6 +123,10 @@ def test_text_the_template_gives_to_copy_is_no_prompt():
     index = LabelIndex([guide, use, internal, _chunk("x", "Metadata", "assessments/w.md", "assessment")])
     assert index.copied(copy, {"assessments/w.md"})
     assert not index.copied("How do team members communicate with each other?", {"assessments/w.md"})
+    # a prompt a file keeps as it stands (no place for a name in it) is still a prompt
+    kept = _chunk("How do team members communicate with each other? Widget maintainers talk in Slack.",
+                  "Secure Development Practices > Communication Channels > Internal", "assessments/w.md", "assessment")
+    assert not LabelIndex([guide, kept]).copied("How do team members communicate with each other?", {"assessments/w.md"})
     assert match_template("Have any security audits been performed?", (copy, guide, 0.7), index, lambda c: True) is None
     found = match_template("How do team members communicate?",
                            ("How do team members communicate with each other?", guide, 0.8), index, lambda c: True)
