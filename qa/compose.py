@@ -28,6 +28,7 @@ from kfqa.qa.answerability import (
 from kfqa.qa.merging import Windows, with_following_window
 from kfqa.qa.names import heading_name, names_heading, names_in, names_section, person_terms, subject_key
 from kfqa.qa.query import asked_about, asking_part, quoted_phrases
+from kfqa.qa.ranked import extremes
 from kfqa.qa.selection import Candidate, attributed, comment_authors, select, without_header
 from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, listed_after
 from kfqa.qa.stages import QAConfig
@@ -148,6 +149,8 @@ class Composer:
         if decision.answerable and people and config.on("speaker"):
             candidates = _heard_from(candidates, people, config)
         chosen = select(candidates, facets, config, kinds, parts, identifiers, speakers) if decision.answerable else []
+        if chosen and config.on("ranked-sections"):
+            chosen = _ranked_first(chosen, extremes(asking, retrieved[: config.passages_read], self.windows.scored_groups))
         if config.on("attribution"):
             chosen = attributed(chosen)
         return Evidence(chosen, decision, candidates)
@@ -439,6 +442,15 @@ def _other_components_yield(candidates: list[Candidate], asked: set[str], compon
         filed = about[chunk.id]
         if filed and not filed & asked:
             cand.score *= config.other_component_factor
+
+
+def _ranked_first(chosen: list[Candidate], ranked) -> list[Candidate]:
+    """Stage ranked-sections: the headings of the highest and lowest scored sections asked for lead, each
+    quoted from its section's first window; the answer's points follow."""
+    top = [Candidate(s.heading, Retrieved(s.chunk, chosen[0].hit.score), chosen[0].rank, lexical=1.0,
+                     score=chosen[0].score, coverage=1.0) for s in ranked]
+    said = {(c.hit.chunk.id, c.text) for c in top}
+    return [*top, *(c for c in chosen if (c.hit.chunk.id, c.text) not in said)]
 
 
 def _narrowest_asked(hits: list[Retrieved], asked: dict[str, bool], sections=frozenset()) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from kfqa.qa.names import aspect_headings
+from kfqa.qa.ranked import scored_groups
 from kfqa.termstats import terms
 from kfqa.types import Chunk, ChunkMeta, Retrieved
 
@@ -56,6 +57,11 @@ class Windows:
 
     def at(self, key: FileKey, window: int) -> Chunk | None:
         return self._at.get((key, window))
+
+    @cached_property
+    def scored_groups(self) -> dict:
+        """Sibling sections whose headings carry a score (``ranked.scored_groups``), by parent section."""
+        return scored_groups(self.chunks.values())
 
     @cached_property
     def aspects(self) -> frozenset[tuple[str, str]]:

@@ -52,6 +52,7 @@ STAGES: dict[str, str] = {
     "part-points": "sentence selection: a many-part question gets a supporting point more per part beyond the first",
     "novelty": "sentence selection: a supporting point holding question terms no chosen point holds gains on one repeating them",
     "facets": "sentence selection: each kind of source the question names gets a relevant sentence",
+    "ranked-sections": "composition: a question asking which scored best or worst, over sibling sections whose headings carry a score (\"Katib (6.5/10)\"), leads with the highest and lowest headings",
     "attribution": "composition: a review comment's sentence that doesn't open it is said by its author (\"franciscojavierarceo: Added the ... PDF\"), once per comment quoted",
     "answerability": "decline when no retrieved sentence answers the question, or what it asks names something the project's sources never mention",
     "absent-words": "answerability: a common word of the question the project's sources never hold, and that carries the question's meaning (leaving it out moves the question's vector), declines it (\"bounty\")",
@@ -61,7 +62,7 @@ STAGES: dict[str, str] = {
 
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
-ANSWER_STAGES = frozenset({"attribution", "sentence-similarity", "document-names", "identifier-pages", "identifier-lift", "component-focus", "point-relevance", "speaker", "speaker-words", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
+ANSWER_STAGES = frozenset({"attribution", "ranked-sections", "sentence-similarity", "document-names", "identifier-pages", "identifier-lift", "component-focus", "point-relevance", "speaker", "speaker-words", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
                            "answerability", "absent-words", "answer-type", "identifier-values"})
 ANSWER_FIELDS = frozenset({
     "passages_read", "document_name_df", "document_name_words", "identifier_boost", "max_points", "points_per_part", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
