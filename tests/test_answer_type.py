@@ -13,6 +13,8 @@ from kfqa.qa.answerability import Decision
     ("Within how many days is a patch released?", "duration", ""),
     ("How long are audit logs kept?", "duration", ""),
     ("What's the default session cookie lifetime?", "duration", ""),
+    # four words saying whose and which, typed in a chat box
+    ("whats the default oauth2-proxy session cookie lifetime in KCD?", "duration", ""),
     ("On what date did the TOC vote?", "date", ""),
     ("Which TLS version does the API server require?", "version", ""),
     ("How much did the audit cost?", "money", ""),

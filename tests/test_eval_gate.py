@@ -130,6 +130,7 @@ OTHER_SETS = {
     "mixed15.jsonl": {"recall@5": 0.79, "key_fact_recall": 0.72, "citation_precision": 0.81, "abstention_accuracy": 0.93},
     "mixed16.jsonl": {"recall@5": 0.77, "key_fact_recall": 0.57, "citation_precision": 0.70, "abstention_accuracy": 0.93},
     "mixed17.jsonl": {"recall@5": 0.86, "key_fact_recall": 0.72, "citation_precision": 0.84, "abstention_accuracy": 0.93},
+    "mixed18.jsonl": {"recall@5": 0.72, "key_fact_recall": 0.70, "citation_precision": 0.75, "abstention_accuracy": 0.84},
 }
 
 
