@@ -34,7 +34,7 @@ from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, listed_after
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import TermWeights, coverage
 from kfqa.termstats import TermStats, terms
-from kfqa.text import identifiers_in, naming_re, normalize, without_link_targets
+from kfqa.text import identifiers_in, naming_re, normalize, split_sentences, without_link_targets
 from kfqa.types import AnswerSentence, Citation, Retrieved
 
 # a link alone, or a row of badges ("[![OpenSSF Best Practices](.../badge)](...) [![Scorecard](...)](...)");
@@ -415,10 +415,14 @@ def render(chosen: list[Candidate]) -> Composition:
     for i, cand in enumerate(chosen):
         chunk_id = cand.hit.chunk.id
         n = numbers.setdefault(chunk_id, len(numbers) + 1)
-        quotes.setdefault(chunk_id, []).extend([cand.text, *cand.items])
+        quotes.setdefault(chunk_id, []).extend([*([cand.opening] if cand.opening else []), cand.text, *cand.items])
         text = f"{cand.said_by}: {LIST_MARK_RE.sub('', cand.text, count=1)}" if cand.said_by else cand.text
+        line = _with_marker(text, n)
+        if cand.opening:  # "author: Thanks [1]. This is much improved [1]! I think ... [1]." (each cited)
+            opening = " ".join(_with_marker(s, n) for s in split_sentences(cand.opening))
+            text, line = f"{cand.said_by}: {cand.opening} {cand.text}", f"{cand.said_by}: {opening} {_with_marker(cand.text, n)}"
         sentences.append(AnswerSentence(text=text, citations=[n], verified=True))
-        lines.append(_with_marker(text, n) if i == 0 else f"- {_with_marker(text, n)}")
+        lines.append(line if i == 0 else f"- {line}")
         for item in cand.items:  # each line quoted and cited on its own, nested under its lead-in
             sentences.append(AnswerSentence(text=item, citations=[n], verified=True))
             lines.append(("  - " if i else "- ") + _with_marker(item, n))

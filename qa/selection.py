@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass, field, replace
 from math import fsum
 
-from kfqa.qa.sentences import LIST_MARK_RE
+from kfqa.qa.sentences import LIST_MARK_RE, MIN_WORDS, occurrences
 from kfqa.qa.stages import QAConfig
-from kfqa.text import IDENTIFIER_ROW_RE, naming_re
+from kfqa.text import IDENTIFIER_ROW_RE, naming_re, split_sentences
 from kfqa.types import Retrieved
 
 REPLY_WORDS = 60  # of a reply quoted after the question it answers
@@ -47,6 +47,7 @@ class Candidate:
     comment: str = ""  # review threads: the author of the comment the sentence belongs to
     comment_no: int = 0  # ... and which comment of the passage it is (0 = the one the window starts in)
     said_by: str = ""  # stage attribution: the author the answer names before it (its own header doesn't)
+    opening: str = ""  # ... and the comment's short opening said before it ("Thanks. This is much improved!")
     # the question's terms the sentence (and the list it introduces, when quoted) holds, each with its share
     # of the question's weight
     asked_terms: dict[str, float] = field(default_factory=dict)
@@ -301,6 +302,7 @@ def with_continuations(chosen: list[Candidate], by_passage: dict[str, list[Candi
 COMMENT_RE = re.compile(
     r"^([\w.-]+) \((?:review_comment|issue_comment|review|comment|pull request description|issue description)\b")
 _HEADER_RE = re.compile(COMMENT_RE.pattern + r"[^)]*\)[^:\n]*:\s*")
+_HEADER_LINE_RE = re.compile(COMMENT_RE.pattern.replace("^", "^", 1) + r"[^)]*\)[^:\n]*:[ \t]*", re.M)
 
 
 def attributed(chosen: list[Candidate]) -> list[Candidate]:
@@ -313,10 +315,32 @@ def attributed(chosen: list[Candidate]) -> list[Candidate]:
     for cand in chosen:
         key = (cand.hit.chunk.id, cand.comment_no)
         if cand.comment and key not in seen and not COMMENT_RE.match(cand.text):
-            cand = replace(cand, said_by=cand.comment)
+            cand = replace(cand, said_by=cand.comment, opening=short_opening(cand.hit.chunk.text, cand.text))
         seen.add(key)
         out.append(cand)
     return out
+
+
+def short_opening(text: str, sentence: str) -> str:
+    """The first paragraph of the comment ``sentence`` belongs to, when no sentence of it is long enough to
+    stand alone and it isn't ``sentence``'s own: a reviewer's verdict or a reply's assent, said before the
+    point ("Thanks.  This is much improved!" before "I think this would be a moderate amount of work ...");
+    "" for none."""
+    found = occurrences(text, sentence, lambda words: words[:6])
+    if not found:
+        return ""
+    headers = [m for m in _HEADER_LINE_RE.finditer(text, 0, found[0].start())]
+    if not headers:
+        return ""
+    first = text[headers[-1].end():found[0].start()].strip().split("\n\n")[0]
+    paragraph = " ".join(first.split())
+    if not paragraph or paragraph == " ".join(sentence.split()) or len(paragraph.split()) > MAX_OPENING_WORDS \
+            or any(len(s.split()) >= MIN_WORDS for s in split_sentences(paragraph)):
+        return ""
+    return paragraph
+
+
+MAX_OPENING_WORDS = 12  # a comment's short opening said with its point; a longer one is a point of its own
 
 
 def without_header(sentence: str) -> str:

@@ -53,7 +53,7 @@ STAGES: dict[str, str] = {
     "novelty": "sentence selection: a supporting point holding question terms no chosen point holds gains on one repeating them",
     "facets": "sentence selection: each kind of source the question names gets a relevant sentence",
     "ranked-sections": "composition: a question asking which scored best or worst, over sibling sections whose headings carry a score (\"Katib (6.5/10)\"), leads with the highest and lowest headings",
-    "attribution": "composition: a review comment's sentence that doesn't open it is said by its author (\"franciscojavierarceo: Added the ... PDF\"), once per comment quoted",
+    "attribution": "composition: a review comment's sentence that doesn't open it is said by its author (\"franciscojavierarceo: Added the ... PDF\"), once per comment quoted, after the comment's short opening (\"Thanks. This is much improved!\")",
     "answerability": "decline when no retrieved sentence answers the question, or what it asks names something the project's sources never mention",
     "absent-words": "answerability: a common word of the question the project's sources never hold, and that carries the question's meaning (leaving it out moves the question's vector), declines it (\"bounty\")",
     "answer-type": "decline a question asking for a value (a number, date, version, ...) when no candidate sentence states one",

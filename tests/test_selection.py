@@ -152,3 +152,26 @@ def test_the_replies_run_on_until_a_comment_asks_or_quotes_them():
     assert reply_to(ask, [ask, first, quoting, later]) == [first]  # the asker quoting the reply answers it
     short = _said(THREAD, "unknown (review_comment, undated) on x.md: Yes.", 0.1, 3, "unknown", 2)
     assert reply_to(ask, [ask, first, short]) == [first, short]  # "Yes." quotes nothing
+
+
+def test_a_quoted_comment_point_comes_with_the_comments_short_opening():
+    from kfqa.eval.metrics import Hit, check_sentences
+    from kfqa.qa.compose import render
+    from kfqa.qa.selection import attributed, short_opening
+
+    text = ("bob (review, 2026-06-20): This needs a clearer threat model for the controllers.\n\n"
+            "alice (review, 2026-06-23):\nThanks.  This is much improved!\n\n"
+            "I think a joint assessment would be a moderate amount of work for the team.")
+    hit = Retrieved(Chunk(id="reviews/pr.json::0123456789ab::0", text=text,
+                          meta=ChunkMeta(source="reviews/pr.json", kind="review", author="bob")), 1.0)
+    point = "I think a joint assessment would be a moderate amount of work for the team."
+    # the verdict said before the point: too short to stand alone, it stands with it
+    assert short_opening(text, point) == "Thanks. This is much improved!"
+    # a comment opening on a sentence of its own, or a point that is the opening itself, has none
+    assert short_opening(text, "This needs a clearer threat model for the controllers.") == ""
+    [said] = attributed([Candidate(point, hit, 0, comment="alice", comment_no=1)])
+    assert (said.said_by, said.opening) == ("alice", "Thanks. This is much improved!")
+    answer = render([said]).answer
+    assert answer.startswith("alice: Thanks [1]. This is much improved [1]! I think a joint assessment"), answer
+    # each sentence carries its marker and every word is in the cited passage
+    assert all(c.supported for c in check_sentences(answer, {1: Hit("reviews/pr.json", text)}))
