@@ -171,7 +171,7 @@ class Assistant:
         evidence = self.composer.gather(prepared.text, retrieved, facets(prepared), config, scope,
                                     prepared.template_sections, asked_value(prepared.read),
                                     prepared.wants_history, lead_kinds(prepared.kinds, prepared.read),
-                                    prepared.asks, prepared.people, prepared.own_words,
+                                    prepared.asks, prepared.people, self._without_template_label(prepared.own_words, config),
                                     self._components() if config.on("component-focus") else frozenset(),
                                     prepared.identifiers + prepared.identifier_group, prepared.speakers,
                                     described=prepared.identifiers)
@@ -179,6 +179,19 @@ class Assistant:
         typed = {right.lower(): wrong for wrong, right in prepared.corrections.items()}
         evidence.decision.unknown_names = [typed.get(n.lower(), n) for n in evidence.decision.unknown_names]
         return evidence
+
+    def _without_template_label(self, question: str, config: QAConfig) -> str:
+        """The question without the template's label it opens with (``LabelIndex.leading_label``), as the
+        answerability checks read it: "Predisposing conditions:" names where the template files the answer."""
+        opening = question[:60]
+        labelled = question[:1].isupper() and any(mark in opening for mark in (":", " —", " –", " - "))
+        if not labelled or not config.on("template-sections") or "guide" not in self._store_kinds():
+            return question
+        cache = self._cache()
+        index = cache.get("labels")
+        if index is None:
+            index = cache["labels"] = LabelIndex(cache["retriever"].chunks.values())
+        return question[len(index.leading_label(question)):]
 
     def retrieve(
         self,

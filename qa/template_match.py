@@ -36,6 +36,8 @@ MAX_LABEL_WORDS = 5  # "Responsible Disclosures Process"; a longer lead is a sen
 MIN_SHARED_LABELS = 3  # labels a file shares with a template to count as written to it
 PROMPT_CANDIDATES = 6  # guide sentences embedded per question, at most
 PROMPT_MIN_SHARE = 0.5  # of the question's words a guide sentence shares to be compared
+# "Predisposing conditions: ...", "Goals — ...": a short capitalised label opening the question
+_LEADING_LABEL_RE = re.compile(r"^\s*([A-Z][\w /&'’-]{1,48}?)\s*(?::|\s[—–-])\s+")
 MIN_COPIED_WORDS = 4  # a piece of a template sentence between placeholders that counts as copied text
 _PLACEHOLDER_RE = re.compile(r"\[[^\]]{1,40}\]")  # "[project]", "[Project Name]"
 GUIDE_PASSAGES = 5  # the guides' best passages (BM25) whose sentences may be compared with the question
@@ -135,6 +137,16 @@ class LabelIndex:
             self.headings.setdefault(chunk.meta.source, set()).update(keys)
             for key in keys:
                 self.holders.setdefault(key, set()).add(chunk.id)
+
+    def leading_label(self, question: str) -> str:
+        """The label a question opens with, "Predisposing conditions: which limitations ...?", when a guide
+        files prompts under it: the template's word for where the answer goes, not what the question asks
+        about, so no name of it is one the project's sources must hold. "" for none."""
+        found = _LEADING_LABEL_RE.match(question)
+        if not found or len(found.group(1).split()) > MAX_LABEL_WORDS:
+            return ""
+        key = label_key(found.group(1))
+        return found.group(0) if any(key in labels for labels in self.template.values()) else ""
 
     def following(self, guide: str, admitted_sources: set[str]) -> set[str]:
         """The admitted files written to ``guide``'s template: those whose headings use the most of

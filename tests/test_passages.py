@@ -1208,3 +1208,13 @@ def test_a_facet_sentence_naming_the_asked_identifier_passes_the_facet_floor(com
     settled = "ADA-KUBEFL-13 has been clarified as not a vulnerability in the reference deployment model."
     assert settled not in {c.text for c in without.candidates}  # below the facet floor by its words
     assert settled in {c.text for c in named.candidates}
+
+
+def test_a_template_label_opening_a_question_declines_nothing(assistant):
+    """"Predisposing conditions" is the joint-assessment template's heading, a word Kubeflow's sources never
+    use: it says where the template files the answer, not what the question asks about."""
+    question = "Predisposing conditions: which limitations of Kubeflow Pipelines' multi-user mode could make cross-tenant exposure more likely?"
+    answer = assistant.ask(question)
+    assert not answer.abstained, answer.answer
+    # the same word asked about, with no label, is still a name the sources never mention
+    assert assistant.ask("Which predisposing conditions does Kubeflow Pipelines document?").abstained

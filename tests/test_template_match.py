@@ -133,6 +133,18 @@ def test_text_the_template_gives_to_copy_is_no_prompt():
     assert found is not None and found.label == "Internal"
 
 
+def test_a_templates_label_opening_a_question_is_no_name_it_asks_about():
+    guide = _chunk("### Predisposing Conditions\nList the conditions that make an attack more likely.",
+                   "Joint assessment > Predisposing Conditions")
+    index = LabelIndex([guide, _chunk("x", "Metadata", "assessments/w.md", "assessment")])
+    question = "Predisposing conditions: which limits of multi-user mode make exposure more likely?"
+    assert index.leading_label(question) == "Predisposing conditions: "
+    assert index.leading_label("Predisposing Conditions — which limits?") == "Predisposing Conditions — "
+    # a label no guide files prompts under, or one not opening the question, is the question's own
+    assert index.leading_label("FedRAMP: is Widget authorized?") == ""
+    assert index.leading_label("Which predisposing conditions: limits?") == ""
+
+
 @pytest.fixture(scope="module")
 def widget(tmp_path_factory):
     from conftest import store_settings
