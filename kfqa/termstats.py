@@ -27,7 +27,7 @@ from kfqa.text import CAMEL_TOKEN_RE, IDENTIFIER, STOP_WORDS, camel_words, words
 from kfqa.types import Chunk
 
 TERMSTATS_FILE = "termstats.json"
-TERMSTATS_VERSION = "6"  # 2: -ing/-ed/-e stemming; 3: slash compounds split; 4: CamelCase words; 5: identifiers; 6: adverbs
+TERMSTATS_VERSION = "5"  # 2: -ing/-ed/-e stemming; 3: slash compounds split; 4: CamelCase words; 5: identifiers
 _VOCABULARY_RE = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # "Pod Security Standards (PSS)": up to six words, then an abbreviation in parentheses
 # "ADA-KUBEFL-02 SSRF in Kserve HTTPSProvider Moderate Reported", "| CVE-2023-2975 | Affects v1.15.3 ...":
@@ -55,11 +55,6 @@ def stop_words() -> frozenset[str]:
 def stem(word: str) -> str:
     """A light stemmer: plurals, then -ing / -ed and a final e, so 'controllers' meets 'controller',
     'policies' 'policy' and 'compromised' 'compromise' (never cutting a word below four letters)."""
-    # an adverb is its adjective ("privately" meets "private", "manually" "manual", "directly" "direct")
-    for suffix, repl in (("ely", "e"), ("ally", "al"), ("tly", "t"), ("ously", "ous")):
-        if word.endswith(suffix) and len(word) - len(suffix) + len(repl) >= 5:
-            word = word[: -len(suffix)] + repl
-            break
     for suffix, repl in (("ies", "y"), ("sses", "ss"), ("'s", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)] + repl
