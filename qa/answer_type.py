@@ -51,7 +51,9 @@ _STATED_AS = {"time": ("duration", "date")}
 # minimum TLS version ...", "What's the default cookie lifetime?"), not a word the question mentions
 # ("What does Kubeflow do about old versions ...", "What does the timeout setting do?").
 _WHAT_IS = (r"\b(?:what|which)(?:['’]?s|\s+(?:is|are|was|were))?(?:\s+(?:the|a|an|its|their))?"
-            r"(?:\s+[\w-]+['’]s?)?(?:\s+[\w/-]+){0,4}?\s+")  # (one possessive, first: "What's Kubeflow's committed ...")
+            r"(?:\s+[\w-]+['’]s?)?(?:\s+(?!(?:when|if|after|before|once|while|happens?|happened)\b)[\w/-]+){0,4}?\s+")
+# (one possessive, first: "What's Kubeflow's committed ..."; then up to four words saying whose and which:
+# "the default oauth2-proxy session cookie lifetime", but not a clause: "What happens when the token lifetime ...")
 # words that make "the ... time to <verb>" a length of time, not a moment
 _LENGTH_OF_TIME = ("(?:committed|expected|target|average|mean|median|typical|usual|maximum|minimum|guaranteed|"
                    "required|estimated|promised|agreed|stated|documented)")

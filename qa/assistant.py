@@ -171,27 +171,27 @@ class Assistant:
         evidence = self.composer.gather(prepared.text, retrieved, facets(prepared), config, scope,
                                     prepared.template_sections, asked_value(prepared.read),
                                     prepared.wants_history, lead_kinds(prepared.kinds, prepared.read),
-                                    prepared.asks, prepared.people, self._without_template_label(prepared.own_words, config),
+                                    prepared.asks, prepared.people, prepared.own_words,
                                     self._components() if config.on("component-focus") else frozenset(),
                                     prepared.identifiers + prepared.identifier_group, prepared.speakers,
-                                    described=prepared.identifiers)
+                                    described=prepared.identifiers, label=self._template_label(prepared.own_words, config))
         # (a notice names what the reader typed: a word kfqa read as another is theirs, not its reading)
         typed = {right.lower(): wrong for wrong, right in prepared.corrections.items()}
         evidence.decision.unknown_names = [typed.get(n.lower(), n) for n in evidence.decision.unknown_names]
         return evidence
 
-    def _without_template_label(self, question: str, config: QAConfig) -> str:
-        """The question without the template's label it opens with (``LabelIndex.leading_label``), as the
-        answerability checks read it: "Predisposing conditions:" names where the template files the answer."""
+    def _template_label(self, question: str, config: QAConfig) -> str:
+        """The template's label the question opens with (``LabelIndex.leading_label``), which the answerability
+        checks leave out: "Predisposing conditions:" names where the template files the answer. "" for none."""
         opening = question[:60]
         labelled = question[:1].isupper() and any(mark in opening for mark in (":", " —", " –", " - "))
         if not labelled or not config.on("template-sections") or "guide" not in self._store_kinds():
-            return question
+            return ""
         cache = self._cache()
         index = cache.get("labels")
         if index is None:
             index = cache["labels"] = LabelIndex(cache["retriever"].chunks.values())
-        return question[len(index.leading_label(question)):]
+        return index.leading_label(question)
 
     def retrieve(
         self,

@@ -88,7 +88,7 @@ class Composer:
                scope: Scope | None = None, sections: frozenset = frozenset(),
                asked: AskedValue | None = None, history: bool = False, kinds=(), parts: int = 1,
                people=(), own_words: str = "", components=frozenset(), identifiers=(),
-               speakers: list[str] | None = None, described=()) -> Evidence:
+               speakers: list[str] | None = None, described=(), label: str = "") -> Evidence:
         """Candidate sentences of the best passages, scored; the answerability decision (``scope``: the
         sources the question is about, whose silence on a name it holds declines it); the selection.
         ``sections``: (source, section) the question asks for in a template prompt's words: each of
@@ -103,7 +103,9 @@ class Composer:
         question before it): what the answerability checks read (default: ``question``).
         ``components``: the store's component names (stage component-focus). ``identifiers``: those the
         question names or describes (a facet's sentence naming one passes the facet floor). ``described``: those
-        it describes by their title (stage identifiers), whose own pages are about it when it describes one."""
+        it describes by their title (stage identifiers), whose own pages are about it when it describes one.
+        ``label``: the template's label the question opens with ("Predisposing conditions: "), which the
+        answerability checks leave out."""
         config = config or QAConfig()
         weights = TermWeights(self.stats, config)
         focus, weight = weights.focus(question), weights.weights(question)
@@ -135,11 +137,13 @@ class Composer:
             _other_components_yield(candidates, names_in(own_words or question, components), components, config)
         candidates.sort(key=lambda c: c.score, reverse=True)
         self._answer_scores(question, candidates, config)
-        unknown = weights.unknown_names(asking, scope if scope and scope.texts else None)
+        # (the template's label the question opens with names where the answer is filed, not what it asks)
+        checked = asking[len(label):] if label and asking.startswith(label) else asking
+        unknown = weights.unknown_names(checked, scope if scope and scope.texts else None)
         # (a question restating a template prompt holds the prompt's words: its answer is filed under the
         # prompt's label, in the project's own words)
         if config.on("absent-words") and config.on("answerability") and scope and scope.texts and not sections:
-            unknown += self._meaning_words(asking, weights.absent_words(asking, scope, unknown), config)
+            unknown += self._meaning_words(checked, weights.absent_words(checked, scope, unknown), config)
         decision = decide([c.answer_score for c in candidates[: config.semantic_candidates]], unknown, config,
                           scope.label if scope else "")
         if decision.answerable and asked and config.on("answer-type") and config.on("answerability") \
@@ -419,8 +423,9 @@ def render(chosen: list[Candidate]) -> Composition:
         text = f"{cand.said_by}: {LIST_MARK_RE.sub('', cand.text, count=1)}" if cand.said_by else cand.text
         line = _with_marker(text, n)
         if cand.opening:  # "author: Thanks [1]. This is much improved [1]! I think ... [1]." (each cited)
-            opening = " ".join(_with_marker(s, n) for s in split_sentences(cand.opening))
-            text, line = f"{cand.said_by}: {cand.opening} {cand.text}", f"{cand.said_by}: {opening} {_with_marker(cand.text, n)}"
+            point, opening = LIST_MARK_RE.sub("", cand.text, count=1), cand.opening
+            cited = " ".join(_with_marker(s, n) for s in split_sentences(opening))
+            text, line = f"{cand.said_by}: {opening} {point}", f"{cand.said_by}: {cited} {_with_marker(point, n)}"
         sentences.append(AnswerSentence(text=text, citations=[n], verified=True))
         lines.append(line if i == 0 else f"- {line}")
         for item in cand.items:  # each line quoted and cited on its own, nested under its lead-in

@@ -4,8 +4,9 @@ score in their heading.
 A report that scores several things gives each its own section and the score in its heading ("Katib
 (6.5/10)", "Model Registry (7.7/10)"); no sentence compares them, so no sentence answers a question asking
 for the best or the worst. When the passages read include such a group of sibling sections (or the
-section above them), the headings of the highest and the lowest scored ones are what the question asks
-for: each is quoted from its section's first window, which opens with it. Nothing here is particular to
+section above them), and the question asks which of them came out best or worst (naming none of them),
+the headings of the highest and the lowest scored ones are its answer: each is quoted from its section's
+first window, which holds it. Nothing here is particular to
 one report: any sections whose headings end in a score of the same scale make a group.
 """
 
@@ -18,9 +19,12 @@ from kfqa.types import Chunk, Retrieved
 
 # a heading ending in a score on a scale: "Katib (6.5/10)", "Pipelines (5.8 / 10)"
 _SCORED_HEADING_RE = re.compile(r"\((\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\)\s*$")
-# ("best practices", "top-level" name things, they rank nothing)
-_HIGHEST_RE = re.compile(r"\b(?:best(?!\s+practices?\b)|highest|(?<!-)top(?!-)|strongest|most secure)\b", re.I)
-_LOWEST_RE = re.compile(r"\b(?:worst|lowest|bottom|weakest|least secure|poorest)\b", re.I)
+# a superlative said of the ranked things themselves, not of a noun it qualifies: "which project scored
+# best?", "came out worst, and which best?", "best/worst and common gaps" ("the best way to improve",
+# "the lowest scores for Pipelines", "highest-risk", "best practices" rank nothing)
+_PREDICATE = r"(?<![\w-])(?:{})(?![\w-])(?=\s*(?:[?,.;:/!)]|$|\s(?:and|or|on|in|at|among|across|overall|of all)\b))"
+_HIGHEST_RE = re.compile(_PREDICATE.format("best|highest|strongest"), re.I)
+_LOWEST_RE = re.compile(_PREDICATE.format("worst|lowest|weakest|poorest"), re.I)
 MIN_GROUP = 3  # scored sibling sections that make a ranking (two are a comparison, not a ranking)
 
 
@@ -73,5 +77,15 @@ def extremes(question: str, retrieved: list[Retrieved], groups: dict[tuple[str, 
         source, key = hit.chunk.meta.source, hit.chunk.meta.section_key or hit.chunk.meta.section
         group = groups.get((source, key)) or groups.get((source, key.rpartition(" > ")[0]))
         if group:
-            return [*([group[-1]] if highest else []), *([group[0]] if lowest else [])]
+            # (a question naming one of them asks about that one: "What is the best way to improve Katib's score?")
+            if any(re.search(rf"(?<!\w){re.escape(_name(s.heading))}(?!\w)", question, re.I) for s in group):
+                return []
+            top = [s for s in group if s.score == group[-1].score] if highest else []
+            bottom = [s for s in group if s.score == group[0].score] if lowest else []
+            return [*top, *bottom]
     return []
+
+
+def _name(heading: str) -> str:
+    """What a scored heading names: "Model Registry (7.7/10)" -> "Model Registry"."""
+    return _SCORED_HEADING_RE.sub("", heading).strip()

@@ -302,7 +302,7 @@ def with_continuations(chosen: list[Candidate], by_passage: dict[str, list[Candi
 COMMENT_RE = re.compile(
     r"^([\w.-]+) \((?:review_comment|issue_comment|review|comment|pull request description|issue description)\b")
 _HEADER_RE = re.compile(COMMENT_RE.pattern + r"[^)]*\)[^:\n]*:\s*")
-_HEADER_LINE_RE = re.compile(COMMENT_RE.pattern.replace("^", "^", 1) + r"[^)]*\)[^:\n]*:[ \t]*", re.M)
+_HEADER_RE_LINE = re.compile(COMMENT_RE.pattern + r"[^)]*\)[^:\n]*:[ \t]*", re.M)  # a header where a line starts
 
 
 def attributed(chosen: list[Candidate]) -> list[Candidate]:
@@ -315,32 +315,40 @@ def attributed(chosen: list[Candidate]) -> list[Candidate]:
     for cand in chosen:
         key = (cand.hit.chunk.id, cand.comment_no)
         if cand.comment and key not in seen and not COMMENT_RE.match(cand.text):
-            cand = replace(cand, said_by=cand.comment, opening=short_opening(cand.hit.chunk.text, cand.text))
+            cand = replace(cand, said_by=cand.comment,
+                           opening=short_opening(cand.hit.chunk.text, cand.text, cand.comment_no))
         seen.add(key)
         out.append(cand)
     return out
 
 
-def short_opening(text: str, sentence: str) -> str:
-    """The first paragraph of the comment ``sentence`` belongs to, when no sentence of it is long enough to
-    stand alone and it isn't ``sentence``'s own: a reviewer's verdict or a reply's assent, said before the
-    point ("Thanks.  This is much improved!" before "I think this would be a moderate amount of work ...");
-    "" for none."""
-    found = occurrences(text, sentence, lambda words: words[:6])
-    if not found:
+MAX_OPENING_WORDS = 12  # a comment's short opening said with its point; a longer one is a point of its own
+# an opening said as words: not a heading, a quote, a list, a form's bold field, a bot command, a mention
+# or a link ("### Status", "> Who runs these?", "**Project Name:**", "/hold", "@bob", "Fixes: https://...")
+_SAID_OPENING_RE = re.compile(r"^[A-Za-z][^\n]*[.!?]$")
+
+
+def short_opening(text: str, sentence: str, comment_no: int = 0) -> str:
+    """The paragraph that opens the comment ``sentence`` belongs to (``comment_no``-th of the window, as
+    ``comment_authors`` counts), when it is the paragraph just before ``sentence``'s and none of its
+    sentences is long enough to stand alone: a reviewer's verdict or a reply's assent, said before the
+    point ("Thanks.  This is much improved!" before "I think this would be a moderate amount of work ...").
+    "" for none, and for a window that starts inside its comment ("(continued)")."""
+    headers = list(_HEADER_RE_LINE.finditer(text))
+    # (the window's first comment has a header only when the window starts with it)
+    at = comment_no - (0 if headers and not text[: headers[0].start()].strip() else 1)
+    if not 0 <= at < len(headers) or "(continued)" in headers[at].group(0):
         return ""
-    headers = [m for m in _HEADER_LINE_RE.finditer(text, 0, found[0].start())]
-    if not headers:
+    body = text[headers[at].end(): headers[at + 1].start() if at + 1 < len(headers) else len(text)]
+    found = occurrences(body, sentence, lambda words: words[:6])
+    paragraphs = [p for p in re.split(r"\n\s*\n", body[: found[0].start()]) if p.strip()] if found else []
+    if len(paragraphs) != 1:
         return ""
-    first = text[headers[-1].end():found[0].start()].strip().split("\n\n")[0]
-    paragraph = " ".join(first.split())
-    if not paragraph or paragraph == " ".join(sentence.split()) or len(paragraph.split()) > MAX_OPENING_WORDS \
+    paragraph = " ".join(paragraphs[0].split())
+    if len(paragraph.split()) > MAX_OPENING_WORDS or "://" in paragraph or not _SAID_OPENING_RE.match(paragraph) \
             or any(len(s.split()) >= MIN_WORDS for s in split_sentences(paragraph)):
         return ""
     return paragraph
-
-
-MAX_OPENING_WORDS = 12  # a comment's short opening said with its point; a longer one is a point of its own
 
 
 def without_header(sentence: str) -> str:

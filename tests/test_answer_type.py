@@ -72,6 +72,7 @@ def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, sch
     "What's the best time to upgrade Kubeflow?",
     "What is the project's best time to upgrade?",
     "What is the next time to rotate the keys?", "What is the ideal time to patch?", "What was the first time to deploy?",
+    "What happens when the token lifetime expires?",
     "What is a good time to report a vulnerability?",
     "What time to set for the nightly build?",
     "Which time to use, UTC or local, in the audit logs?",

@@ -26,9 +26,11 @@ SCORECARD = [
 def test_superlatives_ask_for_the_highest_or_the_lowest():
     assert asked_extremes("Which project scored best, and which worst?") == (True, True)
     assert asked_extremes("which one came out lowest") == (False, True)
-    # a compound noun or a hyphenated word ranks nothing
-    assert asked_extremes("Do they follow OpenSSF best practices?") == (False, False)
-    assert asked_extremes("Are top-level token permissions set?") == (False, False)
+    # a superlative qualifying a noun, a compound noun or a hyphenated word ranks nothing
+    for question in ("Do they follow OpenSSF best practices?", "What is the best way to improve the score?",
+                     "Which checks had the lowest scores for Pipelines?", "What is the highest-risk check?",
+                     "What's the top priority among the recommendations?"):
+        assert asked_extremes(question) == (False, False), question
 
 
 def test_the_highest_and_lowest_scored_sibling_sections_by_their_first_window():
@@ -45,6 +47,13 @@ def test_the_highest_and_lowest_scored_sibling_sections_by_their_first_window():
     # not asked for a rank, or no such group read: nothing
     assert extremes("What does Scorecard check?", read, groups) == []
     assert extremes("Which project scored best?", [Retrieved(_window("Intro", "x", 9, "Intro"), 1.0)], groups) == []
+    # a question naming one of them asks about that one
+    assert extremes("Which of Katib's checks scored worst?", read, groups) == []
+    # sections tied at the top are all the best
+    tied = [*SCORECARD[:5], _window("Page 13 > Scorecard > Trainer (7.7/10)", "Trainer (7.7/10)\nSCORE", 6,
+                                     "Scorecard > Trainer (7.7/10)")]
+    assert [s.heading for s in extremes("Which scored best?", read, scored_groups(tied))] == [
+        "Model Registry (7.7/10)", "Trainer (7.7/10)"]
     # two scored sections compare, they don't rank
     assert scored_groups(SCORECARD[1:4]) == {}
 

@@ -166,9 +166,18 @@ def test_a_quoted_comment_point_comes_with_the_comments_short_opening():
                           meta=ChunkMeta(source="reviews/pr.json", kind="review", author="bob")), 1.0)
     point = "I think a joint assessment would be a moderate amount of work for the team."
     # the verdict said before the point: too short to stand alone, it stands with it
-    assert short_opening(text, point) == "Thanks. This is much improved!"
-    # a comment opening on a sentence of its own, or a point that is the opening itself, has none
+    assert short_opening(text, point, comment_no=1) == "Thanks. This is much improved!"
+    # ... only with the point of its own comment, just after it
+    assert short_opening(text, point, comment_no=0) == ""
     assert short_opening(text, "This needs a clearer threat model for the controllers.") == ""
+    later = text + "\n\nA second paragraph follows the verdict here.\n\nAnd the point comes only after that one."
+    assert short_opening(later, "And the point comes only after that one.", comment_no=1) == ""
+    # a heading, a quote, a form field, a link or a window that starts inside its comment is no opening
+    for opening in ("### Status", "> Who runs these?", "**Project Name:** Kubeflow", "Fixes: https://x.io/1", "/hold"):
+        odd = f"carol (issue_comment, 2026-06-24):\n{opening}\n\nThe reviewers asked for the fuzzing results first."
+        assert short_opening(odd, "The reviewers asked for the fuzzing results first.") == "", opening
+    continued = "carol (issue description, 2026-06-24) (continued):\nThanks!\n\nThe reviewers asked for results first."
+    assert short_opening(continued, "The reviewers asked for results first.") == ""
     [said] = attributed([Candidate(point, hit, 0, comment="alice", comment_no=1)])
     assert (said.said_by, said.opening) == ("alice", "Thanks. This is much improved!")
     answer = render([said]).answer
