@@ -38,6 +38,7 @@ from kfqa.qa.template_match import (
     TemplateMatch,
     as_any_project,
     match_template,
+    opens_with_label,
     restated_prompt,
 )
 from kfqa.qa.terms import TermWeights
@@ -183,15 +184,18 @@ class Assistant:
     def _template_label(self, question: str, config: QAConfig) -> str:
         """The template's label the question opens with (``LabelIndex.leading_label``), which the answerability
         checks leave out: "Predisposing conditions:" names where the template files the answer. "" for none."""
-        opening = question[:60]
-        labelled = question[:1].isupper() and any(mark in opening for mark in (":", " —", " –", " - "))
-        if not labelled or not config.on("template-sections") or "guide" not in self._store_kinds():
+        if not opens_with_label(question) or not config.on("template-sections") or "guide" not in self._store_kinds():
             return ""
-        cache = self._cache()
+        return self._label_index(self._cache()).leading_label(question)
+
+    @staticmethod
+    def _label_index(cache: dict) -> LabelIndex:
+        """The store's template labels, built on first need (a restated prompt, a question opening with a
+        label), not on every question."""
         index = cache.get("labels")
         if index is None:
             index = cache["labels"] = LabelIndex(cache["retriever"].chunks.values())
-        return index.leading_label(question)
+        return index
 
     def retrieve(
         self,
@@ -299,11 +303,9 @@ class Assistant:
         prompt = restated_prompt(asked[-1], found, similarities, config.template_similarity)
         if prompt is None:
             return False, None
-        index = cache.get("labels")
-        if index is None:  # built on the first restated prompt, not on every question
-            index = cache["labels"] = LabelIndex(r.chunks.values())
         rules = metadata_filters(filters)
-        return True, match_template(whole, prompt, index, lambda chunk: admits(chunk.meta, rules, filters.source_glob))
+        return True, match_template(whole, prompt, self._label_index(cache),
+                                    lambda chunk: admits(chunk.meta, rules, filters.source_glob))
 
     def _filters(self, question: str, prepared: PreparedQuery, filters: Filters | None, config: QAConfig) -> Filters:
         """The reader's filters, completed from the question: superseded revisions for a history question;

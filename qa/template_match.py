@@ -232,6 +232,11 @@ def restated_prompt(question: str, guide_hits: list[Retrieved], similarities,
     return (sentence, chunk, best) if best >= threshold else None
 
 
+def opens_with_label(question: str) -> bool:
+    """The question opens with a short capitalised label ("Predisposing conditions: ...")."""
+    return bool(_LEADING_LABEL_RE.match(question))
+
+
 def _plain(text: str) -> str:
     return normalize(text).replace("’", "'")
 
