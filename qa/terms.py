@@ -135,7 +135,8 @@ class TermWeights:
             return bool(parts) and not any(self._mentioned(p, mentions) for p in parts)
 
         out = [token for token in dict.fromkeys(_NAME_RE.findall(question))  # each once
-               if (not _held_together(token.split("-"), scope) if _compound(token) and scope is not None else unmentioned(token))]
+               if (not _held_together(token.split("-"), scope) if _compound(token) and scope is not None
+                   else unmentioned(token) or (scope is not None and not _name_held(token, scope)))]
         # "HashiCorp Vault": a common word written as a name is one
         out += [word for word in proper_nouns(question)
                 if word not in out and unmentioned(word) and not self._inside_a_word(word.lower(), scope)]
@@ -273,6 +274,23 @@ def _held_together(words: list[str], scope) -> bool:
         a, b = a.removesuffix("s") if len(a) > 3 else a, b.removesuffix("s") if len(b) > 3 else b
         if not any(scope.holds(form) for form in (f"{a} {b}", f"{a}-{b}", f"{a}{b}", f"{a}s {b}", f"{a}s-{b}")):
             return False
+    return True
+
+
+_ACRONYM_RE = re.compile(r"[A-Z]{2,6}s?")
+_CAMEL_PART_RE = re.compile(r"[A-Z][a-z]+")
+
+
+def _name_held(name: str, scope) -> bool:
+    """An acronym ("CEL") or a name of capitalised words run together ("ValidatingAdmissionPolicy") is
+    held by the sources in scope only as a whole word, or as its words together ("validating admission
+    policy"): that each of its words, or a longer word it begins ("cell"), is held says nothing. Other names
+    ("OAuth2", "K8s") are left to their terms."""
+    if _ACRONYM_RE.fullmatch(name):
+        return scope.holds_whole(re.escape(name.lower().removesuffix("s")) + "s?")
+    parts = _CAMEL_PART_RE.findall(name)
+    if len(parts) > 1 and "".join(parts) == name:
+        return _held_together(parts, scope)
     return True
 
 

@@ -50,6 +50,19 @@ def test_a_name_only_other_projects_hold_is_out_of_scope():
     assert weights.unknown_names("What did the assessor say about the Katib controller?", kubeflow) == []
 
 
+def test_an_acronym_or_run_together_name_is_held_only_whole_or_as_its_words():
+    others = OTHERS + ["Flux moved its checks to ValidatingAdmissionPolicy rules written in CEL."]
+    weights = TermWeights(_stats(KUBEFLOW + ["Each cell of the table has an admission webhook validating a policy."] + others))
+    kubeflow = Scope("Kubeflow", [t.lower() for t in KUBEFLOW] + ["each cell of the table has an admission webhook validating a policy."])
+    question = "Did Katib replace its webhooks with ValidatingAdmissionPolicy (CEL) rules?"
+    # another project's one use, "validating" and "policy" held apart, "cell" beginning with "cel": none of
+    # these is the sources in scope discussing the name
+    assert weights.unknown_names(question, kubeflow) == ["ValidatingAdmissionPolicy", "CEL"]
+    # held as a whole word (a plural too), or as its words together, a name is known
+    held = Scope("Kubeflow", [t.lower() for t in KUBEFLOW] + ["katib uses cels and validating admission policy rules."])
+    assert weights.unknown_names(question, held) == []
+
+
 def test_the_notice_names_the_scope_and_the_words():
     config = QAConfig()
     declined = decide([0.9], ["encrypted"], config, "Kubeflow")
