@@ -24,7 +24,7 @@ from kfqa.qa.names import (
 )
 from kfqa.qa.terms import DISCOURSE_TERMS, GENERAL_ABBREVIATIONS, is_common
 from kfqa.qa.typos import apply_corrections, correct_typos, restore_apostrophes, unclipped
-from kfqa.termstats import stop_words, terms
+from kfqa.termstats import stem, stop_words, terms
 from kfqa.text import CAMEL_SPLIT_RE, camel_words, normalize, split_sentences
 
 
@@ -243,6 +243,21 @@ def lead_kinds(kinds: list[str], question: str) -> list[str]:
     """The kinds a question asks about that may choose its lead (stage kind-lead): a review only when
     the question names one ("the reviewer", "the thread"), not when it merely says "asked" or "comment"."""
     return [k for k in kinds if k != "review" or re.search(_NAMES_REVIEW, question, re.I)]
+
+
+# English words by which a question names revisions of a document and their change
+_REVISION_TERMS = frozenset(stem(w) for w in (
+    "revision revisions draft drafts version versions submitted submission first original initial earlier previous "
+    "prior older current latest final change changed changes changing evolve evolved "
+    # (and the words asking how two revisions differ)
+    "compare compared comparing comparison differ differs difference differences").split())
+
+
+def without_revision_words(focus: dict[str, float]) -> dict[str, float]:
+    """A history question's terms less its words naming revisions ("the first submitted draft", "current",
+    "changed", "compare"): they say which versions it compares, not what: every section of both holds them
+    alike. (All of them, when it has no other.)"""
+    return {t: w for t, w in focus.items() if t not in _REVISION_TERMS} or focus
 
 
 def wants_history(question: str) -> bool:

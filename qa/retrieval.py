@@ -26,12 +26,12 @@ from kfqa.embedding import get_query_embed_model
 from kfqa.qa.filters import admits, chroma_where, metadata_filters
 from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours
 from kfqa.qa.names import compares, names_heading, names_section, replace_names
-from kfqa.qa.query import quoted_phrases
+from kfqa.qa.query import quoted_phrases, without_revision_words
 from kfqa.qa.sentences import is_contents
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import DISCOURSE, TermWeights, coverage
 from kfqa.store import Store
-from kfqa.termstats import TermStats, passage_words, stem, terms
+from kfqa.termstats import TermStats, passage_words, terms
 from kfqa.text import bm25_text, normalize, split_sentences
 from kfqa.types import Chunk, Filters, Retrieved
 
@@ -405,7 +405,7 @@ class HybridRetriever:
         if prefer and prefer.revised:
             # (a history question's words naming revisions, "the first submitted draft", "changed", say which
             # versions it compares, not which section: every section of both holds them alike)
-            focus = {t: w for t, w in focus.items() if t not in _REVISION_TERMS} or focus
+            focus = without_revision_words(focus)
         phrases = quoted_phrases(query) if config.on("quoted-phrases") else []
         for hit in hits:
             if config.on("term-rerank"):  # passages holding more of the question's specific terms move up
@@ -534,10 +534,6 @@ def add_document_prior(hits: list[Retrieved], share: float) -> None:
 
 
 # a question about a document's contents or pages ("on which page does the threat model start?")
-# English words by which a question names revisions of a document and their change
-_REVISION_TERMS = frozenset(stem(w) for w in (
-    "revision revisions draft drafts version versions submitted submission first original initial earlier previous "
-    "prior older current latest final change changed changes changing evolve evolved").split())
 _ASKS_WHERE_RE = re.compile(r"\b(?:contents|pages?)\b", re.I)
 
 

@@ -18,12 +18,13 @@ from kfqa.qa.query import (
     prepare,
     quoted_phrases,
     wants_history,
+    without_revision_words,
     without_setting,
 )
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import TermWeights
 from kfqa.qa.typos import apply_corrections, correct_typos, restore_apostrophes, unclipped
-from kfqa.termstats import TermStats, find_definitions, find_identifiers, terms
+from kfqa.termstats import TermStats, find_definitions, find_identifiers, stem, terms
 from kfqa.types import Chunk, ChunkMeta, KfqaError
 
 VOCAB = {"dependency", "supplied", "user-supplied", "assessment", "controller", "sandbox", "kubeflow", "see",
@@ -191,6 +192,14 @@ def test_the_rules_reading_the_question_read_it_with_its_typos_corrected():
     assert prepared.corrected == "How many reviewers must approve a PR?" == prepared.read
     assert asked_value(prepared.read).counted == frozenset({"reviewer"})
     assert prepare("How many reviewers?", None, set(), expand=False).read == "How many reviewers?"
+
+
+def test_a_history_questions_words_naming_revisions_weigh_nothing():
+    """"first revision", "current", "compare" say which versions a history question compares, not what in
+    them: a passage ("compare results") is no nearer for holding them. All of them stay when nothing else is asked."""
+    focus = {stem(w): 1.0 for w in ("compare", "overview", "first", "revision", "current", "differences")}
+    assert without_revision_words(focus) == {"overview": 1.0}
+    assert without_revision_words({"compar": 1.0, "chang": 1.0}) == {"compar": 1.0, "chang": 1.0}
 
 
 def test_history_intent():
