@@ -37,6 +37,8 @@ DISCOURSE_TERMS = frozenset(stem(w) for w in DISCOURSE)
 
 # A name-like token: an acronym or product name (FedRAMP, SOC2, ISO-27001), not an ordinary word.
 _NAME_RE = re.compile(r"\b(?=[A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*[A-Z0-9])[A-Za-z][A-Za-z0-9-]+\b|\b[A-Z][a-z]+[A-Z]\w*\b")
+# A number standing alone (not part of a version "1.10.2", an identifier "ADA-KUBEFL-13", a path or a size "4Gi")
+_LONG_NUMBER_RE = re.compile(r"(?<![\w.,/:#-])\d{3,}(?![\w/-]|[.,]\d)")
 # A lower-case word of five letters or more (shorter unknown words are mostly abbreviations and slang: "ok").
 _WORD_RE = re.compile(r"\b[a-z]{5,}\b")
 # a single lower-case word of four letters or more, no hyphen (a hyphenated compound of words the sources
@@ -148,6 +150,9 @@ class TermWeights:
             found = {t.lower() for t in out}
             out += [word for word in dict.fromkeys(_SHORT_LOWER_RE.findall(question))
                     if word not in found and _lowercase_acronym(word, scope)]
+            # "the driver UI (4040)": a number of three digits or more names one thing (a port, a year, an
+            # amount), which sources that never write it don't discuss
+            out += [n for n in dict.fromkeys(_LONG_NUMBER_RE.findall(question)) if not scope.holds_whole(re.escape(n))]
         named = {t.lower() for t in out}
         for word in dict.fromkeys(_WORD_RE.findall(question.lower())):
             if word in named or word in stop_words() or word in DISCOURSE or is_common(word):

@@ -63,6 +63,18 @@ def test_an_acronym_or_run_together_name_is_held_only_whole_or_as_its_words():
     assert weights.unknown_names(question, held) == []
 
 
+def test_a_number_the_sources_in_scope_never_write_is_unknown():
+    texts = KUBEFLOW + ["The dashboard listens on tcp port 8080 since the 2025 release 1.10.2; see issue #992."]
+    weights = TermWeights(_stats(texts + OTHERS))
+    kubeflow = Scope("Kubeflow", [t.lower() for t in texts])
+    assert weights.unknown_names("Is port 4040 of the Katib controller exposed?", kubeflow) == ["4040"]
+    assert weights.unknown_names("Is port 8080 of the Katib controller exposed, as in 2025?", kubeflow) == []
+    # a number inside a version, an issue's number or a port and protocol is no number standing alone
+    for question in ("Was 1.10.3 of the Katib controller released?", "Does issue #1234 cover the Katib controller?",
+                     "Does the Katib controller use 8443/tcp?"):
+        assert weights.unknown_names(question, kubeflow) == [], question
+
+
 def test_the_notice_names_the_scope_and_the_words():
     config = QAConfig()
     declined = decide([0.9], ["encrypted"], config, "Kubeflow")
