@@ -30,7 +30,7 @@ DISCOURSE = frozenset(
     described explain explains explained mention mentions mentioned mean means meant happen happens
     happened actually exactly really specifically basically explicitly clearly officially please anything something
     thing things way kind sort document documents doc docs documentation assessment self-assessment
-    page section write written project projects corpus literature
+    page section write written project projects corpus literature whether
     make makes made making get gets got getting take takes took taking give gives gave given go goes went""".split()
 )  # (the last line: English's light verbs, which carry the sentence, not its topic: "what does X make")
 DISCOURSE_TERMS = frozenset(stem(w) for w in DISCOURSE)

@@ -319,3 +319,11 @@ def test_an_acronym_typed_in_lower_case_is_a_name_but_shorthand_and_clippings_ar
     assert weights.unknown_names("can ppl still reach the katib controller rn? asking bc of rbac", kubeflow) == []
     # an acronym the sources hold, in whatever case
     assert weights.unknown_names("does rbac scope the katib controller?", kubeflow) == []
+
+
+def test_words_framing_a_question_are_no_specific_terms():
+    """"whether" opens the clause a question asks about ("disagree about whether it is a security
+    provider"): rare in the sources, it would outweigh the words naming the topic."""
+    weights = TermWeights(_stats(KUBEFLOW + OTHERS + ["Check whether the controller is trusted."]))
+    focus = weights.focus("Do the reviewers disagree about whether the Katib controller is trusted?")
+    assert "whether" not in focus and {"katib", "controller"} <= set(focus)
