@@ -18,7 +18,7 @@ from math import fsum
 
 from kfqa.qa.sentences import LIST_MARK_RE, MIN_WORDS, occurrences
 from kfqa.qa.stages import QAConfig
-from kfqa.text import IDENTIFIER_ROW_RE, naming_re, split_sentences
+from kfqa.text import IDENTIFIER_ROW_RE, ITEM_START_RE, naming_re, split_sentences
 from kfqa.types import Retrieved
 
 REPLY_WORDS = 60  # of a reply quoted after the question it answers
@@ -123,9 +123,25 @@ def select(candidates: list[Candidate], facets=(), config: QAConfig | None = Non
             continue
         if not any(_overlap(best.terms, c.terms) > REDUNDANT for c in chosen):
             chosen.append(best)
+    if config.on("section-lists"):
+        chosen += _rest_of_asked_list(lead, chosen, pool, config.section_list_points + len(opening) - 1)
     if config.on("facets"):
         chosen += covering(chosen, candidates, facets, lead.score * config.facet_floor, identifiers)
     return without_repeats(with_continuations(chosen, by_passage, config.on("replies"), config.continuation_words))
+
+
+def _rest_of_asked_list(lead: Candidate, chosen: list[Candidate], pool: list[Candidate], most: int) -> list[Candidate]:
+    """Stage section-lists: a lead that is an item of a list filed under the heading the question asks
+    for ("Describe how the project is following ... supply chain best practices" over "- **Dependency
+    management:** ...", "- **DCO Check:** ...") brings the list's other items too, as a lead-in brings its
+    list: the heading introduces them, whatever words each item uses. Up to ``most`` points in all."""
+    if not lead.under_asked_heading or not ITEM_START_RE.match(lead.text):
+        return []
+    where = (lead.hit.chunk.meta.source, lead.hit.chunk.meta.section)
+    said = {c.text for c in chosen}
+    rest = [c for c in pool if c.under_asked_heading and ITEM_START_RE.match(c.text) and c.text not in said
+            and (c.hit.chunk.meta.source, c.hit.chunk.meta.section) == where]
+    return rest[: max(0, most - len(chosen))]
 
 
 def _lead(candidates: list[Candidate], by_passage, config: QAConfig) -> tuple[Candidate, list[Candidate]]:

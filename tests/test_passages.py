@@ -1218,3 +1218,22 @@ def test_a_template_label_opening_a_question_declines_nothing(assistant):
     assert not answer.abstained, answer.answer
     # the same word asked about, with no label, is still a name the sources never mention
     assert assistant.ask("Which predisposing conditions does Kubeflow Pipelines document?").abstained
+
+
+def test_an_item_of_the_asked_sections_list_brings_the_rest_of_the_list(assistant):
+    """Stage section-lists: the general technical review files its supply-chain practices as a list of
+    eight labelled items under the heading the question restates; the heading introduces them as a lead-in
+    would, so the answer gives the list's other items too (the DCO check, branch protection), not the best
+    four; nothing from another section comes along for the extra points."""
+    question = "How does the project follow secure software supply chain best practices?"
+    answer = assistant.ask(question)
+    said = " ".join(s.text for s in answer.sentences)
+    assert "**DCO Check:**" in said and "**Branch Protection:**" in said, said
+    assert {c.chunk.meta.section for c in answer.citations} == {answer.citations[0].chunk.meta.section}
+    config = assistant.config
+    assistant.config = config.without("section-lists")
+    try:
+        fewer = assistant.ask(question)
+    finally:
+        assistant.config = config
+    assert len(fewer.sentences) < len(answer.sentences)
