@@ -222,7 +222,8 @@ def _same_comment(cand: Candidate, lead: Candidate) -> bool:
 
 
 # ("It is also possible to configure the following:" opens on a dummy "it": no pointing back)
-_ANAPHOR_RE = re.compile(r"^(?:this|these|that|those|such)\b", re.I)
+# (and examples of what it said: "Some examples include:", "For example:", "For instance:")
+_ANAPHOR_RE = re.compile(r"^(?:this|these|that|those|such|(?:some |a few )?examples?|for (?:example|instance))\b", re.I)
 
 
 def _refers_back(cand: Candidate) -> bool:
@@ -307,6 +308,13 @@ def with_continuations(chosen: list[Candidate], by_passage: dict[str, list[Candi
         short = nxt and len(nxt.text.split()) <= continuation_words and not dangling(nxt) and not _is_item(nxt)
         if short and nxt.comment_no == cand.comment_no and nxt not in chosen and nxt not in out:
             out.append(nxt)
+            # (a continuation followed by a lead-in pointing back at it, "... interfere with others. Some
+            # examples include:", goes on into that list as well)
+            after = next((c for c in siblings if c.position == nxt.position + 1), None)
+            if after and after.listed and _refers_back(after) and after not in chosen and after not in out \
+                    and after.comment_no == nxt.comment_no:
+                after.items = after.items or after.listed
+                out.append(after)
         if replies and is_question(cand) and cand.hit.chunk.meta.kind == "review":
             out += [c for c in reply_to(cand, siblings) if c not in chosen and c not in out]
     return out

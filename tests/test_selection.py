@@ -100,6 +100,22 @@ def test_a_lead_in_pointing_back_at_a_chosen_sentence_brings_its_list():
     assert select([point, other], config=QAConfig(max_points=1)) == [point] and other.items == []
 
 
+def test_examples_of_a_continuation_come_along_with_it():
+    # "The primary threat actor is the cluster user." leads; its next sentence comes along as a continuation,
+    # and the one after it, "Some examples include:", introduces examples of what that one says
+    lead = _cand("The primary threat actor for Trainer is the cluster user.", 1.0, {"actor": 0.5}, 0)
+    more = _cand("Cluster users may exploit logical bugs to escalate privileges.", 0.2, {}, 1)
+    abuses = ["Privilege Escalation: a user crafts CRDs.", "Cross-Tenant Access: one user reads another's."]
+    examples = Candidate("Some examples include:", HIT, 0, score=0.1, terms={"examples"}, position=2,
+                         listed=abuses, relevant=False)
+    assert select([lead, more, examples], config=QAConfig(max_points=1)) == [lead, more, examples]
+    assert examples.items == abuses
+    # a lead-in after it that neither points back nor holds a question term stays out
+    other = Candidate("Further settings are described by:", HIT, 0, score=0.1, terms={"settings"}, position=2,
+                      listed=abuses, relevant=False)
+    assert select([lead, more, other], config=QAConfig(max_points=1)) == [lead, more]
+
+
 def test_a_many_part_question_gets_a_point_more_per_part():
     # "Which quokka scored best, and which gaps were common?" asks two things: a point more than one part gets
     third = _cand("Gaps in fuzzing were found in every quokka repository.", 0.7, {"gaps": 0.4, "quokka": 0.3}, 6)
