@@ -111,6 +111,8 @@ class Composer:
         focus, weight = weights.focus(question), weights.weights(question)
         # (a name in a statement setting the question up, "We offboard people by ...", is not what it asks)
         asking = asking_part(own_words or question)
+        if config.on("premise-terms") and asking != (own_words or question):
+            focus, weight = _premise_lighter(focus, asking, config), _premise_lighter(weight, asking, config)
         # (``speakers``: of ``people``, those it asks what they said, as ``PreparedQuery.speakers`` reads them)
         if not config.on("speaker-words"):
             speakers = []
@@ -473,3 +475,12 @@ def _narrowest_asked(hits: list[Retrieved], asked: dict[str, bool], sections=fro
         if asked[hit.chunk.id] and (source, hit.chunk.meta.section) not in sections \
                 and any(s == source and h.startswith(heading + " > ") for s, h in named):
             asked[hit.chunk.id] = False
+
+
+def _premise_lighter(weights: dict[str, float], asking: str, config: QAConfig) -> dict[str, float]:
+    """Stage premise-terms: a term only the statements setting the question up hold ("Ada Logics says the
+    Katib and Notebooks backends treat a request as authenticated ... What do the docs tell operators to do
+    so that the header cannot be spoofed?") weighs ``premise_weight`` of its own: the premise tells what the
+    reader knows, the question what they want; a sentence restating the premise answers nothing."""
+    asked = set(terms(asking))
+    return {t: w if t in asked else w * config.premise_weight for t, w in weights.items()}

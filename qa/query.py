@@ -130,7 +130,8 @@ def kind_hints(question: str) -> list[str]:
 _ASKS_RE = re.compile(r"\?[\"')\]]*(?:\s*\([^()]*\))?\s*$")
 # words that point back at what an earlier sentence named ("We keep keys in Vault. Can X read from it?")
 _POINTERS = "it|its|this|these|those|them|there"
-_BACK_REFERENCE_RE = re.compile(rf"\b(?:{_POINTERS}|that)\b", re.I)
+# ("so that", "such that" join a clause of purpose or result, pointing at nothing)
+_BACK_REFERENCE_RE = re.compile(rf"\b(?:{_POINTERS}|(?<!\bso )(?<!\bsuch )that)\b", re.I)
 # ... pointing back at a statement naming nothing but documents (``without_setting``): not "that", which
 # joins a clause far more often ("in scope that actually isn't")
 _POINTS_AT_DOCUMENT_RE = re.compile(rf"\b(?:{_POINTERS})\b", re.I)

@@ -44,6 +44,7 @@ STAGES: dict[str, str] = {
     "component-focus": "sentence selection: a question naming a component is answered from its passages or general ones; a sentence under another component's section or page yields",
     "point-relevance": "sentence selection: each supporting point holds a specific term of the question beyond its heading's",
     "lead-in-lists": "sentence selection: a lead-in brings the list it introduces (when its items are relevant, it best matches the question, or it points back at a chosen sentence)",
+    "premise-terms": "sentence selection: a term only the statements setting a question up hold weighs premise_weight of its own (the question, not its premise, is what an answer answers)",
     "section-lists": "sentence selection: a lead that is an item of a list under the heading the question asks for brings the list's other items as points (the heading introduces them)",
     "speaker": "sentence selection: a question naming a person of the review threads hears first from what they wrote, not from comments naming them",
     "speaker-prior": "prior: the review threads' passages opening with a comment by a person the question asks what they said move up (one of source-prior's priors: off with it)",
@@ -63,10 +64,10 @@ STAGES: dict[str, str] = {
 
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
-ANSWER_STAGES = frozenset({"attribution", "ranked-sections", "sentence-similarity", "document-names", "identifier-pages", "identifier-lift", "component-focus", "point-relevance", "section-lists", "speaker", "speaker-words", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
+ANSWER_STAGES = frozenset({"attribution", "ranked-sections", "sentence-similarity", "document-names", "identifier-pages", "identifier-lift", "component-focus", "point-relevance", "premise-terms", "section-lists", "speaker", "speaker-words", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
                            "answerability", "absent-words", "answer-type", "identifier-values"})
 ANSWER_FIELDS = frozenset({
-    "passages_read", "document_name_df", "document_name_words", "identifier_boost", "max_points", "points_per_part", "section_list_points", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
+    "passages_read", "document_name_df", "document_name_words", "identifier_boost", "max_points", "points_per_part", "section_list_points", "premise_weight", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
     "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage", "semantic_candidates",
     "scope_elsewhere_df", "continuation_words", "value_coverage", "novelty_weight", "kind_lead_floor",
     "absent_importance", "speaker_boost", "other_component_factor",
@@ -146,6 +147,7 @@ class QAConfig:
     # more points per part beyond the first (1: dev key facts +0.007, reviewer set +0.016 and citation precision
     # +0.011, the other sets unchanged; 2 scores as 1: the relevant sentences run out first)
     points_per_part: int = 1
+    premise_weight: float = 0.5  # stage premise-terms (0.25: one answerable question more declined, no key fact more)
     section_list_points: int = 8  # stage section-lists: points at most, for the items of an asked section's list
     # the sentence after a chosen one in its passage comes along when it has at most this many words
     # (it often completes the point: "... The projects follow the OpenSSF Best Practices.")

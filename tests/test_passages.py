@@ -1237,3 +1237,21 @@ def test_an_item_of_the_asked_sections_list_brings_the_rest_of_the_list(assistan
     finally:
         assistant.config = config
     assert len(fewer.sentences) < len(answer.sentences)
+
+
+def test_the_premise_of_a_question_weighs_less_than_what_it_asks(assistant):
+    """Stage premise-terms: the first sentence tells what the audit found (its words, "Ada Logics",
+    "treats", "authenticated", are the audit's own); the question asks what the docs tell operators to do.
+    The docs' instructions lead, not the audit restating the premise."""
+    question = ("Ada Logics found that the Notebooks backend treats a request as authenticated when a user header "
+                "is present. What do the Kubeflow docs say operators should do so that the kubeflow-userid header "
+                "cannot be spoofed?")
+    answer = assistant.ask(question)
+    assert answer.citations[0].chunk.meta.kind == "docs", answer.answer
+    assert "is not spoofed" in answer.answer
+    config = assistant.config
+    assistant.config = config.without("premise-terms")
+    try:
+        assert assistant.ask(question).citations[0].chunk.meta.kind == "audit"
+    finally:
+        assistant.config = config

@@ -11,6 +11,7 @@ from kfqa.qa.query import (
     abbreviations_for,
     asked_about,
     asked_kinds,
+    asking_part,
     from_first_question,
     is_follow_up,
     kind_hints,
@@ -200,6 +201,15 @@ def test_a_history_questions_words_naming_revisions_weigh_nothing():
     focus = {stem(w): 1.0 for w in ("compare", "overview", "first", "revision", "current", "differences")}
     assert without_revision_words(focus) == {"overview": 1.0}
     assert without_revision_words({"compar": 1.0, "chang": 1.0}) == {"compar": 1.0, "chang": 1.0}
+
+
+def test_so_that_points_back_at_nothing():
+    """"so that" joins a clause of purpose: the question after a premise doesn't point back at it."""
+    premise = "Ada Logics says the Katib backend trusts a user header. "
+    asks = "What do the docs tell operators to do so that the header cannot be spoofed?"
+    assert asking_part(premise + asks) == asks
+    # "that" pointing back keeps the premise with the question
+    assert asking_part(premise + "What do the docs say about that?") == premise + "What do the docs say about that?"
 
 
 def test_history_intent():
