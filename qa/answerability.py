@@ -62,6 +62,9 @@ CLIPPED_PAIR_MIN = 2
 _WORD_START_RE = re.compile(r"(?<![a-z0-9])[a-z0-9]")
 
 
+# a run of letters and digits, a number with its thousands separators whole ("1,000")
+_TOKEN_RE = re.compile(r"[0-9a-z]+(?:,[0-9]{3})*")
+
 class Scope:
     """The sources a question is about (its project's, not other projects' or the guides'), as
     lower-cased text: a name the question holds that none of them holds is something they never
@@ -72,6 +75,7 @@ class Scope:
         self.texts = texts
         self._joined = "\n".join(texts)
         self._starts: list[str] | None = None
+        self._tokens: frozenset[str] | None = None
 
     def mentions(self, term: str, whole: bool = False) -> bool:
         """A word of the sources starts with ``term`` (or, for a long term and not ``whole``, with all but
@@ -122,6 +126,13 @@ class Scope:
         "leaks." but not in "leakproof", "plain text" not in "explain texture"."""
         return re.search(rf"(?<![a-z0-9]){pattern}(?![a-z0-9])", self._joined) is not None
 
+    def holds_token(self, token: str) -> bool:
+        """``token`` (a number: "4040", "1,000") is a whole run of letters and digits of the sources: looked up
+        in a set built once, not searched for (a question may hold many)."""
+        if self._tokens is None:
+            self._tokens = frozenset(_TOKEN_RE.findall(self._joined))
+        return token.lower() in self._tokens
+
 
 class ScopeUnion:
     """Several projects' sources in scope at once ("Kubeflow vs Flux"): each project's ``Scope`` is built
@@ -139,6 +150,9 @@ class ScopeUnion:
 
     def holds_whole(self, pattern: str) -> bool:
         return any(part.holds_whole(pattern) for part in self.parts)
+
+    def holds_token(self, token: str) -> bool:
+        return any(part.holds_token(token) for part in self.parts)
 
     def clipped_pair(self, word: str) -> bool:
         return any(part.clipped_pair(word) for part in self.parts)

@@ -27,7 +27,14 @@ from kfqa.qa.answerability import (
 )
 from kfqa.qa.merging import Windows, with_following_window
 from kfqa.qa.names import heading_name, names_heading, names_in, names_section, person_terms, subject_key
-from kfqa.qa.query import asked_about, asking_part, quoted_phrases
+from kfqa.qa.query import (
+    abbreviations_for,
+    asked_about,
+    asking_part,
+    expansion_terms,
+    premise_part,
+    quoted_phrases,
+)
 from kfqa.qa.ranked import extremes
 from kfqa.qa.selection import Candidate, attributed, comment_authors, select, without_header
 from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, listed_after
@@ -111,8 +118,13 @@ class Composer:
         focus, weight = weights.focus(question), weights.weights(question)
         # (a name in a statement setting the question up, "We offboard people by ...", is not what it asks)
         asking = asking_part(own_words or question)
-        if config.on("premise-terms") and asking != (own_words or question):
-            focus, weight = _premise_lighter(focus, asking, config), _premise_lighter(weight, asking, config)
+        premise = premise_part(own_words or question) if config.on("premise-terms") else ""
+        if premise:
+            # (what the question's own words and their expansions don't hold: the premise's words, and
+            # what its abbreviations stand for, "TOC": "Technical Oversight Committee")
+            own = set(terms(asking)) | expansion_terms(asking, abbreviations_for(self.stats.abbreviations))
+            only_premise = set(weight) - own
+            focus, weight = _premise_lighter(focus, only_premise, config), _premise_lighter(weight, only_premise, config)
         # (``speakers``: of ``people``, those it asks what they said, as ``PreparedQuery.speakers`` reads them)
         if not config.on("speaker-words"):
             speakers = []
@@ -477,10 +489,10 @@ def _narrowest_asked(hits: list[Retrieved], asked: dict[str, bool], sections=fro
             asked[hit.chunk.id] = False
 
 
-def _premise_lighter(weights: dict[str, float], asking: str, config: QAConfig) -> dict[str, float]:
-    """Stage premise-terms: a term only the statements setting the question up hold ("Ada Logics says the
-    Katib and Notebooks backends treat a request as authenticated ... What do the docs tell operators to do
-    so that the header cannot be spoofed?") weighs ``premise_weight`` of its own: the premise tells what the
-    reader knows, the question what they want; a sentence restating the premise answers nothing."""
-    asked = set(terms(asking))
-    return {t: w if t in asked else w * config.premise_weight for t, w in weights.items()}
+def _premise_lighter(weights: dict[str, float], only_premise: set[str], config: QAConfig) -> dict[str, float]:
+    """Stage premise-terms: a term only the statements setting the question up hold (``only_premise``: "Ada
+    Logics says the Katib and Notebooks backends treat a request as authenticated ... What do the docs tell
+    operators to do so that the header cannot be spoofed?") weighs ``premise_weight`` of its own: the premise
+    tells what the reader knows, the question what they want; a sentence restating the premise answers
+    nothing. (The question's expansions, "role-based access control" for "RBAC", keep their weight.)"""
+    return {t: w * config.premise_weight if t in only_premise else w for t, w in weights.items()}

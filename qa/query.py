@@ -156,11 +156,28 @@ def asking_part(question: str) -> str:
     RoleBindings. If someone ... does the cron job stop?" asks the second sentence; the first tells
     what the reader does. Kept whole when it has no question mark, when nothing comes before its
     questions, or when they point back at what the statements named ("... Can X read from it?")."""
+    return _premise_and_asking(question)[1]
+
+
+def expansion_terms(text: str, abbreviations: dict[str, str]) -> set[str]:
+    """Terms of the phrases the abbreviations ``text`` holds stand for ("RBAC": role-based, access, control),
+    as query preparation appends them."""
+    return {t for token in _TOKEN_RE.findall(text) for t in terms(abbreviations.get(token.lower(), ""))}
+
+
+def premise_part(question: str) -> str:
+    """The statements that set the question up, which ``asking_part`` leaves out ("" for none)."""
+    return _premise_and_asking(question)[0]
+
+
+def _premise_and_asking(question: str) -> tuple[str, str]:
     found = _set_up(question, _BACK_REFERENCE_RE)
     if found is None:
-        return question
+        return "", question
     sentences, first = found
-    return " ".join(s for i, s in enumerate(sentences) if i >= first or not s.rstrip().endswith("."))
+    setting = [i < first and s.rstrip().endswith(".") for i, s in enumerate(sentences)]
+    return (" ".join(s for s, out in zip(sentences, setting, strict=True) if out),
+            " ".join(s for s, out in zip(sentences, setting, strict=True) if not out))
 
 
 _QUESTION_WORDS = "what|whats|how|who|whom|whose|why|when|where|which|did|does|do|is|are|was|were|can|could"

@@ -134,14 +134,21 @@ def _rest_of_asked_list(lead: Candidate, chosen: list[Candidate], pool: list[Can
     """Stage section-lists: a lead that is an item of a list filed under the heading the question asks
     for ("Describe how the project is following ... supply chain best practices" over "- **Dependency
     management:** ...", "- **DCO Check:** ...") brings the list's other items too, as a lead-in brings its
-    list: the heading introduces them, whatever words each item uses. Up to ``most`` points in all."""
+    list: the heading introduces them, whatever words each item uses. Of the ``pool`` (the sentences that
+    score enough to be points: an item far below the lead, with gathering from every candidate, cost citation
+    precision), the best up to ``most`` points in all, given in the order the section gives them, an item
+    read in two overlapping windows once."""
     if not lead.under_asked_heading or not ITEM_START_RE.match(lead.text):
         return []
-    where = (lead.hit.chunk.meta.source, lead.hit.chunk.meta.section)
+    meta = lead.hit.chunk.meta
     said = {c.text for c in chosen}
-    rest = [c for c in pool if c.under_asked_heading and ITEM_START_RE.match(c.text) and c.text not in said
-            and (c.hit.chunk.meta.source, c.hit.chunk.meta.section) == where]
-    return rest[: max(0, most - len(chosen))]
+    rest: dict[str, Candidate] = {}
+    for c in pool:
+        if c.under_asked_heading and c.text not in said and c.text not in rest and ITEM_START_RE.match(c.text) \
+                and (c.hit.chunk.meta.source, c.hit.chunk.meta.section) == (meta.source, meta.section):
+            rest[c.text] = c
+    best = list(rest.values())[: max(0, most - len(chosen))]  # (the pool's order: the best first)
+    return sorted(best, key=lambda c: (c.hit.chunk.meta.line_start, c.hit.chunk.meta.page, c.position))
 
 
 def _lead(candidates: list[Candidate], by_passage, config: QAConfig) -> tuple[Candidate, list[Candidate]]:

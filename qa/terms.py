@@ -18,7 +18,7 @@ from pathlib import Path
 from kfqa.model_files import model_path
 from kfqa.qa.stages import QAConfig
 from kfqa.termstats import TermStats, stem, stop_words, terms
-from kfqa.text import split_sentences
+from kfqa.text import camel_words, split_sentences
 
 __all__ = ["TermWeights", "coverage"]
 
@@ -38,7 +38,8 @@ DISCOURSE_TERMS = frozenset(stem(w) for w in DISCOURSE)
 # A name-like token: an acronym or product name (FedRAMP, SOC2, ISO-27001), not an ordinary word.
 _NAME_RE = re.compile(r"\b(?=[A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*[A-Z0-9])[A-Za-z][A-Za-z0-9-]+\b|\b[A-Z][a-z]+[A-Z]\w*\b")
 # A number standing alone (not part of a version "1.10.2", an identifier "ADA-KUBEFL-13", a path or a size "4Gi")
-_LONG_NUMBER_RE = re.compile(r"(?<![\w.,/:#-])\d{3,}(?![\w/-]|[.,]\d)")
+_LONG_NUMBER_RE = re.compile(r"(?<![\w.,/:#-])\d{3,}(?![\w/-]|[.,]\d)", re.ASCII)
+MAX_NUMBERS = 8  # numbers of one question looked up (a question made of numbers names none in particular)
 # A lower-case word of five letters or more (shorter unknown words are mostly abbreviations and slang: "ok").
 _WORD_RE = re.compile(r"\b[a-z]{5,}\b")
 # a single lower-case word of four letters or more, no hyphen (a hyphenated compound of words the sources
@@ -152,8 +153,11 @@ class TermWeights:
                     if word not in found and _lowercase_acronym(word, scope)]
             # "the driver UI (4040)": a number of three digits or more names one thing (a port, a year, an
             # amount), which sources that never write it don't discuss
-            out += [n for n in dict.fromkeys(_LONG_NUMBER_RE.findall(question)) if not scope.holds_whole(re.escape(n))]
-        named = {t.lower() for t in out}
+            out += [n for n in list(dict.fromkeys(_LONG_NUMBER_RE.findall(question)))[:MAX_NUMBERS]
+                    if not (scope.holds_token(n) or scope.holds_token(f"{int(n):,}"))]
+        # (a name judged above, held or not, is not judged again as a rare word: "NetworkPolicy" held as
+        # "network policies" is no unknown "networkpolicy")
+        named = {t.lower() for t in out} | {t.lower() for t in _NAME_RE.findall(question)}
         for word in dict.fromkeys(_WORD_RE.findall(question.lower())):
             if word in named or word in stop_words() or word in DISCOURSE or is_common(word):
                 continue
@@ -283,20 +287,21 @@ def _held_together(words: list[str], scope) -> bool:
 
 
 _ACRONYM_RE = re.compile(r"[A-Z]{2,6}s?")
-_CAMEL_PART_RE = re.compile(r"[A-Z][a-z]+")
 
 
 def _name_held(name: str, scope) -> bool:
     """An acronym ("CEL") or a name of capitalised words run together ("ValidatingAdmissionPolicy") is
     held by the sources in scope only as a whole word, or as its words together ("validating admission
-    policy"): that each of its words, or a longer word it begins ("cell"), is held says nothing. Other names
-    ("OAuth2", "K8s") are left to their terms."""
-    if _ACRONYM_RE.fullmatch(name):
-        return scope.holds_whole(re.escape(name.lower().removesuffix("s")) + "s?")
-    parts = _CAMEL_PART_RE.findall(name)
-    if len(parts) > 1 and "".join(parts) == name:
-        return _held_together(parts, scope)
-    return True
+    policy"), in the singular or the plural ("NetworkPolicies": "network policy"): that each of its words, or
+    a longer word it begins ("cell"), is held says nothing. Other names ("OAuth2", "K8s") are left to their terms."""
+    if _ACRONYM_RE.fullmatch(name):  # (a plural's lower-case s only: "TLS" is no plural of "TL")
+        return scope.holds_whole(re.escape(name.removesuffix("s").lower()) + "s?")
+    parts = camel_words(name)
+    if len(parts) < 2 or not all(p[:1].isupper() and p[1:].islower() for p in parts):
+        return True
+    last = parts[-1].lower()
+    forms = {last, stem(last), last[:-1] + "ies" if last.endswith("y") else last}
+    return any(_held_together([*parts[:-1], form], scope) for form in forms)
 
 
 def _held_as_name(words: list[str], scope) -> bool:

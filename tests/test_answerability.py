@@ -61,6 +61,13 @@ def test_an_acronym_or_run_together_name_is_held_only_whole_or_as_its_words():
     # held as a whole word (a plural too), or as its words together, a name is known
     held = Scope("Kubeflow", [t.lower() for t in KUBEFLOW] + ["katib uses cels and validating admission policy rules."])
     assert weights.unknown_names(question, held) == []
+    # ... in the singular or the plural, whichever the question writes ("policy" / "policies")
+    plural = Scope("Kubeflow", [t.lower() for t in KUBEFLOW] + ["each profile gets network policies."])
+    singular = Scope("Kubeflow", [t.lower() for t in KUBEFLOW] + ["each profile gets a networkpolicy."])
+    assert weights.unknown_names("Does Katib ship a NetworkPolicy per profile?", plural) == []
+    assert weights.unknown_names("Does Katib ship NetworkPolicies per profile?", singular) == []
+    # an acronym's plural is its lower-case s: "TLS" is no plural of "TL"
+    assert weights.unknown_names("Does the Katib controller use TLS?", Scope("Kubeflow", ["the katib controller tl"])) == ["TLS"]
 
 
 def test_a_number_the_sources_in_scope_never_write_is_unknown():
@@ -70,9 +77,15 @@ def test_a_number_the_sources_in_scope_never_write_is_unknown():
     assert weights.unknown_names("Is port 4040 of the Katib controller exposed?", kubeflow) == ["4040"]
     assert weights.unknown_names("Is port 8080 of the Katib controller exposed, as in 2025?", kubeflow) == []
     # a number inside a version, an issue's number or a port and protocol is no number standing alone
-    for question in ("Was 1.10.3 of the Katib controller released?", "Does issue #1234 cover the Katib controller?",
+    for question in ("Was 1.100.3 of the Katib controller released?", "Does issue #1234 cover the Katib controller?",
                      "Does the Katib controller use 8443/tcp?"):
         assert weights.unknown_names(question, kubeflow) == [], question
+    # a number the sources write with thousands separators is the same number
+    grouped = Scope("Kubeflow", [t.lower() for t in texts] + ["the katib controller handles 1,000 trials."])
+    assert weights.unknown_names("Can the Katib controller handle 1000 trials?", grouped) == []
+    # a question made of numbers: the first few are looked up
+    many = " ".join(str(5000 + i) for i in range(40))
+    assert len(weights.unknown_names(f"Does the Katib controller use ports {many}?", kubeflow)) == 8
 
 
 def test_the_notice_names_the_scope_and_the_words():

@@ -12,10 +12,12 @@ from kfqa.qa.query import (
     asked_about,
     asked_kinds,
     asking_part,
+    expansion_terms,
     from_first_question,
     is_follow_up,
     kind_hints,
     lead_kinds,
+    premise_part,
     prepare,
     quoted_phrases,
     wants_history,
@@ -208,8 +210,18 @@ def test_so_that_points_back_at_nothing():
     premise = "Ada Logics says the Katib backend trusts a user header. "
     asks = "What do the docs tell operators to do so that the header cannot be spoofed?"
     assert asking_part(premise + asks) == asks
+    assert asking_part(premise + "Is the header checked such that nobody can spoof the header?") == \
+        "Is the header checked such that nobody can spoof the header?"
+    assert premise_part(premise + asks) == premise.strip()
     # "that" pointing back keeps the premise with the question
     assert asking_part(premise + "What do the docs say about that?") == premise + "What do the docs say about that?"
+
+
+def test_the_expansions_of_the_asked_words_are_asked_too():
+    """Stage premise-terms lightens the premise's words, not what the question's own abbreviations stand for."""
+    known = {"rbac": "Role-Based Access Control", "toc": "Technical Oversight Committee"}
+    assert expansion_terms("How is RBAC configured?", known) == set(terms("Role-Based Access Control"))
+    assert expansion_terms("Who voted?", known) == set()
 
 
 def test_history_intent():

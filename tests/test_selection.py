@@ -110,10 +110,39 @@ def test_examples_of_a_continuation_come_along_with_it():
                          listed=abuses, relevant=False)
     assert select([lead, more, examples], config=QAConfig(max_points=1)) == [lead, more, examples]
     assert examples.items == abuses
-    # a lead-in after it that neither points back nor holds a question term stays out
+    # a lead-in after it that doesn't point back stays out (a continuation's next lead-in comes along only
+    # when it points back: its own words may be the question's by chance)
     other = Candidate("Further settings are described by:", HIT, 0, score=0.1, terms={"settings"}, position=2,
                       listed=abuses, relevant=False)
     assert select([lead, more, other], config=QAConfig(max_points=1)) == [lead, more]
+
+
+def _item(text: str, score: float, position: int, section: str = "Practices", asked: bool = True) -> Candidate:
+    hit = Retrieved(Chunk(id="docs/b.md::0123456789ab::0", text="",
+                          meta=ChunkMeta(source="docs/b.md", kind="docs", section=section, line_start=10)), 1.0)
+    return Candidate(text, hit, 0, score=score, terms=set(text.lower().split()), position=position,
+                     asked_terms={"practice": 0.5}, under_asked_heading=asked)
+
+
+def test_an_item_of_the_asked_sections_list_brings_its_other_items_in_the_lists_order():
+    # "Describe the project's supply chain practices" over a list of labelled practices: the heading
+    # introduces the list, so its items come along, the best up to section_list_points, in the list's order
+    said = ["lock files pin every dependency", "peer review approves each change", "tests run in continuous integration",
+            "scanners flag known vulnerabilities", "contributors sign off their commits", "protected branches refuse pushes"]
+    items = [_item(f"- **Practice {i}:** {text}.", 1.0 - 0.05 * i, i) for i, text in enumerate(said)]
+    shuffled = [items[0], items[3], items[1], items[5], items[2], items[4]]
+    config = QAConfig(max_points=2, continuation_words=0, novelty_weight=0.0)
+    chosen = select(shuffled, config=config.with_values(section_list_points=5))
+    assert chosen[0].text == items[0].text and len(chosen) == 5
+    rest = chosen[2:]  # (the two points selection chose, then the list's others by position)
+    assert [c.position for c in rest] == sorted(c.position for c in rest)
+    # off, or led by a sentence that is no item of the asked section, the answer keeps max_points
+    assert len(select(shuffled, config=config.without("section-lists"))) == 2
+    other = [_item(c.text, c.score, c.position, asked=False) for c in shuffled]
+    assert len(select(other, config=config)) == 2
+    # an item of another section takes no extra point
+    stray = _item("- **Practice 9:** a practice filed elsewhere.", 0.93, 9, section="Other")
+    assert stray not in select([items[0], stray, *items[1:]], config=config)
 
 
 def test_a_many_part_question_gets_a_point_more_per_part():
