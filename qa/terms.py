@@ -154,7 +154,7 @@ class TermWeights:
             # "the driver UI (4040)": a number of three digits or more names one thing (a port, a year, an
             # amount), which sources that never write it don't discuss
             out += [n for n in list(dict.fromkeys(_LONG_NUMBER_RE.findall(question)))[:MAX_NUMBERS]
-                    if not (scope.holds_token(n) or scope.holds_token(f"{int(n):,}"))]
+                    if not (scope.holds_token(n) or (len(n) <= 15 and scope.holds_token(f"{int(n):,}")))]
         # (a name judged above, held or not, is not judged again as a rare word: "NetworkPolicy" held as
         # "network policies" is no unknown "networkpolicy")
         named = {t.lower() for t in out} | {t.lower() for t in _NAME_RE.findall(question)}

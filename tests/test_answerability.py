@@ -86,6 +86,8 @@ def test_a_number_the_sources_in_scope_never_write_is_unknown():
     # a question made of numbers: the first few are looked up
     many = " ".join(str(5000 + i) for i in range(40))
     assert len(weights.unknown_names(f"Does the Katib controller use ports {many}?", kubeflow)) == 8
+    # a number longer than Python will convert is still just a number the sources never write
+    assert weights.unknown_names(f"Is {'9' * 5000} the Katib controller's port?", kubeflow) == ["9" * 5000]
 
 
 def test_the_notice_names_the_scope_and_the_words():
