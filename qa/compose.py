@@ -30,9 +30,8 @@ from kfqa.qa.names import heading_name, names_heading, names_in, names_section, 
 from kfqa.qa.query import (
     abbreviations_for,
     asked_about,
-    asking_part,
     expansion_terms,
-    premise_part,
+    premise_and_asking,
     quoted_phrases,
 )
 from kfqa.qa.ranked import extremes
@@ -79,6 +78,7 @@ class Composer:
     def __init__(self, stats: TermStats, windows: Windows | None = None, encoder: SentenceEncoder | None = None,
                  query_vector=None):
         self.stats = stats
+        self._abbreviations = abbreviations_for(stats.abbreviations)  # (the store's and the general ones)
         self.windows = windows or Windows({})
         self.encoder = encoder  # None: answerability from term coverage alone
         self.query_vector = query_vector  # question -> vector (the retriever's cached query embedding)
@@ -117,12 +117,11 @@ class Composer:
         weights = TermWeights(self.stats, config)
         focus, weight = weights.focus(question), weights.weights(question)
         # (a name in a statement setting the question up, "We offboard people by ...", is not what it asks)
-        asking = asking_part(own_words or question)
-        premise = premise_part(own_words or question) if config.on("premise-terms") else ""
-        if premise:
+        premise, asking = premise_and_asking(own_words or question)
+        if premise and config.on("premise-terms"):
             # (what the question's own words and their expansions don't hold: the premise's words, and
             # what its abbreviations stand for, "TOC": "Technical Oversight Committee")
-            own = set(terms(asking)) | expansion_terms(asking, abbreviations_for(self.stats.abbreviations))
+            own = set(terms(asking)) | expansion_terms(asking, self._abbreviations)
             only_premise = set(weight) - own
             focus, weight = _premise_lighter(focus, only_premise, config), _premise_lighter(weight, only_premise, config)
         # (``speakers``: of ``people``, those it asks what they said, as ``PreparedQuery.speakers`` reads them)

@@ -156,7 +156,7 @@ def asking_part(question: str) -> str:
     RoleBindings. If someone ... does the cron job stop?" asks the second sentence; the first tells
     what the reader does. Kept whole when it has no question mark, when nothing comes before its
     questions, or when they point back at what the statements named ("... Can X read from it?")."""
-    return _premise_and_asking(question)[1]
+    return premise_and_asking(question)[1]
 
 
 def expansion_terms(text: str, abbreviations: dict[str, str]) -> set[str]:
@@ -167,10 +167,11 @@ def expansion_terms(text: str, abbreviations: dict[str, str]) -> set[str]:
 
 def premise_part(question: str) -> str:
     """The statements that set the question up, which ``asking_part`` leaves out ("" for none)."""
-    return _premise_and_asking(question)[0]
+    return premise_and_asking(question)[0]
 
 
-def _premise_and_asking(question: str) -> tuple[str, str]:
+def premise_and_asking(question: str) -> tuple[str, str]:
+    """The statements that set the question up ("" for none) and the rest, which asks (``asking_part``)."""
     found = _set_up(question, _BACK_REFERENCE_RE)
     if found is None:
         return "", question

@@ -306,7 +306,7 @@ def with_continuations(chosen: list[Candidate], by_passage: dict[str, list[Candi
             continue
         out.append(cand)
         siblings = by_passage[cand.hit.chunk.id]
-        nxt = next((c for c in siblings if c.position == cand.position + 1), None)
+        nxt = _following(cand, siblings)
         if nxt and nxt.listed and not nxt.items and (nxt.relevant or _refers_back(nxt)) and nxt not in chosen and nxt not in out:
             # a chosen sentence followed by a lead-in on its subject ("The operator is responsible for:",
             # or one pointing back at it: "This could be achieved by:") goes on into that list: the list is
@@ -317,7 +317,7 @@ def with_continuations(chosen: list[Candidate], by_passage: dict[str, list[Candi
             out.append(nxt)
             # (a continuation followed by a lead-in pointing back at it, "... interfere with others. Some
             # examples include:", goes on into that list as well)
-            after = next((c for c in siblings if c.position == nxt.position + 1), None)
+            after = _following(nxt, siblings)
             if after and after.listed and _refers_back(after) and after not in chosen and after not in out \
                     and after.comment_no == nxt.comment_no:
                 after.items = after.items or after.listed
@@ -325,6 +325,11 @@ def with_continuations(chosen: list[Candidate], by_passage: dict[str, list[Candi
         if replies and is_question(cand) and cand.hit.chunk.meta.kind == "review":
             out += [c for c in reply_to(cand, siblings) if c not in chosen and c not in out]
     return out
+
+
+def _following(cand: Candidate, siblings: list[Candidate]) -> Candidate | None:
+    """The sentence after ``cand`` in its passage."""
+    return next((c for c in siblings if c.position == cand.position + 1), None)
 
 
 # "login (review_comment, 2026-06-18) on self-assessment.md line 253: ..." opens a comment in a thread:
