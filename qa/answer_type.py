@@ -39,9 +39,12 @@ VALUE_RES: dict[str, re.Pattern] = {
                            re.I),
     # a year, an ISO date, a quarter, or a month named with a day or a year ("May" alone is a verb)
     "date": re.compile(rf"\b(?:19|20)\d\d\b|\bQ[1-4]\b|\b(?:{'|'.join(_MONTHS)})\s+\d", re.I),
-    "version": re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?![\w.])|\bv\d+\b", re.I),
+    # ("v2", not a path's segment "/v1/" nor code's "*v1.Pod")
+    "version": re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?![\w.])|(?<![\w./])v\d+\b(?!\.\w|/)", re.I),
     "percentage": re.compile(rf"{_DIGITS}\s?(?:%|percent\b|per cent\b)", re.I),
     "size": re.compile(_NUMBER, re.I),  # "how big": bytes, people, replicas - any stated number
+    # "what is the maximum size in bytes": a number with a unit of data ("10 MiB", "4096 bytes", "2Gi")
+    "data size": re.compile(rf"{_DIGITS}\s?(?:bytes?\b|[KMGTP]i?B\b|[KMGTP]i\b)", re.I),
     "money": re.compile(rf"[$€£]\s?\d|{_DIGITS}\s?(?:k|m)?\s?(?:usd|eur|gbp|dollars?|euros?)\b|\bfree of charge\b", re.I),
 }
 # "is there a deadline" (kind "time"): a date or a length of time answers it
@@ -101,6 +104,7 @@ _ASKS: list[tuple[str, re.Pattern]] = [
     ("version", re.compile(rf"{_NOT_DO_SUPPORT}{_WHAT_IS}versions?\b(?!\s+of\b)"
                            rf"|{_NOT_DO_SUPPORT}{_WHAT_IS}releases?\b(?=\s+(?:is|was|were|did|does|first|introduced|added|shipped|ships|has|had|have|contains?|contained|includes?|included|fixe[sd])\b|\s*\?)", re.I)),
     ("percentage", re.compile(rf"{_WHAT_IS}(?:percentage|percent|proportion)\b|\b(?:what|which)\s+%", re.I)),
+    ("data size", re.compile(r"\b(?:in|how many|number of)\s+(?:bytes|kilobytes|megabytes|gigabytes|KB|KiB|MB|MiB|GB|GiB)\b", re.I)),
     ("size", re.compile(r"\bhow (?:big|large|small)\b|\bwhat size\b|\b(?:what|which) (?:key|bit) (?:size|length)\b", re.I)),
     ("count", re.compile(rf"\bhow many\b|{_WHAT_IS}(?:number|count|total|tally)\b(?!\s+of\s+(?:ways|reasons)\b)", re.I)),
     # "What exposure and impact sub-scores did ... assign?", "Which score did Katib get?" (not "Scorecard",
@@ -132,7 +136,7 @@ _WORD_RE = re.compile(r"[A-Za-z][\w-]*")
 
 @dataclass(frozen=True)
 class AskedValue:
-    kind: str  # count, duration, date, version, money, percentage, size, time, score or identifier
+    kind: str  # count, duration, date, version, money, percentage, size, data size, time, score or identifier
     scheme: str = ""  # for an identifier: its scheme ("CVE")
     # for a count: stems of the words naming what is counted ("how many CVEs" -> cve); a number answers
     # only when it counts one of them ("two researchers" doesn't say how many CVEs). Empty: any number.
@@ -181,7 +185,7 @@ class AskedValue:
 
 
 _WHAT = {"count": "a number", "duration": "a length of time", "date": "a date", "version": "a version",
-         "money": "an amount of money", "percentage": "a percentage", "size": "a size",
+         "money": "an amount of money", "percentage": "a percentage", "size": "a size", "data size": "a size in bytes",
          "time": "a date or a length of time", "score": "a score"}
 
 

@@ -281,7 +281,8 @@ def _held_together(words: list[str], scope) -> bool:
     words = [w.lower() for w in words]
     for a, b in zip(words, words[1:], strict=False):
         a, b = a.removesuffix("s") if len(a) > 3 else a, b.removesuffix("s") if len(b) > 3 else b
-        if not any(scope.holds(form) for form in (f"{a} {b}", f"{a}-{b}", f"{a}{b}", f"{a}s {b}", f"{a}s-{b}")):
+        # (a word ending in s, "access", is no plural: "SubjectAccessReview" is held as "subjectaccessreview")
+        if not any(scope.holds(form) for form in (f"{a} {b}", f"{a}-{b}", f"{a}{b}", f"{a}s {b}", f"{a}s-{b}", f"{a}s{b}")):
             return False
     return True
 

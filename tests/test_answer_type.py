@@ -61,6 +61,9 @@ from kfqa.qa.answerability import Decision
     ("how did the TOC vote - what was the tally?", "count", ""),
     ("What exposure and impact sub-scores did the auditors assign to the finding?", "score", ""),
     ("Which OpenSSF Scorecard score did Katib get?", "score", ""),
+    # a size asked in a unit of data
+    ("The spec is capped at MaxFileLength. What is that maximum size in bytes?", "data size", ""),
+    ("How many megabytes may an uploaded pipeline be?", "data size", ""),
 ])
 def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, scheme):
     asked = asked_value(question)
@@ -183,6 +186,13 @@ def test_a_value_counts_only_when_the_sentence_states_it_and_not_in_a_link_or_a_
     assert AskedValue("duration").stated_in("Reports are triaged within 2 days.")
     assert not AskedValue("duration").stated_in("Reports are triaged quickly by 2 maintainers.")
     assert AskedValue("version").stated_in("TLS 1.2 or later is required.")
+    # ... not a path's segment nor code's package name ("/v1beta1/", "*v1.Pod"); "v2" standing alone is one
+    assert not AskedValue("version").stated_in("See webhook/v1beta1/pod/utils.go: func f(pod *v1.Pod) error")
+    assert AskedValue("version").stated_in("Kubeflow Pipelines v2 compiles to IR YAML.")
+    # a size in bytes is a number with a unit of data, not any number ("HTTP 200")
+    data = AskedValue("data size")
+    assert data.stated_in("Specs are capped at 32 MiB.") and data.stated_in("at most 4096 bytes")
+    assert not data.stated_in("The only checks are URL syntax, HTTP 200 status and a max size.")
     assert AskedValue("duration").stated_in("Tokens expire after 24h.")
     assert not date.stated_in("Reviewers may ask for more.") and date.stated_in("It shipped in March 2025.")
     assert AskedValue("percentage").stated_in("Fuzzers cover 42% of it.") and not AskedValue("percentage").stated_in("Fuzzers cover most of it.")

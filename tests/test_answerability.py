@@ -66,6 +66,9 @@ def test_an_acronym_or_run_together_name_is_held_only_whole_or_as_its_words():
     singular = Scope("Kubeflow", [t.lower() for t in KUBEFLOW] + ["each profile gets a networkpolicy."])
     assert weights.unknown_names("Does Katib ship a NetworkPolicy per profile?", plural) == []
     assert weights.unknown_names("Does Katib ship NetworkPolicies per profile?", singular) == []
+    # a word ending in s is no plural: "SubjectAccessReview" is held run together as it stands
+    run_together = Scope("Kubeflow", [t.lower() for t in KUBEFLOW] + ["it creates a subjectaccessreview per request."])
+    assert weights.unknown_names("Does Katib create a SubjectAccessReview?", run_together) == []
     # an acronym's plural is its lower-case s: "TLS" is no plural of "TL"
     assert weights.unknown_names("Does the Katib controller use TLS?", Scope("Kubeflow", ["the katib controller tl"])) == ["TLS"]
 

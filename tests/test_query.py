@@ -228,6 +228,8 @@ def test_history_intent():
     assert wants_history("How did the Overview change between the first submitted draft and now?")
     assert wants_history("Was the blast radius discussion there in the first revision?")
     assert wants_history("What changed during review?")
+    # the first revision however it is described ("first reviewed revision", "first published version")
+    assert wants_history("Which sections were added between the first reviewed revision and the current version?")
     # an earlier revision named, a change tied to the review (either order), revisions compared
     for asked in ("What did the initial self-assessment say about Katib?", "How has the Overview evolved?",
                   "Was the Goals section reworded after the reviewer's comments?",
