@@ -188,11 +188,14 @@ def expand_in_section(hits: list[Retrieved], windows: Windows, top: int, max_cha
             continue
         if rank < top and (only is None or only(hit)):
             lo, hi = span.lo, span.hi
-            for step in (lo - 1, hi + 1, lo - 2, hi + 2):
-                new_lo, new_hi = min(lo, step), max(hi, step)
-                if (span.key, step) in taken or not windows.contiguous(span, new_lo, new_hi, max_chars, subsections):
-                    continue
-                lo, hi = new_lo, new_hi
+            grown = True
+            while grown:  # one window before, one after, in turn, while the passage fits
+                grown = False
+                for step in (lo - 1, hi + 1):
+                    new_lo, new_hi = min(lo, step), max(hi, step)
+                    if (span.key, step) in taken or not windows.contiguous(span, new_lo, new_hi, max_chars, subsections):
+                        continue
+                    lo, hi, grown = new_lo, new_hi, True
             if (lo, hi) != (span.lo, span.hi):
                 span = Span(span.key, lo, hi, span.section)
                 hit = Retrieved(chunk=windows.passage(span), score=hit.score)

@@ -267,6 +267,19 @@ def test_a_section_read_on_into_its_subsections_not_its_siblings(corpus_chunks):
     assert "12341234" not in alone.chunk.text
 
 
+def test_a_section_is_read_on_as_far_as_it_fits_not_two_windows_each_way(corpus_chunks):
+    """Small-to-big reads on while the passage fits: ADA-KUBEFL-10's page is five windows, its code in the
+    middle; from its header window, what made it exploitable ("pull_request_target", four windows on) is
+    read too."""
+    audit = [c for c in corpus_chunks.values() if c.meta.source.endswith(".pdf")]
+    [header] = [c for c in audit if "ID ADA-KUBEFL-10" in c.text]
+    finding = sorted((c for c in audit if c.meta.section == header.meta.section), key=_index)
+    assert len(finding) >= 5 and finding[0] is header
+    [grown] = expand_in_section(_hits(header), Windows(corpus_chunks), top=1, max_chars=3000)
+    assert "The workflow triggers on pull_request_target event" in grown.chunk.text
+    assert grown.chunk.meta.line_end == finding[-1].meta.line_end
+
+
 def test_a_document_title_section_is_no_parent_to_read_on_from(corpus_chunks):
     """A page whose every section sits under its "# Title" has the whole page, its table of contents too,
     as the title's subsections: a hit on the title's opening window doesn't read on into them."""
