@@ -20,7 +20,13 @@ from kfqa.qa.answer_type import asked_value
 from kfqa.qa.answerability import Scope, ScopeUnion, SentenceEncoder
 from kfqa.qa.compose import Composer, Evidence
 from kfqa.qa.filters import admits, metadata_filters
-from kfqa.qa.names import asks_about_other_projects, asks_beyond_named_projects, compares, store_names
+from kfqa.qa.names import (
+    asks_about_other_projects,
+    asks_beyond_named_projects,
+    compares,
+    names_in,
+    store_names,
+)
 from kfqa.qa.query import (
     Identifiers,
     PreparedQuery,
@@ -343,7 +349,12 @@ class Assistant:
             # a question naming projects ("Kubeflow vs Flux: ...") is about those (and Kubeflow, whose
             # components it may name alone: "OpenKruise's webhooks vs the Spark Operator's"): a third
             # project's assessment shares its words, not its subject
-            filters = replace(filters, projects=sorted({*prepared.projects, HOME_PROJECT, ""}))
+            # ... and only those, when it names none of Kubeflow's components ("Per Volcano's self-assessment,
+            # where should reports be sent?" is not answered by Kubeflow's own disclosure section)
+            # (or what its abbreviations stand for: "KCD", Kubeflow Community Distribution)
+            said = " ".join([prepared.read, *prepared.expansions])
+            home_named = HOME_PROJECT in prepared.projects or bool(names_in(said, {*self._components(), HOME_PROJECT}))
+            filters = replace(filters, projects=sorted({*prepared.projects, "", *([HOME_PROJECT] if home_named else [])}))
         return filters
 
     def _cache(self) -> dict:

@@ -186,6 +186,12 @@ def test_a_comparison_quotes_only_the_projects_it_names(assistant):
                            "cert-manager's self-assessment answer it the same way?")
     assert {"cert-manager", "kubeflow"} <= {c.chunk.meta.project for c in answer.citations}
     assert "not security providers" in answer.answer and "primary function of cert-manager" in answer.answer
+    # another project named alone, no Kubeflow component beside it, is what is asked about: Kubeflow's own
+    # disclosure section, sharing every word, answers nothing of Volcano's
+    answer = assistant.ask("Per Volcano's self-assessment, what timeline does its Product Security Team target "
+                           "when handling a vulnerability disclosure, and where should reports be sent?")
+    assert {c.chunk.meta.project for c in answer.citations} == {"volcano"}
+    assert "volcano-security@googlegroups.com" in answer.answer
 
 
 def test_an_expansion_kfqa_adds_is_no_name_the_question_asks_about(assistant):
