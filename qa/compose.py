@@ -198,9 +198,9 @@ class Composer:
             # under the heading the question names ("the non-goals"), each point answers as the heading
             # does, and one holding the question's words itself more so
             # (a history question's other words say which revisions, not what the section says)
+            named_heading = q_terms & self._named_heading_terms(question, heading, hit, aspects) if asked_section else set()
             heading_lexical = 1.0 if template or (history and asked_section) else (
-                fsum(weight[t] for t in q_terms & self._named_heading_terms(question, heading, hit, aspects)) / total
-                if asked_section else 0.0)
+                fsum(weight[t] for t in named_heading) / total if asked_section else 0.0)
             passage_cover = coverage(focus, f"{hit.chunk.text} {heading}")
             heading_words = set(terms(heading))  # (the whole path's: each sentence's coverage counts them)
             # (stage document-names: the words naming the document, "the Ada Logics 2025 audit", say where
@@ -250,7 +250,9 @@ class Composer:
                         and bool((lead_in_terms | own_page) & set(focus))),
                     comment=authors[position][1] if authors else "",
                     comment_no=authors[position][0] if authors else 0,
-                    asked_terms={t: weight[t] / total for t in q_terms & (s_terms | own_page) if t in focus},
+                    # (under a heading the question names, the heading's words are what the point says:
+                    # "Inbound" and "Outbound" each answer their own part of "inbound and outbound channels")
+                    asked_terms={t: weight[t] / total for t in q_terms & (s_terms | own_page | named_heading) if t in focus},
                 ))
         return candidates
 
@@ -259,12 +261,16 @@ class Composer:
         """Whether the passage's section is what the question asks about (each of its points is relevant):
         filed under a template prompt the question restates, or named by its heading. (A one-word heading,
         "Overview" or "Requirements", is under too many sections to say which, unless the question asks how
-        one document changed: then it is that document's; a hyphenated one, "Non-Goals", is two words.)"""
+        one document changed: then it is that document's, or names its parent's heading too; a hyphenated
+        one, "Non-Goals", is two words.)"""
         heading = hit.chunk.meta.section_key or hit.chunk.meta.section
-        title = heading_name(heading.rpartition(" > ")[2])
+        parent, _, leaf = heading.rpartition(" > ")
+        title = heading_name(leaf)
+        # (... or with its parent's heading: "Communication channels, outbound: ..." names "Outbound")
+        one_word_named = history or bool(parent) and names_heading(question, parent.rpartition(" > ")[2])
         return (hit.chunk.meta.source, hit.chunk.meta.section) in sections or bool(focus) and (
             coverage(focus, title) >= LIST_QUESTION_COVERAGE
-            or ((len(re.split(r"[\s-]+", title)) > 1 or history)
+            or ((len(re.split(r"[\s-]+", title)) > 1 or one_word_named)
                 and names_section(question, hit.chunk.meta.source, heading, (HOME_PROJECT,), aspects)))
 
     @staticmethod

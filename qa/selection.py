@@ -121,7 +121,7 @@ def select(candidates: list[Candidate], facets=(), config: QAConfig | None = Non
         pool.remove(best)
         if best.text in quoted_items(chosen):
             continue
-        if not any(_overlap(best.terms, c.terms) > REDUNDANT for c in chosen):
+        if not any(repeats(best, c) for c in chosen):
             chosen.append(best)
     if config.on("section-lists"):
         chosen += _rest_of_asked_list(lead, chosen, pool, config.section_list_points + len(opening) - 1)
@@ -287,7 +287,7 @@ def covering(chosen: list[Candidate], candidates: list[Candidate], facets, floor
             (c for c in candidates if facet(c.hit.chunk) and c.relevant and passes(c) and is_statement(c)),
             None,
         )
-        if best and not any(_overlap(best.terms, c.terms) > REDUNDANT for c in chosen + added):
+        if best and not any(repeats(best, c) for c in chosen + added):
             added.append(best)
     return added
 
@@ -432,6 +432,18 @@ def _quotes(cand: Candidate, earlier: list[Candidate]) -> bool:
     own = words(cand.text)
     said = " ".join(w for c in earlier for w in words(c.text))
     return len(own) >= QUOTE_MIN_WORDS and f" {' '.join(own)} " in f" {said} "
+
+
+def repeats(cand: Candidate, chosen: Candidate) -> bool:
+    """``cand`` says what ``chosen`` says: most of its terms are the other's. Not when each is under its own
+    section the question names ("Internal" and "Inbound" channels are both asked, however alike their words)."""
+    if cand.under_asked_heading and chosen.under_asked_heading and _section(cand) != _section(chosen):
+        return False
+    return _overlap(cand.terms, chosen.terms) > REDUNDANT
+
+
+def _section(cand: Candidate) -> tuple[str, str]:
+    return cand.hit.chunk.meta.source, cand.hit.chunk.meta.section_key or cand.hit.chunk.meta.section
 
 
 def _overlap(a: set[str], b: set[str]) -> float:

@@ -129,6 +129,18 @@ def test_a_template_worded_question_is_answered_from_kubeflow_not_from_the_templ
     assert "guide" not in {c.chunk.meta.kind for c in answer.citations}
 
 
+def test_subsections_named_with_their_parent_each_answer(assistant):
+    """"Outbound" alone heads too many sections to name one; with its parent, "Communication channels,
+    outbound", it is the section asked for, and its points lead. Asked for the internal, inbound and outbound
+    channels, each named subsection gives a point, though their sentences share most words."""
+    answer = assistant.ask("Communication channels, outbound: how does Kubeflow communicate with its users?")
+    assert _lead(answer).startswith("Kubeflow users this Slack channel for announcements")
+    assert "kubeflow-discuss@googlegroups.com" in answer.answer
+    answer = assistant.ask("Describe the project's internal, inbound and outbound communication channels.")
+    for channel in ("kubeflow-contributors", "#kubeflow-pipelines", "#kubeflow-announcements"):
+        assert channel in answer.answer, channel
+
+
 def test_a_question_about_the_template_is_answered_from_it(assistant):
     answer = assistant.ask("What does the TAG Security self-assessment template ask projects to write under non-goals?")
     assert "guide" in {c.chunk.meta.kind for c in answer.citations}

@@ -229,3 +229,25 @@ def test_a_quoted_comment_point_comes_with_the_comments_short_opening():
     assert answer.startswith("alice: Thanks [1]. This is much improved [1]! I think a joint assessment"), answer
     # each sentence carries its marker and every word is in the cited passage
     assert all(c.supported for c in check_sentences(answer, {1: Hit("reviews/pr.json", text)}))
+
+
+# --- sections the question names, each its own -------------------------------------------------------------
+
+
+def _under(section: str, text: str, score: float, asked: dict[str, float]) -> Candidate:
+    hit = Retrieved(Chunk(id=f"sa.md::0123456789ab::{section}", text="", meta=ChunkMeta(
+        source="sa.md", kind="assessment", section=f"Communication Channels > {section}")), 1.0)
+    return Candidate(text, hit, 0, score=score, terms=set(text.lower().split()), under_asked_heading=True,
+                     asked_terms=asked)
+
+
+def test_a_point_under_another_named_section_is_no_repeat_of_the_lead():
+    """"Describe the internal, inbound and outbound channels": the Internal and Inbound points share most
+    words ("Kubeflow projects have a dedicated CNCF Slack channel ..."), yet each answers its own section;
+    the same words in one section would be a repeat."""
+    inbound = _under("Inbound", "kubeflow projects have dedicated cncf slack channels for users", 1.0, {"inbound": 0.3})
+    internal = _under("Internal", "kubeflow projects have dedicated cncf slack channels for developers", 0.9, {"internal": 0.3})
+    chosen = select([inbound, internal], config=QAConfig())
+    assert [c.text for c in chosen] == [inbound.text, internal.text]
+    again = _under("Inbound", internal.text, 0.9, {"inbound": 0.3})
+    assert [c.text for c in select([inbound, again], config=QAConfig())] == [inbound.text]
