@@ -41,6 +41,7 @@ STAGES: dict[str, str] = {
     "identifier-pages": "sentence selection: a passage naming one identifier only, in its first lines, one the question writes or describes by its title (a finding's own page: \"ID ADA-KUBEFL-09\"), is about it: each of its sentences holds the identifier's words and its heading's, and so does each passage going on under that heading (the finding's next page)",
     "identifier-lift": "sentence selection: a sentence naming an identifier the question describes or names a group of (\"which findings were rated Critical\") scores identifier_boost times",
     "section-expand": "small-to-big: the best passages read on into the windows around them in their section",
+    "small-pages": "small-to-big: a page that fits merge_max_chars whole is read whole from any of its best passages",
     "subsections": "small-to-big: section-expand reads on into the section's subsections, which are part of it",
     "component-focus": "sentence selection: a question naming a component is answered from its passages or general ones; a sentence under another component's section or page yields",
     "point-relevance": "sentence selection: each supporting point holds a specific term of the question beyond its heading's",
