@@ -22,7 +22,10 @@ _SCORED_HEADING_RE = re.compile(r"\((\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\)\s*$"
 # a superlative said of the ranked things themselves, not of a noun it qualifies: "which project scored
 # best?", "came out worst, and which best?", "best/worst and common gaps" ("the best way to improve",
 # "the lowest scores for Pipelines", "highest-risk", "best practices" rank nothing)
-_PREDICATE = r"(?<![\w-])(?:{})(?![\w-])(?=\s*(?:[?,.;:/!)]|$|\s(?:and|or|on|in|at|among|across|overall|of all)\b))"
+# ... or of one score: "which project had the worst OpenSSF Scorecard score?" (not of several: "which checks had
+# the lowest scores for Pipelines?" asks for checks within one of them)
+_PREDICATE = (r"(?<![\w-])(?:{})(?![\w-])(?=\s*(?:[?,.;:/!)]|$|\s(?:and|or|on|in|at|among|across|overall|of all)\b)"
+              r"|\s+(?:[\w-]+\s+){{0,3}}?(?:score|rating|result|grade)(?![\w-]))")
 _HIGHEST_RE = re.compile(_PREDICATE.format("best|highest|strongest"), re.I)
 _LOWEST_RE = re.compile(_PREDICATE.format("worst|lowest|weakest|poorest"), re.I)
 MIN_GROUP = 3  # scored sibling sections that make a ranking (two are a comparison, not a ranking)

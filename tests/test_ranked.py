@@ -26,6 +26,8 @@ SCORECARD = [
 def test_superlatives_ask_for_the_highest_or_the_lowest():
     assert asked_extremes("Which project scored best, and which worst?") == (True, True)
     assert asked_extremes("which one came out lowest") == (False, True)
+    # ... or of one score ("the worst OpenSSF Scorecard score")
+    assert asked_extremes("Which subproject had the worst OpenSSF Scorecard score, and which one was best?") == (True, True)
     # a superlative qualifying a noun, a compound noun or a hyphenated word ranks nothing
     for question in ("Do they follow OpenSSF best practices?", "What is the best way to improve the score?",
                      "Which checks had the lowest scores for Pipelines?", "What is the highest-risk check?",
