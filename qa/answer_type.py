@@ -39,12 +39,14 @@ VALUE_RES: dict[str, re.Pattern] = {
                            re.I),
     # a year, an ISO date, a quarter, or a month named with a day or a year ("May" alone is a verb)
     "date": re.compile(rf"\b(?:19|20)\d\d\b|\bQ[1-4]\b|\b(?:{'|'.join(_MONTHS)})\s+\d", re.I),
-    # ("v2", not a path's segment "/v1/" nor code's "*v1.Pod")
-    "version": re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?![\w.])|(?<![\w./])v\d+\b(?!\.\w|/)", re.I),
+    # ("1.9." ending a sentence, "v2", "kubeflow.org/v1"; not code's "*v1.Pod")
+    "version": re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)?(?!\w|\.\w)|(?<![\w.])v\d+\b(?!\.[a-z])", re.I),
     "percentage": re.compile(rf"{_DIGITS}\s?(?:%|percent\b|per cent\b)", re.I),
     "size": re.compile(_NUMBER, re.I),  # "how big": bytes, people, replicas - any stated number
-    # "what is the maximum size in bytes": a number with a unit of data ("10 MiB", "4096 bytes", "2Gi")
-    "data size": re.compile(rf"{_DIGITS}\s?(?:bytes?\b|[KMGTP]i?B\b|[KMGTP]i\b)", re.I),
+    # "what is the maximum size in bytes": a number with a unit of data ("10 MiB", "4096 bytes", "2Gi", "1G",
+    # "two megabytes"; not "100 mi")
+    "data size": re.compile(rf"(?:{_DIGITS}|\b(?i:{'|'.join(_NUMBER_WORDS)})\b)\s?"
+                            r"(?:(?i:bytes?|kilobytes?|megabytes?|gigabytes?|terabytes?)\b|[KMGTP]i?B\b|[KMGTP]i?\b)"),
     "money": re.compile(rf"[$€£]\s?\d|{_DIGITS}\s?(?:k|m)?\s?(?:usd|eur|gbp|dollars?|euros?)\b|\bfree of charge\b", re.I),
 }
 # "is there a deadline" (kind "time"): a date or a length of time answers it
@@ -104,7 +106,9 @@ _ASKS: list[tuple[str, re.Pattern]] = [
     ("version", re.compile(rf"{_NOT_DO_SUPPORT}{_WHAT_IS}versions?\b(?!\s+of\b)"
                            rf"|{_NOT_DO_SUPPORT}{_WHAT_IS}releases?\b(?=\s+(?:is|was|were|did|does|first|introduced|added|shipped|ships|has|had|have|contains?|contained|includes?|included|fixe[sd])\b|\s*\?)", re.I)),
     ("percentage", re.compile(rf"{_WHAT_IS}(?:percentage|percent|proportion)\b|\b(?:what|which)\s+%", re.I)),
-    ("data size", re.compile(r"\b(?:in|how many|number of)\s+(?:bytes|kilobytes|megabytes|gigabytes|KB|KiB|MB|MiB|GB|GiB)\b", re.I)),
+    # (the units as written: "KB articles" is no size)
+    ("data size", re.compile(r"\b(?i:in|how many|number of)\s+(?:(?i:bytes|kilobytes|megabytes|gigabytes|terabytes)|"
+                             r"KiB|MB|MiB|GB|GiB|TB|TiB)\b")),
     ("size", re.compile(r"\bhow (?:big|large|small)\b|\bwhat size\b|\b(?:what|which) (?:key|bit) (?:size|length)\b", re.I)),
     ("count", re.compile(rf"\bhow many\b|{_WHAT_IS}(?:number|count|total|tally)\b(?!\s+of\s+(?:ways|reasons)\b)", re.I)),
     # "What exposure and impact sub-scores did ... assign?", "Which score did Katib get?" (not "Scorecard",

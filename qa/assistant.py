@@ -23,6 +23,7 @@ from kfqa.qa.filters import admits, metadata_filters
 from kfqa.qa.names import (
     asks_about_other_projects,
     asks_beyond_named_projects,
+    asks_own_document,
     compares,
     names_in,
     store_names,
@@ -319,7 +320,8 @@ class Assistant:
         unlabelled ones, without TAG Security's guides unless it points at them ("the template", "TAG"):
         a guide shares a template question's wording but says how to write the answer, not what it is.
         For a question naming projects (and not reaching beyond them: "other projects"), those projects'
-        files, Kubeflow's and unlabelled ones (stage source-prior: off, every project's files answer).
+        files, Kubeflow's and unlabelled ones; not Kubeflow's when it asks what their own documents say and
+        names nothing of Kubeflow's (stage source-prior: off, every project's files answer).
         A store without Kubeflow's files is another project's (or a reader's own folder): every file of
         it answers, guides too (the scope, ``_scope``, still leaves guides out of what declines)."""
         filters = filters or Filters()
@@ -349,12 +351,14 @@ class Assistant:
             # a question naming projects ("Kubeflow vs Flux: ...") is about those (and Kubeflow, whose
             # components it may name alone: "OpenKruise's webhooks vs the Spark Operator's"): a third
             # project's assessment shares its words, not its subject
-            # ... and only those, when it names none of Kubeflow's components ("Per Volcano's self-assessment,
-            # where should reports be sent?" is not answered by Kubeflow's own disclosure section)
-            # (or what its abbreviations stand for: "KCD", Kubeflow Community Distribution)
+            # ... and only those when it asks what their own documents say ("Per Volcano's self-assessment, where
+            # should reports be sent?" is not answered by Kubeflow's own disclosure section), naming neither
+            # Kubeflow nor any of its components (nor what an abbreviation stands for: "KCD", Kubeflow Community
+            # Distribution); a question about how another project is used with Kubeflow's reads both
             said = " ".join([prepared.read, *prepared.expansions])
+            own = all(asks_own_document(question, p) for p in prepared.projects) and not compares(question)
             home_named = HOME_PROJECT in prepared.projects or bool(names_in(said, {*self._components(), HOME_PROJECT}))
-            filters = replace(filters, projects=sorted({*prepared.projects, "", *([HOME_PROJECT] if home_named else [])}))
+            filters = replace(filters, projects=sorted({*prepared.projects, "", *([] if own and not home_named else [HOME_PROJECT])}))
         return filters
 
     def _cache(self) -> dict:

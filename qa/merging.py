@@ -116,25 +116,11 @@ class Windows:
         table of contents too), and together they fit."""
         windows = [self.at(span.key, i) for i in range(lo, hi + 1)]
         nested = subsections and self._titles.get(span.key) != span.section
-        if any(w is None or not _within(w.meta.section_key or w.meta.section, span.section, nested) for w in windows):
+        # (a window flagged as holding instructions is never read into another passage: ingest.safety)
+        if any(w is None or w.meta.flagged or not _within(w.meta.section_key or w.meta.section, span.section, nested)
+               for w in windows):
             return False
         return sum(len(w.text) for w in windows) <= max_chars
-
-    @cached_property
-    def _pages(self) -> dict[FileKey, tuple[int, int, int]]:
-        """Each file version's first and last window and its length in characters."""
-        pages: dict[FileKey, tuple[int, int, int]] = {}
-        for (key, index), chunk in self._at.items():
-            lo, hi, size = pages.get(key, (index, index, 0))
-            pages[key] = (min(lo, index), max(hi, index), size + len(chunk.text))
-        return pages
-
-    def whole_page(self, key: FileKey, max_chars: int) -> tuple[int, int] | None:
-        """The first and last window of a file that fits ``max_chars`` whole, and has every window between."""
-        lo, hi, size = self._pages.get(key, (0, -1, max_chars + 1))
-        if size > max_chars or any(self.at(key, i) is None for i in range(lo, hi + 1)):
-            return None
-        return lo, hi
 
     def passage(self, span: Span) -> Chunk:
         """The windows of ``span`` read as one chunk (overlaps and repeated headers taken out)."""
@@ -145,7 +131,8 @@ class Windows:
         text = first.text
         for prev, nxt in zip(windows, windows[1:], strict=False):
             text = _join(text, prev, nxt)
-        meta = replace(first.meta, line_end=last.meta.line_end or first.meta.line_end)
+        meta = replace(first.meta, line_end=last.meta.line_end or first.meta.line_end,
+                       flagged=any(w.meta.flagged for w in windows))
         if first.meta.line_start and "#L" in first.meta.url:
             meta.url = re.sub(r"#L\d+-L\d+$", f"#L{meta.line_start}-L{meta.line_end}", first.meta.url)
         merged = Chunk(id=f"{first.id}..{span.hi}", text=text, meta=meta)
@@ -188,30 +175,26 @@ def merge_neighbours(hits: list[Retrieved], windows: Windows, max_chars: int = 3
 
 
 def expand_in_section(hits: list[Retrieved], windows: Windows, top: int, max_chars: int,
-                      subsections: bool = False, only=None, small_pages: bool = False) -> list[Retrieved]:
+                      subsections: bool = False, only=None) -> list[Retrieved]:
     """Small-to-big: each of the ``top`` best passages read on into the windows around it in its
     section (one before, one after, alternately, while the passage fits ``max_chars``): a finding
     or list that a window cut apart is read whole. With ``subsections``, a section's subsections are
     part of it (a step under "### kubectl port-forwarding" answers "## Kubeflow Community
-    Distribution"'s question of how to log in). With ``small_pages``, a page that fits ``max_chars`` whole
-    is read whole (its sections are a few lines each: "How to access the dashboard" and, two headings on, the
-    login). Windows already in a better passage are left out, and a hit they hold whole is no passage of
-    the ``top``. ``only``: which of the ``top`` grow (default: each)."""
+    Distribution"'s question of how to log in). Windows already in a better passage are left out, and a hit
+    they hold whole is no passage of the ``top``. ``only``: which of the ``top`` grow (default: each)."""
     taken: set[tuple[FileKey, int]] = set()
     out = []
     rank = 0  # of the passages not read already (a window inside a better one grown over it is no passage more)
     for hit in hits:
         span = windows.span(hit.chunk)
         if span is None:
+            rank += 1
             out.append(hit)
             continue
         read = all((span.key, i) in taken for i in range(span.lo, span.hi + 1))
         rank += not read
         if rank <= top and not read and (only is None or only(hit)):
             lo, hi = span.lo, span.hi
-            page = windows.whole_page(span.key, max_chars) if small_pages else None
-            if page and not any((span.key, i) in taken for i in range(page[0], page[1] + 1)):
-                lo, hi = page  # (a short page is one passage: its sections are a few lines each)
             grown = True
             while grown:  # one window before, one after, in turn, while the passage fits
                 grown = False

@@ -62,6 +62,17 @@ def compares(question: str) -> bool:
     return bool(_COMPARES_RE.search(question))
 
 
+# what a project's own documents say: "Per Volcano's self-assessment", "in the Knative security assessment",
+# "according to Harbor's threat model"
+_OWN_DOCUMENT = (r"(?:'s|’s)?\s+(?:own\s+)?(?:(?:security|joint|self)[\s-]+)?(?:self-assessment|assessment|review|"
+                 r"threat[\s-]model|security\s+policy|documentation|docs)\b")
+
+
+def asks_own_document(question: str, project: str) -> bool:
+    """The question asks what ``project``'s own document says (its assessment, threat model, docs)."""
+    return bool(re.search(rf"\b{re.escape(project)}{_OWN_DOCUMENT}", question, re.I))
+
+
 def named_projects(question: str, projects: set[str]) -> list[str]:
     """Projects the question names: others than Kubeflow (naming Kubeflow alone changes nothing), and
     Kubeflow too when it is named beside them ("How does Kubeflow's SBOM compare with Volcano's?")."""

@@ -37,7 +37,7 @@ def abbreviations_for(defined: dict[str, str]) -> dict[str, str]:
 # earlier revision named ("the first draft", "the initial self-assessment"), or two compared.
 _REVISION = r"(revision|draft|submission|self-assessment|document)s?"
 _HISTORY_RE = re.compile(
-    r"\b(first ([a-z]+ed )?(revision|draft|version)|original (draft|version)|initial (draft|version|revision)|"
+    r"\b(first ((submitted|reviewed|proposed|posted) )?(revision|draft|version)|original (draft|version)|initial (draft|version|revision)|"
     r"earlier (draft|version|revision)|previous (draft|version|revision)|before (the )?review|"
     r"what changed|how (did|has|have) .{0,80}\b(change|evolve)|changed (during|after|in) (the )?review|"
     r"(version|draft|revision) (first )?submitted|submitted for review|"

@@ -23,9 +23,10 @@ _SCORED_HEADING_RE = re.compile(r"\((\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\)\s*$"
 # best?", "came out worst, and which best?", "best/worst and common gaps" ("the best way to improve",
 # "the lowest scores for Pipelines", "highest-risk", "best practices" rank nothing)
 # ... or of one score: "which project had the worst OpenSSF Scorecard score?" (not of several: "which checks had
-# the lowest scores for Pipelines?" asks for checks within one of them)
+# the lowest scores for Pipelines?" asks for checks within one of them; nor "the best way to score well", "the
+# OpenSSF Best Practices score")
 _PREDICATE = (r"(?<![\w-])(?:{})(?![\w-])(?=\s*(?:[?,.;:/!)]|$|\s(?:and|or|on|in|at|among|across|overall|of all)\b)"
-              r"|\s+(?:[\w-]+\s+){{0,3}}?(?:score|rating|result|grade)(?![\w-]))")
+              r"|\s+(?:(?!(?:way|ways|practices?|to)\b)[\w-]+\s+){{0,3}}?(?:score|rating|result|grade)(?![\w-]))")
 _HIGHEST_RE = re.compile(_PREDICATE.format("best|highest|strongest"), re.I)
 _LOWEST_RE = re.compile(_PREDICATE.format("worst|lowest|weakest|poorest"), re.I)
 MIN_GROUP = 3  # scored sibling sections that make a ranking (two are a comparison, not a ranking)

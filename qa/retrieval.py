@@ -290,7 +290,7 @@ class HybridRetriever:
             hits = merge_neighbours(hits, self.windows, config.merge_max_chars, config.merge_max_gap)
         if config.on("section-expand"):
             hits = expand_in_section(hits, self.windows, config.expand_top, config.merge_max_chars,
-                                     subsections=config.on("subsections"), small_pages=config.on("small-pages"))
+                                     subsections=config.on("subsections"))
         hits = drop_overlaps(hits)
         if filters.include_superseded:
             # A question about how the document changed needs both revisions side by side.

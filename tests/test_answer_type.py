@@ -64,6 +64,7 @@ from kfqa.qa.answerability import Decision
     # a size asked in a unit of data
     ("The spec is capped at MaxFileLength. What is that maximum size in bytes?", "data size", ""),
     ("How many megabytes may an uploaded pipeline be?", "data size", ""),
+    ("How many TB can the artifact store hold?", "data size", ""),
 ])
 def test_a_value_question_says_what_kind_of_value_answers_it(question, kind, scheme):
     asked = asked_value(question)
@@ -169,6 +170,8 @@ def test_a_number_answers_a_score_only_next_to_what_is_scored_and_a_ratio_anywhe
     # what a version or a release says, holds or does is asked of it ("what" is the object, the version the subject)
     "The first draft described the controller as watching one CRD. What does the current version say about CRDs?",
     "What does the latest release include?", "What did the new version change in the webhooks?",
+    # a unit of data as written, not a word that looks like one ("KB articles")
+    "What is stored in KB articles?",
 ])
 def test_other_questions_ask_for_no_value(question):
     assert asked_value(question) is None
@@ -189,10 +192,12 @@ def test_a_value_counts_only_when_the_sentence_states_it_and_not_in_a_link_or_a_
     # ... not a path's segment nor code's package name ("/v1beta1/", "*v1.Pod"); "v2" standing alone is one
     assert not AskedValue("version").stated_in("See webhook/v1beta1/pod/utils.go: func f(pod *v1.Pod) error")
     assert AskedValue("version").stated_in("Kubeflow Pipelines v2 compiles to IR YAML.")
+    assert AskedValue("version").stated_in("It was fixed in Harbor v1.10.") and AskedValue("version").stated_in("Use the kubeflow.org/v1 API.")
     # a size in bytes is a number with a unit of data, not any number ("HTTP 200")
     data = AskedValue("data size")
     assert data.stated_in("Specs are capped at 32 MiB.") and data.stated_in("at most 4096 bytes")
     assert not data.stated_in("The only checks are URL syntax, HTTP 200 status and a max size.")
+    assert data.stated_in("up to two megabytes") and data.stated_in("memory: 1G") and not data.stated_in("within 100 mi")
     assert AskedValue("duration").stated_in("Tokens expire after 24h.")
     assert not date.stated_in("Reviewers may ask for more.") and date.stated_in("It shipped in March 2025.")
     assert AskedValue("percentage").stated_in("Fuzzers cover 42% of it.") and not AskedValue("percentage").stated_in("Fuzzers cover most of it.")

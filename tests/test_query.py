@@ -228,8 +228,9 @@ def test_history_intent():
     assert wants_history("How did the Overview change between the first submitted draft and now?")
     assert wants_history("Was the blast radius discussion there in the first revision?")
     assert wants_history("What changed during review?")
-    # the first revision however it is described ("first reviewed revision", "first published version")
+    # the first revision as reviewed or submitted ("first reviewed revision"), not a product's first release
     assert wants_history("Which sections were added between the first reviewed revision and the current version?")
+    assert not wants_history("Which is the first patched version of Kubeflow Pipelines for the path traversal finding?")
     # an earlier revision named, a change tied to the review (either order), revisions compared
     for asked in ("What did the initial self-assessment say about Katib?", "How has the Overview evolved?",
                   "Was the Goals section reworded after the reviewer's comments?",
@@ -486,3 +487,12 @@ def test_a_clipped_word_is_searched_with_the_word_it_clips():
     prepared = prepare("what perms does a notebook get?", None, vocabulary, frequency=lambda w: frequency(w, 0))
     assert "permission" in prepared.expansions and "(permission)" in prepared.text
     assert "permission" not in prepare("what perms does a notebook get?", None, vocabulary).expansions
+
+
+def test_a_question_asks_what_a_projects_own_document_says():
+    from kfqa.qa.names import asks_own_document
+    assert asks_own_document("Per Volcano's self-assessment, where should reports be sent?", "volcano")
+    assert asks_own_document("In the Knative security assessment, who triages reports?", "knative")
+    # how another project is used (with Kubeflow) is no question about its own documents
+    assert not asks_own_document("How does KServe use Knative?", "knative")
+    assert not asks_own_document("Does the Training Operator integrate with Volcano gang scheduling?", "volcano")

@@ -31,7 +31,9 @@ def test_superlatives_ask_for_the_highest_or_the_lowest():
     # a superlative qualifying a noun, a compound noun or a hyphenated word ranks nothing
     for question in ("Do they follow OpenSSF best practices?", "What is the best way to improve the score?",
                      "Which checks had the lowest scores for Pipelines?", "What is the highest-risk check?",
-                     "What's the top priority among the recommendations?"):
+                     "What's the top priority among the recommendations?",
+                     "What is the best way to score well on the OpenSSF Scorecard?",
+                     "What is Kubeflow's OpenSSF Best Practices score?"):
         assert asked_extremes(question) == (False, False), question
 
 
