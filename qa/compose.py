@@ -166,6 +166,8 @@ class Composer:
         if decision.answerable and people and config.on("speaker"):
             candidates = _heard_from(candidates, people, config)
         chosen = select(candidates, facets, config, kinds, parts, identifiers, speakers) if decision.answerable else []
+        if chosen and sections and config.on("template-nearest"):
+            chosen += self._nearest_elsewhere(question, candidates, chosen, sections, config)
         if chosen and config.on("ranked-sections"):
             chosen = _ranked_first(chosen, extremes(asking, retrieved[: config.passages_read], self.windows.scored_groups))
         if config.on("attribution"):
@@ -255,6 +257,24 @@ class Composer:
                     asked_terms={t: weight[t] / total for t in q_terms & (s_terms | own_page | named_heading) if t in focus},
                 ))
         return candidates
+
+    def _nearest_elsewhere(self, question: str, candidates: list[Candidate], chosen: list[Candidate],
+                           sections: frozenset, config: QAConfig) -> list[Candidate]:
+        """Stage template-nearest: beside the section a restated template prompt is filed under, the sentence
+        of the same document elsewhere that is nearest the question in meaning, when near enough (the template
+        files "what security guarantees is it meant to provide?" under Goals; Kubeflow's Overview says "Kubeflow
+        aims to provide the following security properties:"), with its list."""
+        if self.encoder is None or self.query_vector is None:
+            return []
+        documents = {source for source, _ in sections}
+        said = {c.text for c in chosen}
+        others = [c for c in candidates if not c.under_asked_heading
+                  and c.hit.chunk.meta.source in documents and c.text not in said][:SIMILARITY_POOL]
+        if not others:
+            return []
+        sims = self.encoder.similarities(self.query_vector(question), [c.text for c in others])
+        best, near = max(zip(others, sims, strict=True), key=lambda pair: pair[1])
+        return [replace(best, items=best.items or best.listed)] if near >= config.template_nearest else []
 
     @staticmethod
     def _asked_section(question: str, hit: Retrieved, focus, sections, history: bool, aspects) -> bool:
@@ -358,6 +378,9 @@ def _heard_from(candidates: list[Candidate], people, config: QAConfig) -> list[C
         if cand.comment.lower() in spoke:
             cand.score *= config.speaker_boost
     return sorted(candidates, key=lambda c: c.score, reverse=True)
+
+
+SIMILARITY_POOL = 40  # best-scored sentences elsewhere that stage template-nearest compares with the question
 
 
 def _value_stated(asked: AskedValue, candidates: list[Candidate], config: QAConfig, identifiers=()) -> bool:

@@ -122,6 +122,17 @@ class Windows:
             return False
         return sum(len(w.text) for w in windows) <= max_chars
 
+    def from_lead_in(self, span: Span, lo: int, taken) -> int:
+        """``lo``, or the window before it when ``lo`` opens on a list item and that window, of the same section
+        and not read elsewhere, holds the list's lead-in (a line ending in ":" followed by items)."""
+        first, before = self.at(span.key, lo), self.at(span.key, lo - 1)
+        if first is None or before is None or (span.key, lo - 1) in taken or before.meta.flagged \
+                or (before.meta.section_key or before.meta.section) != span.section:
+            return lo
+        if not _LIST_ITEM_RE.match(first.text[first.meta.lead_chars:].lstrip("\n")):
+            return lo
+        return lo - 1 if _LEAD_IN_RE.search(before.text) else lo
+
     def passage(self, span: Span) -> Chunk:
         """The windows of ``span`` read as one chunk (overlaps and repeated headers taken out)."""
         windows = [self.at(span.key, i) for i in range(span.lo, span.hi + 1)]
@@ -138,6 +149,11 @@ class Windows:
         merged = Chunk(id=f"{first.id}..{span.hi}", text=text, meta=meta)
         self._merged[merged.id] = span
         return merged
+
+
+_LIST_ITEM_RE = re.compile(r"\s*(?:[-*+]|\d{1,3}[.)])\s")
+# a line ending in ":" and a list item right after it
+_LEAD_IN_RE = re.compile(r":[ \t]*\n\s*\n?\s*(?:[-*+]|\d{1,3}[.)])\s")
 
 
 def _within(section: str, outer: str, subsections: bool) -> bool:
@@ -175,13 +191,15 @@ def merge_neighbours(hits: list[Retrieved], windows: Windows, max_chars: int = 3
 
 
 def expand_in_section(hits: list[Retrieved], windows: Windows, top: int, max_chars: int,
-                      subsections: bool = False, only=None) -> list[Retrieved]:
+                      subsections: bool = False, only=None, lead_ins: bool = False) -> list[Retrieved]:
     """Small-to-big: each of the ``top`` best passages read on into the windows around it in its
     section (one before, one after, alternately, while the passage fits ``max_chars``): a finding
     or list that a window cut apart is read whole. With ``subsections``, a section's subsections are
     part of it (a step under "### kubectl port-forwarding" answers "## Kubeflow Community
     Distribution"'s question of how to log in). Windows already in a better passage are left out, and a hit
-    they hold whole is no passage of the ``top``. ``only``: which of the ``top`` grow (default: each)."""
+    they hold whole is no passage of the ``top``. ``only``: which of the ``top`` grow (default: each). With
+    ``lead_ins``, a passage opening in the middle of a list reads back to the window of its lead-in ("Kubeflow
+    aims to provide the following security properties:"), past ``max_chars`` if need be."""
     taken: set[tuple[FileKey, int]] = set()
     out = []
     rank = 0  # of the passages not read already (a window inside a better one grown over it is no passage more)
@@ -203,6 +221,8 @@ def expand_in_section(hits: list[Retrieved], windows: Windows, top: int, max_cha
                     if (span.key, step) in taken or not windows.contiguous(span, new_lo, new_hi, max_chars, subsections):
                         continue
                     lo, hi, grown = new_lo, new_hi, True
+            if lead_ins:
+                lo = windows.from_lead_in(span, lo, taken)
             if (lo, hi) != (span.lo, span.hi):
                 span = Span(span.key, lo, hi, span.section)
                 hit = Retrieved(chunk=windows.passage(span), score=hit.score)

@@ -290,7 +290,10 @@ class HybridRetriever:
             hits = merge_neighbours(hits, self.windows, config.merge_max_chars, config.merge_max_gap)
         if config.on("section-expand"):
             hits = expand_in_section(hits, self.windows, config.expand_top, config.merge_max_chars,
-                                     subsections=config.on("subsections"))
+                                     subsections=config.on("subsections"),
+                                     # (a question restating a template prompt asks for what the project states
+                                     # under it, which a lead-in says: "Kubeflow aims to provide the following ...")
+                                     lead_ins=bool(asked) and config.on("lead-in-windows"))
         hits = drop_overlaps(hits)
         if filters.include_superseded:
             # A question about how the document changed needs both revisions side by side.

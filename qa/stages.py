@@ -25,6 +25,7 @@ STAGES: dict[str, str] = {
     "section-join": "candidates: passages under a section the question names by its heading and its parent's (\"the actors in Kubeflow Pipelines\") join, and the parent gets no section prior",
     "project-search": "candidates: a question naming several projects searches each one's sources on its own too",
     "template-sections": "candidates and prior: a question in a template prompt's words gets the project's section filed under that prompt's label (text the template gives to copy, which the project's file holds as it stands, is no prompt)",
+    "template-nearest": "sentence selection: beside the section a restated template prompt is filed under, the sentence of the same document elsewhere nearest the question in meaning, when at least template_nearest near, with its list",
     "dense": "candidate retrieval: dense vectors (Chroma)",
     "bm25": "candidate retrieval: BM25",
     "navigation": "candidates: a table of contents (under a Contents heading, or lines ending in page numbers) is no answer",
@@ -41,6 +42,7 @@ STAGES: dict[str, str] = {
     "identifier-pages": "sentence selection: a passage naming one identifier only, in its first lines, one the question writes or describes by its title (a finding's own page: \"ID ADA-KUBEFL-09\"), is about it: each of its sentences holds the identifier's words and its heading's, and so does each passage going on under that heading (the finding's next page)",
     "identifier-lift": "sentence selection: a sentence naming an identifier the question describes or names a group of (\"which findings were rated Critical\") scores identifier_boost times",
     "section-expand": "small-to-big: the best passages read on into the windows around them in their section",
+    "lead-in-windows": "small-to-big: for a question restating a template prompt, a passage opening in the middle of a list reads back to the window of its lead-in (what the project states under the prompt is introduced: \"Kubeflow aims to provide the following ...\")",
     "subsections": "small-to-big: section-expand reads on into the section's subsections, which are part of it",
     "component-focus": "sentence selection: a question naming a component is answered from its passages or general ones; a sentence under another component's section or page yields",
     "point-relevance": "sentence selection: each supporting point holds a specific term of the question beyond its heading's",
@@ -64,7 +66,7 @@ STAGES: dict[str, str] = {
 
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
-ANSWER_STAGES = frozenset({"attribution", "ranked-sections", "sentence-similarity", "document-names", "identifier-pages", "identifier-lift", "component-focus", "point-relevance", "premise-terms", "section-lists", "speaker", "speaker-words", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
+ANSWER_STAGES = frozenset({"template-nearest", "attribution", "ranked-sections", "sentence-similarity", "document-names", "identifier-pages", "identifier-lift", "component-focus", "point-relevance", "premise-terms", "section-lists", "speaker", "speaker-words", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
                            "answerability", "absent-words", "answer-type", "identifier-values"})
 ANSWER_FIELDS = frozenset({
     "passages_read", "document_name_df", "document_name_words", "identifier_boost", "max_points", "points_per_part", "section_list_points", "premise_weight", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
@@ -152,6 +154,7 @@ class QAConfig:
     # +0.011, the other sets unchanged; 2 scores as 1: the relevant sentences run out first)
     points_per_part: int = 1
     premise_weight: float = 0.5  # stage premise-terms (0.25: one answerable question more declined, no key fact more)
+    template_nearest: float = 0.8  # stage template-nearest
     section_list_points: int = 8  # stage section-lists: points at most, for the items of an asked section's list
     # the sentence after a chosen one in its passage comes along when it has at most this many words
     # (it often completes the point: "... The projects follow the OpenSSF Best Practices.")

@@ -295,6 +295,21 @@ def test_a_window_already_read_is_no_passage_more_of_the_top(corpus_chunks):
     assert "12341234" in grown[2].chunk.text
 
 
+def test_a_passage_opening_mid_list_reads_back_to_its_lead_in(corpus_chunks):
+    """Stage lead-in-windows: the Overview's "- **Tenant isolation**" window opens in the middle of the list that
+    "Kubeflow aims to provide the following security properties:" introduces, a window before."""
+    windows = Windows(corpus_chunks)
+    overview = sorted((c for c in corpus_chunks.values() if c.meta.source == SELF_ASSESSMENT
+                       and c.meta.section == "Overview"), key=_index)
+    [tenants] = [c for c in overview if c.text.startswith("- **Tenant isolation**")]
+    span = windows.span(tenants)
+    assert windows.from_lead_in(span, span.lo, set()) == span.lo - 1
+    assert "the following security properties:" in windows.at(span.key, span.lo - 1).text
+    # a window opening on prose reads back to nothing; nor does one whose window before was read elsewhere
+    assert windows.from_lead_in(windows.span(overview[0]), overview[0].meta.window, set()) == overview[0].meta.window
+    assert windows.from_lead_in(span, span.lo, {(span.key, span.lo - 1)}) == span.lo
+
+
 def test_a_flagged_window_is_never_read_into_another_passage():
     """A window ingest flagged as holding instructions (``ingest.safety``) is answered from by nothing: no
     passage reads on into it, and a passage merged over one is flagged."""

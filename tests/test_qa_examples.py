@@ -141,6 +141,26 @@ def test_subsections_named_with_their_parent_each_answer(assistant):
         assert channel in answer.answer, channel
 
 
+def test_a_template_prompt_filed_under_another_section_gets_the_nearest_statement_too(assistant):
+    """The template files "what security guarantees is the project meant to provide?" under Goals; Kubeflow's
+    Goals are what it is for, and its Overview says "Kubeflow aims to provide the following security
+    properties:". Stage template-nearest adds that statement, with its list, beside the Goals section (read
+    back to its lead-in by stage lead-in-windows)."""
+    question = "Goals: what security guarantees is Kubeflow meant to provide?"
+    answer = assistant.ask(question)
+    sections = {c.chunk.meta.section for c in answer.citations}
+    assert "Overview > Goals" in sections and "Overview" in sections
+    for guarantee in ("Authenticated and authorized access", "Tenant isolation", "Least-privilege control plane"):
+        assert guarantee in answer.answer, guarantee
+    prepared, retrieved = assistant.retrieve(question)
+
+    def says_tenant_isolation(evidence) -> bool:
+        return any("Tenant isolation" in " ".join([c.text, *c.items]) for c in evidence.candidates)
+
+    assert says_tenant_isolation(assistant.gather(prepared, retrieved))
+    assert not says_tenant_isolation(assistant.gather(prepared, retrieved, config=assistant.config.without("template-nearest")))
+
+
 def test_a_question_about_the_template_is_answered_from_it(assistant):
     answer = assistant.ask("What does the TAG Security self-assessment template ask projects to write under non-goals?")
     assert "guide" in {c.chunk.meta.kind for c in answer.citations}
