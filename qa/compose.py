@@ -260,21 +260,28 @@ class Composer:
 
     def _nearest_elsewhere(self, question: str, candidates: list[Candidate], chosen: list[Candidate],
                            sections: frozenset, config: QAConfig) -> list[Candidate]:
-        """Stage template-nearest: beside the section a restated template prompt is filed under, the sentence
+        """Stage template-nearest: beside the section a restated template prompt is filed under, the lead-in
         of the same document elsewhere that is nearest the question in meaning, when near enough (the template
         files "what security guarantees is it meant to provide?" under Goals; Kubeflow's Overview says "Kubeflow
         aims to provide the following security properties:"), with its list."""
         if self.encoder is None or self.query_vector is None:
             return []
         documents = {source for source, _ in sections}
-        said = {c.text for c in chosen}
-        others = [c for c in candidates if not c.under_asked_heading
-                  and c.hit.chunk.meta.source in documents and c.text not in said][:SIMILARITY_POOL]
+        said = {c.text for c in chosen} | {item for c in chosen for item in c.items}
+        # (a lead-in and its list, not boilerplate: "This document serves to provide ... users with an initial
+        # understanding", which every template-worded question is near; each once, from its fullest reading)
+        lead_ins: dict[str, Candidate] = {}
+        for c in candidates:
+            if not c.under_asked_heading and c.relevant and c.hit.chunk.meta.source in documents and c.text not in said \
+                    and len(c.listed) > 1 and not any(item.startswith("`") for item in c.listed) \
+                    and len(c.listed) > len(lead_ins.get(c.text, c).listed if c.text in lead_ins else ()):
+                lead_ins[c.text] = c
+        others = list(lead_ins.values())[:SIMILARITY_POOL]
         if not others:
             return []
         sims = self.encoder.similarities(self.query_vector(question), [c.text for c in others])
         best, near = max(zip(others, sims, strict=True), key=lambda pair: pair[1])
-        return [replace(best, items=best.items or best.listed)] if near >= config.template_nearest else []
+        return [replace(best, items=best.listed)] if near >= config.template_nearest else []
 
     @staticmethod
     def _asked_section(question: str, hit: Retrieved, focus, sections, history: bool, aspects) -> bool:

@@ -131,7 +131,7 @@ class Windows:
             return lo
         if not _LIST_ITEM_RE.match(first.text[first.meta.lead_chars:].lstrip("\n")):
             return lo
-        return lo - 1 if _LEAD_IN_RE.search(before.text) else lo
+        return lo - 1 if _list_runs_to_end(before.text[before.meta.lead_chars:]) else lo
 
     def passage(self, span: Span) -> Chunk:
         """The windows of ``span`` read as one chunk (overlaps and repeated headers taken out)."""
@@ -152,8 +152,19 @@ class Windows:
 
 
 _LIST_ITEM_RE = re.compile(r"\s*(?:[-*+]|\d{1,3}[.)])\s")
-# a line ending in ":" and a list item right after it
-_LEAD_IN_RE = re.compile(r":[ \t]*\n\s*\n?\s*(?:[-*+]|\d{1,3}[.)])\s")
+
+
+def _list_runs_to_end(text: str) -> bool:
+    """``text`` ends in a list that a lead-in line (ending in ":") opens: after its last such line, every line
+    is a list item or an item's indented continuation, and no code fence (YAML's "accessModes:" is no lead-in)."""
+    lines = text.rstrip().split("\n")
+    opening = max((i for i, line in enumerate(lines) if line.rstrip().endswith(":")), default=-1)
+    tail = [line for line in lines[opening + 1:] if line.strip()]
+    fences = sum(line.lstrip().startswith("```") for line in lines[:opening])
+    if opening < 0 or not tail or fences % 2 or "```" in "\n".join(lines[opening:]) \
+            or lines[opening].startswith((" ", "\t")):
+        return False
+    return bool(_LIST_ITEM_RE.match(tail[0])) and all(_LIST_ITEM_RE.match(line) or line[:1] in " \t" for line in tail)
 
 
 def _within(section: str, outer: str, subsections: bool) -> bool:

@@ -25,7 +25,7 @@ STAGES: dict[str, str] = {
     "section-join": "candidates: passages under a section the question names by its heading and its parent's (\"the actors in Kubeflow Pipelines\") join, and the parent gets no section prior",
     "project-search": "candidates: a question naming several projects searches each one's sources on its own too",
     "template-sections": "candidates and prior: a question in a template prompt's words gets the project's section filed under that prompt's label (text the template gives to copy, which the project's file holds as it stands, is no prompt)",
-    "template-nearest": "sentence selection: beside the section a restated template prompt is filed under, the sentence of the same document elsewhere nearest the question in meaning, when at least template_nearest near, with its list",
+    "template-nearest": "sentence selection: beside the section a restated template prompt is filed under, the lead-in of the same document elsewhere nearest the question in meaning, when at least template_nearest near, with its list (a project's statement of what the prompt asks: \"Kubeflow aims to provide the following security properties:\")",
     "dense": "candidate retrieval: dense vectors (Chroma)",
     "bm25": "candidate retrieval: BM25",
     "navigation": "candidates: a table of contents (under a Contents heading, or lines ending in page numbers) is no answer",
@@ -69,7 +69,7 @@ STAGES: dict[str, str] = {
 ANSWER_STAGES = frozenset({"template-nearest", "attribution", "ranked-sections", "sentence-similarity", "document-names", "identifier-pages", "identifier-lift", "component-focus", "point-relevance", "premise-terms", "section-lists", "speaker", "speaker-words", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
                            "answerability", "absent-words", "answer-type", "identifier-values"})
 ANSWER_FIELDS = frozenset({
-    "passages_read", "document_name_df", "document_name_words", "identifier_boost", "max_points", "points_per_part", "section_list_points", "premise_weight", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
+    "passages_read", "document_name_df", "document_name_words", "identifier_boost", "max_points", "points_per_part", "section_list_points", "template_nearest", "premise_weight", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
     "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage", "semantic_candidates",
     "scope_elsewhere_df", "continuation_words", "value_coverage", "novelty_weight", "kind_lead_floor",
     "absent_importance", "speaker_boost", "other_component_factor",

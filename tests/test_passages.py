@@ -23,7 +23,7 @@ from kfqa.qa import Assistant
 from kfqa.qa.answer_type import asked_value
 from kfqa.qa.assistant import composer_for
 from kfqa.qa.compose import Composer
-from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours
+from kfqa.qa.merging import Windows, _list_runs_to_end, expand_in_section, merge_neighbours
 from kfqa.qa.names import aspect_headings
 from kfqa.qa.retrieval import Preference, heading_anchor, pair_revisions, revised_sources
 from kfqa.qa.selection import Candidate, select
@@ -305,9 +305,17 @@ def test_a_passage_opening_mid_list_reads_back_to_its_lead_in(corpus_chunks):
     span = windows.span(tenants)
     assert windows.from_lead_in(span, span.lo, set()) == span.lo - 1
     assert "the following security properties:" in windows.at(span.key, span.lo - 1).text
-    # a window opening on prose reads back to nothing; nor does one whose window before was read elsewhere
-    assert windows.from_lead_in(windows.span(overview[0]), overview[0].meta.window, set()) == overview[0].meta.window
+    # nor does a window whose window before was read elsewhere, one opening on prose, or one opening on an item
+    # whose window before holds no lead-in running to its end ("- **Least-privilege control plane**": its lead-in
+    # is two windows back, and the window before ends on prose)
     assert windows.from_lead_in(span, span.lo, {(span.key, span.lo - 1)}) == span.lo
+    prose = next(c for c in overview[1:] if not c.text.lstrip().startswith(("-", "*")))
+    assert windows.from_lead_in(windows.span(prose), prose.meta.window, set()) == prose.meta.window
+    [least] = [c for c in overview if c.text.startswith("- **Least-privilege control plane**")]
+    assert windows.from_lead_in(windows.span(least), least.meta.window, set()) == least.meta.window
+    # a "key:" line in a code block opens no list
+    assert not _list_runs_to_end("Mount it:\n\n```yaml\naccessModes:\n  - ReadWriteOnce")
+    assert _list_runs_to_end("It aims to provide the following:\n\n- **Access**: checked\n  by RBAC.")
 
 
 def test_a_flagged_window_is_never_read_into_another_passage():
