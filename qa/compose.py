@@ -272,9 +272,10 @@ class Composer:
         # understanding", which every template-worded question is near; each once, from its fullest reading)
         lead_ins: dict[str, Candidate] = {}
         for c in candidates:
-            if not c.under_asked_heading and c.relevant and c.hit.chunk.meta.source in documents and c.text not in said \
-                    and len(c.listed) > 1 and not any(item.startswith("`") for item in c.listed) \
-                    and len(c.listed) > len(lead_ins.get(c.text, c).listed if c.text in lead_ins else ()):
+            if c.under_asked_heading or not c.relevant or c.hit.chunk.meta.source not in documents or c.text in said \
+                    or len(c.listed) < 2 or any(item.startswith("`") for item in c.listed):
+                continue
+            if c.text not in lead_ins or len(c.listed) > len(lead_ins[c.text].listed):
                 lead_ins[c.text] = c
         others = list(lead_ins.values())[:SIMILARITY_POOL]
         if not others:

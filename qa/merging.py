@@ -123,8 +123,8 @@ class Windows:
         return sum(len(w.text) for w in windows) <= max_chars
 
     def from_lead_in(self, span: Span, lo: int, taken) -> int:
-        """``lo``, or the window before it when ``lo`` opens on a list item and that window, of the same section
-        and not read elsewhere, holds the list's lead-in (a line ending in ":" followed by items)."""
+        """``lo``, or the window before it when ``lo`` opens on a list item and that window, of the same section,
+        not flagged nor read elsewhere, ends in the list its lead-in opens (``_list_runs_to_end``)."""
         first, before = self.at(span.key, lo), self.at(span.key, lo - 1)
         if first is None or before is None or (span.key, lo - 1) in taken or before.meta.flagged \
                 or (before.meta.section_key or before.meta.section) != span.section:
