@@ -21,6 +21,7 @@ from functools import cached_property
 from kfqa.qa.names import aspect_headings
 from kfqa.qa.ranked import scored_groups
 from kfqa.termstats import terms
+from kfqa.text import ITEM_START_RE
 from kfqa.types import Chunk, ChunkMeta, Retrieved
 
 FileKey = tuple[str, str]  # (source, file_hash): one committed version of one file
@@ -129,7 +130,7 @@ class Windows:
         if first is None or before is None or (span.key, lo - 1) in taken or before.meta.flagged \
                 or (before.meta.section_key or before.meta.section) != span.section:
             return lo
-        if not _LIST_ITEM_RE.match(first.text[first.meta.lead_chars:].lstrip("\n")):
+        if not ITEM_START_RE.match(first.text[first.meta.lead_chars:].lstrip("\n")):
             return lo
         return lo - 1 if _list_runs_to_end(before.text[before.meta.lead_chars:]) else lo
 
@@ -151,9 +152,6 @@ class Windows:
         return merged
 
 
-_LIST_ITEM_RE = re.compile(r"\s*(?:[-*+]|\d{1,3}[.)])\s")
-
-
 def _list_runs_to_end(text: str) -> bool:
     """``text`` ends in a list that a lead-in line (ending in ":") opens: after its last such line, every line
     is a list item or an item's indented continuation, and no code fence (YAML's "accessModes:" is no lead-in)."""
@@ -164,7 +162,7 @@ def _list_runs_to_end(text: str) -> bool:
     if opening < 0 or not tail or fences % 2 or "```" in "\n".join(lines[opening:]) \
             or lines[opening].startswith((" ", "\t")):
         return False
-    return bool(_LIST_ITEM_RE.match(tail[0])) and all(_LIST_ITEM_RE.match(line) or line[:1] in " \t" for line in tail)
+    return bool(ITEM_START_RE.match(tail[0])) and all(ITEM_START_RE.match(line) or line[:1] in " \t" for line in tail)
 
 
 def _within(section: str, outer: str, subsections: bool) -> bool:
