@@ -26,6 +26,7 @@ from kfqa.qa.names import (
     asks_own_document,
     compares,
     names_in,
+    project_aliases,
     store_names,
 )
 from kfqa.qa.query import (
@@ -228,7 +229,7 @@ class Assistant:
     def _retrieve(self, question, filters, history, k, notices, config=None) -> tuple[PreparedQuery, list[Retrieved]]:
         r = self.retriever
         config = config or self.config
-        prepared = prepare(question, history, r.vocabulary, r.projects, r.people, expand=config.on("expand"),
+        prepared = prepare(question, history, r.vocabulary, self._project_aliases(), r.people, expand=config.on("expand"),
                            abbreviations=abbreviations_for(r.stats.abbreviations), parts=config.on("parts"),
                            names=self._names() if config.on("generalize") and config.general_weight > 0 else None,
                            identifiers=self._identifiers(config) if config.on("identifiers") else None,
@@ -356,7 +357,8 @@ class Assistant:
             # Kubeflow nor any of its components (nor what an abbreviation stands for: "KCD", Kubeflow Community
             # Distribution); a question about how another project is used with Kubeflow's reads both
             said = " ".join([prepared.read, *prepared.expansions])
-            own = all(asks_own_document(question, p) for p in prepared.projects) and not compares(question)
+            aliases = self._project_aliases()
+            own = all(asks_own_document(question, p, aliases.get(p, ())) for p in prepared.projects) and not compares(question)
             home_named = HOME_PROJECT in prepared.projects or bool(names_in(said, {*self._components(), HOME_PROJECT}))
             filters = replace(filters, projects=sorted({*prepared.projects, "", *([] if own and not home_named else [HOME_PROJECT])}))
         return filters
@@ -418,12 +420,23 @@ class Assistant:
         return cache[key]
 
     def _components(self) -> set[str]:
-        """The store's names less its projects' own (component folders, and the abbreviations the store
-        defines, another project's too), for stage component-focus; once per opened store."""
+        """Kubeflow's components as the store names them (its component folders, and the abbreviations
+        the store defines for them: "KFP"), for stage component-focus and the source prior; once per
+        opened store. Another project's abbreviation ("CoCo", Confidential Containers) names no component."""
         cache = self._cache()
         if "components" not in cache:
-            cache["components"] = self._names() - self.retriever.projects
+            r = self.retriever
+            sources = {c.meta.source for c in r.chunks.values()}
+            cache["components"] = store_names(sources, {HOME_PROJECT}, r.stats.abbreviations) - r.projects - {HOME_PROJECT}
         return cache["components"]
+
+    def _project_aliases(self) -> dict[str, tuple[str, ...]]:
+        """Each project of the store with the other names the store gives it ("ESO"), once per opened store."""
+        cache = self._cache()
+        if "project aliases" not in cache:
+            r = self.retriever
+            cache["project aliases"] = project_aliases(r.projects, r.stats.abbreviations)
+        return cache["project aliases"]
 
     def _names(self) -> set[str]:
         """The store's project and component names (stage "generalize"), once per opened store."""

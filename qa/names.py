@@ -9,7 +9,7 @@ project's name, ``kfqa.config.HOME_PROJECT``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from kfqa.config import HOME_PROJECT
 from kfqa.qa.terms import DISCOURSE_TERMS, is_common
@@ -39,10 +39,32 @@ def asks_beyond_named_projects(question: str) -> bool:
 _THE_PROJECT_RE = re.compile(r"\b(?:the|this|your|our) project\b(?!s)", re.I)
 
 
-def _projects_in(question: str, projects: set[str]) -> list[str]:
-    """The ``projects`` the question names (names of three letters or more), sorted."""
+def project_aliases(projects: Iterable[str], abbreviations: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """Each project with the other names the store gives it: a phrase an abbreviation stands for that opens
+    with the project's name, and that abbreviation ("External Secrets Operator (ESO)": external-secrets)."""
+    aliases: dict[str, list[str]] = {p: [] for p in projects}
+    for short, phrase in abbreviations.items():
+        words = re.findall(r"[a-z0-9]+", phrase.lower())
+        for project in aliases:
+            name = project.split("-")
+            if len(short) > 2 and words[:len(name)] == name:
+                aliases[project] += [short.lower(), " ".join(words)]
+    return {p: tuple(dict.fromkeys(a)) for p, a in aliases.items()}
+
+
+def project_pattern(project: str, aliases: Iterable[str] = ()) -> str:
+    """How a question names ``project``: its folder name with any separator or none ("open-telemetry":
+    "OpenTelemetry", "Open Telemetry"), or one of its ``aliases``."""
+    forms = [r"[\s/_-]?".join(map(re.escape, name.split("-"))) for name in (project, *aliases)]
+    return r"\b(?:" + "|".join(forms) + r")\b"
+
+
+def _projects_in(question: str, projects: set[str] | Mapping[str, tuple[str, ...]]) -> list[str]:
+    """The ``projects`` the question names (names of three letters or more), sorted. A mapping gives each
+    project's aliases (``project_aliases``)."""
     low = question.lower()
-    return sorted(p for p in projects if len(p) > 2 and re.search(rf"\b{re.escape(p)}\b", low))
+    aliases = projects if isinstance(projects, Mapping) else {}
+    return sorted(p for p in projects if len(p) > 2 and re.search(project_pattern(p, aliases.get(p, ())), low))
 
 
 def home_named(question: str, projects: set[str]) -> bool:
@@ -68,9 +90,10 @@ _OWN_DOCUMENT = (r"(?:'s|’s)?\s+(?:own\s+)?(?:(?:security|joint|self)[\s-]+)?(
                  r"threat[\s-]model|security\s+policy|documentation|docs)\b")
 
 
-def asks_own_document(question: str, project: str) -> bool:
-    """The question asks what ``project``'s own document says (its assessment, threat model, docs)."""
-    return bool(re.search(rf"\b{re.escape(project)}{_OWN_DOCUMENT}", question, re.I))
+def asks_own_document(question: str, project: str, aliases: Iterable[str] = ()) -> bool:
+    """The question asks what ``project``'s own document says (its assessment, threat model, docs), naming
+    it as ``project_pattern`` does."""
+    return bool(re.search(project_pattern(project, aliases) + _OWN_DOCUMENT, question, re.I))
 
 
 def named_projects(question: str, projects: set[str]) -> list[str]:

@@ -8,7 +8,7 @@ Typos are corrected against the corpus vocabulary (the BM25 index's words; ``qa.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import cached_property
 from math import fsum
@@ -292,7 +292,7 @@ def prepare(
     question: str,
     history: list[str] | None,
     vocabulary: set[str],
-    projects: set[str] = frozenset(),
+    projects: Collection[str] = frozenset(),
     people: set[str] = frozenset(),
     expand: bool = True,
     abbreviations: dict[str, str] | None = None,
@@ -311,6 +311,7 @@ def prepare(
     project names; with them the question is also searched without its names (stage "generalize").
     ``identifiers``: the store's titled identifiers; those whose title the question describes go in
     ``PreparedQuery.identifiers`` (stage "identifiers": the passages naming them join the candidates).
+    ``projects``: the store's projects; a mapping gives each the other names it goes by (``project_aliases``).
     ``home=False``: the reader chose other projects than the home one, so "the project" is none of its.
     ``ubiquitous``: whether a term is in nearly every passage of the store (``TermWeights.ubiquitous``); with
     it, a statement in which the reader only says what they are doing is left out (stage

@@ -224,6 +224,9 @@ def test_a_comparison_quotes_only_the_projects_it_names(assistant):
                            "when handling a vulnerability disclosure, and where should reports be sent?")
     assert {c.chunk.meta.project for c in answer.citations} == {"volcano"}
     assert "volcano-security@googlegroups.com" in answer.answer
+    # ... named by the abbreviation its assessment defines ("External Secrets Operator (ESO)")
+    answer = assistant.ask("According to the ESO self-assessment, how should security vulnerabilities be reported?")
+    assert {c.chunk.meta.project for c in answer.citations} == {"external-secrets"}
 
 
 def test_an_expansion_kfqa_adds_is_no_name_the_question_asks_about(assistant):

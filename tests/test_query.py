@@ -496,3 +496,23 @@ def test_a_question_asks_what_a_projects_own_document_says():
     # how another project is used (with Kubeflow) is no question about its own documents
     assert not asks_own_document("How does KServe use Knative?", "knative")
     assert not asks_own_document("Does the Training Operator integrate with Volcano gang scheduling?", "volcano")
+
+
+def test_a_project_is_named_by_any_spelling_of_its_folder_or_an_abbreviation_the_store_defines():
+    from kfqa.qa.names import asks_own_document, project_aliases
+    abbreviations = {"ESO": "External Secrets Operator", "CoCo": "Confidential Containers", "OPA": "Open Policy Agent",
+                     "KFP": "Kubeflow Pipelines"}
+    projects = {"kubeflow", "external-secrets", "confidential-containers", "open-telemetry", "opa"}
+    aliases = project_aliases(projects, abbreviations)
+    assert aliases["external-secrets"] == ("eso", "external secrets operator")
+    assert aliases["opa"] == ()  # an abbreviation's phrase must open with the project's name
+    named = prepare("Per ESO's self-assessment, how are reports handled?", None, VOCAB, aliases).projects
+    assert named == ["external-secrets"]
+    assert prepare("Does the Confidential Containers assessment list its actors?", None, VOCAB, aliases).projects \
+        == ["confidential-containers"]
+    assert prepare("Which exporters does OpenTelemetry ship?", None, VOCAB, aliases).projects == ["open-telemetry"]
+    # a set of names alone, as before: the folder's spelling, with any separator
+    assert prepare("Is Open Telemetry a security provider?", None, VOCAB, projects).projects == ["open-telemetry"]
+    assert prepare("Does KFP store secrets?", None, VOCAB, aliases).projects == []  # Kubeflow's alone: none
+    assert asks_own_document("According to the ESO self-assessment, who triages?", "external-secrets", aliases["external-secrets"])
+    assert not asks_own_document("According to the ESO self-assessment, who triages?", "external-secrets")
