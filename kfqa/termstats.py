@@ -27,7 +27,7 @@ from kfqa.text import CAMEL_TOKEN_RE, IDENTIFIER, STOP_WORDS, camel_words, words
 from kfqa.types import Chunk
 
 TERMSTATS_FILE = "termstats.json"
-TERMSTATS_VERSION = "5"  # 2: -ing/-ed/-e stemming; 3: slash compounds split; 4: CamelCase words; 5: identifiers
+TERMSTATS_VERSION = "6"  # 2: -ing/-ed/-e stemming; 3: slash compounds split; 4: CamelCase words; 5: identifiers; 6: adverbs
 _VOCABULARY_RE = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # "Pod Security Standards (PSS)": up to six words, then an abbreviation in parentheses
 # "ADA-KUBEFL-02 SSRF in Kserve HTTPSProvider Moderate Reported", "| CVE-2023-2975 | Affects v1.15.3 ...":
@@ -52,6 +52,22 @@ def stop_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=65536)
+def _adjective(word: str) -> str:
+    """An adverb's adjective ("privately": private, "manually": manual, "temporarily": temporary), and
+    "-ical" as "-ic" ("automatically", "automatic"; "typically", "typical"), so a question's "report it
+    privately" meets "private vulnerability reporting". Not a word merely ending in -ly: "apply", "supply",
+    "family", "assembly", "anomaly", "early", "rely"."""
+    if word.endswith("ically") and len(word) >= 9:
+        return word[:-4]
+    if word.endswith("ical") and len(word) >= 7:
+        return word[:-2]
+    if word.endswith("ily") and len(word) >= 8:
+        return word[:-3] + "y"
+    if word.endswith("ly") and len(word) >= 6 and word[-3].isalpha() and word[-3] not in "aibp":
+        return word[:-2]
+    return word
+
+
 def stem(word: str) -> str:
     """A light stemmer: plurals, then -ing / -ed and a final e, so 'controllers' meets 'controller',
     'policies' 'policy' and 'compromised' 'compromise' (never cutting a word below four letters)."""
@@ -63,6 +79,8 @@ def stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4 and word[-len(suffix) - 1].isalpha():
             word = word[: -len(suffix)]
             break
+    else:
+        word = _adjective(word)
     if word.endswith("e") and len(word) >= 5 and word[-2].isalpha():
         word = word[:-1]
     return word

@@ -112,6 +112,17 @@ def test_common_english_comes_from_the_model_vocabulary():
     assert not is_common("payout") and not is_common("fedramp")
 
 
+def test_an_adverb_counts_as_its_adjective_and_a_word_merely_ending_in_ly_as_itself():
+    from kfqa.termstats import stem, terms
+
+    assert set(terms("report it privately")) >= set(terms("private reporting"))
+    for adverb, adjective in [("securely", "secure"), ("manually", "manual"), ("automatically", "automatic"),
+                              ("typically", "typical"), ("temporarily", "temporary")]:
+        assert stem(adverb) == stem(adjective), adverb
+    for word in ["apply", "supply", "family", "assembly", "anomaly", "early", "rely", "only", "daily", "fully"]:
+        assert stem(word) == word, word
+
+
 def test_camel_case_identifiers_count_as_their_words():
     from kfqa.termstats import terms
 

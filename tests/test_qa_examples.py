@@ -235,3 +235,10 @@ def test_an_expansion_kfqa_adds_is_no_name_the_question_asks_about(assistant):
     answer = assistant.ask("Rishabh flagged the spark webhook description in the toc PR — what was wrong and was it fixed?")
     assert not answer.abstained
     assert any(c.chunk.meta.source == "reviews/cncf-toc-pr-2201.json" for c in answer.citations)
+
+
+def test_an_adverb_in_the_question_meets_its_adjective_in_the_answer(assistant):
+    # "privately" asks what "private vulnerability reporting" says; the audit's "should not be disclosed"
+    # only shares "find" and "report"
+    answer = assistant.ask("If we find a security bug in Kubeflow during our evaluation, how do we report it privately?")
+    assert answer.answer.startswith("Vulnerability reports are accepted via GitHub's private vulnerability reporting")
