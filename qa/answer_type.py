@@ -55,8 +55,9 @@ _STATED_AS = {"time": ("duration", "date")}
 # The closed class of English value questions: the value word must be what is asked for ("What is the
 # minimum TLS version ...", "What's the default cookie lifetime?"), not a word the question mentions
 # ("What does Kubeflow do about old versions ...", "What does the timeout setting do?").
-_WHAT_IS = (r"\b(?:what|which)(?:['’]?s|\s+(?:is|are|was|were))?(?:\s+(?:the|a|an|its|their))?"
+_WHAT_IS = (r"\b(?:what|(?<!, )which)(?:['’]?s|\s+(?:is|are|was|were))?(?:\s+(?:the|a|an|its|their))?"
             r"(?:\s+[\w-]+['’]s?)?(?:\s+(?!(?:when|if|after|before|once|while|happens?|happened)\b)[\w/-]+){0,4}?\s+")
+# (not a relative clause: "Knative's self-assessment, which states a response time" asks none)
 # (one possessive, first: "What's Kubeflow's committed ..."; then up to four words saying whose and which:
 # "the default oauth2-proxy session cookie lifetime", but not a clause: "What happens when the token lifetime ...")
 # words that make "the ... time to <verb>" a length of time, not a moment

@@ -28,6 +28,8 @@ from kfqa.qa.answerability import Decision
     ("Which release was the first to enforce the restricted profile?", "version", ""),
     ("Which KFP release has the fix for the path traversal?", "version", ""),
     ("Which release fixed it?", "version", ""),
+    # a question word after a comma still asks ("When TLS is on, what minimum version ...")
+    ("When pod-to-pod TLS is turned on, what minimum TLS version does the API server enforce?", "version", ""),
     # after "what did/does" the value is still asked when "what" is it: a cost, a default, a version one needs
     ("What did the audit cost?", "money", ""),
     ("What does the default timeout default to?", "duration", ""),
@@ -172,6 +174,8 @@ def test_a_number_answers_a_score_only_next_to_what_is_scored_and_a_ratio_anywhe
     "What does the latest release include?", "What did the new version change in the webhooks?",
     # a unit of data as written, not a word that looks like one ("KB articles")
     "What is stored in KB articles?",
+    # ", which" opens a relative clause, not a question ("... and which version" would be one)
+    "Who receives reports, and how does that compare with Knative's self-assessment, which states a response time?",
 ])
 def test_other_questions_ask_for_no_value(question):
     assert asked_value(question) is None
