@@ -23,7 +23,13 @@ from kfqa.qa.names import (
     named_projects,
 )
 from kfqa.qa.terms import DISCOURSE_TERMS, GENERAL_ABBREVIATIONS, is_common
-from kfqa.qa.typos import apply_corrections, correct_typos, restore_apostrophes, unclipped
+from kfqa.qa.typos import (
+    apply_corrections,
+    correct_typos,
+    restore_apostrophes,
+    shortened_identifiers,
+    unclipped,
+)
 from kfqa.termstats import stem, stop_words, terms
 from kfqa.text import CAMEL_SPLIT_RE, camel_words, normalize, split_sentences
 
@@ -302,6 +308,7 @@ def prepare(
     home: bool = True,
     ubiquitous: Callable[[str], bool] | None = None,
     frequency: Callable[[str], int] | None = None,
+    known_identifiers: Collection[str] = (),
 ) -> PreparedQuery:
     """The retrieval query for ``question``: follow-ups carry the previous question along.
 
@@ -318,6 +325,8 @@ def prepare(
     "setting-statements", ``without_setting``).
     ``frequency``: how many passages hold a corpus word; with it, a clipped word ("perms") is searched with
     the word it clips ("permission").
+    ``known_identifiers``: the store's identifiers ("ADA-KUBEFL-04"); one written without its middle part
+    ("ADA-04") is read as the identifier it stands for, a correction like a typo's.
     """
     known = abbreviations if abbreviations is not None else GENERAL_ABBREVIATIONS
     context = ""
@@ -325,6 +334,8 @@ def prepare(
         context = history[-1].strip() + " "
     persons = {part for login in people for part in login_parts(login)}
     corrections = restore_apostrophes(question, {p.lower() for p in projects}, persons, vocabulary) if expand else {}
+    if expand:
+        corrections |= shortened_identifiers(question, known_identifiers)
     text = apply_corrections(question, corrections)
     if expand:
         typos = correct_typos(text, vocabulary, known)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from kfqa.qa.terms import CLIPPED_MIN, common_english, is_common
@@ -104,6 +105,26 @@ def _standalone_tokens(question: str):
         if m.group() not in seen:
             seen.add(m.group())
             yield m
+
+
+_SHORT_ID_RE = re.compile(r"([A-Za-z]{2,})-0*(\d{1,5})")
+
+
+def shortened_identifiers(question: str, identifiers: Iterable[str]) -> dict[str, str]:
+    """The store's identifiers the question writes without their middle part ("ADA-04", "ada-4": ADA-KUBEFL-04),
+    each standing for the one identifier of that prefix and number (none when two could be meant)."""
+    by_short: dict[tuple[str, int], list[str]] = {}
+    for ident in identifiers:
+        parts = ident.split("-")
+        if len(parts) == 3 and parts[2].isdigit():
+            by_short.setdefault((parts[0].lower(), int(parts[2])), []).append(ident)
+    fixes = {}
+    for m in _token_matches(question):
+        short = _SHORT_ID_RE.fullmatch(m.group())
+        meant = by_short.get((short.group(1).lower(), int(short.group(2))), []) if short else []
+        if len(meant) == 1:
+            fixes[m.group()] = meant[0]
+    return fixes
 
 
 def apply_corrections(text: str, fixes: dict[str, str]) -> str:

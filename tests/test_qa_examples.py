@@ -242,3 +242,10 @@ def test_an_adverb_in_the_question_meets_its_adjective_in_the_answer(assistant):
     # only shares "find" and "report"
     answer = assistant.ask("If we find a security bug in Kubeflow during our evaluation, how do we report it privately?")
     assert answer.answer.startswith("Vulnerability reports are accepted via GitHub's private vulnerability reporting")
+
+
+def test_a_finding_named_without_its_middle_part_is_answered_with_a_notice(assistant):
+    answer = assistant.ask("How were ADA-02 and ADA-03 handled in the graduation due diligence?")
+    assert not answer.abstained
+    assert "Read 'ADA-02' as 'ADA-KUBEFL-02', 'ADA-03' as 'ADA-KUBEFL-03'." in answer.notices
+    assert "out of scope for Kubeflow graduation DD" in answer.answer

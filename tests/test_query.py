@@ -516,3 +516,16 @@ def test_a_project_is_named_by_any_spelling_of_its_folder_or_an_abbreviation_the
     assert prepare("Does KFP store secrets?", None, VOCAB, aliases).projects == []  # Kubeflow's alone: none
     assert asks_own_document("According to the ESO self-assessment, who triages?", "external-secrets", aliases["external-secrets"])
     assert not asks_own_document("According to the ESO self-assessment, who triages?", "external-secrets")
+
+
+def test_an_identifier_written_without_its_middle_part_is_read_as_the_one_it_stands_for():
+    from kfqa.qa.typos import shortened_identifiers
+    known = ["ADA-KUBEFL-04", "ADA-KUBEFL-14", "CVE-2024-1234", "GHSA-abcd-1234"]
+    assert shortened_identifiers("what's the status of ADA-04 and ada-14?", known) == \
+        {"ADA-04": "ADA-KUBEFL-04", "ada-14": "ADA-KUBEFL-14"}
+    assert shortened_identifiers("ADA-5 and ADA-KUBEFL-04", known) == {}  # no such finding; written whole
+    # two identifiers of one prefix and number: none is meant
+    assert shortened_identifiers("ADA-04?", [*known, "ADA-OTHER-04"]) == {}
+    prepared = prepare("minio GetFile DoS (ADA-04): root cause?", None, VOCAB, known_identifiers=known)
+    assert "ADA-KUBEFL-04" in prepared.read and prepared.corrections == {"ADA-04": "ADA-KUBEFL-04"}
+    assert "ADA-04" in prepare("ADA-04?", None, VOCAB, expand=False, known_identifiers=known).read
