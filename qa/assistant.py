@@ -27,6 +27,7 @@ from kfqa.qa.names import (
     compares,
     names_in,
     project_aliases,
+    releases_in,
     store_names,
 )
 from kfqa.qa.query import (
@@ -256,6 +257,7 @@ class Assistant:
             sections=prepared.template_sections,
             aspects=r.windows.aspects if config.on("aspects") else frozenset(),
             speakers=frozenset(p.lower() for p in prepared.speakers) if config.on("speaker-prior") else frozenset(),
+            releases=frozenset(releases_in(read)) if config.on("release-focus") else frozenset(),
         )
         return prepared, r.retrieve(search, k=k, filters=filters, prefer=prefer, parts=prepared.parts,
                                     config=config, general=prepared.general, asked=asked,

@@ -26,7 +26,17 @@ from kfqa.qa.answerability import (
     decide,
 )
 from kfqa.qa.merging import Windows, with_following_window
-from kfqa.qa.names import heading_name, names_heading, names_in, names_section, person_terms, subject_key
+from kfqa.qa.names import (
+    filed_under,
+    filed_under_another_release,
+    heading_name,
+    names_heading,
+    names_in,
+    names_section,
+    person_terms,
+    releases_in,
+    subject_key,
+)
 from kfqa.qa.query import (
     abbreviations_for,
     asked_about,
@@ -136,9 +146,10 @@ class Composer:
         # it asks what they share, their status or their ruling, not each one's page)
         about = set(written) | (set(described) if len(described) == 1 else set()) \
             if config.on("identifier-pages") else set()
+        releases = releases_in(own_words or question) if config.on("release-focus") else set()
         candidates = self._candidates(question, retrieved, focus, weight, config, sections, history,
                                       people if config.on("speaker-words") else (), speakers, about, parts,
-                                      set(written))
+                                      set(written), releases)
         for cand in candidates:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
         if config.on("quoted-phrases"):
@@ -148,6 +159,8 @@ class Composer:
         # (a question of several parts may name the component in one of them only)
         if config.on("component-focus") and config.other_component_factor != 1.0 and components and parts <= 1:
             _other_components_yield(candidates, names_in(own_words or question, components), components, config)
+        if releases:
+            _other_releases_yield(candidates, releases, config.other_release_factor)
         candidates.sort(key=lambda c: c.score, reverse=True)
         self._answer_scores(question, candidates, config)
         # (the template's label the question opens with names where the answer is filed, not what it asks)
@@ -176,8 +189,10 @@ class Composer:
 
     def _candidates(self, question: str, retrieved, focus, weight, config: QAConfig,
                     sections: frozenset = frozenset(), history: bool = False, people=(), speakers=(),
-                    about: set[str] = frozenset(), parts: int = 1, written=frozenset()) -> list[Candidate]:
+                    about: set[str] = frozenset(), parts: int = 1, written=frozenset(),
+                    releases: set[str] = frozenset()) -> list[Candidate]:
         q_terms = set(weight)
+        release_terms = q_terms & set(terms(" ".join(releases)))
         total = fsum(weight.values()) or 1.0  # fsum: exact, so no tie depends on set order
         # (stage speaker-words: the words naming a person say who wrote the answer, not what it says: they
         # count for no sentence that only names someone, and for each one written by a person of ``speakers``,
@@ -209,6 +224,10 @@ class Composer:
             # the answer is, not which of its sentences it is: each of its sentences holds them alike)
             doc_name_terms = self.windows.name_terms_asked(hit.chunk.meta, q_terms, config.document_name_df,
                                                            config.document_name_words) if config.on("document-names") else set()
+            # (stage release-focus: the release the question names says where the answer is, as a document's
+            # name does: each sentence of a passage filed under it holds it)
+            if release_terms and filed_under(hit.chunk, releases):
+                doc_name_terms = doc_name_terms | release_terms
             # (stage identifier-pages: a passage naming one identifier only, one the question asks about, is
             # that item's own page, "ID ADA-KUBEFL-09" in a finding's header: each sentence is about it)
             # (a page that goes on under the item page's heading is the item's too, as near the question)
@@ -501,6 +520,19 @@ def _other_components_yield(candidates: list[Candidate], asked: set[str], compon
         filed = about[chunk.id]
         if filed and not filed & asked:
             cand.score *= config.other_component_factor
+
+
+def _other_releases_yield(candidates: list[Candidate], asked: set[str], factor: float) -> None:
+    """Stage release-focus: a question about one release ("Which dex version ships with Kubeflow Community
+    Distribution 26.03?") is answered from passages about it, or general ones; a sentence filed under another
+    release's page or section scores ``factor`` of its score."""
+    filed: dict[str, bool] = {}  # chunk id -> filed under another release only (read once)
+    for cand in candidates:
+        chunk = cand.hit.chunk
+        if chunk.id not in filed:
+            filed[chunk.id] = filed_under_another_release(chunk, asked)
+        if filed[chunk.id]:
+            cand.score *= factor
 
 
 def _ranked_first(chosen: list[Candidate], ranked) -> list[Candidate]:

@@ -272,3 +272,23 @@ def generalized(question: str, names: set[str]) -> str:
     if text == " ".join(question.split()) or len(set(terms(text)) - DISCOURSE_TERMS) < 2:
         return ""
     return text
+
+
+# a release as a question or a page names it: "26.03", "1.9.1", "v1.10" (not "v2", nor a date "12.08.2025")
+_RELEASE_RE = re.compile(r"(?<![\w.])v?(\d{1,3}\.\d{1,3}(?:\.\d{1,3})?)(?![\w.]|\.\d)")
+
+
+def releases_in(text: str) -> set[str]:
+    """The releases ``text`` names ("Kubeflow Community Distribution 26.03": 26.03)."""
+    return set(_RELEASE_RE.findall(text))
+
+
+def filed_under(chunk, releases: set[str]) -> bool:
+    """The passage's page or section names one of ``releases`` ("1.9" holds "1.9.1")."""
+    named = releases_in(f"{chunk.meta.section} {chunk.meta.source}")
+    return any(n == a or n.startswith(a + ".") for n in named for a in releases)
+
+
+def filed_under_another_release(chunk, asked: set[str]) -> bool:
+    """The passage's page or section names a release, none of those ``asked``."""
+    return bool(releases_in(f"{chunk.meta.section} {chunk.meta.source}")) and not filed_under(chunk, asked)

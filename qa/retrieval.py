@@ -25,7 +25,7 @@ from kfqa.config import HOME_PROJECT
 from kfqa.embedding import get_query_embed_model
 from kfqa.qa.filters import admits, chroma_where, metadata_filters
 from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours
-from kfqa.qa.names import compares, names_heading, names_section, replace_names
+from kfqa.qa.names import compares, filed_under_another_release, names_heading, names_section, replace_names
 from kfqa.qa.query import quoted_phrases, without_revision_words
 from kfqa.qa.sentences import is_contents
 from kfqa.qa.stages import QAConfig
@@ -47,6 +47,7 @@ class Preference:
     aspects: frozenset = frozenset()  # (source, heading) put under several parents: named with the parent only
     speakers: frozenset = frozenset()  # logins, lower-cased, of the people the question asks what they said
     broader: frozenset = frozenset()  # (source, section key) whose subsection the question names with it (section-join)
+    releases: frozenset = frozenset()  # releases the question names ("26.03"; stage release-focus)
 
     def weight(self, chunk: Chunk, config: QAConfig) -> float:
         """Multiplier on a passage's fused score: enough to lift the kind of source, project,
@@ -60,6 +61,8 @@ class Preference:
         if (self.names_section(m.source, m.section) and (m.source, m.section_key or m.section) not in self.broader) \
                 or (m.source, m.section) in self.sections:
             weight *= config.section_boost
+        if self.releases and filed_under_another_release(chunk, self.releases):
+            weight *= config.other_release_factor
         if m.author.lower() in self.speakers:  # (stage speaker-prior: a thread's window, by its first comment)
             weight *= config.speaker_prior
         if self.projects:

@@ -45,6 +45,7 @@ STAGES: dict[str, str] = {
     "lead-in-windows": "small-to-big: for a question restating a template prompt, a passage opening in the middle of a list reads back to the window of its lead-in (what the project states under the prompt is introduced: \"Kubeflow aims to provide the following ...\")",
     "subsections": "small-to-big: section-expand reads on into the section's subsections, which are part of it",
     "component-focus": "sentence selection: a question naming a component is answered from its passages or general ones; a sentence under another component's section or page yields",
+    "release-focus": "prior and sentence selection: a question naming a release (\"Kubeflow Community Distribution 26.03\") is answered from its passages or general ones; a passage, and a sentence, under another release's page or section (\"... 1.9.1 > Dependency Versions\") yields",
     "point-relevance": "sentence selection: each supporting point holds a specific term of the question beyond its heading's",
     "lead-in-lists": "sentence selection: a lead-in brings the list it introduces (when its items are relevant, it best matches the question, or it points back at a chosen sentence)",
     "section-lists": "sentence selection: a lead that is an item of a list under the heading the question asks for brings the list's other items as points (the heading introduces them)",
@@ -72,7 +73,7 @@ ANSWER_FIELDS = frozenset({
     "passages_read", "document_name_df", "document_name_words", "identifier_boost", "max_points", "points_per_part", "section_list_points", "template_nearest", "premise_weight", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
     "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage", "semantic_candidates",
     "scope_elsewhere_df", "continuation_words", "value_coverage", "novelty_weight", "kind_lead_floor",
-    "absent_importance", "speaker_boost", "other_component_factor",
+    "absent_importance", "speaker_boost", "other_component_factor", "other_release_factor",
 })
 
 
@@ -176,6 +177,9 @@ class QAConfig:
     # match as strings, so "KFP" is no name of the pipelines docs and "pipeline" files other projects'
     # "Development Pipeline" sections under it
     other_component_factor: float = 1.0
+    # stage release-focus: a sentence filed under another release than the one the question names scores this
+    # share of its score (only two questions of 1023 name a release: 0.5 and 0.2 both gain both, 0.2 fully)
+    other_release_factor: float = 0.2
     # stage kind-lead: the best relevant sentence of the kind of source the question asks about leads when it
     # scores at least this share of the best sentence (0.5 and 0.7 score alike on the shipped sets)
     kind_lead_floor: float = 0.5

@@ -249,3 +249,16 @@ def test_a_finding_named_without_its_middle_part_is_answered_with_a_notice(assis
     assert not answer.abstained
     assert "Read 'ADA-02' as 'ADA-KUBEFL-02', 'ADA-03' as 'ADA-KUBEFL-03'." in answer.notices
     assert "out of scope for Kubeflow graduation DD" in answer.answer
+
+
+def test_a_question_naming_a_release_is_answered_from_that_release(assistant):
+    question = "What Dex version does Kubeflow Community Distribution 26.03 depend on?"
+    answer = assistant.ask(question)
+    assert "2.45.0" in answer.answer
+    assert {c.chunk.meta.source.rsplit("/", 1)[-1] for c in answer.citations} == {"kubeflow-26.03.md"}
+    saved = assistant.config
+    assistant.config = saved.without("release-focus")
+    try:  # without the stage, another release's table row is quoted
+        assert {c.chunk.meta.source.rsplit("/", 1)[-1] for c in assistant.ask(question).citations} != {"kubeflow-26.03.md"}
+    finally:
+        assistant.config = saved

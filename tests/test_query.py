@@ -529,3 +529,18 @@ def test_an_identifier_written_without_its_middle_part_is_read_as_the_one_it_sta
     prepared = prepare("minio GetFile DoS (ADA-04): root cause?", None, VOCAB, known_identifiers=known)
     assert "ADA-KUBEFL-04" in prepared.read and prepared.corrections == {"ADA-04": "ADA-KUBEFL-04"}
     assert "ADA-04" in prepare("ADA-04?", None, VOCAB, expand=False, known_identifiers=known).read
+
+
+def test_a_release_is_named_by_its_number_and_holds_its_patch_releases():
+    from types import SimpleNamespace
+
+    from kfqa.qa.names import filed_under, filed_under_another_release, releases_in
+    assert releases_in("Which dex ships with Kubeflow Community Distribution 26.03, or v1.10?") == {"26.03", "1.10"}
+    assert releases_in("Is KFP v2 on 12.08.2025 or 2.5x?") == set()  # no dotted release; a date is none
+
+    def chunk(section, source):
+        return SimpleNamespace(meta=SimpleNamespace(section=section, source=source))
+    patch = chunk("Kubeflow Community Distribution 1.9.1 > Dependency Versions", "releases/kubeflow-1.9.md")
+    assert filed_under(patch, {"1.9"}) and not filed_under_another_release(patch, {"1.9"})
+    assert filed_under_another_release(patch, {"26.03"})
+    assert not filed_under_another_release(chunk("Overview", "docs/kubeflow/overview.md"), {"26.03"})  # general
