@@ -146,7 +146,8 @@ class AskedValue:
     # for a count: stems of the words naming what is counted ("how many CVEs" -> cve); a number answers
     # only when it counts one of them ("two researchers" doesn't say how many CVEs). Empty: any number.
     # For a score: what is scored ("exposure and impact scores" -> exposur, impact, score); a number
-    # answers next to one of them ("Exposure 5", not "on line 180"), a ratio ("6.5/10") anywhere.
+    # answers next to one of them ("Exposure 5", not "on line 180"), a ratio ("6.5/10") anywhere. For a
+    # version: what is versioned ("which Go version" -> go), next to which a version answers ("Go 1.22").
     counted: frozenset[str] = frozenset()
     # for a date or time: the question asks about a future event ("When is the next audit scheduled?"),
     # which a date answers only in a sentence speaking of the future (a past audit's dates don't)
@@ -174,8 +175,9 @@ class AskedValue:
             return re.search(rf"\b{re.escape(self.scheme)}-\d", text, re.I) is not None
         if self.kind == "score" and _RATIO_RE.search(text):
             return True
-        if self.kind in ("count", "score") and self.counted:  # (a score's always holds "score")
-            return any(self._counts(text, m.start(), m.end()) for m in VALUE_RES["count"].finditer(text))
+        if self.kind in ("count", "score", "version") and self.counted:  # (a score's always holds "score")
+            found = VALUE_RES["version" if self.kind == "version" else "count"].finditer(text)
+            return any(self._counts(text, m.start(), m.end()) for m in found)
         if self.future and not _FUTURE_RE.search(text):
             return False
         return any(VALUE_RES[kind].search(text) for kind in _STATED_AS.get(self.kind, (self.kind,)))
@@ -202,10 +204,24 @@ def asked_value(question: str) -> AskedValue | None:
     for kind, pattern in _ASKS:
         if pattern.search(question):
             return AskedValue(kind, counted=counted_words(question) if kind == "count" else
-                              scored_words(question) if kind == "score" else frozenset(),
+                              scored_words(question) if kind == "score" else
+                              versioned_words(question) if kind == "version" else frozenset(),
                               future=kind in ("date", "time") and bool(_FUTURE_RE.search(question))
                               and not _PAST_CHANGE_RE.search(question))
     return None
+
+
+# "which Go version", "what minimum TLS version", "which KFP release": the word naming what is versioned
+_VERSIONED_RE = re.compile(r"\b([A-Za-z][\w-]*)\s+(?:versions?|releases?)\b", re.I)
+
+
+def versioned_words(question: str) -> frozenset[str]:
+    """The stem of the word naming what a version question asks the version of ("which Go version are the
+    controllers built with?" -> go): a version answers it only next to that word ("Go 1.22", "| dex | 2.45.0 |"),
+    not a container image's tag. Empty (any version) when the question names none ("Which release was ...")."""
+    found = _VERSIONED_RE.search(question)
+    word = found.group(1).lower() if found else ""
+    return frozenset() if not word or word in stop_words() or word in ("what", "which") else frozenset({stem(word)})
 
 
 def counted_words(question: str) -> frozenset[str]:

@@ -115,6 +115,19 @@ def test_a_number_answers_a_count_only_when_it_counts_what_is_asked():
     assert not maintainers.stated_in("There were 2 Kubeflow releases this year.")
 
 
+def test_a_version_answers_only_next_to_what_is_versioned():
+    go = asked_value("which go version are the kf controllers built with rn?")
+    assert go.counted == {"go"}
+    assert go.stated_in("The controllers are built with Go 1.22.") and go.stated_in("| go | 1.22.4 |")
+    # an image's tag is a version of the image, not of the toolchain it was built with
+    assert not go.stated_in("`docker sbom ghcr.io/kubeflow/trainer/trainer-controller-manager:v2.0.0-rc.0`")
+    tls = asked_value("What minimum TLS version does the gateway enforce?")
+    assert tls.stated_in("The gateway accepts TLS 1.2 or later.") and not tls.stated_in("Istio 1.29.0 ships with it.")
+    # naming nothing, any version answers
+    first = asked_value("Which release was the first to enforce the restricted profile?")
+    assert first.counted == set() and first.stated_in("Since v1.9 the restricted profile is enforced.")
+
+
 def test_a_number_answers_a_score_only_next_to_what_is_scored_and_a_ratio_anywhere():
     scores = asked_value("What exposure and impact scores did Ada Logics assign to the finding?")
     assert scores.stated_in("Exposure 5, Impact 3.") and scores.stated_in("It scored 8 in total.")

@@ -170,6 +170,10 @@ def test_a_value_no_source_states_is_declined_and_one_a_source_states_is_answere
     # the sources say "a limited number of maintainers", never how many
     _declined(assistant, "Exactly how many maintainers have access to incoming vulnerability reports?",
               "No passage of the indexed Kubeflow sources close to this question states a number.")
+    # an image's tag is no version of the toolchain asked about
+    _declined(assistant, "Which Go version are the Kubeflow controllers compiled with?",
+              "No passage of the indexed Kubeflow sources close to this question states a version.")
+    assert not assistant.ask("Which Kubernetes versions does Kubeflow support?").abstained
     # the Spark Operator's webhooks are counted by listing them: answered
     counted = assistant.ask("How many admission webhooks does the Spark Operator register?")
     assert not counted.abstained, counted.notices
