@@ -47,6 +47,8 @@ VALUE_RES: dict[str, re.Pattern] = {
     # "two megabytes"; not "100 mi")
     "data size": re.compile(rf"(?:{_DIGITS}|\b(?i:{'|'.join(_NUMBER_WORDS)})\b)\s?"
                             r"(?:(?i:bytes?|kilobytes?|megabytes?|gigabytes?|terabytes?)\b|[KMGTP]i?B\b|[KMGTP]i?\b)"),
+    # a checksum as written: 32 hex digits or more ("sha256:" prefixed or not)
+    "digest": re.compile(r"(?<![\w-])(?:sha\d+:)?[0-9a-f]{32,}(?![\w-])", re.I),
     "money": re.compile(rf"[$€£]\s?\d|{_DIGITS}\s?(?:k|m)?\s?(?:usd|eur|gbp|dollars?|euros?)\b|\bfree of charge\b", re.I),
 }
 # "is there a deadline" (kind "time"): a date or a length of time answers it
@@ -106,6 +108,9 @@ _ASKS: list[tuple[str, re.Pattern]] = [
     # version say?", "What did the latest release change?" ask no version; "What did the audit cost?" keeps its value)
     ("version", re.compile(rf"{_NOT_DO_SUPPORT}{_WHAT_IS}versions?\b(?!\s+of\b)"
                            rf"|{_NOT_DO_SUPPORT}{_WHAT_IS}releases?\b(?=\s+(?:is|was|were|did|does|first|introduced|added|shipped|ships|has|had|have|contains?|contained|includes?|included|fixe[sd])\b|\s*\?)", re.I)),
+    # "What is the SHA-256 checksum of the PDF?", "which image digest" (not "what hash algorithm", "which hash function")
+    ("digest", re.compile(rf"{_WHAT_IS}(?:checksums?|digests?|hash(?:es)?)\b(?!\s+(?:algorithms?|functions?|types?|methods?|of\s+the\s+algorithm)\b)",
+                          re.I)),
     ("percentage", re.compile(rf"{_WHAT_IS}(?:percentage|percent|proportion)\b|\b(?:what|which)\s+%", re.I)),
     # (the units as written: "KB articles" is no size)
     ("data size", re.compile(r"\b(?i:in|how many|number of)\s+(?:(?i:bytes|kilobytes|megabytes|gigabytes|terabytes)|"
@@ -141,7 +146,7 @@ _WORD_RE = re.compile(r"[A-Za-z][\w-]*")
 
 @dataclass(frozen=True)
 class AskedValue:
-    kind: str  # count, duration, date, version, money, percentage, size, data size, time, score or identifier
+    kind: str  # count, duration, date, version, money, percentage, size, data size, digest, time, score or identifier
     scheme: str = ""  # for an identifier: its scheme ("CVE")
     # for a count: stems of the words naming what is counted ("how many CVEs" -> cve); a number answers
     # only when it counts one of them ("two researchers" doesn't say how many CVEs). Empty: any number.
@@ -191,7 +196,7 @@ class AskedValue:
         return any(stem(w.lower()) in self.counted for w in following + preceding)
 
 
-_WHAT = {"count": "a number", "duration": "a length of time", "date": "a date", "version": "a version",
+_WHAT = {"digest": "a checksum", "count": "a number", "duration": "a length of time", "date": "a date", "version": "a version",
          "money": "an amount of money", "percentage": "a percentage", "size": "a size", "data size": "a size in bytes",
          "time": "a date or a length of time", "score": "a score"}
 

@@ -28,6 +28,8 @@ from kfqa.qa.answerability import Decision
     ("Which release was the first to enforce the restricted profile?", "version", ""),
     ("Which KFP release has the fix for the path traversal?", "version", ""),
     ("Which release fixed it?", "version", ""),
+    ("What is the SHA-256 checksum of the audit PDF?", "digest", ""),
+    ("which image digest is pinned for the controller?", "digest", ""),
     # a question word after a comma still asks ("When TLS is on, what minimum version ...")
     ("When pod-to-pod TLS is turned on, what minimum TLS version does the API server enforce?", "version", ""),
     # after "what did/does" the value is still asked when "what" is it: a cost, a default, a version one needs
@@ -115,6 +117,13 @@ def test_a_number_answers_a_count_only_when_it_counts_what_is_asked():
     assert not maintainers.stated_in("There were 2 Kubeflow releases this year.")
 
 
+def test_a_checksum_is_stated_only_by_one_written_out():
+    digest = asked_value("What is the SHA-256 checksum of the audit PDF?")
+    assert digest.stated_in("sha256:" + "0f" * 32) and digest.stated_in("The PDF's digest is " + "a1" * 32 + ".")
+    assert not digest.stated_in("Verified the copied PDF SHA-256 matches the original downloaded PDF.")
+    assert digest.what == "a checksum"
+
+
 def test_a_version_answers_only_next_to_what_is_versioned():
     go = asked_value("which go version are the kf controllers built with rn?")
     assert go.counted == {"go"}
@@ -187,6 +196,8 @@ def test_a_number_answers_a_score_only_next_to_what_is_scored_and_a_ratio_anywhe
     "What does the latest release include?", "What did the new version change in the webhooks?",
     # a unit of data as written, not a word that looks like one ("KB articles")
     "What is stored in KB articles?",
+    # the kind of hash, not a hash
+    "What hash algorithm does Dex use for static passwords?", "Which hashing function is used?",
     # ", which" opens a relative clause, not a question ("... and which version" would be one)
     "Who receives reports, and how does that compare with Knative's self-assessment, which states a response time?",
 ])
