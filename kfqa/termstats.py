@@ -51,7 +51,6 @@ def stop_words() -> frozenset[str]:
     return frozenset(STOP_WORDS | extra)
 
 
-@lru_cache(maxsize=65536)
 def _adjective(word: str) -> str:
     """An adverb's adjective ("privately": private, "manually": manual, "temporarily": temporary), and
     "-ical" as "-ic" ("automatically", "automatic"; "typically", "typical"), so a question's "report it
@@ -68,6 +67,7 @@ def _adjective(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light stemmer: plurals, then -ing / -ed and a final e, so 'controllers' meets 'controller',
     'policies' 'policy' and 'compromised' 'compromise' (never cutting a word below four letters)."""
