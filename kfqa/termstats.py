@@ -27,7 +27,7 @@ from kfqa.text import CAMEL_TOKEN_RE, IDENTIFIER, STOP_WORDS, camel_words, words
 from kfqa.types import Chunk
 
 TERMSTATS_FILE = "termstats.json"
-TERMSTATS_VERSION = "6"  # 2: -ing/-ed/-e stemming; 3: slash compounds split; 4: CamelCase words; 5: identifiers; 6: adverbs
+TERMSTATS_VERSION = "7"  # 2: -ing/-ed/-e stemming; 3: slash compounds split; 4: CamelCase words; 5: identifiers; 6: adverbs; 7: hedges kept
 _VOCABULARY_RE = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # "Pod Security Standards (PSS)": up to six words, then an abbreviation in parentheses
 # "ADA-KUBEFL-02 SSRF in Kserve HTTPSProvider Moderate Reported", "| CVE-2023-2975 | Affects v1.15.3 ...":
@@ -51,11 +51,18 @@ def stop_words() -> frozenset[str]:
     return frozenset(STOP_WORDS | extra)
 
 
+# adverbs a question hedges with ("what exactly", "actually"): kept as they are, so the adjectives they
+# come from still name a topic ("explicit token permissions", "the actual number")
+HEDGE_ADVERBS = frozenset("actually exactly really specifically basically explicitly clearly officially".split())
+
+
 def _adjective(word: str) -> str:
     """An adverb's adjective ("privately": private, "manually": manual, "temporarily": temporary), and
     "-ical" as "-ic" ("automatically", "automatic"; "typically", "typical"), so a question's "report it
     privately" meets "private vulnerability reporting". Not a word merely ending in -ly: "apply", "supply",
     "family", "assembly", "anomaly", "early", "rely"."""
+    if word in HEDGE_ADVERBS:
+        return word
     if word.endswith("ically") and len(word) >= 9:
         return word[:-4]
     if word.endswith("ical") and len(word) >= 7:

@@ -346,7 +346,9 @@ def prepare(
         text = without_setting(text, projects, ubiquitous)
     expansions = []
     for token in set(_TOKEN_RE.findall(text)) if expand else ():
-        phrase = known.get(token.lower())
+        # (a common word of four letters or more, in lower case, is that word, not an abbreviation: "what kind
+        # of bug" asks nothing of KinD; "db", "sa" and "ui" typed in lower case are abbreviations all the same)
+        phrase = known.get(token.lower()) if not (token.islower() and len(token) >= 4 and is_common(token)) else None
         if phrase and phrase.lower() not in text.lower():
             expansions.append(phrase)
         elif CAMEL_SPLIT_RE.search(token) and not token.isupper():  # NetworkPolicy -> network policy

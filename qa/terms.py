@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kfqa.model_files import model_path
 from kfqa.qa.stages import QAConfig
-from kfqa.termstats import TermStats, stem, stop_words, terms
+from kfqa.termstats import HEDGE_ADVERBS, TermStats, stem, stop_words, terms
 from kfqa.text import camel_words, split_sentences
 
 __all__ = ["TermWeights", "coverage"]
@@ -28,11 +28,12 @@ __all__ = ["TermWeights", "coverage"]
 DISCOURSE = frozenset(
     """ask asks asked asking answer answers answered say says said tell tells told describe describes
     described explain explains explained mention mentions mentioned mean means meant happen happens
-    happened actually exactly really specifically basically explicitly clearly officially please anything something
+    happened please anything something
     thing things way kind sort document documents doc docs documentation assessment self-assessment
     page section write written project projects corpus literature whether
     make makes made making get gets got getting take takes took taking give gives gave given go goes went""".split()
 )  # (the last line: English's light verbs, which carry the sentence, not its topic: "what does X make")
+DISCOURSE = DISCOURSE | HEDGE_ADVERBS
 DISCOURSE_TERMS = frozenset(stem(w) for w in DISCOURSE)
 
 # A name-like token: an acronym or product name (FedRAMP, SOC2, ISO-27001), not an ordinary word.

@@ -121,6 +121,10 @@ def test_an_adverb_counts_as_its_adjective_and_a_word_merely_ending_in_ly_as_its
         assert stem(adverb) == stem(adjective), adverb
     for word in ["apply", "supply", "family", "assembly", "anomaly", "early", "rely", "only", "daily", "fully"]:
         assert stem(word) == word, word
+    # a question's hedges stay apart from the adjectives they come from ("what exactly" names no topic,
+    # "explicit token permissions" does)
+    from kfqa.qa.terms import DISCOURSE_TERMS
+    assert stem("explicitly") == "explicitly" and "explicitly" in DISCOURSE_TERMS and stem("explicit") not in DISCOURSE_TERMS
 
 
 def test_camel_case_identifiers_count_as_their_words():

@@ -544,3 +544,10 @@ def test_a_release_is_named_by_its_number_and_holds_its_patch_releases():
     assert filed_under(patch, {"1.9"}) and not filed_under_another_release(patch, {"1.9"})
     assert filed_under_another_release(patch, {"26.03"})
     assert not filed_under_another_release(chunk("Overview", "docs/kubeflow/overview.md"), {"26.03"})  # general
+
+
+def test_a_common_word_typed_in_lower_case_is_no_abbreviation():
+    known = {"kind": "Kubernetes-in-Docker", "db": "database"}
+    assert prepare("what kind of bug is it?", None, VOCAB, abbreviations=known).expansions == []
+    assert "Kubernetes-in-Docker" in prepare("Which KinD version ran?", None, VOCAB, abbreviations=known).expansions
+    assert "database" in prepare("which pods talk to the db?", None, VOCAB, abbreviations=known).expansions
