@@ -27,7 +27,7 @@ from kfqa.text import CAMEL_TOKEN_RE, IDENTIFIER, STOP_WORDS, camel_words, words
 from kfqa.types import Chunk
 
 TERMSTATS_FILE = "termstats.json"
-TERMSTATS_VERSION = "7"  # 2: -ing/-ed/-e stemming; 3: slash compounds split; 4: CamelCase words; 5: identifiers; 6: adverbs; 7: hedges kept
+TERMSTATS_VERSION = "8"  # 2: -ing/-ed/-e stemming; 3: slash compounds split; 4: CamelCase words; 5: identifiers; 6: adverbs; 7: hedges kept; 8: irregular verbs
 _VOCABULARY_RE = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # "Pod Security Standards (PSS)": up to six words, then an abbreviation in parentheses
 # "ADA-KUBEFL-02 SSRF in Kserve HTTPSProvider Moderate Reported", "| CVE-2023-2975 | Affects v1.15.3 ...":
@@ -74,10 +74,25 @@ def _adjective(word: str) -> str:
     return word
 
 
+# English's irregular past forms, as their verbs ("We found 14 issues" answers "how many did it find?");
+# not those that are other words too ("left", "bound", "fed", "led", "saw", "lost")
+_IRREGULAR = {form: verb for verb, forms in {
+    "find": "found", "write": "wrote written", "run": "ran", "take": "took taken", "give": "gave given",
+    "make": "made", "hold": "held", "choose": "chose chosen", "know": "knew known", "see": "seen",
+    "begin": "began begun", "break": "broke broken", "keep": "kept", "send": "sent", "build": "built",
+    "bring": "brought", "think": "thought", "tell": "told", "say": "said", "pay": "paid", "mean": "meant",
+    "steal": "stole stolen", "speak": "spoke spoken", "show": "shown", "hide": "hid hidden",
+    "freeze": "froze frozen", "get": "got gotten", "go": "went gone",
+}.items() for form in forms.split()}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light stemmer: plurals, then -ing / -ed and a final e, so 'controllers' meets 'controller',
-    'policies' 'policy' and 'compromised' 'compromise' (never cutting a word below four letters)."""
+    'policies' 'policy' and 'compromised' 'compromise' (never cutting a word below four letters); an
+    irregular past form as its verb ('found': find)."""
+    if word in _IRREGULAR:
+        word = _IRREGULAR[word]
     for suffix, repl in (("ies", "y"), ("sses", "ss"), ("'s", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)] + repl

@@ -127,6 +127,15 @@ def test_an_adverb_counts_as_its_adjective_and_a_word_merely_ending_in_ly_as_its
     assert stem("explicitly") == "explicitly" and "explicitly" in DISCOURSE_TERMS and stem("explicit") not in DISCOURSE_TERMS
 
 
+def test_an_irregular_past_form_counts_as_its_verb():
+    from kfqa.termstats import stem, terms
+
+    assert set(terms("How many issues did the audit find?")) & set(terms("We found a total of 14 security issues"))\
+        >= {"find", "issu"}
+    assert stem("written") == stem("wrote") == stem("write") and stem("built") == stem("building")
+    assert stem("founded") != stem("find")  # (a company founded in 2018 finds nothing)
+
+
 def test_camel_case_identifiers_count_as_their_words():
     from kfqa.termstats import terms
 
