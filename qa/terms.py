@@ -172,6 +172,7 @@ class TermWeights:
 
         # (an abbreviation kfqa expands, "gw", names what its expansion does: "gateway")
         return [name for name in out if not _has_mentioned_alternative(question, name, said)
+                and not _said_run_together(question, name, said)
                 and not (scope is not None and _expansion_said(name, said, scope))]
 
     def absent_words(self, question: str, scope, named: list[str] = ()) -> list[str]:
@@ -383,6 +384,19 @@ def _has_mentioned_alternative(question: str, name: str, said) -> bool:
                 j += 2 * step
                 if said(tokens[j]):
                     return True
+    return False
+
+
+def _said_run_together(question: str, name: str, said) -> bool:
+    """``name`` typed apart from the word before or after it, which the sources write as one ("Open SSF":
+    OpenSSF, "Git Hub": GitHub): the question names what they hold."""
+    tokens = [t.lower() for t in _TOKEN_RE.findall(question)]
+    for i, token in enumerate(tokens):
+        if token != name.lower():
+            continue
+        joined = ([tokens[i - 1] + token] if i else []) + ([token + tokens[i + 1]] if i + 1 < len(tokens) else [])
+        if any(said(word) for word in joined):
+            return True
     return False
 
 

@@ -159,6 +159,15 @@ def test_a_hyphenated_form_or_a_mentioned_alternative_keeps_a_question_answerabl
     assert weights.unknown_names("Is it encrypted/hashed at rest?", scope) == ["encrypted"]
 
 
+def test_a_name_typed_apart_from_a_word_the_sources_run_it_together_with_is_known():
+    said = ["Kubeflow holds the OpenSSF Best Practices passing badge."]
+    stats = _stats(KUBEFLOW + said + OTHERS)
+    scope = Scope("Kubeflow", [t.lower() for t in KUBEFLOW + said])
+    weights = TermWeights(stats)
+    assert weights.unknown_names("Which Open SSF badge does Kubeflow hold?", scope) == []
+    assert weights.unknown_names("Which SSF badge does Kubeflow hold?", scope) == ["SSF"]
+
+
 def test_a_clipped_word_the_scope_holds_in_full_is_known():
     # "perms" is no word of the store, but begins one the project's sources hold ("permissions")
     texts = KUBEFLOW + ["Suggestion pods need extra permissions for early stopping."]
