@@ -388,16 +388,12 @@ def _has_mentioned_alternative(question: str, name: str, said) -> bool:
 
 
 def _said_run_together(question: str, name: str, said) -> bool:
-    """``name`` typed apart from the word before or after it, which the sources write as one ("Open SSF":
-    OpenSSF, "Git Hub": GitHub): the question names what they hold."""
-    tokens = [t.lower() for t in _TOKEN_RE.findall(question)]
-    for i, token in enumerate(tokens):
-        if token != name.lower():
-            continue
-        joined = ([tokens[i - 1] + token] if i else []) + ([token + tokens[i + 1]] if i + 1 < len(tokens) else [])
-        if any(said(word) for word in joined):
-            return True
-    return False
+    """``name`` typed apart from the word before or after it (a space between), which the sources write as one
+    ("Open SSF": OpenSSF, "Git Hub": GitHub): the question names what they hold."""
+    word = re.escape(name)
+    joined = [a + b for a, b in re.findall(rf"(?i)\b([a-z0-9]+) ({word})\b", question)] + \
+             [a + b for a, b in re.findall(rf"(?i)\b({word}) ([a-z0-9]+)\b", question)]
+    return any(said(w.lower()) for w in joined)
 
 
 def _in_examples(tokens: list[str], i: int) -> bool:
