@@ -216,7 +216,9 @@ class Composer:
             # does, and one holding the question's words itself more so
             # (a history question's other words say which revisions, not what the section says)
             named_heading = q_terms & self._named_heading_terms(question, heading, hit, aspects) if asked_section else set()
-            heading_lexical = 1.0 if template or (history and asked_section) else (
+            # (a question restating a template prompt answered under one heading and naming another, "Internal
+            # ... and outbound", asks both alike)
+            heading_lexical = 1.0 if template or (asked_section and (history or sections)) else (
                 fsum(weight[t] for t in named_heading) / total if asked_section else 0.0)
             passage_cover = coverage(focus, f"{hit.chunk.text} {heading}")
             heading_words = set(terms(heading))  # (the whole path's: each sentence's coverage counts them)

@@ -266,3 +266,10 @@ def test_a_question_naming_a_release_is_answered_from_that_release(assistant):
         assert {c.chunk.meta.source.rsplit("/", 1)[-1] for c in assistant.ask(question).citations} != {"kubeflow-26.03.md"}
     finally:
         assistant.config = saved
+
+
+def test_a_template_prompt_and_a_heading_named_beside_it_are_both_answered(assistant):
+    # the prompt restated is filed under "Internal"; "outbound" names its sibling heading, asked alike
+    answer = assistant.ask("Communication channels: how do Kubeflow team members communicate internally, "
+                           "and how does Kubeflow communicate outbound with users?")
+    assert "kubeflow-contributors" in answer.answer and "kubeflow-announcements" in answer.answer
