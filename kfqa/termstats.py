@@ -27,7 +27,7 @@ from kfqa.text import CAMEL_TOKEN_RE, IDENTIFIER, STOP_WORDS, camel_words, words
 from kfqa.types import Chunk
 
 TERMSTATS_FILE = "termstats.json"
-TERMSTATS_VERSION = "8"  # 2: -ing/-ed/-e stemming; 3: slash compounds split; 4: CamelCase words; 5: identifiers; 6: adverbs; 7: hedges kept; 8: irregular verbs
+TERMSTATS_VERSION = "9"  # 2: -ing/-ed/-e stemming; 3: slash compounds split; 4: CamelCase words; 5: identifiers; 6: adverbs; 7: hedges kept; 8: irregular verbs; 9: -edly / -ingly
 _VOCABULARY_RE = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # "Pod Security Standards (PSS)": up to six words, then an abbreviation in parentheses
 # "ADA-KUBEFL-02 SSRF in Kserve HTTPSProvider Moderate Reported", "| CVE-2023-2975 | Affects v1.15.3 ...":
@@ -69,20 +69,20 @@ def _adjective(word: str) -> str:
         return word[:-2]
     if word.endswith("ily") and len(word) >= 8:
         return word[:-3] + "y"
-    if word.endswith("ly") and len(word) >= 6 and word[-3].isalpha() and word[-3] not in "aibp":
+    if word.endswith("ly") and len(word) >= 6 and word[-3].isalpha() and word[-3] not in "aibpfo":
         return word[:-2]
     return word
 
 
 # English's irregular past forms, as their verbs ("We found 14 issues" answers "how many did it find?");
-# not those that are other words too ("left", "bound", "fed", "led", "saw", "lost")
+# not those that are other words too ("left", "bound", "fed", "led", "saw", "lost", "gone": "go" is Go's name)
 _IRREGULAR = {form: verb for verb, forms in {
     "find": "found", "write": "wrote written", "run": "ran", "take": "took taken", "give": "gave given",
     "make": "made", "hold": "held", "choose": "chose chosen", "know": "knew known", "see": "seen",
     "begin": "began begun", "break": "broke broken", "keep": "kept", "send": "sent", "build": "built",
     "bring": "brought", "think": "thought", "tell": "told", "say": "said", "pay": "paid", "mean": "meant",
     "steal": "stole stolen", "speak": "spoke spoken", "show": "shown", "hide": "hid hidden",
-    "freeze": "froze frozen", "get": "got gotten", "go": "went gone",
+    "freeze": "froze frozen",
 }.items() for form in forms.split()}
 
 
@@ -97,12 +97,11 @@ def stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)] + repl
             break
+    word = _adjective(word)  # ("repeatedly": repeated, then repeat)
     for suffix in ("ing", "ed"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 4 and word[-len(suffix) - 1].isalpha():
             word = word[: -len(suffix)]
             break
-    else:
-        word = _adjective(word)
     if word.endswith("e") and len(word) >= 5 and word[-2].isalpha():
         word = word[:-1]
     return word

@@ -57,9 +57,10 @@ _STATED_AS = {"time": ("duration", "date")}
 # The closed class of English value questions: the value word must be what is asked for ("What is the
 # minimum TLS version ...", "What's the default cookie lifetime?"), not a word the question mentions
 # ("What does Kubeflow do about old versions ...", "What does the timeout setting do?").
-_WHAT_IS = (r"\b(?:what|(?<!, )which)(?:['’]?s|\s+(?:is|are|was|were))?(?:\s+(?:the|a|an|its|their))?"
+_WHAT_IS = (r"\b(?:what|(?<!, )which|which(?!\s+(?:states?|says|is|was|are|were|has|have|had|lists?|describes?|mentions?|notes?|gives?|includes?)\b))(?:['’]?s|\s+(?:is|are|was|were))?(?:\s+(?:the|a|an|its|their))?"
             r"(?:\s+[\w-]+['’]s?)?(?:\s+(?!(?:when|if|after|before|once|while|happens?|happened)\b)[\w/-]+){0,4}?\s+")
-# (not a relative clause: "Knative's self-assessment, which states a response time" asks none)
+# (not a relative clause: "Knative's self-assessment, which states a response time" asks none; "If TLS is on,
+# which version ..." still asks)
 # (one possessive, first: "What's Kubeflow's committed ..."; then up to four words saying whose and which:
 # "the default oauth2-proxy session cookie lifetime", but not a clause: "What happens when the token lifetime ...")
 # words that make "the ... time to <verb>" a length of time, not a moment
@@ -109,8 +110,8 @@ _ASKS: list[tuple[str, re.Pattern]] = [
     ("version", re.compile(rf"{_NOT_DO_SUPPORT}{_WHAT_IS}versions?\b(?!\s+of\b)"
                            rf"|{_NOT_DO_SUPPORT}{_WHAT_IS}releases?\b(?=\s+(?:is|was|were|did|does|first|introduced|added|shipped|ships|has|had|have|contains?|contained|includes?|included|fixe[sd])\b|\s*\?)", re.I)),
     # "What is the SHA-256 checksum of the PDF?", "which image digest" (not "what hash algorithm", "which hash function")
-    ("digest", re.compile(rf"{_WHAT_IS}(?:checksums?|digests?|hash(?:es)?)\b(?!\s+(?:algorithms?|functions?|types?|methods?|of\s+the\s+algorithm)\b)",
-                          re.I)),
+    # ("What does the checksum verify?" asks no checksum; a bare "hash" is as often an algorithm or a commit's)
+    ("digest", re.compile(rf"{_NOT_DO_SUPPORT}{_WHAT_IS}(?:sha-?\d+\s+)?(?:checksums?|digests?|hash\s+(?:values?|sums?))\b", re.I)),
     ("percentage", re.compile(rf"{_WHAT_IS}(?:percentage|percent|proportion)\b|\b(?:what|which)\s+%", re.I)),
     # (the units as written: "KB articles" is no size)
     ("data size", re.compile(r"\b(?i:in|how many|number of)\s+(?:(?i:bytes|kilobytes|megabytes|gigabytes|terabytes)|"
@@ -217,7 +218,12 @@ def asked_value(question: str) -> AskedValue | None:
 
 
 # "which Go version", "what minimum TLS version", "which KFP release": the word naming what is versioned
-_VERSIONED_RE = re.compile(r"\b([A-Za-z][\w-]*)\s+(?:versions?|releases?)\b", re.I)
+_VERSIONED_RE = re.compile(r"(?<![\w-])([A-Za-z][\w-]*+)\s+(?:versions?|releases?)\b", re.I)
+# words saying which version, not of what ("the minimum supported version", "the latest release"): any version
+_VERSION_MODIFIERS = frozenset(stem(w) for w in (
+    "latest current minimum maximum min max supported recommended required new newer newest first last oldest "
+    "earliest stable default exact specific particular same different next previous fixed patched affected "
+    "released validated tested compatible").split())
 
 
 def versioned_words(question: str) -> frozenset[str]:
@@ -226,7 +232,9 @@ def versioned_words(question: str) -> frozenset[str]:
     not a container image's tag. Empty (any version) when the question names none ("Which release was ...")."""
     found = _VERSIONED_RE.search(question)
     word = found.group(1).lower() if found else ""
-    return frozenset() if not word or word in stop_words() or word in ("what", "which") else frozenset({stem(word)})
+    if not word or word in stop_words() or word in ("what", "which") or stem(word) in _VERSION_MODIFIERS:
+        return frozenset()
+    return frozenset({stem(word)})
 
 
 def counted_words(question: str) -> frozenset[str]:

@@ -21,13 +21,13 @@ from kfqa.qa.answerability import Scope, ScopeUnion, SentenceEncoder
 from kfqa.qa.compose import Composer, Evidence
 from kfqa.qa.filters import admits, metadata_filters
 from kfqa.qa.names import (
+    asked_releases,
     asks_about_other_projects,
     asks_beyond_named_projects,
     asks_own_document,
     compares,
     names_in,
     project_aliases,
-    releases_in,
     store_names,
 )
 from kfqa.qa.query import (
@@ -257,7 +257,7 @@ class Assistant:
             sections=prepared.template_sections,
             aspects=r.windows.aspects if config.on("aspects") else frozenset(),
             speakers=frozenset(p.lower() for p in prepared.speakers) if config.on("speaker-prior") else frozenset(),
-            releases=frozenset(releases_in(read)) if config.on("release-focus") else frozenset(),
+            releases=frozenset(asked_releases(read, r.windows.releases)) if config.on("release-focus") else frozenset(),
         )
         return prepared, r.retrieve(search, k=k, filters=filters, prefer=prefer, parts=prepared.parts,
                                     config=config, general=prepared.general, asked=asked,
@@ -437,7 +437,10 @@ class Assistant:
         cache = self._cache()
         if "project aliases" not in cache:
             r = self.retriever
-            cache["project aliases"] = project_aliases(r.projects, r.stats.abbreviations)
+            # (the home project's own abbreviations, "KFP", name its components: ``_components``; counted as the
+            # project's name, "the project's KFP" would name a project and "the project" no longer be Kubeflow)
+            aliases = project_aliases(r.projects, r.stats.abbreviations)
+            cache["project aliases"] = {p: () if p == HOME_PROJECT else a for p, a in aliases.items()}
         return cache["project aliases"]
 
     def _names(self) -> set[str]:

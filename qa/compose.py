@@ -27,6 +27,7 @@ from kfqa.qa.answerability import (
 )
 from kfqa.qa.merging import Windows, with_following_window
 from kfqa.qa.names import (
+    asked_releases,
     filed_under,
     filed_under_another_release,
     heading_name,
@@ -34,7 +35,6 @@ from kfqa.qa.names import (
     names_in,
     names_section,
     person_terms,
-    releases_in,
     subject_key,
 )
 from kfqa.qa.query import (
@@ -146,7 +146,7 @@ class Composer:
         # it asks what they share, their status or their ruling, not each one's page)
         about = set(written) | (set(described) if len(described) == 1 else set()) \
             if config.on("identifier-pages") else set()
-        releases = releases_in(own_words or question) if config.on("release-focus") else set()
+        releases = asked_releases(own_words or question, self.windows.releases) if config.on("release-focus") else set()
         candidates = self._candidates(question, retrieved, focus, weight, config, sections, history,
                                       people if config.on("speaker-words") else (), speakers, about, parts,
                                       set(written), releases)
@@ -216,9 +216,10 @@ class Composer:
             # does, and one holding the question's words itself more so
             # (a history question's other words say which revisions, not what the section says)
             named_heading = q_terms & self._named_heading_terms(question, heading, hit, aspects) if asked_section else set()
-            # (a question restating a template prompt answered under one heading and naming another, "Internal
-            # ... and outbound", asks both alike)
-            heading_lexical = 1.0 if template or (asked_section and (history or sections)) else (
+            # (stage template-siblings: a question restating a template prompt filed under one heading and naming
+            # a sibling, "Internal ... and outbound", asks both alike)
+            sibling = asked_section and config.on("template-siblings") and _template_sibling(hit.chunk.meta, sections)
+            heading_lexical = 1.0 if template or (history and asked_section) or sibling else (
                 fsum(weight[t] for t in named_heading) / total if asked_section else 0.0)
             passage_cover = coverage(focus, f"{hit.chunk.text} {heading}")
             heading_words = set(terms(heading))  # (the whole path's: each sentence's coverage counts them)
@@ -522,6 +523,14 @@ def _other_components_yield(candidates: list[Candidate], asked: set[str], compon
         filed = about[chunk.id]
         if filed and not filed & asked:
             cand.score *= config.other_component_factor
+
+
+def _template_sibling(meta, sections: frozenset) -> bool:
+    """The passage's section shares its document and parent heading with a section a restated template prompt
+    is filed under ("Communication Channels > Outbound" beside "... > Internal")."""
+    parent = meta.section.rpartition(" > ")[0]
+    return bool(parent) and any(source == meta.source and section.rpartition(" > ")[0] == parent
+                                for source, section in sections)
 
 
 def _other_releases_yield(candidates: list[Candidate], asked: set[str], factor: float) -> None:

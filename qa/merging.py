@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from kfqa.qa.names import aspect_headings
+from kfqa.qa.names import aspect_headings, filed_releases
 from kfqa.qa.ranked import scored_groups
 from kfqa.termstats import terms
 from kfqa.text import ITEM_START_RE
@@ -63,6 +63,11 @@ class Windows:
     def scored_groups(self) -> dict:
         """Sibling sections whose headings carry a score (``ranked.scored_groups``), by parent section."""
         return scored_groups(self.chunks.values())
+
+    @cached_property
+    def releases(self) -> frozenset[str]:
+        """The releases the store's pages and sections are filed under (stage release-focus)."""
+        return frozenset().union(*(filed_releases(chunk) for chunk in self._at.values()))
 
     @cached_property
     def aspects(self) -> frozenset[tuple[str, str]]:

@@ -9,7 +9,7 @@ project's name, ``kfqa.config.HOME_PROJECT``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from kfqa.config import HOME_PROJECT
 from kfqa.qa.terms import DISCOURSE_TERMS, is_common
@@ -59,7 +59,7 @@ def project_pattern(project: str, aliases: Iterable[str] = ()) -> str:
     return r"\b(?:" + "|".join(forms) + r")\b"
 
 
-def _projects_in(question: str, projects: set[str] | Mapping[str, tuple[str, ...]]) -> list[str]:
+def _projects_in(question: str, projects: Collection[str]) -> list[str]:
     """The ``projects`` the question names (names of three letters or more), sorted. A mapping gives each
     project's aliases (``project_aliases``)."""
     low = question.lower()
@@ -67,7 +67,7 @@ def _projects_in(question: str, projects: set[str] | Mapping[str, tuple[str, ...
     return sorted(p for p in projects if len(p) > 2 and re.search(project_pattern(p, aliases.get(p, ())), low))
 
 
-def home_named(question: str, projects: set[str]) -> bool:
+def home_named(question: str, projects: Collection[str]) -> bool:
     """The question speaks of the project under assessment as "the project" and names no project."""
     return bool(_THE_PROJECT_RE.search(question)) and not _projects_in(question, projects)
 
@@ -96,7 +96,7 @@ def asks_own_document(question: str, project: str, aliases: Iterable[str] = ()) 
     return bool(re.search(project_pattern(project, aliases) + _OWN_DOCUMENT, question, re.I))
 
 
-def named_projects(question: str, projects: set[str]) -> list[str]:
+def named_projects(question: str, projects: Collection[str]) -> list[str]:
     """Projects the question names: others than Kubeflow (naming Kubeflow alone changes nothing), and
     Kubeflow too when it is named beside them ("How does Kubeflow's SBOM compare with Volcano's?")."""
     named = _projects_in(question, projects)
@@ -274,21 +274,32 @@ def generalized(question: str, names: set[str]) -> str:
     return text
 
 
-# a release as a question or a page names it: "26.03", "1.9.1", "v1.10" (not "v2", nor a date "12.08.2025")
-_RELEASE_RE = re.compile(r"(?<![\w.])v?(\d{1,3}\.\d{1,3}(?:\.\d{1,3})?)(?![\w.]|\.\d)")
+# a release as a question or a page names it: "26.03", "1.9.1", "v1.10" (not "v2", a date "12.08.2025" or a
+# score "5.6/10")
+_RELEASE_RE = re.compile(r"(?<![\w.])v?(\d{1,3}\.\d{1,3}(?:\.\d{1,3})?)(?![\w./]|\.\d)", re.ASCII)
 
 
 def releases_in(text: str) -> set[str]:
-    """The releases ``text`` names ("Kubeflow Community Distribution 26.03": 26.03)."""
-    return set(_RELEASE_RE.findall(text))
+    """The releases ``text`` names ("Kubeflow Community Distribution 26.03": 26.03; "1.11.0" as "1.11")."""
+    return {re.sub(r"(?:\.0)+$", "", r) if r.count(".") > 1 else r for r in _RELEASE_RE.findall(text)}
+
+
+def filed_releases(chunk) -> set[str]:
+    """The releases a passage's section and page name ("releases/kubeflow-26.03.md": 26.03)."""
+    return releases_in(f"{chunk.meta.section} {re.sub(r'[.][a-z]+$', '', chunk.meta.source)}")
 
 
 def filed_under(chunk, releases: set[str]) -> bool:
     """The passage's page or section names one of ``releases`` ("1.9" holds "1.9.1")."""
-    named = releases_in(f"{chunk.meta.section} {chunk.meta.source}")
-    return any(n == a or n.startswith(a + ".") for n in named for a in releases)
+    return any(n == a or n.startswith(a + ".") for n in filed_releases(chunk) for a in releases)
 
 
 def filed_under_another_release(chunk, asked: set[str]) -> bool:
     """The passage's page or section names a release, none of those ``asked``."""
-    return bool(releases_in(f"{chunk.meta.section} {chunk.meta.source}")) and not filed_under(chunk, asked)
+    return bool(filed_releases(chunk)) and not filed_under(chunk, asked)
+
+
+def asked_releases(question: str, filed: set[str]) -> set[str]:
+    """The releases a question names that pages of the store are filed under (``filed``): "TLS 1.2" or
+    "Go 1.22" names no release of the store's."""
+    return {r for r in releases_in(question) if any(f == r or f.startswith(r + ".") for f in filed)}

@@ -214,7 +214,7 @@ def asked_about(question: str, people) -> list[str]:
 _FIRST_PERSON_RE = re.compile(r"(?<![\w.])(?:i|i'm|i've|i'd|we|we're|we've|our|my|me|us)(?![\w.'-])", re.I)
 
 
-def without_setting(question: str, projects: set[str], ubiquitous: Callable[[str], bool]) -> str:
+def without_setting(question: str, projects: Collection[str], ubiquitous: Callable[[str], bool]) -> str:
     """The question without the statements before it in which the reader only says what they are doing
     ("I'm going through the Kubeflow security self-assessment for the TAG review. Who runs the Katib
     controllers?"): in the first person, naming kinds of source, every other word a stop word, the home
@@ -234,7 +234,7 @@ def without_setting(question: str, projects: set[str], ubiquitous: Callable[[str
     return " ".join(sentences[lead:]) if lead else question
 
 
-def _only_setting(sentence: str, projects: set[str], ubiquitous: Callable[[str], bool]) -> bool:
+def _only_setting(sentence: str, projects: Collection[str], ubiquitous: Callable[[str], bool]) -> bool:
     sentence = sentence.replace("’", "'")
     # (``named_projects`` names none when the home project is the only one)
     if not _FIRST_PERSON_RE.search(sentence) or not kind_hints(sentence) or named_projects(sentence, projects):

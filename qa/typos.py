@@ -116,7 +116,7 @@ def shortened_identifiers(question: str, identifiers: Iterable[str]) -> dict[str
     by_short: dict[tuple[str, int], list[str]] = {}
     for ident in identifiers:
         parts = ident.split("-")
-        if len(parts) == 3 and parts[2].isdigit():
+        if len(parts) == 3 and parts[1].isalpha() and parts[2].isdigit():  # (not a CVE's year)
             by_short.setdefault((parts[0].lower(), int(parts[2])), []).append(ident)
     fixes = {}
     for m in _token_matches(question):

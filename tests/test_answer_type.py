@@ -30,7 +30,8 @@ from kfqa.qa.answerability import Decision
     ("Which release fixed it?", "version", ""),
     ("What is the SHA-256 checksum of the audit PDF?", "digest", ""),
     ("which image digest is pinned for the controller?", "digest", ""),
-    # a question word after a comma still asks ("When TLS is on, what minimum version ...")
+    # a question word after a comma still asks ("When TLS is on, what minimum version ...", "... which TLS version")
+    ("If pod-to-pod TLS is on, which TLS version is enforced?", "version", ""),
     ("When pod-to-pod TLS is turned on, what minimum TLS version does the API server enforce?", "version", ""),
     # after "what did/does" the value is still asked when "what" is it: a cost, a default, a version one needs
     ("What did the audit cost?", "money", ""),
@@ -132,6 +133,9 @@ def test_a_version_answers_only_next_to_what_is_versioned():
     assert not go.stated_in("`docker sbom ghcr.io/kubeflow/trainer/trainer-controller-manager:v2.0.0-rc.0`")
     tls = asked_value("What minimum TLS version does the gateway enforce?")
     assert tls.stated_in("The gateway accepts TLS 1.2 or later.") and not tls.stated_in("Istio 1.29.0 ships with it.")
+    # a word saying which version, not of what, names nothing: any version answers
+    assert asked_value("What is the minimum supported version?").counted == set()
+    assert asked_value("What is the latest release?").stated_in("Kubeflow 1.10 was released in March.")
     # naming nothing, any version answers
     first = asked_value("Which release was the first to enforce the restricted profile?")
     assert first.counted == set() and first.stated_in("Since v1.9 the restricted profile is enforced.")
@@ -196,8 +200,9 @@ def test_a_number_answers_a_score_only_next_to_what_is_scored_and_a_ratio_anywhe
     "What does the latest release include?", "What did the new version change in the webhooks?",
     # a unit of data as written, not a word that looks like one ("KB articles")
     "What is stored in KB articles?",
-    # the kind of hash, not a hash
+    # the kind of hash, not a hash; what a checksum does; a commit's hash
     "What hash algorithm does Dex use for static passwords?", "Which hashing function is used?",
+    "What hash does Dex use for passwords?", "What does the checksum verify?", "Which commit hash fixed ADA-KUBEFL-02?",
     # ", which" opens a relative clause, not a question ("... and which version" would be one)
     "Who receives reports, and how does that compare with Knative's self-assessment, which states a response time?",
 ])

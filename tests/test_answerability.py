@@ -119,7 +119,9 @@ def test_an_adverb_counts_as_its_adjective_and_a_word_merely_ending_in_ly_as_its
     for adverb, adjective in [("securely", "secure"), ("manually", "manual"), ("automatically", "automatic"),
                               ("typically", "typical"), ("temporarily", "temporary")]:
         assert stem(adverb) == stem(adjective), adverb
-    for word in ["apply", "supply", "family", "assembly", "anomaly", "early", "rely", "only", "daily", "fully"]:
+    assert stem("repeatedly") == stem("repeated") == stem("repeat")
+    for word in ["apply", "supply", "family", "assembly", "anomaly", "early", "rely", "only", "daily", "fully",
+                 "butterfly", "monopoly"]:
         assert stem(word) == word, word
     # a question's hedges stay apart from the adjectives they come from ("what exactly" names no topic,
     # "explicit token permissions" does)
@@ -134,6 +136,7 @@ def test_an_irregular_past_form_counts_as_its_verb():
         >= {"find", "issu"}
     assert stem("written") == stem("wrote") == stem("write") and stem("built") == stem("building")
     assert stem("founded") != stem("find")  # (a company founded in 2018 finds nothing)
+    assert stem("went") == "went" and stem("gone") == "gone"  # ("go" is Go's name too)
 
 
 def test_camel_case_identifiers_count_as_their_words():

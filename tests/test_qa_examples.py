@@ -273,3 +273,11 @@ def test_a_template_prompt_and_a_heading_named_beside_it_are_both_answered(assis
     answer = assistant.ask("Communication channels: how do Kubeflow team members communicate internally, "
                            "and how does Kubeflow communicate outbound with users?")
     assert "kubeflow-contributors" in answer.answer and "kubeflow-announcements" in answer.answer
+    saved = assistant.config
+    assistant.config = saved.without("template-siblings")
+    try:  # without the stage the prompt's own section fills the answer
+        assert "kubeflow-announcements" not in assistant.ask("Communication channels: how do Kubeflow team members "
+                                                             "communicate internally, and how does Kubeflow communicate "
+                                                             "outbound with users?").answer
+    finally:
+        assistant.config = saved

@@ -524,6 +524,7 @@ def test_an_identifier_written_without_its_middle_part_is_read_as_the_one_it_sta
     assert shortened_identifiers("what's the status of ADA-04 and ada-14?", known) == \
         {"ADA-04": "ADA-KUBEFL-04", "ada-14": "ADA-KUBEFL-14"}
     assert shortened_identifiers("ADA-5 and ADA-KUBEFL-04", known) == {}  # no such finding; written whole
+    assert shortened_identifiers("Which CVE-2024 advisories apply?", ["CVE-2023-2024"]) == {}  # a year, no middle part
     # two identifiers of one prefix and number: none is meant
     assert shortened_identifiers("ADA-04?", [*known, "ADA-OTHER-04"]) == {}
     prepared = prepare("minio GetFile DoS (ADA-04): root cause?", None, VOCAB, known_identifiers=known)
@@ -544,6 +545,11 @@ def test_a_release_is_named_by_its_number_and_holds_its_patch_releases():
     assert filed_under(patch, {"1.9"}) and not filed_under_another_release(patch, {"1.9"})
     assert filed_under_another_release(patch, {"26.03"})
     assert not filed_under_another_release(chunk("Overview", "docs/kubeflow/overview.md"), {"26.03"})  # general
+    from kfqa.qa.names import asked_releases, filed_releases
+    assert filed_releases(chunk("", "releases/kubeflow-26.03.md")) == {"26.03"}  # the page's name, its extension aside
+    assert filed_releases(chunk("Scorecard > Notebooks (5.6/10)", "audit.pdf")) == set()  # a score
+    # a release the store files no page under is none ("TLS 1.2", "Go 1.22"); "1.11.0" is "1.11"
+    assert asked_releases("Which KCD 1.11.0 page names TLS 1.2 or Go 1.22?", {"1.11", "26.03"}) == {"1.11"}
 
 
 def test_a_common_word_typed_in_lower_case_is_no_abbreviation():
