@@ -158,9 +158,13 @@ class Composer:
             lift_naming(candidates, identifiers, config.identifier_boost)
         # (a question of several parts may name the component in one of them only)
         if config.on("component-focus") and config.other_component_factor != 1.0 and components and parts <= 1:
-            _other_components_yield(candidates, names_in(own_words or question, components), components, config)
+            asked_components = names_in(own_words or question, components)
+            if asked_components:
+                _filed_elsewhere_yield(candidates, config.other_component_factor, lambda chunk: bool(
+                    (filed := names_in(f"{chunk.meta.section} {chunk.meta.source}", components)) and not filed & asked_components))
         if releases:
-            _other_releases_yield(candidates, releases, config.other_release_factor)
+            _filed_elsewhere_yield(candidates, config.other_release_factor,
+                                   lambda chunk: filed_under_another_release(chunk, releases))
         candidates.sort(key=lambda c: c.score, reverse=True)
         self._answer_scores(question, candidates, config)
         # (the template's label the question opens with names where the answer is filed, not what it asks)
@@ -509,20 +513,19 @@ def render(chosen: list[Candidate]) -> Composition:
     return Composition(answer, False, citations, sentences)
 
 
-def _other_components_yield(candidates: list[Candidate], asked: set[str], components, config: QAConfig) -> None:
-    """Stage component-focus: a question about one component ("Notebook pods ... what service account?")
-    is answered from passages about it, or general ones; a sentence filed under another component's
-    section or page ("Actions > Kubeflow Spark Operator") scores ``other_component_factor`` of its score."""
-    if not asked:
-        return
-    about: dict[str, set[str]] = {}  # chunk id -> the components its section and page name (read once)
+def _filed_elsewhere_yield(candidates: list[Candidate], factor: float, elsewhere) -> None:
+    """Stages component-focus and release-focus: a question about one component or release ("Notebook pods
+    ... what service account?", "Which dex version ships with Kubeflow Community Distribution 26.03?") is
+    answered from passages about it, or general ones; a sentence whose passage is filed under another one
+    (``elsewhere(chunk)``: its section or page names another: "Actions > Kubeflow Spark Operator", "... 1.9.1 >
+    Dependency Versions") scores ``factor`` of its score."""
+    filed: dict[str, bool] = {}  # chunk id -> filed elsewhere (read once)
     for cand in candidates:
         chunk = cand.hit.chunk
-        if chunk.id not in about:
-            about[chunk.id] = names_in(f"{chunk.meta.section} {chunk.meta.source}", components)
-        filed = about[chunk.id]
-        if filed and not filed & asked:
-            cand.score *= config.other_component_factor
+        if chunk.id not in filed:
+            filed[chunk.id] = elsewhere(chunk)
+        if filed[chunk.id]:
+            cand.score *= factor
 
 
 def _template_sibling(meta, sections: frozenset) -> bool:
@@ -531,19 +534,6 @@ def _template_sibling(meta, sections: frozenset) -> bool:
     parent = meta.section.rpartition(" > ")[0]
     return bool(parent) and any(source == meta.source and section.rpartition(" > ")[0] == parent
                                 for source, section in sections)
-
-
-def _other_releases_yield(candidates: list[Candidate], asked: set[str], factor: float) -> None:
-    """Stage release-focus: a question about one release ("Which dex version ships with Kubeflow Community
-    Distribution 26.03?") is answered from passages about it, or general ones; a sentence filed under another
-    release's page or section scores ``factor`` of its score."""
-    filed: dict[str, bool] = {}  # chunk id -> filed under another release only (read once)
-    for cand in candidates:
-        chunk = cand.hit.chunk
-        if chunk.id not in filed:
-            filed[chunk.id] = filed_under_another_release(chunk, asked)
-        if filed[chunk.id]:
-            cand.score *= factor
 
 
 def _ranked_first(chosen: list[Candidate], ranked) -> list[Candidate]:

@@ -55,7 +55,7 @@ def project_aliases(projects: Iterable[str], abbreviations: dict[str, str]) -> d
 def project_pattern(project: str, aliases: Iterable[str] = ()) -> str:
     """How a question names ``project``: its folder name with any separator or none ("open-telemetry":
     "OpenTelemetry", "Open Telemetry"), or one of its ``aliases``."""
-    forms = [r"[\s/_-]?".join(map(re.escape, name.split("-"))) for name in (project, *aliases)]
+    forms = [_name_pattern(name, r"[\s/_-]?") for name in (project, *aliases)]
     return r"\b(?:" + "|".join(forms) + r")\b"
 
 
@@ -244,9 +244,10 @@ def names_in(text: str, names) -> set[str]:
     return found
 
 
-def _name_pattern(name: str) -> str:
-    """A hyphenated name as a pattern that also meets it spaced ("spark-operator", "Spark Operator")."""
-    return r"[\s-]".join(re.escape(part) for part in name.split("-"))
+def _name_pattern(name: str, separator: str = r"[\s-]") -> str:
+    """A hyphenated name as a pattern that also meets it spaced ("spark-operator", "Spark Operator"), its
+    parts joined by ``separator``."""
+    return separator.join(re.escape(part) for part in name.split("-"))
 
 
 def replace_names(text: str, names, replacement: str, possessive: bool = True) -> str:
@@ -289,9 +290,14 @@ def filed_releases(chunk) -> set[str]:
     return releases_in(f"{chunk.meta.section} {re.sub(r'[.][a-z]+$', '', chunk.meta.source)}")
 
 
+def _within(release: str, asked: str) -> bool:
+    """``release`` is the ``asked`` one or one of its patch releases ("1.9" holds "1.9.1")."""
+    return release == asked or release.startswith(asked + ".")
+
+
 def filed_under(chunk, releases: set[str]) -> bool:
-    """The passage's page or section names one of ``releases`` ("1.9" holds "1.9.1")."""
-    return any(n == a or n.startswith(a + ".") for n in filed_releases(chunk) for a in releases)
+    """The passage's page or section names one of ``releases``."""
+    return any(_within(n, a) for n in filed_releases(chunk) for a in releases)
 
 
 def filed_under_another_release(chunk, asked: set[str]) -> bool:
@@ -302,4 +308,4 @@ def filed_under_another_release(chunk, asked: set[str]) -> bool:
 def asked_releases(question: str, filed: set[str]) -> set[str]:
     """The releases a question names that pages of the store are filed under (``filed``): "TLS 1.2" or
     "Go 1.22" names no release of the store's."""
-    return {r for r in releases_in(question) if any(f == r or f.startswith(r + ".") for f in filed)}
+    return {r for r in releases_in(question) if any(_within(f, r) for f in filed)}
