@@ -26,6 +26,7 @@ from kfqa.qa.names import (
     asks_beyond_named_projects,
     asks_own_document,
     compares,
+    named_threads,
     names_in,
     project_aliases,
     store_names,
@@ -241,6 +242,7 @@ class Assistant:
         read = prepared.read  # (the rules below read the question as meant: its typos corrected)
         filters = self._filters(read, prepared, filters, config)
         match, asked = self._template_answers(read, prepared, filters, config, reader_kinds)
+        threads = frozenset(named_threads(read, r.windows.threads)) if config.on("thread-references") else frozenset()
         search = prepared.text
         if match:  # its label is what the answering passages call it ("Security Provider"): searched for too
             prepared = replace(prepared, template_sections=match.sections)
@@ -258,6 +260,7 @@ class Assistant:
             aspects=r.windows.aspects if config.on("aspects") else frozenset(),
             speakers=frozenset(p.lower() for p in prepared.speakers) if config.on("speaker-prior") else frozenset(),
             releases=frozenset(asked_releases(read, r.windows.releases)) if config.on("release-focus") else frozenset(),
+            threads=threads,
         )
         return prepared, r.retrieve(search, k=k, filters=filters, prefer=prefer, parts=prepared.parts,
                                     config=config, general=prepared.general, asked=asked,

@@ -31,11 +31,13 @@ from kfqa.qa.names import (
     filed_under,
     filed_under_another_release,
     heading_name,
+    named_threads,
     names_heading,
     names_in,
     names_section,
     person_terms,
     subject_key,
+    thread_reference_words,
 )
 from kfqa.qa.query import (
     abbreviations_for,
@@ -147,9 +149,12 @@ class Composer:
         about = set(written) | (set(described) if len(described) == 1 else set()) \
             if config.on("identifier-pages") else set()
         releases = asked_releases(own_words or question, self.windows.releases) if config.on("release-focus") else set()
+        # (stage thread-references: the thread the question names by number)
+        said = own_words or question
+        threads = named_threads(said, self.windows.threads) if config.on("thread-references") else set()
         candidates = self._candidates(question, retrieved, focus, weight, config, sections, history,
                                       people if config.on("speaker-words") else (), speakers, about, parts,
-                                      set(written), releases)
+                                      set(written), releases, threads, thread_reference_words(said, self.windows.threads))
         for cand in candidates:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
         if config.on("quoted-phrases"):
@@ -194,9 +199,11 @@ class Composer:
     def _candidates(self, question: str, retrieved, focus, weight, config: QAConfig,
                     sections: frozenset = frozenset(), history: bool = False, people=(), speakers=(),
                     about: set[str] = frozenset(), parts: int = 1, written=frozenset(),
-                    releases: set[str] = frozenset()) -> list[Candidate]:
+                    releases: set[str] = frozenset(), threads: set[str] = frozenset(),
+                    thread_words: str = "") -> list[Candidate]:
         q_terms = set(weight)
         release_terms = q_terms & set(terms(" ".join(releases)))
+        thread_terms = q_terms & set(terms(thread_words))
         total = fsum(weight.values()) or 1.0  # fsum: exact, so no tie depends on set order
         # (stage speaker-words: the words naming a person say who wrote the answer, not what it says: they
         # count for no sentence that only names someone, and for each one written by a person of ``speakers``,
@@ -235,6 +242,9 @@ class Composer:
             # name does: each sentence of a passage filed under it holds it)
             if release_terms and filed_under(hit.chunk, releases):
                 doc_name_terms = doc_name_terms | release_terms
+            # (stage thread-references: so does the number naming a thread, "cncf/toc#2201", for its passages)
+            if thread_terms and hit.chunk.meta.source in threads:
+                doc_name_terms = doc_name_terms | thread_terms
             # (stage identifier-pages: a passage naming one identifier only, one the question asks about, is
             # that item's own page, "ID ADA-KUBEFL-09" in a finding's header: each sentence is about it)
             # (a page that goes on under the item page's heading is the item's too, as near the question)

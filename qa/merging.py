@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from kfqa.qa.names import aspect_headings, filed_releases
+from kfqa.qa.names import aspect_headings, filed_releases, thread_key
 from kfqa.qa.ranked import scored_groups
 from kfqa.termstats import terms
 from kfqa.text import ITEM_START_RE
@@ -73,6 +73,16 @@ class Windows:
     def aspects(self) -> frozenset[tuple[str, str]]:
         """Headings a document puts under several parents (``names.aspect_headings``)."""
         return aspect_headings({(c.meta.source, c.meta.section_key or c.meta.section) for c in self.chunks.values()})
+
+    @cached_property
+    def threads(self) -> dict[tuple[str, str], set[str]]:
+        """(owner/repository, number) -> the sources of that review thread (stage thread-references)."""
+        out: dict[tuple[str, str], set[str]] = {}
+        for chunk in self.chunks.values():
+            key = thread_key(chunk.meta.url) if chunk.meta.kind == "review" else None
+            if key:
+                out.setdefault(key, set()).add(chunk.meta.source)
+        return out
 
     @cached_property
     def _document_names(self) -> dict[str, frozenset[str]]:

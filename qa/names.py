@@ -309,3 +309,41 @@ def asked_releases(question: str, filed: set[str]) -> set[str]:
     """The releases a question names that pages of the store are filed under (``filed``): "TLS 1.2" or
     "Go 1.22" names no release of the store's."""
     return {r for r in releases_in(question) if any(_within(f, r) for f in filed)}
+
+
+# a review thread's address on GitHub: (owner/repository, number)
+THREAD_URL_RE = re.compile(r"github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)")
+# a thread as a reader refers to it: its address, "cncf/toc#2201", "toc#2201", "PR 996", "issue #992", "#2201"
+_THREAD_REF_RE = re.compile(
+    r"(?:github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/|(?<![\w/])([\w.-]+(?:/[\w.-]+)?)#|"
+    r"\b(?:prs?|pull requests?|pulls?|issues?|threads?)\s*#?\s*|(?<![\w&#])#)(\d+)\b", re.I)
+
+
+def thread_key(url: str) -> tuple[str, str] | None:
+    """(owner/repository, number) of a review thread's address, the repository in lower case."""
+    m = THREAD_URL_RE.search(url)
+    return (m.group(1).lower(), m.group(2)) if m else None
+
+
+def _thread_references(question: str, threads: dict[tuple[str, str], set[str]]):
+    """Each reference to a review thread in the question (its match) with the sources it names (``threads``:
+    (owner/repository, number) -> sources). A repository written with the number ("toc#2201") must be the
+    thread's, as owner/repository or as its name alone."""
+    for m in _THREAD_REF_RE.finditer(question):
+        repo, number = (m.group(1) or m.group(2) or "").lower(), m.group(3)
+        sources = set().union(*(sources for (owner_repo, n), sources in threads.items()
+                                if n == number and (not repo or repo in (owner_repo, owner_repo.split("/")[-1]))))
+        if sources:
+            yield m, sources
+
+
+def named_threads(question: str, threads: dict[tuple[str, str], set[str]]) -> set[str]:
+    """The sources of the review threads the question refers to by number ("cncf/toc#2201", "the TOC PR
+    2201", "#992")."""
+    return set().union(*(sources for _, sources in _thread_references(question, threads)))
+
+
+def thread_reference_words(question: str, threads: dict[tuple[str, str], set[str]]) -> str:
+    """The question's words referring to the store's threads ("cncf/toc#2201"), which name where an answer
+    is, not what it says (the thread's own passages never write them)."""
+    return " ".join(m.group(0) for m, _ in _thread_references(question, threads))

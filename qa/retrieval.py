@@ -25,7 +25,15 @@ from kfqa.config import HOME_PROJECT
 from kfqa.embedding import get_query_embed_model
 from kfqa.qa.filters import admits, chroma_where, metadata_filters
 from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours
-from kfqa.qa.names import compares, filed_under_another_release, names_heading, names_section, replace_names
+from kfqa.qa.names import (
+    THREAD_URL_RE,
+    compares,
+    filed_under_another_release,
+    names_heading,
+    names_section,
+    replace_names,
+    thread_key,
+)
 from kfqa.qa.query import quoted_phrases, without_revision_words
 from kfqa.qa.sentences import is_contents
 from kfqa.qa.stages import QAConfig
@@ -48,6 +56,7 @@ class Preference:
     speakers: frozenset = frozenset()  # logins, lower-cased, of the people the question asks what they said
     broader: frozenset = frozenset()  # (source, section key) whose subsection the question names with it (section-join)
     releases: frozenset = frozenset()  # releases the question names ("26.03"; stage release-focus)
+    threads: frozenset = frozenset()  # sources of the review threads it names by number (stage thread-references)
 
     def weight(self, chunk: Chunk, config: QAConfig) -> float:
         """Multiplier on a passage's fused score: enough to lift the kind of source, project,
@@ -63,6 +72,8 @@ class Preference:
             weight *= config.section_boost
         if self.releases and filed_under_another_release(chunk, self.releases):
             weight *= config.other_release_factor
+        if m.source in self.threads:
+            weight *= config.thread_boost
         if m.author.lower() in self.speakers:  # (stage speaker-prior: a thread's window, by its first comment)
             weight *= config.speaker_prior
         if self.projects:
@@ -331,8 +342,8 @@ class HybridRetriever:
         rules = metadata_filters(filters)
         found: dict[str, Retrieved] = {}
         for hit in hits:
-            thread = _THREAD_URL_RE.search(hit.chunk.meta.url)
-            for chunk in self._fixes.get((thread.group(1).lower(), thread.group(2)), []) if thread else []:
+            key = thread_key(hit.chunk.meta.url)
+            for chunk in self._fixes.get(key, []) if key else []:
                 if chunk.meta.source != hit.chunk.meta.source and admits(chunk.meta, rules, filters.source_glob):
                     found.setdefault(chunk.id, Retrieved(chunk, 1.0))
         return list(found.values())
@@ -343,7 +354,7 @@ class HybridRetriever:
         closing keywords; "#991" alone is of the thread's own repository)."""
         out: dict[tuple[str, str], list[Chunk]] = {}
         for chunk in self.chunks.values():
-            own = _THREAD_URL_RE.search(chunk.meta.url) if chunk.meta.kind == "review" else None
+            own = THREAD_URL_RE.search(chunk.meta.url) if chunk.meta.kind == "review" else None
             for m in _CLOSING_RE.finditer(chunk.text) if own else ():
                 repo = (m.group(1) or m.group(2) or own.group(1)).lower()
                 out.setdefault((repo, m.group(3)), []).append(chunk)
@@ -480,9 +491,8 @@ def heading_anchor(heading: str) -> str:
     return re.sub(r"\s+", "-", re.sub(r"[^\w\s-]", "", heading.strip().lower()))
 
 
-# a thread's own address, and GitHub's closing keywords before a reference ("Fixes: #991", "closes org/repo#12",
+# GitHub's closing keywords before a reference ("Fixes: #991", "closes org/repo#12",
 # "Fixes: https://github.com/org/repo/issues/975"; not "does not fix #991")
-_THREAD_URL_RE = re.compile(r"github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)")
 _CLOSING_RE = re.compile(r"(?<!not )(?<!n't )\b(?:fix(?:e[sd])?|close[sd]?|resolve[sd]?)\b:?\s+"
                          r"(?:https?://github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/|([\w.-]+/[\w.-]+)?#)(\d+)\b", re.I)
 

@@ -48,10 +48,11 @@ _WORD_RE = re.compile(r"\b[a-z]{5,}\b")
 _COMMON_WORD_RE = re.compile(r"(?<![\w-])[a-z]{4,}(?![\w-])")
 # a short lower-case word of two to four letters or digits, two of them letters ("mfa", "2fa", "cvss"; not "24h")
 _SHORT_LOWER_RE = re.compile(r"(?<![\w-])(?=[a-z0-9]*[a-z][a-z0-9]*[a-z])[a-z0-9]{2,4}(?![\w-])")
-# a reader's shorthand, no acronym of anything the sources discuss (general English of chat and mail)
+# a reader's shorthand and chat's interjections, no acronym of anything the sources discuss (general English
+# of chat and mail: "whats the default login lol")
 SHORTHAND = frozenset("""eg ie imo imho tbh wrt fwiw btw iirc afaik plz pls thx fyi tldr asap ofc idk pov faq
     ptal lgtm tbd wip nit nits eta sev0 sev1 sev2 sev3 p0 p1 p2 ppl abt bc rn tho thru msg msgs sth smth ur ok ty
-    np tmrw""".split())
+    np tmrw lol lmao rofl haha hehe omg ngl nvm jk smh ikr tia ugh hmm meh welp oops yikes""".split())
 _HOW_RE = re.compile(r"\bhow\s+(often|long|many|much|soon|far|frequently|quickly|fast|big|large|old)\b")
 # General security and Kubernetes acronyms a reviewer types (none particular to one project);
 # a store's own definitions ("Kubeflow Pipelines (KFP)", see kfqa.termstats) are added to these.
@@ -160,7 +161,7 @@ class TermWeights:
         # "network policies" is no unknown "networkpolicy")
         named = {t.lower() for t in out} | {t.lower() for t in _NAME_RE.findall(question)}
         for word in dict.fromkeys(_WORD_RE.findall(question.lower())):
-            if word in named or word in stop_words() or word in DISCOURSE or is_common(word):
+            if word in named or word in stop_words() or word in DISCOURSE or word in SHORTHAND or is_common(word):
                 continue
             if unmentioned(word) and not self._inside_a_word(word, scope) and not self._hyphenated(word, mentions) \
                     and not (scope is not None and (scope.clipped_pair(word) or _held_apart(word, scope)

@@ -371,6 +371,9 @@ def test_an_acronym_typed_in_lower_case_is_a_name_but_shorthand_and_clippings_ar
     # a reader's shorthand, a clipping of a word the sources hold, a duration: no names
     assert weights.unknown_names("imo the katib deps matter, wrt the controller: 24h? ptal, tbd", kubeflow) == []
     assert weights.unknown_names("can ppl still reach the katib controller rn? asking bc of rbac", kubeflow) == []
+    # chat's interjections, short or long: "whats the default login ... lol" was declined for never mentioning 'lol'
+    assert weights.unknown_names("who runs the katib controller lol", kubeflow) == []
+    assert weights.unknown_names("yikes, who runs the katib controller?", kubeflow) == []
     # an acronym the sources hold, in whatever case
     assert weights.unknown_names("does rbac scope the katib controller?", kubeflow) == []
 

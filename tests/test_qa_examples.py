@@ -268,6 +268,19 @@ def test_a_question_naming_a_release_is_answered_from_that_release(assistant):
         assistant.config = saved
 
 
+def test_a_question_naming_a_review_thread_by_number_is_answered_from_that_thread(assistant):
+    question = "In cncf/tag-security#1079, who signed off on conflicts of interest?"
+    answer = assistant.ask(question)
+    assert {c.chunk.meta.source for c in answer.citations} == {"reviews/cncf-tag-security-issue-1079.json"}
+    assert "Sign off by 2 chairs on reviewer conflicts" in answer.answer
+    saved = assistant.config
+    assistant.config = saved.without("thread-references")
+    try:  # without the stage, TAG Security's guides on conflicts of interest answer first
+        assert answer.citations[0].chunk.meta.source not in {c.chunk.meta.source for c in assistant.ask(question).citations[:1]}
+    finally:
+        assistant.config = saved
+
+
 def test_a_template_prompt_and_a_heading_named_beside_it_are_both_answered(assistant):
     # the prompt restated is filed under "Internal"; "outbound" names its sibling heading, asked alike
     answer = assistant.ask("Communication channels: how do Kubeflow team members communicate internally, "

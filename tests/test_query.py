@@ -552,6 +552,22 @@ def test_a_release_is_named_by_its_number_and_holds_its_patch_releases():
     assert asked_releases("Which KCD 1.11.0 page names TLS 1.2 or Go 1.22?", {"1.11", "26.03"}) == {"1.11"}
 
 
+def test_a_review_thread_is_named_by_its_number_as_readers_write_it():
+    from kfqa.qa.names import named_threads, thread_key
+    threads = {thread_key("https://github.com/cncf/toc/pull/2201"): {"reviews/toc-2201.json"},
+               thread_key("https://github.com/kubeflow/community/issues/992"): {"reviews/kf-992.json"},
+               thread_key("https://github.com/cncf/tag-security/issues/992"): {"reviews/tag-992.json"}}
+    for question in ("In cncf/toc#2201, what was criticised?", "what did toc PR 2201 ask for?",
+                     "in the review (toc#2201) who answered?", "see https://github.com/cncf/toc/pull/2201 - what changed?"):
+        assert named_threads(question, threads) == {"reviews/toc-2201.json"}, question
+    # a number alone names each thread of that number; with its repository, that repository's only
+    assert named_threads("What did issue #992 track?", threads) == {"reviews/kf-992.json", "reviews/tag-992.json"}
+    assert named_threads("What did kubeflow/community#992 track?", threads) == {"reviews/kf-992.json"}
+    assert named_threads("What did cncf/toc#992 track?", threads) == set()  # a repository none of them is
+    # numbers that are no thread's reference: a count, a finding, a port, a heading's anchor
+    assert named_threads("Did 2201 users see ADA-KUBEFL-992 on port 2201, as in docs#overview?", threads) == set()
+
+
 def test_a_common_word_typed_in_lower_case_is_no_abbreviation():
     known = {"kind": "Kubernetes-in-Docker", "db": "database"}
     assert prepare("what kind of bug is it?", None, VOCAB, abbreviations=known).expansions == []
