@@ -31,8 +31,9 @@ DISCOURSE = frozenset(
     happened please anything something
     thing things way kind sort document documents doc docs documentation assessment self-assessment
     page section write written project projects corpus literature whether
-    make makes made making get gets got getting take takes took taking give gives gave given go goes went""".split()
-)  # (the last line: English's light verbs, which carry the sentence, not its topic: "what does X make")
+    make makes made making get gets got getting take takes took taking give gives gave given go goes went
+    let lets letting""".split()
+)  # (the last lines: English's light verbs, which carry the sentence, not its topic: "what does X make", "does X let me")
 DISCOURSE = DISCOURSE | HEDGE_ADVERBS
 DISCOURSE_TERMS = frozenset(stem(w) for w in DISCOURSE)
 

@@ -384,3 +384,8 @@ def test_words_framing_a_question_are_no_specific_terms():
     weights = TermWeights(_stats(KUBEFLOW + OTHERS + ["Check whether the controller is trusted."]))
     focus = weights.focus("Do the reviewers disagree about whether the Katib controller is trusted?")
     assert "whether" not in focus and {"katib", "controller"} <= set(focus)
+    # a light verb carries the sentence, not its topic: "does the MCP server let an agent ... or is there a
+    # confirm step" weighed "let" (rare in the sources) above "confirm"
+    weights = TermWeights(_stats(KUBEFLOW + ["Let the controller retry.", "Each run needs a confirm step."]))
+    focus = weights.focus("Does the Katib controller let a run skip the confirm step?")
+    assert "let" not in focus and {"confirm", "katib"} <= set(focus)
