@@ -170,6 +170,10 @@ class Composer:
         if releases:
             _filed_elsewhere_yield(candidates, config.other_release_factor,
                                    lambda chunk: filed_under_another_release(chunk, releases))
+        if asked and config.on("value-lift"):  # (a relevant sentence stating the value asked for moves up)
+            for cand in candidates:
+                if cand.relevant and any(asked.stated_in(piece) for piece in (cand.text, *cand.items)):
+                    cand.score *= config.value_boost
         candidates.sort(key=lambda c: c.score, reverse=True)
         self._answer_scores(question, candidates, config)
         # (the template's label the question opens with names where the answer is filed, not what it asks)

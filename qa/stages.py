@@ -48,6 +48,7 @@ STAGES: dict[str, str] = {
     "component-focus": "sentence selection: a question naming a component is answered from its passages or general ones; a sentence under another component's section or page yields",
     "template-siblings": "sentence selection: beside the section a restated template prompt is filed under (\"Internal\"), a sibling section the question names by its heading (\"outbound\") is asked for alike",
     "release-focus": "prior (with source-prior) and sentence selection: a question naming a release (\"Kubeflow Community Distribution 26.03\") is answered from its passages or general ones; a passage, and a sentence, under another release's page or section (\"... 1.9.1 > Dependency Versions\") yields",
+    "value-lift": "sentence selection: a question asking for a value (\"how many\", \"which version\") hears first from a relevant sentence stating one of that kind (\"17 GitHub workflows lacked ...\" before \"Several workflows also lacked ...\")",
     "point-relevance": "sentence selection: each supporting point holds a specific term of the question beyond its heading's",
     "lead-in-lists": "sentence selection: a lead-in brings the list it introduces (when its items are relevant, it best matches the question, or it points back at a chosen sentence)",
     "section-lists": "sentence selection: a lead that is an item of a list under the heading the question asks for brings the list's other items as points (the heading introduces them)",
@@ -69,10 +70,10 @@ STAGES: dict[str, str] = {
 
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
-ANSWER_STAGES = frozenset({"template-nearest", "attribution", "ranked-sections", "sentence-similarity", "document-names", "identifier-pages", "identifier-lift", "component-focus", "template-siblings", "point-relevance", "premise-terms", "section-lists", "speaker", "speaker-words", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
+ANSWER_STAGES = frozenset({"value-lift", "template-nearest", "attribution", "ranked-sections", "sentence-similarity", "document-names", "identifier-pages", "identifier-lift", "component-focus", "template-siblings", "point-relevance", "premise-terms", "section-lists", "speaker", "speaker-words", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
                            "answerability", "absent-words", "answer-type", "identifier-values"})
 ANSWER_FIELDS = frozenset({
-    "passages_read", "document_name_df", "document_name_words", "identifier_boost", "max_points", "points_per_part", "section_list_points", "template_nearest", "premise_weight", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
+    "passages_read", "document_name_df", "document_name_words", "identifier_boost", "value_boost", "max_points", "points_per_part", "section_list_points", "template_nearest", "premise_weight", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
     "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage", "semantic_candidates",
     "scope_elsewhere_df", "continuation_words", "value_coverage", "novelty_weight", "kind_lead_floor",
     "absent_importance", "speaker_boost", "other_component_factor",
@@ -153,6 +154,7 @@ class QAConfig:
     # ... at least this many of them: a name of two words ("Ada Logics"), not one common noun of a name
     # ("reviewers" of the "Security Reviewer" guide, which the question asks about as people)
     document_name_words: int = 2
+    value_boost: float = 1.25  # stage value-lift
     identifier_boost: float = 1.5  # stage identifier-lift (1.25 and 1.5 gain alike on the shipped sets; dev: one question)
     max_points: int = 4  # sentences in an answer (lead + supporting)
     # stage part-points: a many-part question ("what did the audit find, and how severe was it?") gets this many

@@ -64,6 +64,7 @@ from kfqa.qa.answerability import Decision
     # the scheme as written and "id" in lower case; a tally is a count; a score on a scale
     ("which CVE id got assigned to the pipelines ci command injection?", "identifier", "CVE"),
     ("how did the TOC vote - what was the tally?", "count", ""),
+    ("What counts did the audit's scorecard report for unpinned references?", "count", ""),
     ("What exposure and impact sub-scores did the auditors assign to the finding?", "score", ""),
     ("Which OpenSSF Scorecard score did Katib get?", "score", ""),
     # a size asked in a unit of data
@@ -205,6 +206,8 @@ def test_a_number_answers_a_score_only_next_to_what_is_scored_and_a_ratio_anywhe
     "What hash does Dex use for passwords?", "What does the checksum verify?", "Which commit hash fixed ADA-KUBEFL-02?",
     # ", which" opens a relative clause, not a question ("... and which version" would be one)
     "Who receives reports, and how does that compare with Knative's self-assessment, which states a response time?",
+    # "counts" as a verb
+    "What counts as a conflict of interest for a TAG reviewer?",
 ])
 def test_other_questions_ask_for_no_value(question):
     assert asked_value(question) is None

@@ -973,6 +973,23 @@ def test_words_naming_the_document_say_where_not_which_sentence(composer, stage_
     assert lead.startswith("Its severity is Critical") is stage_on, composed.answer
 
 
+@pytest.mark.parametrize("stage_on", [True, False])
+def test_a_sentence_stating_the_value_asked_for_leads(composer, stage_on):
+    # "how many" is answered by the sentence that counts, though a better-ranked passage says the same
+    # without a number (without the stage, rank decides)
+    from kfqa.qa.answer_type import asked_value
+
+    vague = _chunk("Several workflows of the operator lack top-level token permissions, leaving the default token "
+                   "with broad rights.", "audits/a.pdf", "audit")
+    counted = _chunk("In the scorecard check, 17 workflows of the operator lack top-level token permissions.",
+                     "audits/b.pdf", "audit")
+    question = "How many workflows of the operator lack top-level token permissions?"
+    config = QAConfig() if stage_on else QAConfig().without("value-lift")
+    evidence = composer.gather(question, _hits(vague, counted), config=config, asked=asked_value(question))
+    lead = composer.render_evidence(evidence).answer.splitlines()[0]
+    assert lead.startswith("In the scorecard check, 17 workflows") is stage_on, lead
+
+
 def test_a_row_of_a_pdf_table_of_findings_answers_alone_and_brings_no_next_row(composer):
     # each row its own sentence (kfqa.text); the row after a quoted one is another finding, not the rest
     # of its point
