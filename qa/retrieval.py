@@ -35,6 +35,7 @@ from kfqa.qa.names import (
     thread_key,
 )
 from kfqa.qa.query import quoted_phrases, without_revision_words
+from kfqa.qa.ranked import extremes
 from kfqa.qa.sentences import is_contents
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import DISCOURSE, TermWeights, coverage
@@ -284,6 +285,10 @@ class HybridRetriever:
                 prefer = replace(prefer, broader=frozenset(
                     (h.chunk.meta.source, (h.chunk.meta.section_key or h.chunk.meta.section).rpartition(" > ")[0])
                     for h in named))
+        if config.on("ranked-join") and hits:  # "which scored best/worst?": the extremes of a scored group join
+            best = sorted(hits, key=lambda h: h.score, reverse=True)[: config.ranked_top]
+            ranked = extremes(prefer.question if prefer and prefer.question else query, best, self.windows.scored_groups)
+            hits = joined(hits, [Retrieved(s.chunk, 1.0) for s in ranked], config.ranked_join)
         phrases = quoted_phrases(query) if config.on("quoted-phrases") else []
         if phrases:  # a quoted phrase is searched as it stands: its passages join, rerank lifts them
             hits = joined(hits, self.holding(phrases, filters, config.candidates), config.phrase_join)

@@ -24,6 +24,7 @@ STAGES: dict[str, str] = {
     "anchor-links": "candidates: the sections the best passages link to on their own page (\"see [Current Limitations](#current-limitations)\") join",
     "section-join": "candidates: passages under a section the question names by its heading and its parent's (\"the actors in Kubeflow Pipelines\") join, and the parent gets no section prior",
     "project-search": "candidates: a question naming several projects searches each one's sources on its own too",
+    "ranked-join": "candidates: a question asking which scored best or worst, over sibling sections whose headings carry a score (\"Katib (6.5/10)\"), gets the highest and lowest of the group its best passages belong to (what ranked-sections quotes)",
     "template-sections": "candidates and prior: a question in a template prompt's words gets the project's section filed under that prompt's label (text the template gives to copy, which the project's file holds as it stands, is no prompt)",
     "template-nearest": "sentence selection: beside the section a restated template prompt is filed under, the lead-in of the same document elsewhere nearest the question in meaning, when at least template_nearest near, with its list (a project's statement of what the prompt asks: \"Kubeflow aims to provide the following security properties:\")",
     "dense": "candidate retrieval: dense vectors (Chroma)",
@@ -114,6 +115,10 @@ class QAConfig:
     # best ("Describe the actors in Kubeflow Pipelines" -> "Overview > Actors > Kubeflow Pipelines (KFP)", which
     # neither retriever ranked in its best 40); 1.0 finds the same sections and quotes fewer of their sentences
     section_join: float = 0.5
+    # stage ranked-join: the group of the best ranked_top candidates (as many as the answer reads) gets its highest
+    # and lowest sections joined at this share of the best (over the shipped sets 0.5 finds every one)
+    ranked_top: int = 6
+    ranked_join: float = 0.5
     # stage linked-threads: of the best link_top candidates, each issue or PR brings the threads that say they fix it,
     # at link_join of the best score (how an issue was settled is in the PR that fixes it; at 0.5 the PR fixing the
     # graduation clean-up issue ranked 8th for "... how were they addressed?", at 1.0 second)

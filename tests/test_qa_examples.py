@@ -268,6 +268,22 @@ def test_a_question_naming_a_release_is_answered_from_that_release(assistant):
         assistant.config = saved
 
 
+def test_a_question_asking_which_scored_lowest_retrieves_the_lowest_scored_section(assistant):
+    # no passage compares the audit's scorecards: the lowest one's own section must be among those read
+    question = "Which project scored lowest in the Ada Logics scorecard checks?"
+
+    def sections():
+        return [h.chunk.meta.section.rpartition(" > ")[2] for h in assistant.retrieve(question, k=5)[1]]
+
+    assert "Notebooks (5.6/10)" in sections()
+    saved = assistant.config
+    assistant.config = saved.without("ranked-join")
+    try:  # without the stage, its words lose to the report's introduction
+        assert "Notebooks (5.6/10)" not in sections()
+    finally:
+        assistant.config = saved
+
+
 def test_a_question_naming_a_review_thread_by_number_is_answered_from_that_thread(assistant):
     question = "In cncf/tag-security#1079, who signed off on conflicts of interest?"
     answer = assistant.ask(question)
