@@ -117,8 +117,10 @@ _ASKS: list[tuple[str, re.Pattern]] = [
     ("data size", re.compile(r"\b(?i:in|how many|number of)\s+(?:(?i:bytes|kilobytes|megabytes|gigabytes|terabytes)|"
                              r"KiB|MB|MiB|GB|GiB|TB|TiB)\b")),
     ("size", re.compile(r"\bhow (?:big|large|small)\b|\bwhat size\b|\b(?:what|which) (?:key|bit) (?:size|length)\b", re.I)),
-    # ("What counts did the audit report ...?" asks numbers; "What counts as a conflict?" none)
-    ("count", re.compile(rf"\bhow many\b|{_WHAT_IS}(?:numbers?|counts?(?!\s+as\b)|totals?|tally|tallies)\b(?!\s+of\s+(?:ways|reasons)\b)", re.I)),
+    # ("What counts did the audit report ...?" asks numbers: "counts" as a noun, a verb after it; "What counts
+    # as / toward ..." asks none)
+    ("count", re.compile(rf"\bhow many\b|{_WHAT_IS}(?:number|count|total|tally|counts(?=\s+(?:did|do|does|were|was|are|is|has|have|had)\b))\b"
+                         r"(?!\s+of\s+(?:ways|reasons)\b)", re.I)),
     # "What exposure and impact sub-scores did ... assign?", "Which score did Katib get?" (not "Scorecard",
     # nor what a score means or how it is worked out)
     ("score", _SCORE_RE),

@@ -242,7 +242,9 @@ class Assistant:
         read = prepared.read  # (the rules below read the question as meant: its typos corrected)
         filters = self._filters(read, prepared, filters, config)
         match, asked = self._template_answers(read, prepared, filters, config, reader_kinds)
-        threads = frozenset(named_threads(read, r.windows.threads)) if config.on("thread-references") else frozenset()
+        # (as the answer reads it: with the question before a follow-up, "In cncf/toc#2201 ..." then "and the reply?")
+        threads = frozenset(named_threads(prepared.own_words or read, r.windows.threads)[0]) \
+            if config.on("thread-references") else frozenset()
         search = prepared.text
         if match:  # its label is what the answering passages call it ("Security Provider"): searched for too
             prepared = replace(prepared, template_sections=match.sections)

@@ -37,7 +37,6 @@ from kfqa.qa.names import (
     names_section,
     person_terms,
     subject_key,
-    thread_reference_words,
 )
 from kfqa.qa.query import (
     abbreviations_for,
@@ -151,10 +150,10 @@ class Composer:
         releases = asked_releases(own_words or question, self.windows.releases) if config.on("release-focus") else set()
         # (stage thread-references: the thread the question names by number)
         said = own_words or question
-        threads = named_threads(said, self.windows.threads) if config.on("thread-references") else set()
+        threads, thread_words = named_threads(said, self.windows.threads) if config.on("thread-references") else (set(), "")
         candidates = self._candidates(question, retrieved, focus, weight, config, sections, history,
                                       people if config.on("speaker-words") else (), speakers, about, parts,
-                                      set(written), releases, threads, thread_reference_words(said, self.windows.threads))
+                                      set(written), releases, threads, thread_words)
         for cand in candidates:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
         if config.on("quoted-phrases"):
@@ -172,7 +171,7 @@ class Composer:
                                    lambda chunk: filed_under_another_release(chunk, releases))
         if asked and config.on("value-lift"):  # (a relevant sentence stating the value asked for moves up)
             for cand in candidates:
-                if cand.relevant and any(asked.stated_in(piece) for piece in (cand.text, *cand.items)):
+                if cand.relevant and _states(asked, cand):
                     cand.score *= config.value_boost
         candidates.sort(key=lambda c: c.score, reverse=True)
         self._answer_scores(question, candidates, config)
@@ -444,8 +443,12 @@ def _value_stated(asked: AskedValue, candidates: list[Candidate], config: QAConf
         naming = {pid for pid, text in passages.items() if named.search(text)}
         near = [c for c in near if c.hit.chunk.id in naming]
     floor = config.value_coverage * max((c.coverage for c in near), default=0.0)
-    return any(any(asked.stated_in(piece) for piece in (c.text, *c.items)) or asked.enumerated_by(c.listed, without_header(c.text))
-               for c in near if c.coverage >= floor)
+    return any(_states(asked, c) or asked.enumerated_by(c.listed, without_header(c.text)) for c in near if c.coverage >= floor)
+
+
+def _states(asked: AskedValue, candidate: Candidate) -> bool:
+    """The sentence, or the list it brings, states a value of the kind asked for."""
+    return any(asked.stated_in(piece) for piece in (candidate.text, *candidate.items))
 
 
 def _item_page(text: str, about: set[str]) -> str:

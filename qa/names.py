@@ -313,10 +313,12 @@ def asked_releases(question: str, filed: set[str]) -> set[str]:
 
 # a review thread's address on GitHub: (owner/repository, number)
 THREAD_URL_RE = re.compile(r"github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)")
-# a thread as a reader refers to it: its address, "cncf/toc#2201", "toc#2201", "PR 996", "issue #992", "#2201"
+# a thread as a reader refers to it: its address, "PR 996", "PR#996", "issue #992", "cncf/toc#2201", "toc#2201",
+# "#2201" (the word naming a thread first: "PR#996" is no repository "PR"; a repository's name starts after no
+# other name character, so a long run of dots or hyphens is read once)
 _THREAD_REF_RE = re.compile(
-    r"(?:github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/|(?<![\w/])([\w.-]+(?:/[\w.-]+)?)#|"
-    r"\b(?:prs?|pull requests?|pulls?|issues?|threads?)\s*#?\s*|(?<![\w&#])#)(\d+)\b", re.I)
+    r"(?:github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/|\b(?:prs?|pull requests?|pulls?|issues?|threads?)[\s#-]*|"
+    r"(?<![\w./-])([\w.-]+(?:/[\w.-]+)?)#|(?<![\w&#])#)(\d+)\b", re.I)
 
 
 def thread_key(url: str) -> tuple[str, str] | None:
@@ -337,13 +339,9 @@ def _thread_references(question: str, threads: dict[tuple[str, str], set[str]]):
             yield m, sources
 
 
-def named_threads(question: str, threads: dict[tuple[str, str], set[str]]) -> set[str]:
+def named_threads(question: str, threads: dict[tuple[str, str], set[str]]) -> tuple[set[str], str]:
     """The sources of the review threads the question refers to by number ("cncf/toc#2201", "the TOC PR
-    2201", "#992")."""
-    return set().union(*(sources for _, sources in _thread_references(question, threads)))
-
-
-def thread_reference_words(question: str, threads: dict[tuple[str, str], set[str]]) -> str:
-    """The question's words referring to the store's threads ("cncf/toc#2201"), which name where an answer
-    is, not what it says (the thread's own passages never write them)."""
-    return " ".join(m.group(0) for m, _ in _thread_references(question, threads))
+    2201", "#992"), and the words referring to them, which name where an answer is, not what it says (the
+    thread's own passages never write them)."""
+    found = list(_thread_references(question, threads))
+    return set().union(*(sources for _, sources in found)), " ".join(m.group(0) for m, _ in found)

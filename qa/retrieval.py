@@ -288,7 +288,9 @@ class HybridRetriever:
         if config.on("ranked-join") and hits:  # "which scored best/worst?": the extremes of a scored group join
             best = sorted(hits, key=lambda h: h.score, reverse=True)[: config.ranked_top]
             ranked = extremes(prefer.question if prefer and prefer.question else query, best, self.windows.scored_groups)
-            hits = joined(hits, [Retrieved(s.chunk, 1.0) for s in ranked], config.ranked_join)
+            rules = metadata_filters(filters)  # (a best passage's sibling sections: the same file, admitted alike)
+            hits = joined(hits, [Retrieved(s.chunk, 1.0) for s in ranked if admits(s.chunk.meta, rules, filters.source_glob)],
+                          config.ranked_join)
         phrases = quoted_phrases(query) if config.on("quoted-phrases") else []
         if phrases:  # a quoted phrase is searched as it stands: its passages join, rerank lifts them
             hits = joined(hits, self.holding(phrases, filters, config.candidates), config.phrase_join)

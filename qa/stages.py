@@ -34,7 +34,7 @@ STAGES: dict[str, str] = {
     "quoted-phrases": "candidates and rerank: passages holding a phrase the question quotes, as it stands, join and move up",
     "aspects": "prior and sentence selection: a subject a document treats aspect by aspect (a component's actors, actions, score and threat model) names none of those sections alone, only with the aspect's heading; named so, its section is asked for, not the aspect's section above it",
     "source-prior": "prior: the kinds, projects, sections and revisions the question names; kind prior; a question naming projects reads theirs and Kubeflow's sources only (theirs alone when it asks what their own documents say and names nothing of Kubeflow's)",
-    "thread-references": "prior and sentence selection: a question naming a review thread by its number (\"cncf/toc#2201\", \"PR 996\", \"issue #992\") reads that thread first, and the words naming it count for each of its sentences (its own passages never write its number; a thread linking to it does)",
+    "thread-references": "prior (with source-prior) and sentence selection: a question naming a review thread by its number (\"cncf/toc#2201\", \"PR 996\", \"issue #992\") reads that thread first, and the words naming it count for each of its sentences (its own passages never write its number; a thread linking to it does)",
     "document-prior": "prior: a file's best hit lifts its other hits",
     "feedback": "pseudo-relevance feedback: the best passages' telling terms searched for again (BM25)",
     "merge": "neighbouring windows of one section read as one passage",
@@ -49,7 +49,7 @@ STAGES: dict[str, str] = {
     "component-focus": "sentence selection: a question naming a component is answered from its passages or general ones; a sentence under another component's section or page yields",
     "template-siblings": "sentence selection: beside the section a restated template prompt is filed under (\"Internal\"), a sibling section the question names by its heading (\"outbound\") is asked for alike",
     "release-focus": "prior (with source-prior) and sentence selection: a question naming a release (\"Kubeflow Community Distribution 26.03\") is answered from its passages or general ones; a passage, and a sentence, under another release's page or section (\"... 1.9.1 > Dependency Versions\") yields",
-    "value-lift": "sentence selection: a question asking for a value (\"how many\", \"which version\") hears first from a relevant sentence stating one of that kind (\"17 GitHub workflows lacked ...\" before \"Several workflows also lacked ...\")",
+    "value-lift": "sentence selection: a question asking for a value (\"how many\", \"which version\") hears first from a relevant sentence stating one of that kind (\"17 GitHub workflows lacked ...\" before \"Several workflows also lacked ...\"): its score is value_boost times, which also weighs on which sentences answerability reads",
     "point-relevance": "sentence selection: each supporting point holds a specific term of the question beyond its heading's",
     "lead-in-lists": "sentence selection: a lead-in brings the list it introduces (when its items are relevant, it best matches the question, or it points back at a chosen sentence)",
     "section-lists": "sentence selection: a lead that is an item of a list under the heading the question asks for brings the list's other items as points (the heading introduces them)",
@@ -115,8 +115,9 @@ class QAConfig:
     # best ("Describe the actors in Kubeflow Pipelines" -> "Overview > Actors > Kubeflow Pipelines (KFP)", which
     # neither retriever ranked in its best 40); 1.0 finds the same sections and quotes fewer of their sentences
     section_join: float = 0.5
-    # stage ranked-join: the group of the best ranked_top candidates (as many as the answer reads) gets its highest
-    # and lowest sections joined at this share of the best (over the shipped sets 0.5 finds every one)
+    # stage ranked-join: the group of the best ranked_top candidates (before rerank and merging; 3, link_top's
+    # count, misses one question of the shipped sets) gets its highest and lowest sections joined at this share
+    # of the best (over the shipped sets 0.5 finds every one)
     ranked_top: int = 6
     ranked_join: float = 0.5
     # stage linked-threads: of the best link_top candidates, each issue or PR brings the threads that say they fix it,

@@ -173,7 +173,7 @@ class TermWeights:
             return _all_mentioned(word, mentions, self.stats.known)
 
         # (an abbreviation kfqa expands, "gw", names what its expansion does: "gateway")
-        return [name for name in out if not _has_mentioned_alternative(question, name, said)
+        return [name for name in out if name.lower() not in SHORTHAND and not _has_mentioned_alternative(question, name, said)
                 and not _said_run_together(question, name, said)
                 and not (scope is not None and _expansion_said(name, said, scope))]
 

@@ -206,8 +206,9 @@ def test_a_number_answers_a_score_only_next_to_what_is_scored_and_a_ratio_anywhe
     "What hash does Dex use for passwords?", "What does the checksum verify?", "Which commit hash fixed ADA-KUBEFL-02?",
     # ", which" opens a relative clause, not a question ("... and which version" would be one)
     "Who receives reports, and how does that compare with Knative's self-assessment, which states a response time?",
-    # "counts" as a verb
-    "What counts as a conflict of interest for a TAG reviewer?",
+    # "counts" as a verb; "numbers" of things ("port numbers") that name them
+    "What counts as a conflict of interest for a TAG reviewer?", "What counts toward a binding vote?",
+    "What port numbers does the webhook use?",
 ])
 def test_other_questions_ask_for_no_value(question):
     assert asked_value(question) is None

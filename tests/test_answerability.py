@@ -374,6 +374,7 @@ def test_an_acronym_typed_in_lower_case_is_a_name_but_shorthand_and_clippings_ar
     # chat's interjections, short or long: "whats the default login ... lol" was declined for never mentioning 'lol'
     assert weights.unknown_names("who runs the katib controller lol", kubeflow) == []
     assert weights.unknown_names("yikes, who runs the katib controller?", kubeflow) == []
+    assert weights.unknown_names("LOL who runs the katib controller", kubeflow) == []  # shouted, no acronym
     # an acronym the sources hold, in whatever case
     assert weights.unknown_names("does rbac scope the katib controller?", kubeflow) == []
 

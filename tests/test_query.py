@@ -557,15 +557,23 @@ def test_a_review_thread_is_named_by_its_number_as_readers_write_it():
     threads = {thread_key("https://github.com/cncf/toc/pull/2201"): {"reviews/toc-2201.json"},
                thread_key("https://github.com/kubeflow/community/issues/992"): {"reviews/kf-992.json"},
                thread_key("https://github.com/cncf/tag-security/issues/992"): {"reviews/tag-992.json"}}
-    for question in ("In cncf/toc#2201, what was criticised?", "what did toc PR 2201 ask for?",
-                     "in the review (toc#2201) who answered?", "see https://github.com/cncf/toc/pull/2201 - what changed?"):
-        assert named_threads(question, threads) == {"reviews/toc-2201.json"}, question
+    for question, words in (("In cncf/toc#2201, what was criticised?", "cncf/toc#2201"), ("what did toc PR 2201 ask for?", "PR 2201"),
+                            ("what did PR#2201 change?", "PR#2201"), ("in the review (toc#2201) who answered?", "toc#2201"),
+                            ("see https://github.com/cncf/toc/pull/2201 - what changed?", "github.com/cncf/toc/pull/2201"),
+                            ("TOC PR-2201: who reviewed?", "PR-2201")):
+        assert named_threads(question, threads) == ({"reviews/toc-2201.json"}, words), question
     # a number alone names each thread of that number; with its repository, that repository's only
-    assert named_threads("What did issue #992 track?", threads) == {"reviews/kf-992.json", "reviews/tag-992.json"}
-    assert named_threads("What did kubeflow/community#992 track?", threads) == {"reviews/kf-992.json"}
-    assert named_threads("What did cncf/toc#992 track?", threads) == set()  # a repository none of them is
-    # numbers that are no thread's reference: a count, a finding, a port, a heading's anchor
-    assert named_threads("Did 2201 users see ADA-KUBEFL-992 on port 2201, as in docs#overview?", threads) == set()
+    assert named_threads("What did issue #992 track?", threads)[0] == {"reviews/kf-992.json", "reviews/tag-992.json"}
+    assert named_threads("What did kubeflow/community#992 track?", threads)[0] == {"reviews/kf-992.json"}
+    assert named_threads("What did cncf/toc#992 track?", threads) == (set(), "")  # a repository none of them is
+    # numbers that are no thread's reference: a count, a finding, a port, a file's anchor, a heading's number
+    assert named_threads("Did 2201 users see ADA-KUBEFL-992 on port 2201, as README.md#992 or #1 says?", threads) == (set(), "")
+
+
+def test_a_long_run_of_punctuation_is_read_once_for_thread_references():
+    from kfqa.qa.names import named_threads
+    # (a repository's name could start after any dot or hyphen: each start re-read the run, quadratically)
+    assert named_threads(".-" * 10_000 + " #1", {("a/b", "1"): {"t.json"}})[0] == {"t.json"}
 
 
 def test_a_common_word_typed_in_lower_case_is_no_abbreviation():
