@@ -312,7 +312,7 @@ def asked_releases(question: str, filed: set[str]) -> set[str]:
 
 
 # a review thread's address on GitHub: (owner/repository, number)
-THREAD_URL_RE = re.compile(r"github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)")
+_THREAD_URL_RE = re.compile(r"github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+)")
 # a thread as a reader refers to it: its address, "PR 996", "PR#996", "issue #992", "cncf/toc#2201", "toc#2201",
 # "#2201" (the word naming a thread first: "PR#996" is no repository "PR"; a repository's name starts after no
 # other name character, so a long run of dots or hyphens is read once)
@@ -323,7 +323,7 @@ _THREAD_REF_RE = re.compile(
 
 def thread_key(url: str) -> tuple[str, str] | None:
     """(owner/repository, number) of a review thread's address, the repository in lower case."""
-    m = THREAD_URL_RE.search(url)
+    m = _THREAD_URL_RE.search(url)
     return (m.group(1).lower(), m.group(2)) if m else None
 
 

@@ -26,7 +26,6 @@ from kfqa.embedding import get_query_embed_model
 from kfqa.qa.filters import admits, chroma_where, metadata_filters
 from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours
 from kfqa.qa.names import (
-    THREAD_URL_RE,
     compares,
     filed_under_another_release,
     names_heading,
@@ -361,9 +360,9 @@ class HybridRetriever:
         closing keywords; "#991" alone is of the thread's own repository)."""
         out: dict[tuple[str, str], list[Chunk]] = {}
         for chunk in self.chunks.values():
-            own = THREAD_URL_RE.search(chunk.meta.url) if chunk.meta.kind == "review" else None
+            own = thread_key(chunk.meta.url) if chunk.meta.kind == "review" else None
             for m in _CLOSING_RE.finditer(chunk.text) if own else ():
-                repo = (m.group(1) or m.group(2) or own.group(1)).lower()
+                repo = (m.group(1) or m.group(2) or own[0]).lower()
                 out.setdefault((repo, m.group(3)), []).append(chunk)
         return out
 
