@@ -162,7 +162,8 @@ class TermWeights:
         # "network policies" is no unknown "networkpolicy")
         named = {t.lower() for t in out} | {t.lower() for t in _NAME_RE.findall(question)}
         for word in dict.fromkeys(_WORD_RE.findall(question.lower())):
-            if word in named or word in stop_words() or word in DISCOURSE or word in SHORTHAND or is_common(word):
+            if word in named or word in stop_words() or word in DISCOURSE or word in SHORTHAND or is_common(word) \
+                    or _common_compound(word, question):
                 continue
             if unmentioned(word) and not self._inside_a_word(word, scope) and not self._hyphenated(word, mentions) \
                     and not (scope is not None and (scope.clipped_pair(word) or _held_apart(word, scope)
@@ -189,7 +190,8 @@ class TermWeights:
         framing = {m.group(1) for m in _HOW_RE.finditer(question.lower())}
         out = []
         for word in dict.fromkeys(_COMMON_WORD_RE.findall(question.lower())):
-            if word in named or word in framing or word in stop_words() or word in DISCOURSE or not is_common(word):
+            if word in named or word in framing or word in stop_words() or word in DISCOURSE \
+                    or not (is_common(word) or _common_compound(word, question)):
                 continue
             parts = terms(word)
             if parts and not any(scope.mentions(p) for p in parts) and not scope.holds(word) \
@@ -247,6 +249,14 @@ def _held_apart(word: str, scope) -> bool:
     # (a plain substring test first: the scan for the pair as whole words only where it may be)
     return any((scope.holds(f"{a} {b}") or scope.holds(f"{a}-{b}")) and scope.holds_whole(rf"{re.escape(a)}[ -]{re.escape(b)}s?")
                for a, b in _two_words(word))
+
+
+def _common_compound(word: str, question: str) -> bool:
+    """Two common English words of four letters or more run together, typed in lower case ("guardrails",
+    "timeframes", "firewall"): English, as its words are, so judged as a common word is (stage absent-words),
+    not as a rare name. Not a setting's camelCase name read in lower case ("hostUsers", "renewBefore")."""
+    return any(len(a) >= 4 and len(b) >= 4 for a, b in _two_words(word)) \
+        and re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", question) is not None
 
 
 def _two_words(word: str):

@@ -268,6 +268,15 @@ def test_a_question_naming_a_release_is_answered_from_that_release(assistant):
         assistant.config = saved
 
 
+def test_a_compound_of_english_words_is_weighed_as_english_not_as_an_unknown_name(assistant):
+    # "guardrails" is in no source, nor in BERT's vocabulary; it carries little here and the MCP server's page
+    # answers. "firewall" carries the other question, which the sources don't answer: still declined.
+    answer = assistant.ask("What guardrails does the Kubeflow MCP server give an agent before it submits a TrainJob?")
+    assert not answer.abstained and answer.citations[0].chunk.meta.source.endswith("mcp-server/overview.md")
+    declined = assistant.ask("Does the Kubeflow Pipelines UI have a built-in firewall against bots?")
+    assert declined.abstained and "'firewall'" in " ".join(declined.notices)
+
+
 def test_a_question_asking_which_scored_lowest_retrieves_the_lowest_scored_section(assistant):
     # no passage compares the audit's scorecards: the lowest one's own section must be among those read
     question = "Which project scored lowest in the Ada Logics scorecard checks?"
