@@ -242,9 +242,11 @@ class Assistant:
         read = prepared.read  # (the rules below read the question as meant: its typos corrected)
         filters = self._filters(read, prepared, filters, config)
         match, asked = self._template_answers(read, prepared, filters, config, reader_kinds)
-        # (as the answer reads it: with the question before a follow-up, "In cncf/toc#2201 ..." then "and the reply?")
-        threads = frozenset(named_threads(prepared.own_words or read, r.windows.threads)[0]) \
-            if config.on("thread-references") else frozenset()
+        # (the release and the thread it names, read as the answer reads them: with the question before a
+        # follow-up, "In cncf/toc#2201 ..." then "and the reply?")
+        said = prepared.own_words or read
+        releases = frozenset(asked_releases(said, r.windows.releases)) if config.on("release-focus") else frozenset()
+        threads = frozenset(named_threads(said, r.windows.threads)[0]) if config.on("thread-references") else frozenset()
         search = prepared.text
         if match:  # its label is what the answering passages call it ("Security Provider"): searched for too
             prepared = replace(prepared, template_sections=match.sections)
@@ -261,7 +263,7 @@ class Assistant:
             sections=prepared.template_sections,
             aspects=r.windows.aspects if config.on("aspects") else frozenset(),
             speakers=frozenset(p.lower() for p in prepared.speakers) if config.on("speaker-prior") else frozenset(),
-            releases=frozenset(asked_releases(read, r.windows.releases)) if config.on("release-focus") else frozenset(),
+            releases=releases,
             threads=threads,
         )
         return prepared, r.retrieve(search, k=k, filters=filters, prefer=prefer, parts=prepared.parts,

@@ -162,7 +162,7 @@ class TermWeights:
         # "network policies" is no unknown "networkpolicy")
         named = {t.lower() for t in out} | {t.lower() for t in _NAME_RE.findall(question)}
         for word in dict.fromkeys(_WORD_RE.findall(question.lower())):
-            if word in named or word in stop_words() or word in DISCOURSE or word in SHORTHAND or is_common(word) \
+            if word in named or word in stop_words() or word in DISCOURSE or is_common(word) \
                     or _common_compound(word, question):
                 continue
             if unmentioned(word) and not self._inside_a_word(word, scope) and not self._hyphenated(word, mentions) \
@@ -173,7 +173,8 @@ class TermWeights:
         def said(word: str) -> bool:  # the sources in scope hold it (not merely the store)
             return _all_mentioned(word, mentions, self.stats.known)
 
-        # (an abbreviation kfqa expands, "gw", names what its expansion does: "gateway")
+        # (an abbreviation kfqa expands, "gw", names what its expansion does: "gateway"; chat's shorthand, typed
+        # in any case, "lol", "LOL", names nothing)
         return [name for name in out if name.lower() not in SHORTHAND and not _has_mentioned_alternative(question, name, said)
                 and not _said_run_together(question, name, said)
                 and not (scope is not None and _expansion_said(name, said, scope))]
