@@ -48,6 +48,9 @@ _WORD_RE = re.compile(r"\b[a-z]{5,}\b")
 # hold, "security-sensitive", is composed of what they discuss)
 _COMMON_WORD_RE = re.compile(r"(?<![\w-])[a-z]{4,}(?![\w-])")
 # a short lower-case word of two to four letters or digits, two of them letters ("mfa", "2fa", "cvss"; not "24h")
+# a code identifier: lowerCamelCase ("hostPath") or words joined by underscores ("REGISTRY_ONLY"), not part of
+# a path, an address or a dotted name
+_IDENTIFIER_RE = re.compile(r"(?<![\w./-])(?:[a-z]{2,}(?:[A-Z][a-z0-9]+)+|[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+)(?![\w/-])")
 _SHORT_LOWER_RE = re.compile(r"(?<![\w-])(?=[a-z0-9]*[a-z][a-z0-9]*[a-z])[a-z0-9]{2,4}(?![\w-])")
 # a reader's shorthand and chat's interjections, no acronym of anything the sources discuss (general English
 # of chat and mail: "whats the default login lol")
@@ -158,6 +161,11 @@ class TermWeights:
             # amount), which sources that never write it don't discuss
             out += [n for n in list(dict.fromkeys(_LONG_NUMBER_RE.findall(question)))[:MAX_NUMBERS]
                     if not (scope.holds_token(n) or (len(n) <= 15 and scope.holds_token(f"{int(n):,}")))]
+            # "outboundTrafficPolicy", "REGISTRY_ONLY": a setting or function named as code writes it, which the
+            # sources never write (whole, nor as its words together), is a setting they never discuss
+            found = {t.lower() for t in out}
+            out += [ident for ident in dict.fromkeys(_IDENTIFIER_RE.findall(question))
+                    if ident.lower() not in found and not _identifier_held(ident, scope)]
         # (a name judged above, held or not, is not judged again as a rare word: "NetworkPolicy" held as
         # "network policies" is no unknown "networkpolicy")
         named = {t.lower() for t in out} | {t.lower() for t in _NAME_RE.findall(question)}
@@ -318,6 +326,15 @@ def _name_held(name: str, scope) -> bool:
     last = parts[-1].lower()
     forms = {last, stem(last), last[:-1] + "ies" if last.endswith("y") else last}
     return any(_held_together([*parts[:-1], form], scope) for form in forms)
+
+
+def _identifier_held(ident: str, scope) -> bool:
+    """A code identifier ("hostPath", "INSECURE_SKIP_VERIFY") is held by the sources in scope whole (Markdown
+    may escape its underscores), or as its words together ("outbound traffic policy")."""
+    low = ident.lower()
+    words = low.split("_") if "_" in ident else camel_words(ident)
+    return scope.holds_whole(re.escape(low)) or ("_" in low and scope.holds(low.replace("_", "\\_"))) \
+        or _held_together([w for w in words if w], scope)
 
 
 def _held_as_name(words: list[str], scope) -> bool:

@@ -48,8 +48,8 @@ def test_two_common_words_run_together_are_english_not_a_name():
     assert weights.unknown_names(question, kubeflow) == []
     assert {"guardrails", "plaintext"} <= set(weights.absent_words(question, kubeflow))
     assert weights.unknown_names("Does the Katib controller have a payout?", kubeflow) == ["payout"]
-    # a setting's camelCase name read in lower case is no English compound
-    assert weights.unknown_names("Does the Katib controller set hostUsers?", kubeflow) == ["hostusers"]
+    # a setting's camelCase name is no English compound: it is named as typed
+    assert weights.unknown_names("Does the Katib controller set hostUsers?", kubeflow) == ["hostUsers"]
 
 
 def test_a_name_only_other_projects_hold_is_out_of_scope():
@@ -85,6 +85,22 @@ def test_an_acronym_or_run_together_name_is_held_only_whole_or_as_its_words():
     assert weights.unknown_names("Does Katib create a SubjectAccessReview?", run_together) == []
     # an acronym's plural is its lower-case s: "TLS" is no plural of "TL"
     assert weights.unknown_names("Does the Katib controller use TLS?", Scope("Kubeflow", ["the katib controller tl"])) == ["TLS"]
+
+
+def test_a_code_identifier_is_held_only_whole_or_as_its_words_together():
+    texts = KUBEFLOW + ["Istio routes outbound traffic through the gateway.", "Each policy lists registry hosts only."]
+    weights = TermWeights(_stats(texts + OTHERS))
+    scope = Scope("Kubeflow", [t.lower() for t in texts])
+    # each word of "outboundTrafficPolicy" and of "REGISTRY_ONLY" is held, apart: a setting the sources never name
+    question = "Does Katib set outboundTrafficPolicy to REGISTRY_ONLY?"
+    assert weights.unknown_names(question, scope) == ["outboundTrafficPolicy", "REGISTRY_ONLY"]
+    # written whole (Markdown escaping its underscores), or as its words together, it is held
+    held = Scope("Kubeflow", [t.lower() for t in texts + ["Set `outboundTrafficPolicy` to REGISTRY\\_ONLY.",
+                                                           "the outbound traffic policy is strict."]])
+    assert weights.unknown_names(question, held) == []
+    assert weights.unknown_names("Does Katib set an outbound_traffic_policy?", held) == []
+    # a path or a dotted name is no identifier typed as code
+    assert weights.unknown_names("Is kubeflow.org/outboundTrafficPolicy set?", scope) == []
 
 
 def test_a_number_the_sources_in_scope_never_write_is_unknown():
