@@ -36,6 +36,7 @@ from kfqa.qa.query import (
     PreparedQuery,
     abbreviations_for,
     asking_part,
+    from_first_question,
     lead_kinds,
     prepare,
     question_parts,
@@ -296,8 +297,28 @@ class Assistant:
                             sections=frozenset().union(*(m.sections for m in matches)))
         if match is None:
             return None, []
+        # (a prompt pasted before a question of the reader's own, which restates none: the prompt says where
+        # the template files the topic, the question what it asks; its answer may be filed anywhere)
+        if config.on("own-question") and self._asks_its_own(question, prepared, filters, cache, config):
+            return None, []
         index = cache["labels"]
         return match, [Retrieved(c, 1.0) for c in index.chunks.values() if (c.meta.source, c.meta.section) in match.sections]
+
+    def _asks_its_own(self, question: str, prepared: PreparedQuery, filters: Filters, cache: dict,
+                      config: QAConfig) -> bool:
+        """Stage own-question: after the prompt it pastes, ``question`` asks a question of the reader's own, with
+        words of its own (not only "What does Kubeflow have?"), far in meaning from the prompt (below
+        ``own_question_similarity``) and restating no prompt itself: "Actors: ... isolated ... If a Katib
+        controller is compromised, what is the blast radius?" asks about a compromise, not the actors; "...
+        How does someone report a suspected vulnerability?" restates the disclosure prompt in the reader's
+        words; "Internal. How do team members communicate?" is a prompt after its label."""
+        own = from_first_question(question)
+        prompt = question.replace(own, " ").strip()
+        if own == question or not prompt or not TermWeights(cache["retriever"].stats, config).focus(own):
+            return False
+        encoder, vector = self.composer.encoder, cache["retriever"].embed_query(own)
+        return encoder.similarities(vector, [prompt])[0] < config.own_question_similarity \
+            and not self._restated(own, own, prepared, filters, config, cache)[0]
 
     def _restated(self, question: str, whole: str, prepared: PreparedQuery, filters: Filters, config: QAConfig,
                   cache: dict) -> tuple[bool, TemplateMatch | None]:

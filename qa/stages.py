@@ -26,6 +26,7 @@ STAGES: dict[str, str] = {
     "project-search": "candidates: a question naming several projects searches each one's sources on its own too",
     "ranked-join": "candidates: a question asking which scored best or worst, over sibling sections whose headings carry a score (\"Katib (6.5/10)\"), gets the highest and lowest of the group its best passages belong to (what ranked-sections quotes)",
     "template-sections": "candidates and prior: a question in a template prompt's words gets the project's section filed under that prompt's label (text the template gives to copy, which the project's file holds as it stands, is no prompt)",
+    "own-question": "template-sections: a prompt pasted before a question of the reader's own that restates no prompt files nothing: the question asks, and its answer may be filed anywhere",
     "template-nearest": "sentence selection: beside the section a restated template prompt is filed under, the lead-in of the same document elsewhere nearest the question in meaning, when at least template_nearest near, with its list (a project's statement of what the prompt asks: \"Kubeflow aims to provide the following security properties:\")",
     "dense": "candidate retrieval: dense vectors (Chroma)",
     "bm25": "candidate retrieval: BM25",
@@ -107,6 +108,9 @@ class QAConfig:
     # set has no template-worded question: folds over the dev and template sets chose 0.6 and 1.0)
     template_similarity: float = 0.6
     template_join: float = 1.0
+    # stage own-question: a question after a pasted prompt, nearer it in meaning than this, restates it in
+    # the reader's words ("How does someone report a suspected vulnerability?" after the disclosure prompt: 0.33)
+    own_question_similarity: float = 0.3
     # stage project-search: each named project's own best passages join at this share of the best (a comparison
     # is answered by both projects' passages; the one whose words match the question's better crowded the other
     # out). 0.5 and 1.0 find the same passages on the shipped sets; 0.5 cites fewer of the other project's

@@ -76,6 +76,12 @@ other every week, and members communicate with the team at the monthly meeting.
 """
 
 
+KEYS = """# Widget signing keys
+
+When a Widget signing key leaks, the release crew revokes it and rotates every signing key within a day.
+"""
+
+
 def _chunk(text: str, section: str, source: str = "guides/t.md", kind: str = "guide") -> Chunk:
     return Chunk(f"{source}::0123456789ab::0", text, ChunkMeta(source=source, kind=kind, section=section))
 
@@ -156,6 +162,7 @@ def widget(tmp_path_factory):
         "guides/tag/self-assessment.md": TEMPLATE,
         "assessments/cncf/widget/self-assessment.md": ASSESSMENT,
         "docs/gardening.md": DECOY,
+        "docs/widget/keys.md": KEYS,
     })
     settings = store_settings(root / "store", folder)
     report = run_ingest([folder], settings)
@@ -207,3 +214,26 @@ def test_a_part_restating_a_prompt_does_not_override_a_heading_the_question_name
     question = "In the Incident Response section of the assessment: how do team members communicate with each other?"
     prepared, _ = widget.retrieve(question)
     assert not any(section.endswith("Internal") for _, section in prepared.template_sections)
+
+
+def test_a_prompt_pasted_before_a_question_of_the_readers_own_files_nothing(widget):
+    # the prompt says where the template files the topic; the question after it asks something else, whose
+    # answer is filed elsewhere
+    question = ("Incident Response. A description of the defined procedures for triage, confirmation and notification "
+                "of a vulnerability or security incident. If a Widget signing key leaks, who rotates the keys?")
+    prepared, _ = widget.retrieve(question)
+    assert not prepared.template_sections
+    answer = widget.ask(question)
+    assert answer.answer.startswith("When a Widget signing key leaks"), answer.answer
+    saved = widget.config
+    widget.config = saved.without("own-question")
+    try:
+        prepared, _ = widget.retrieve(question)
+    finally:
+        widget.config = saved
+    assert {section for _, section in prepared.template_sections} == {"Security Issue Resolution > Incident Response"}
+    # a question restating the prompt in the reader's words keeps it
+    question = ("Incident Response. A description of the defined procedures for triage, confirmation and notification "
+                "of a vulnerability or security incident. How does Widget triage a reported vulnerability?")
+    prepared, _ = widget.retrieve(question)
+    assert {section for _, section in prepared.template_sections} == {"Security Issue Resolution > Incident Response"}
