@@ -343,7 +343,8 @@ class Assistant:
             return False, None
         rules = metadata_filters(filters)
         return True, match_template(whole, prompt, self._label_index(cache),
-                                    lambda chunk: admits(chunk.meta, rules, filters.source_glob))
+                                    lambda chunk: admits(chunk.meta, rules, filters.source_glob),
+                                    abbreviations_for(r.stats.abbreviations))
 
     def _filters(self, question: str, prepared: PreparedQuery, filters: Filters | None, config: QAConfig) -> Filters:
         """The reader's filters, completed from the question: superseded revisions for a history question;

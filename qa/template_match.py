@@ -241,13 +241,18 @@ def _plain(text: str) -> str:
     return normalize(text).replace("’", "'")
 
 
-def match_template(question: str, prompt: tuple[str, Chunk, float], index: LabelIndex, admitted) -> TemplateMatch | None:
+def match_template(question: str, prompt: tuple[str, Chunk, float], index: LabelIndex, admitted,
+                   abbreviations: dict[str, str] | None = None) -> TemplateMatch | None:
     """The project's sections that answer the restated ``prompt``: filed under the innermost of its
-    labels that a file written to its template holds; None when no admitted passage holds one."""
+    labels that a file written to its template holds; None when no admitted passage holds one.
+    ``abbreviations`` (abbreviation -> phrase): a label the template abbreviates ("SBOM") is also read as
+    the phrase a project's heading may spell out ("Software Bill of Materials")."""
     sentence, chunk, similarity = prompt
-    labels = prompt_labels(chunk, sentence)
+    labels = spelled_out(prompt_labels(chunk, sentence), abbreviations or {})
     label, ids = index.answering(labels, chunk.meta.source, admitted)
     if not ids or index.copied(sentence, {index.chunks[i].meta.source for i in ids}):
+        return None
+    if not _covers_inner_labels(labels, label, [index.chunks[i] for i in ids], abbreviations or {}):
         return None
     # a question naming another section of these files by its heading asks for that one
     named = index.named_headings(question, {index.chunks[i].meta.source for i in ids})
@@ -255,3 +260,29 @@ def match_template(question: str, prompt: tuple[str, Chunk, float], index: Label
         return None
     sections = frozenset((index.chunks[i].meta.source, index.chunks[i].meta.section) for i in ids)
     return TemplateMatch(sentence, similarity, tuple(labels), label, sections)
+
+
+def spelled_out(labels: list[str], abbreviations: dict[str, str]) -> list[str]:
+    """Each label, followed by the phrase it abbreviates when it is an abbreviation ("SBOM", then "software
+    bill of materials"), as innermost as the label itself."""
+    out = []
+    for label in labels:
+        out.append(label)
+        phrase = abbreviations.get(label.strip().lower(), "")
+        words = [w for w in phrase.split() if w.lower() != label.strip().lower()]
+        if words:
+            out.append(" ".join(words))
+    return list(dict.fromkeys(out))
+
+
+def _covers_inner_labels(labels: list[str], label: str, chunks: list[Chunk], abbreviations: dict[str, str]) -> bool:
+    """Sections filed under an outer label (a heading further out: "Project Compliance" for the prompt filed
+    under "Existing Audits", which the project's file lacks) answer the prompt only when they speak of what the
+    labels inside it name: a word of theirs ("audit"); else the project has no section for it. (A phrase a
+    label spells out is that label: "Software Bill of Materials" is no label outside "SBOM".)"""
+    inner = [lab for lab in labels[: labels.index(label)] if spelled_out([lab], abbreviations)[-1] != label] \
+        if label in labels else []
+    wanted = {t for lab in inner for t in terms(lab)}
+    if not wanted:
+        return True
+    return any(wanted & set(terms(c.text)) for c in chunks)

@@ -82,8 +82,8 @@ When a Widget signing key leaks, the release crew revokes it and rotates every s
 """
 
 
-def _chunk(text: str, section: str, source: str = "guides/t.md", kind: str = "guide") -> Chunk:
-    return Chunk(f"{source}::0123456789ab::0", text, ChunkMeta(source=source, kind=kind, section=section))
+def _chunk(text: str, section: str, source: str = "guides/t.md", kind: str = "guide", n: int = 0) -> Chunk:
+    return Chunk(f"{source}::0123456789ab::{n}", text, ChunkMeta(source=source, kind=kind, section=section))
 
 
 def test_a_prompt_is_filed_under_its_item_its_parent_items_and_its_headings():
@@ -137,6 +137,29 @@ def test_text_the_template_gives_to_copy_is_no_prompt():
     found = match_template("How do team members communicate?",
                            ("How do team members communicate with each other?", guide, 0.8), index, lambda c: True)
     assert found is not None and found.label == "Internal"
+
+
+def test_an_outer_heading_answers_only_when_it_speaks_of_the_inner_label_and_an_acronym_label_is_spelled_out():
+    audits_prompt = "If any audits already exist, link them here with the appropriate dates."
+    sbom_prompt = "Software bill of materials. Link to the libraries, packages, versions used by the project."
+    audits = _chunk(f"### Existing Audits\n{audits_prompt}", "Joint assessment > Project Compliance > Existing Audits")
+    metadata = _chunk(f"| SBOM | {sbom_prompt} |", "Joint assessment > Metadata", n=1)
+    practices = _chunk("Describe the development pipeline.", "Joint assessment > Secure Development Practices", n=2)
+    compliance = _chunk("Widget claims no compliance with PCI-DSS.", "Project Compliance", "assessments/w.md", "assessment")
+    sbom = _chunk("Each Widget release attaches its SBOM.", "Secure Development Practices > Software Bill of Materials",
+                  "assessments/w.md", "assessment", n=1)
+    widget_metadata = _chunk("| Website | widget.dev |", "Metadata", "assessments/w.md", "assessment", n=2)
+    index = LabelIndex([audits, metadata, practices, compliance, sbom, widget_metadata])
+    # "Project Compliance" holds the prompt filed under "Existing Audits" but says nothing of audits: no section
+    assert match_template("Which audits exist?", (audits_prompt, audits, 0.8), index, lambda c: True) is None
+    said = _chunk("Widget claims no compliance; its 2024 audit is linked below.", "Project Compliance", "assessments/w.md", "assessment")
+    found = match_template("Which audits exist?", (audits_prompt, audits, 0.8),
+                           LabelIndex([audits, metadata, practices, said, sbom, widget_metadata]), lambda c: True)
+    assert found is not None and found.sections == {("assessments/w.md", "Project Compliance")}
+    # the row labelled "SBOM" is answered under the heading that spells it out, not by the Metadata table
+    found = match_template("Where is the SBOM?", (sbom_prompt, metadata, 0.8), index, lambda c: True,
+                           {"sbom": "SBOM software bill of materials"})
+    assert found is not None and found.sections == {("assessments/w.md", "Secure Development Practices > Software Bill of Materials")}
 
 
 def test_a_templates_label_opening_a_question_is_no_name_it_asks_about():
