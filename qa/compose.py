@@ -268,7 +268,7 @@ class Composer:
             for position, sentence in enumerate(sentences):
                 if _LINK_ONLY_RE.match(LIST_MARK_RE.sub("", sentence)):
                     continue  # a bare link (a table of contents' line) is navigation, not an answer
-                listed = self._listed(hit, sentence, seen, config)
+                listed, quoted = self._listed(hit, sentence, seen, config, focus)
                 items = listed if self._relevant_list(sentence, listed, focus) else []
                 # (what it says, not where its links point: a link's path names whatever its target holds)
                 body = without_link_targets(without_header(sentence) if authors else sentence)
@@ -283,7 +283,7 @@ class Composer:
                 candidates.append(Candidate(
                     sentence, hit, item_rank,
                     lexical=_with_heading(fsum(weight[t] for t in q_terms & (s_terms | doc_name_terms | own_page)) / total, heading_lexical),
-                    terms=s_terms, position=position, items=items, listed=listed,
+                    terms=s_terms, position=position, items=quoted if items else [], listed=listed,
                     coverage=(own + passage_cover) / 2,
                     under_asked_heading=asked_section, on_item_page=bool(item),
                     relevant=not focus or not config.on("point-relevance") or asked_section or (
@@ -364,14 +364,25 @@ class Composer:
         return [w for w, vec in zip(words, rest, strict=True) if 1.0 - float(whole @ vec) >= config.absent_importance]
 
     @staticmethod
-    def _listed(hit: Retrieved, sentence: str, seen: dict[str, int], config: QAConfig) -> list[str]:
+    def _listed(hit: Retrieved, sentence: str, seen: dict[str, int], config: QAConfig,
+                focus=()) -> tuple[list[str], list[str]]:
         """The list a lead-in introduces (stage lead-in-lists), without bare links: a list of links
-        ("Some examples can be found here:") is navigation, not an answer."""
+        ("Some examples can be found here:") is navigation, not an answer; each item to its first sentence
+        (what the lead-in is scored with), and as quoted: with stage item-sentences, on with a later
+        sentence of the item holding a specific term of the question that the lead-in and what is quoted
+        of the item lack ("The default value is `false`" for a question asking the default)."""
         if not sentence.endswith(":") or not config.on("lead-in-lists"):
-            return []
-        items = listed_after(hit.chunk, sentence, seen.get(sentence, 0))
-        seen[sentence] = seen.get(sentence, 0) + 1
-        return [i for i in items if not _LINK_ONLY_RE.match(i)]
+            return [], []
+        occurrence = seen.get(sentence, 0)
+        seen[sentence] = occurrence + 1
+        items = [i for i in listed_after(hit.chunk, sentence, occurrence) if not _LINK_ONLY_RE.match(i)]
+        # (a term the lead-in holds says nothing new of any item: "Katib" under "configure the Katib controller:")
+        wanted = set(focus) - set(terms(sentence)) if config.on("item-sentences") else set()
+        if not items or not wanted:
+            return items, items
+        adds = lambda later, so_far: bool(wanted & set(terms(later)) - set(terms(so_far)))  # noqa: E731
+        quoted = [i for i in listed_after(hit.chunk, sentence, occurrence, adds) if not _LINK_ONLY_RE.match(i)]
+        return items, quoted if len(quoted) == len(items) else items
 
     @staticmethod
     def _relevant_list(sentence: str, items: list[str], focus) -> bool:

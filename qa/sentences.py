@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 
 from kfqa.text import ITEM_MARK, ITEM_START_RE, code_lines, marked_sentences, split_sentences
 from kfqa.types import Chunk
@@ -176,19 +177,32 @@ def pdf_logical_lines(text: str, width: int) -> list[str]:
     return out
 
 
-def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0) -> list[str]:
+def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0, adds: Callable[[str, str], bool] | None = None) -> list[str]:
     """The list items, table rows or code lines a lead-in sentence introduces, as they stand.
 
     Structure comes from the raw text: items are lines indented deeper than the lead-in, or list,
     table and code lines right after a paragraph. A PDF page has no structure, so its following
     lines are taken as they come (an audit's table of resources). Capped at MAX_ITEMS lines.
     ``occurrence``: which of several identical lead-ins in the passage (0 = the first).
+    ``adds(sentence, so_far)``: whether a later sentence of an item adds what the question asks to what is
+    quoted of it so far (stage item-sentences: "The default value is `false`" after the setting's first
+    sentence, for a question asking the default).
     """
     items, _ = _following_items(chunk, lead_in, occurrence)
     # an item of several sentences is quoted up to its first one, so each answer line keeps its marker
-    # (its list mark first taken off: "1. Validating..." is not a sentence "1." and another)
-    bodies = [LIST_MARK_RE.sub("", item) for item in items]
-    return [split_sentences(body)[0] for body in bodies if split_sentences(body)]
+    # (its list mark first taken off: "1. Validating..." is not a sentence "1." and another), and on one line
+    # with it, its later sentences that ``adds`` keeps
+    out = []
+    for body in (LIST_MARK_RE.sub("", item) for item in items):
+        sentences = split_sentences(body)
+        if not sentences:
+            continue
+        quoted = sentences[0]
+        for later in sentences[1:] if adds is not None else ():
+            if adds(later, quoted):
+                quoted = f"{quoted} {later}"
+        out.append(quoted)
+    return out
 
 
 def opens_list(chunk: Chunk, lead_in: str, occurrence: int = 0) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from kfqa.qa.compose import Composer, lift_quoted, render
 from kfqa.qa.selection import Candidate, _overlap
 from kfqa.qa.sentences import answerable_sentences, html_table_rows, listed_after
+from kfqa.qa.stages import QAConfig
 from kfqa.termstats import TermStats, terms
 from kfqa.types import Chunk, ChunkMeta, Retrieved
 
@@ -183,3 +184,23 @@ def test_a_pdf_sentence_opening_with_a_number_is_prose():
     page = _chunk("The audit found fourteen issues in total. 3 of them were rated Critical (ADA-KUBEFL-09, -10 and "
                   "-13). 2 of Kubeflow's projects were integrated into OSS-Fuzz.", "audits/a.pdf")
     assert len(answerable_sentences(page)) == 3, answerable_sentences(page)
+
+
+def test_a_list_item_is_quoted_on_with_its_sentence_stating_what_the_question_asks():
+    text = ("## Controller Parameters\n\nThe following parameters configure the Widget controller:\n\n"
+            "- `leaderElection` - whether to enable leader election. Only one Pod is then active.\n\n"
+            "  The default value is `false`\n\n"
+            "- `webhookPort` - a port number for the admission webhooks.\n\n"
+            "  The default value is `8443`\n")
+    chunk = Chunk("a.md::0123456789ab::0", text, ChunkMeta(source="a.md", kind="docs", section="Controller Parameters"))
+    others = [_chunk(f"Other text {i} about pods, ports and clusters.", f"b{i}.md") for i in range(3)]
+    stats = TermStats.build([chunk, *others])
+    question = "Is leader election enabled by default in the Widget controller?"
+    lead = Composer(stats).gather(question, [Retrieved(chunk, 1.0)]).candidates[0]
+    assert lead.text == "The following parameters configure the Widget controller:"
+    # each item's sentence saying its default comes along (not "Only one Pod is then active.": nothing asked)
+    assert lead.items == ["`leaderElection` - whether to enable leader election. The default value is `false`",
+                          "`webhookPort` - a port number for the admission webhooks. The default value is `8443`"]
+    plain = Composer(stats).gather(question, [Retrieved(chunk, 1.0)], config=QAConfig().without("item-sentences"))
+    assert plain.candidates[0].items == ["`leaderElection` - whether to enable leader election.",
+                                         "`webhookPort` - a port number for the admission webhooks."]
