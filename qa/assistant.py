@@ -36,7 +36,7 @@ from kfqa.qa.query import (
     PreparedQuery,
     abbreviations_for,
     asking_part,
-    from_first_question,
+    before_and_from_first_question,
     lead_kinds,
     prepare,
     question_parts,
@@ -312,13 +312,15 @@ class Assistant:
         controller is compromised, what is the blast radius?" asks about a compromise, not the actors; "...
         How does someone report a suspected vulnerability?" restates the disclosure prompt in the reader's
         words; "Internal. How do team members communicate?" is a prompt after its label."""
-        own = from_first_question(question)
-        prompt = question.replace(own, " ").strip()
-        if own == question or not prompt or not TermWeights(cache["retriever"].stats, config).focus(own):
+        prompt, own = before_and_from_first_question(question)
+        if not prompt.strip() or not TermWeights(cache["retriever"].stats, config).focus(own):
             return False
         encoder, vector = self.composer.encoder, cache["retriever"].embed_query(own)
-        return encoder.similarities(vector, [prompt])[0] < config.own_question_similarity \
-            and not self._restated(own, own, prepared, filters, config, cache)[0]
+        if encoder.similarities(vector, [prompt])[0] >= config.own_question_similarity:
+            return False
+        # (nor does it, or one of its parts, restate a prompt: "How do team members communicate? And who rotates keys?")
+        return not any(self._restated(part, part, prepared, filters, config, cache)[0]
+                       for part in dict.fromkeys([own, *question_parts(own)[:MAX_TEMPLATE_PARTS]]))
 
     def _restated(self, question: str, whole: str, prepared: PreparedQuery, filters: Filters, config: QAConfig,
                   cache: dict) -> tuple[bool, TemplateMatch | None]:

@@ -196,11 +196,16 @@ def from_first_question(question: str) -> str:
     """The sentences that ask, without any before them (whatever they point back at): "Justin asked
     whether ... What did the project answer?" asks the second; without a question mark, the first opening
     with a question word does ("cappos asked if ... what did the maintainer answer"), else the whole."""
+    return before_and_from_first_question(question)[1]
+
+
+def before_and_from_first_question(question: str) -> tuple[str, str]:
+    """The sentences before the question's first question ("" for none) and ``from_first_question``."""
     # (a reviewer types the question after a full stop in lower case: "... controllers. what did ...")
     sentences = [p for s in split_sentences(question) or [question] for p in _LOWER_QUESTION_START_RE.split(s)]
     asking = [i for i, s in enumerate(sentences) if _ASKS_RE.search(s)] \
         or [i for i, s in enumerate(sentences) if _QUESTION_WORD_RE.match(s)] or [0]
-    return " ".join(sentences[asking[0]:])
+    return " ".join(sentences[: asking[0]]), " ".join(sentences[asking[0]:])
 
 
 def asked_about(question: str, people) -> list[str]:

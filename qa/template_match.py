@@ -248,11 +248,12 @@ def match_template(question: str, prompt: tuple[str, Chunk, float], index: Label
     ``abbreviations`` (abbreviation -> phrase): a label the template abbreviates ("SBOM") is also read as
     the phrase a project's heading may spell out ("Software Bill of Materials")."""
     sentence, chunk, similarity = prompt
-    labels = spelled_out(prompt_labels(chunk, sentence), abbreviations or {})
+    abbreviations = {key.lower(): phrase for key, phrase in (abbreviations or {}).items()}
+    labels = spelled_out(prompt_labels(chunk, sentence), abbreviations)
     label, ids = index.answering(labels, chunk.meta.source, admitted)
     if not ids or index.copied(sentence, {index.chunks[i].meta.source for i in ids}):
         return None
-    if not _covers_inner_labels(labels, label, [index.chunks[i] for i in ids], abbreviations or {}):
+    if not _covers_inner_labels(labels, label, [index.chunks[i] for i in ids], abbreviations):
         return None
     # a question naming another section of these files by its heading asks for that one
     named = index.named_headings(question, {index.chunks[i].meta.source for i in ids})
@@ -280,9 +281,11 @@ def _covers_inner_labels(labels: list[str], label: str, chunks: list[Chunk], abb
     under "Existing Audits", which the project's file lacks) answer the prompt only when they speak of what the
     labels inside it name: a word of theirs ("audit"); else the project has no section for it. (A phrase a
     label spells out is that label: "Software Bill of Materials" is no label outside "SBOM".)"""
-    inner = [lab for lab in labels[: labels.index(label)] if spelled_out([lab], abbreviations)[-1] != label] \
-        if label in labels else []
-    wanted = {t for lab in inner for t in terms(lab)}
+    inner = [lab for lab in labels[: labels.index(label)] if spelled_out([lab], abbreviations)[-1] != label]
+    # (of an abbreviation spelled out, the abbreviation's words: "SBOM", not "software", which a Metadata table
+    # may say; of "Responsible Disclosures Process", any: its head noun "process" is not what it names)
+    phrases = {phrase for lab in inner if (phrase := spelled_out([lab], abbreviations)[-1]) != lab}
+    wanted = {t for lab in inner if lab not in phrases for t in terms(lab)}
     if not wanted:
         return True
     return any(wanted & set(terms(c.text)) for c in chunks)

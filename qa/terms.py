@@ -47,10 +47,12 @@ _WORD_RE = re.compile(r"\b[a-z]{5,}\b")
 # a single lower-case word of four letters or more, no hyphen (a hyphenated compound of words the sources
 # hold, "security-sensitive", is composed of what they discuss)
 _COMMON_WORD_RE = re.compile(r"(?<![\w-])[a-z]{4,}(?![\w-])")
-# a short lower-case word of two to four letters or digits, two of them letters ("mfa", "2fa", "cvss"; not "24h")
 # a code identifier: lowerCamelCase ("hostPath") or words joined by underscores ("REGISTRY_ONLY"), not part of
-# a path, an address or a dotted name
-_IDENTIFIER_RE = re.compile(r"(?<![\w./-])(?:[a-z]{2,}(?:[A-Z][a-z0-9]+)+|[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+)(?![\w/-])")
+# a path, an address, a query string or a dotted name ("values_file.yaml", "securityContext.runAsUser")
+_IDENTIFIER_RE = re.compile(r"(?<![\w./@?&=:-])(?:[a-z]{2,}(?:[A-Z][a-z0-9]+)+|[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+)"
+                            r"(?![\w/@=-]|\.\w)")
+MAX_IDENTIFIERS = 8  # identifiers of one question looked up (a pasted block of settings names none in particular)
+# a short lower-case word of two to four letters or digits, two of them letters ("mfa", "2fa", "cvss"; not "24h")
 _SHORT_LOWER_RE = re.compile(r"(?<![\w-])(?=[a-z0-9]*[a-z][a-z0-9]*[a-z])[a-z0-9]{2,4}(?![\w-])")
 # a reader's shorthand and chat's interjections, no acronym of anything the sources discuss (general English
 # of chat and mail: "whats the default login lol")
@@ -164,11 +166,13 @@ class TermWeights:
             # "outboundTrafficPolicy", "REGISTRY_ONLY": a setting or function named as code writes it, which the
             # sources never write (whole, nor as its words together), is a setting they never discuss
             found = {t.lower() for t in out}
-            out += [ident for ident in dict.fromkeys(_IDENTIFIER_RE.findall(question))
-                    if ident.lower() not in found and not _identifier_held(ident, scope)]
+            identifiers = list(dict.fromkeys(_IDENTIFIER_RE.findall(question)))[:MAX_IDENTIFIERS]
+            out += [ident for ident in identifiers if ident.lower() not in found and not _identifier_held(ident, scope)]
+        else:
+            identifiers = []
         # (a name judged above, held or not, is not judged again as a rare word: "NetworkPolicy" held as
         # "network policies" is no unknown "networkpolicy")
-        named = {t.lower() for t in out} | {t.lower() for t in _NAME_RE.findall(question)}
+        named = {t.lower() for t in [*out, *_NAME_RE.findall(question), *identifiers]}
         for word in dict.fromkeys(_WORD_RE.findall(question.lower())):
             if word in named or word in stop_words() or word in DISCOURSE or is_common(word) \
                     or _common_compound(word, question):
@@ -329,12 +333,14 @@ def _name_held(name: str, scope) -> bool:
 
 
 def _identifier_held(ident: str, scope) -> bool:
-    """A code identifier ("hostPath", "INSECURE_SKIP_VERIFY") is held by the sources in scope whole (Markdown
-    may escape its underscores), or as its words together ("outbound traffic policy")."""
-    low = ident.lower()
-    words = low.split("_") if "_" in ident else camel_words(ident)
-    return scope.holds_whole(re.escape(low)) or ("_" in low and scope.holds(low.replace("_", "\\_"))) \
-        or _held_together([w for w in words if w], scope)
+    """A code identifier ("hostPath", "INSECURE_SKIP_VERIFY") is held by the sources in scope whole, in camelCase or
+    with underscores (Markdown may escape them), or as its words, each neighbouring pair together ("outbound
+    traffic" and "traffic policy")."""
+    words = [w.lower() for w in (ident.split("_") if "_" in ident else camel_words(ident)) if w]
+    forms = {"".join(words), "_".join(words), "\\_".join(words)}
+    # (a substring test first: the scan for a whole word, which tries every place in the sources, only where it may be)
+    return any(scope.holds(form) and scope.holds_whole(re.escape(form)) for form in forms) \
+        or _held_together(words, scope)
 
 
 def _held_as_name(words: list[str], scope) -> bool:

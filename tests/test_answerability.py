@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kfqa.qa.answerability import Decision, Scope, SentenceEncoder, decide
 from kfqa.qa.stages import QAConfig
-from kfqa.qa.terms import TermWeights, is_common
+from kfqa.qa.terms import _IDENTIFIER_RE, TermWeights, is_common
 from kfqa.termstats import TermStats
 from kfqa.types import Chunk, ChunkMeta
 
@@ -99,8 +99,18 @@ def test_a_code_identifier_is_held_only_whole_or_as_its_words_together():
                                                            "the outbound traffic policy is strict."]])
     assert weights.unknown_names(question, held) == []
     assert weights.unknown_names("Does Katib set an outbound_traffic_policy?", held) == []
-    # a path or a dotted name is no identifier typed as code
-    assert weights.unknown_names("Is kubeflow.org/outboundTrafficPolicy set?", scope) == []
+    # a path, a dotted name, a file, an address or a query string holds no identifier typed as code
+    assert _IDENTIFIER_RE.findall("securityContext.runAsUser my_values.yaml a_b@c.io ?page_id=3") == []
+    for question, name in (("Is kubeflow.org/outboundTrafficPolicy set?", "outboundTrafficPolicy"),
+                           ("Does my_values.yaml work?", "my_values"), ("Should I mail john_doe@example.com?", "john_doe"),
+                           ("Is https://example.com/docs?page_id=3 right?", "page_id")):
+        assert name not in weights.unknown_names(question, scope), question
+    # camelCase and underscores are one identifier's two spellings; held, it is not judged again in lower case
+    spelled = Scope("Kubeflow", [t.lower() for t in texts + ["Pods set run_as_user and hostPath."]])
+    assert weights.unknown_names("Do pods set runAsUser?", spelled) == []
+    assert weights.unknown_names("Do pods set host_path?", spelled) == []
+    apart = Scope("Kubeflow", [t.lower() for t in texts + ["Pods mount host paths."]])
+    assert weights.unknown_names("Does Katib set hostPaths?", apart) == []
 
 
 def test_a_number_the_sources_in_scope_never_write_is_unknown():

@@ -255,6 +255,9 @@ def test_a_prompt_pasted_before_a_question_of_the_readers_own_files_nothing(widg
     finally:
         widget.config = saved
     assert {section for _, section in prepared.template_sections} == {"Security Issue Resolution > Incident Response"}
+    # wrapped over lines as pasted, alike
+    prepared, _ = widget.retrieve(question.replace(" notification ", "\nnotification  ").replace(" If a ", "\n\nIf a "))
+    assert not prepared.template_sections
     # a question restating the prompt in the reader's words keeps it
     question = ("Incident Response. A description of the defined procedures for triage, confirmation and notification "
                 "of a vulnerability or security incident. How does Widget triage a reported vulnerability?")
