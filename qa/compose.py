@@ -506,12 +506,21 @@ def _with_marker(text: str, n: int) -> str:
     body = LIST_MARK_RE.sub("", text.rstrip())  # the answer's own list marks replace the source's
     if body.startswith("|"):  # a table row reads as its cells: "Security Provider? — No. ..."
         body = " — ".join(cell.strip() for cell in body.strip("| ").split("|") if cell.strip()) or body
-    if body.startswith("`"):
+    if body.startswith("`") and body.endswith("`") and body.count("`") == 2:  # a code line: nothing to go inside
         return f"{body} [{n}]"
     if closing := re.search(r"\s*([.?!:])([\"')\]]+)$", body):  # "(... system?)": inside the closing marks
         return f"{body[: closing.start()]} [{n}]{closing.group(1)}{closing.group(2)}"
     end = body[-1] if body[-1] in ".?!:" else "."
     return f"{body.rstrip('.?!:').rstrip()} [{n}]{end}"
+
+
+def _item_with_markers(item: str, n: int) -> str:
+    """A list item cited: each of its sentences, when it is quoted with more than one (stage item-sentences:
+    "`enableLeaderElection` - whether to ... [1]. The default value is `false` [1]"), so each is checked."""
+    # (a code line, "`kubectl apply ...`", or a table row is quoted whole, as it stands)
+    code_or_row = item.startswith("|") or item.startswith("`") and item.endswith("`") and item.count("`") == 2
+    parts = split_sentences(item) if not code_or_row else []
+    return " ".join(_with_marker(part, n) for part in parts) if len(parts) > 1 else _with_marker(item, n)
 
 
 def render(chosen: list[Candidate]) -> Composition:
@@ -534,7 +543,7 @@ def render(chosen: list[Candidate]) -> Composition:
         lines.append(line if i == 0 else f"- {line}")
         for item in cand.items:  # each line quoted and cited on its own, nested under its lead-in
             sentences.append(AnswerSentence(text=item, citations=[n], verified=True))
-            lines.append(("  - " if i else "- ") + _with_marker(item, n))
+            lines.append(("  - " if i else "- ") + _item_with_markers(item, n))
     answer = lines[0] + ("\n\n" + "\n".join(lines[1:]) if len(lines) > 1 else "")
     hits = {c.hit.chunk.id: c.hit for c in chosen}
     citations = [Citation(n=n, chunk=hits[cid].chunk, quote=" … ".join(quotes[cid])) for cid, n in numbers.items()]

@@ -204,3 +204,15 @@ def test_a_list_item_is_quoted_on_with_its_sentence_stating_what_the_question_as
     plain = Composer(stats).gather(question, [Retrieved(chunk, 1.0)], config=QAConfig().without("item-sentences"))
     assert plain.candidates[0].items == ["`leaderElection` - whether to enable leader election.",
                                          "`webhookPort` - a port number for the admission webhooks."]
+
+
+def test_each_sentence_of_a_quoted_item_is_cited_and_a_code_line_whole():
+    from kfqa.eval.metrics import answer_sentences
+
+    hit = Retrieved(_chunk("x"), 1.0)
+    items = ["`leaderElection` - whether to enable leader election. The default value is `false`",
+             "Spark jobs may include arbitrary input. They run as the tenant", "`kubectl apply -k example --now`"]
+    answer = render([Candidate("The following parameters configure it:", hit, 0, items=items)]).answer
+    assert "- `leaderElection` - whether to enable leader election [1]. The default value is `false` [1]." in answer
+    assert "- `kubectl apply -k example --now` [1]" in answer
+    assert all("[1]" in sentence for sentence in answer_sentences(answer)), answer_sentences(answer)
