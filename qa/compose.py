@@ -516,8 +516,8 @@ def _with_marker(text: str, n: int) -> str:
 
 def _item_with_markers(item: str, n: int) -> str:
     """A list item cited: each of its sentences, when it is quoted with more than one (stage item-sentences:
-    "`enableLeaderElection` - whether to ... [1]. The default value is `false` [1]"), so each is checked."""
-    # (a code line, "`kubectl apply ...`", or a table row is quoted whole, as it stands)
+    "`enableLeaderElection` - whether to ... [1]. The default value is `false` [1]."), so each is checked."""
+    # (a code line, "`kubectl apply ...`", or a table row is quoted as one piece: item-sentences never adds to one)
     code_or_row = item.startswith("|") or item.startswith("`") and item.endswith("`") and item.count("`") == 2
     parts = split_sentences(item) if not code_or_row else []
     return " ".join(_with_marker(part, n) for part in parts) if len(parts) > 1 else _with_marker(item, n)
