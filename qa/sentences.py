@@ -177,6 +177,11 @@ def pdf_logical_lines(text: str, width: int) -> list[str]:
     return out
 
 
+def is_code_line(text: str) -> bool:
+    """A code line as quoted, "`kubectl apply -k ...`": one code span, the whole of it."""
+    return text.startswith("`") and text.endswith("`") and text.count("`") == 2
+
+
 def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0, adds: Callable[[str, str], bool] | None = None) -> list[str]:
     """The list items, table rows or code lines a lead-in sentence introduces, as they stand.
 
@@ -200,7 +205,7 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0, adds: Callable
         quoted = sentences[0]
         # (a code line or a table row is cut at its first sentence, not joined again: quoted whole as code or
         # cells, its sentences would go uncited)
-        whole = body.startswith("|") or body.startswith("`") and body.endswith("`") and body.count("`") == 2
+        whole = body.startswith("|") or is_code_line(body)
         for later in sentences[1:] if adds is not None and not whole else ():
             if adds(later, quoted):
                 quoted = f"{quoted} {later}"
