@@ -293,10 +293,7 @@ def covering(chosen: list[Candidate], candidates: list[Candidate], facets, floor
 
 
 def quoted_items(chosen: list[Candidate]) -> set[str]:
-    """The items the chosen lead-ins quote, and each sentence of them (stage item-sentences quotes an item on
-    with a later sentence: neither is a point of its own again)."""
-    items = {LIST_MARK_RE.sub("", item) for c in chosen for item in c.items}
-    return items | {sentence for item in items if len(parts := split_sentences(item)) > 1 for sentence in parts}
+    return {LIST_MARK_RE.sub("", item) for c in chosen for item in c.items}
 
 
 def with_continuations(chosen: list[Candidate], by_passage: dict[str, list[Candidate]], replies: bool,
