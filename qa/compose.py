@@ -47,7 +47,7 @@ from kfqa.qa.query import (
 )
 from kfqa.qa.ranked import extremes
 from kfqa.qa.selection import Candidate, attributed, comment_authors, select, without_header
-from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, listed_after
+from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, is_code_line, listed_after
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import TermWeights, coverage
 from kfqa.termstats import TermStats, terms
@@ -283,7 +283,7 @@ class Composer:
                 candidates.append(Candidate(
                     sentence, hit, item_rank,
                     lexical=_with_heading(fsum(weight[t] for t in q_terms & (s_terms | doc_name_terms | own_page)) / total, heading_lexical),
-                    terms=s_terms, position=position, items=quoted if items else [], listed=listed,
+                    terms=s_terms, position=position, items=quoted if items else [], listed=quoted,
                     coverage=(own + passage_cover) / 2,
                     under_asked_heading=asked_section, on_item_page=bool(item),
                     relevant=not focus or not config.on("point-relevance") or asked_section or (
@@ -506,7 +506,7 @@ def _with_marker(text: str, n: int) -> str:
     body = LIST_MARK_RE.sub("", text.rstrip())  # the answer's own list marks replace the source's
     if body.startswith("|"):  # a table row reads as its cells: "Security Provider? — No. ..."
         body = " — ".join(cell.strip() for cell in body.strip("| ").split("|") if cell.strip()) or body
-    if body.startswith("`") and body.endswith("`") and body.count("`") == 2:  # a code line: nothing to go inside
+    if is_code_line(body):  # nothing to go inside
         return f"{body} [{n}]"
     if closing := re.search(r"\s*([.?!:])([\"')\]]+)$", body):  # "(... system?)": inside the closing marks
         return f"{body[: closing.start()]} [{n}]{closing.group(1)}{closing.group(2)}"
@@ -516,9 +516,9 @@ def _with_marker(text: str, n: int) -> str:
 
 def _item_with_markers(item: str, n: int) -> str:
     """A list item cited: each of its sentences, when it is quoted with more than one (stage item-sentences:
-    "`enableLeaderElection` - whether to ... [1]. The default value is `false` [1]"), so each is checked."""
-    # (a code line, "`kubectl apply ...`", or a table row is quoted whole, as it stands)
-    code_or_row = item.startswith("|") or item.startswith("`") and item.endswith("`") and item.count("`") == 2
+    "`enableLeaderElection` - whether to ... [1]. The default value is `false` [1]."), so each is checked."""
+    # (a code line, "`kubectl apply ...`", or a table row is quoted as one piece: item-sentences never adds to one)
+    code_or_row = item.startswith("|") or is_code_line(item)
     parts = split_sentences(item) if not code_or_row else []
     return " ".join(_with_marker(part, n) for part in parts) if len(parts) > 1 else _with_marker(item, n)
 

@@ -38,7 +38,8 @@ class Candidate:
     terms: set[str] = field(default_factory=set)
     position: int = 0  # index of the sentence in its passage
     items: list[str] = field(default_factory=list)  # what a lead-in ("... the following resources:") introduces
-    listed: list[str] = field(default_factory=list)  # its whole list, also when not relevant enough to quote alone
+    listed: list[str] = field(default_factory=list)  # its whole list as quoted, also when not relevant enough to
+    # quote alone
     coverage: float = 0.0  # share of the question's specific terms the sentence (and its list) holds
     relevant: bool = True  # holds at least one of the question's specific terms
     under_asked_heading: bool = False  # in the section the question names (or asks for in a template's words)
@@ -255,13 +256,17 @@ def _by_passage(candidates: list[Candidate]) -> dict[str, list[Candidate]]:
 
 
 def without_repeats(chosen: list[Candidate]) -> list[Candidate]:
-    """Each sentence once: not again on its own when a lead-in already lists it, nor twice."""
+    """Each sentence once: not again on its own when a lead-in already lists it, nor twice; nor a point when
+    an item is quoted on with it (stage item-sentences: "... leader election. The default value is
+    `false`"), unless it leads: the lead answers, the item around it is context. (Dropped here, after
+    selection, rather than skipped in it: the point is said already, so nothing takes its place.)"""
     listed = quoted_items(chosen)
+    within = {sentence for item in listed if len(parts := split_sentences(item)) > 1 for sentence in parts}
     seen: set[str] = set()
     out = []
     for cand in chosen:
         text = LIST_MARK_RE.sub("", cand.text)
-        if text in seen or (text in listed and not cand.items):
+        if text in seen or (not cand.items and (text in listed or (cand is not chosen[0] and text in within))):
             continue
         seen.add(text)
         out.append(cand)

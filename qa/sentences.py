@@ -177,6 +177,11 @@ def pdf_logical_lines(text: str, width: int) -> list[str]:
     return out
 
 
+def is_code_line(text: str) -> bool:
+    """A code line as quoted, "`kubectl apply -k ...`": one code span, the whole of it."""
+    return text.startswith("`") and text.endswith("`") and text.count("`") == 2
+
+
 def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0, adds: Callable[[str, str], bool] | None = None) -> list[str]:
     """The list items, table rows or code lines a lead-in sentence introduces, as they stand.
 
@@ -189,16 +194,19 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0, adds: Callable
     sentence, for a question asking the default).
     """
     items, _ = _following_items(chunk, lead_in, occurrence)
-    # an item of several sentences is quoted up to its first one, so each answer line keeps its marker
-    # (its list mark first taken off: "1. Validating..." is not a sentence "1." and another), and on one line
-    # with it, its later sentences that ``adds`` keeps
+    # an item of several sentences is quoted up to its first one (its list mark first taken off: "1.
+    # Validating..." is not a sentence "1." and another), and on one line with it, its later sentences that
+    # ``adds`` keeps (the answer cites each)
     out = []
     for body in (LIST_MARK_RE.sub("", item) for item in items):
         sentences = split_sentences(body)
         if not sentences:
             continue
         quoted = sentences[0]
-        for later in sentences[1:] if adds is not None else ():
+        # (a code line or a table row is cut at its first sentence, not joined again: quoted whole as code or
+        # cells, its sentences would go uncited)
+        whole = body.startswith("|") or is_code_line(body)
+        for later in sentences[1:] if adds is not None and not whole else ():
             if adds(later, quoted):
                 quoted = f"{quoted} {later}"
         out.append(quoted)

@@ -320,3 +320,13 @@ def test_a_template_prompt_and_a_heading_named_beside_it_are_both_answered(assis
                                                              "outbound with users?").answer
     finally:
         assistant.config = saved
+
+
+def test_a_list_quoted_as_a_continuation_keeps_its_items_later_sentences(assistant):
+    # the audit's list of OSS-Fuzz projects is not relevant enough to quote with its lead-in alone (no item's
+    # first sentence names a pull request); quoted as a point's continuation, each item still comes with
+    # its "Integration PR: ..." sentence (stage item-sentences)
+    answer = assistant.ask("How many audited projects were integrated into OSS-Fuzz, and what is the Pipelines "
+                           "integration PR?")
+    assert not answer.abstained
+    assert "Integration PR: https://github.com/google/oss-fuzz/pull/13963" in answer.answer, answer.answer

@@ -201,9 +201,20 @@ def test_a_list_item_is_quoted_on_with_its_sentence_stating_what_the_question_as
     # each item's sentence saying its default comes along (not "Only one Pod is then active.": nothing asked)
     assert lead.items == ["`leaderElection` - whether to enable leader election. The default value is `false`",
                           "`webhookPort` - a port number for the admission webhooks. The default value is `8443`"]
+    # ... and a sentence quoted with its item is no point of its own again
+    answer = render(Composer(stats).gather("What is the default value of leaderElection?", [Retrieved(chunk, 1.0)]).candidates)
+    assert answer.answer.count("The default value is `false`") == 1, answer.answer
     plain = Composer(stats).gather(question, [Retrieved(chunk, 1.0)], config=QAConfig().without("item-sentences"))
     assert plain.candidates[0].items == ["`leaderElection` - whether to enable leader election.",
                                          "`webhookPort` - a port number for the admission webhooks."]
+
+
+def test_a_code_line_or_table_row_is_not_quoted_on():
+    chunk = _chunk("Set these options:\n\n```yaml\nleaderElection: true # Enables it. Default is false\n```\n\n"
+                   "Options:\n\n| leaderElection | Optional. The default value is false |\n")
+    adds = lambda later, so_far: "default" in later.lower()  # noqa: E731
+    assert listed_after(chunk, "Set these options:", adds=adds) == ["`leaderElection: true # Enables it."]
+    assert listed_after(chunk, "Options:", adds=adds) == ["| leaderElection | Optional."]
 
 
 def test_each_sentence_of_a_quoted_item_is_cited_and_a_code_line_whole():
