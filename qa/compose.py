@@ -47,7 +47,7 @@ from kfqa.qa.query import (
 )
 from kfqa.qa.ranked import extremes
 from kfqa.qa.selection import Candidate, attributed, comment_authors, select, without_header
-from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, is_code_line, listed_after
+from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, is_code_line, listed_after, points_forward
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import TermWeights, coverage
 from kfqa.termstats import TermStats, terms
@@ -371,7 +371,8 @@ class Composer:
         (what the lead-in is scored with), and as quoted: with stage item-sentences, on with a later
         sentence of the item holding a specific term of the question that the lead-in and what is quoted
         of the item lack ("The default value is `false`" for a question asking the default)."""
-        if not sentence.endswith(":") or not config.on("lead-in-lists"):
+        if not config.on("lead-in-lists") or not (
+                sentence.endswith(":") or config.on("forward-lead-ins") and points_forward(hit.chunk, sentence, seen.get(sentence, 0))):
             return [], []
         occurrence = seen.get(sentence, 0)
         seen[sentence] = occurrence + 1

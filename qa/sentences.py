@@ -213,6 +213,23 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0, adds: Callable
     return out
 
 
+# a sentence pointing at what comes after it: "We summarize the threat actors ... in the table below.", "...
+# as follows."
+_FORWARD_RE = re.compile(r"\b(?:below|as follows|the following)\b", re.I)
+
+
+def points_forward(chunk: Chunk, sentence: str, occurrence: int = 0) -> bool:
+    """A sentence not ending on a colon that still introduces what follows it (stage forward-lead-ins): it
+    says so, and ends its line, so what follows is no more of its paragraph. In a PDF's text, whose lines
+    carry no marks of structure, it names a table, or the lines after it are marked as a list."""
+    if sentence.endswith(":") or not _FORWARD_RE.search(sentence):
+        return False
+    end = _end_of(chunk.text, sentence, occurrence)
+    if end < 0 or chunk.text[end:].split("\n", 1)[0].strip():
+        return False
+    return not chunk.meta.source.endswith(".pdf") or "table" in sentence.lower() or opens_list(chunk, sentence, occurrence)
+
+
 def opens_list(chunk: Chunk, lead_in: str, occurrence: int = 0) -> bool:
     """``lead_in`` opens a list or table of its own: not a code block ("Deploy the Experiment:" before a
     manifest), nor, in a PDF's text, lines that merely follow it ("Email:" before an address): there its

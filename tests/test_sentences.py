@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kfqa.qa.compose import Composer, lift_quoted, render
 from kfqa.qa.selection import Candidate, _overlap
-from kfqa.qa.sentences import answerable_sentences, html_table_rows, listed_after
+from kfqa.qa.sentences import answerable_sentences, html_table_rows, listed_after, points_forward
 from kfqa.qa.stages import QAConfig
 from kfqa.termstats import TermStats, terms
 from kfqa.types import Chunk, ChunkMeta, Retrieved
@@ -227,3 +227,25 @@ def test_each_sentence_of_a_quoted_item_is_cited_and_a_code_line_whole():
     assert "- `leaderElection` - whether to enable leader election [1]. The default value is `false` [1]." in answer
     assert "- `kubectl apply -k example --now` [1]" in answer
     assert all("[1]" in sentence for sentence in answer_sentences(answer)), answer_sentences(answer)
+
+
+def test_a_sentence_pointing_at_what_follows_introduces_it():
+    pdf = _chunk("Each actor can affect the deployment in some way.\nWe summarize the threat actors in the table below "
+                 "sorted by privilege.\n# Name Level of trust\n1 Cluster admin High\n2 Cluster user Low\n",
+                 "audits/a.pdf")
+    lead = "We summarize the threat actors in the table below sorted by privilege."
+    assert points_forward(pdf, lead)
+    others = [_chunk(f"Other text {i} about pods and clusters.", f"b{i}.md") for i in range(3)]
+    answer = render(Composer(TermStats.build([pdf, *others])).gather(
+        "Which threat actors are summarized, by level of trust?", [Retrieved(pdf, 1.0)]).candidates).answer
+    assert "1 Cluster admin High [1]." in answer and "2 Cluster user Low [1]." in answer, answer
+    off = Composer(TermStats.build([pdf, *others])).gather(
+        "Which threat actors are summarized, by level of trust?", [Retrieved(pdf, 1.0)],
+        config=QAConfig().without("forward-lead-ins")).candidates
+    assert not any(c.items for c in off)
+    # not a sentence going on in its paragraph, nor prose lines after a PDF's sentence naming no table
+    assert not points_forward(_chunk("The steps below matter. They are listed next.\n- one\n- two\n"),
+                              "The steps below matter.")
+    assert not points_forward(_chunk("The risks are described below.\nAttackers can reach the API server.\n",
+                                     "audits/a.pdf"), "The risks are described below.")
+    assert points_forward(_chunk("The steps are as follows.\n\n- one step\n- two steps\n"), "The steps are as follows.")
