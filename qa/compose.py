@@ -160,6 +160,8 @@ class Composer:
             lift_quoted(candidates, quoted_phrases(question))
         if config.on("identifier-lift"):
             lift_naming(candidates, identifiers, config.identifier_boost)
+        if config.on("other-identifiers"):
+            about_others(candidates, written)
         # (a question of several parts may name the component in one of them only)
         if config.on("component-focus") and config.other_component_factor != 1.0 and components and parts <= 1:
             asked_components = names_in(own_words or question, components)
@@ -487,6 +489,24 @@ def lift_naming(candidates: list[Candidate], identifiers, boost: float) -> None:
     for cand in candidates:
         if cand.on_item_page or (named is not None and named.search(cand.text)):
             cand.score *= boost
+
+
+def about_others(candidates: list[Candidate], identifiers) -> None:
+    """Stage other-identifiers: a question naming items of a numbered scheme ("ADA-KUBEFL-12") is not
+    answered by a sentence naming only other items of that scheme (the findings table's row for
+    ADA-KUBEFL-09), nor by a lead-in whose list names only such: it is about other items, however many of
+    the question's words it shares."""
+    asked = {i.upper() for i in identifiers}
+    schemes = {_scheme(i) for i in asked}
+    for cand in candidates:
+        named = set(identifiers_in(" ".join([cand.text, *cand.listed])))  # (a lead-in: with its list's)
+        if named and not named & asked and {_scheme(i) for i in named} & schemes:
+            cand.relevant = False
+
+
+def _scheme(identifier: str) -> str:
+    """The scheme an identifier is numbered in: "ADA-KUBEFL" of "ADA-KUBEFL-12", "CVE" of "CVE-2019-11248"."""
+    return re.match(r"[A-Z]+(?:-[A-Z]+)*", identifier.upper()).group(0)
 
 
 def lift_quoted(candidates: list[Candidate], phrases: list[str]) -> None:

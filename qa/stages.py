@@ -27,6 +27,7 @@ STAGES: dict[str, str] = {
     "ranked-join": "candidates: a question asking which scored best or worst, over sibling sections whose headings carry a score (\"Katib (6.5/10)\"), gets the highest and lowest of the group its best passages belong to (what ranked-sections quotes)",
     "template-sections": "candidates and prior: a question in a template prompt's words gets the project's section filed under that prompt's label (text the template gives to copy, which the project's file holds as it stands, is no prompt; a heading further out than the prompt's own label answers only when it speaks of what that label names; an acronym label, \"SBOM\", is also read spelled out)",
     "own-question": "template-sections: a prompt pasted before a question of the reader's own that restates no prompt files nothing: the question asks, and its answer may be filed anywhere",
+    "other-identifiers": "sentence selection: a question naming numbered items (\"ADA-KUBEFL-12\") is not answered by a sentence naming only other items of their scheme (the findings table's row for ADA-KUBEFL-09)",
     "forward-lead-ins": "sentence selection: a sentence ending its line that points at what follows (\"... in the table below.\", \"... as follows.\") introduces it as a lead-in's list does",
     "item-sentences": "sentence selection: a list item is quoted to its first sentence, and on with a later sentence of it holding a specific term of the question the quote lacks (\"The default value is `false`\" for a question asking the default)",
     "template-nearest": "sentence selection: beside the section a restated template prompt is filed under, the lead-in of the same document elsewhere nearest the question in meaning, when at least template_nearest near, with its list (a project's statement of what the prompt asks: \"Kubeflow aims to provide the following security properties:\")",
@@ -74,7 +75,7 @@ STAGES: dict[str, str] = {
 
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
-ANSWER_STAGES = frozenset({"value-lift", "item-sentences", "forward-lead-ins", "template-nearest", "attribution", "ranked-sections", "sentence-similarity", "document-names", "identifier-pages", "identifier-lift", "component-focus", "template-siblings", "point-relevance", "premise-terms", "section-lists", "speaker", "speaker-words", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
+ANSWER_STAGES = frozenset({"value-lift", "item-sentences", "forward-lead-ins", "other-identifiers", "template-nearest", "attribution", "ranked-sections", "sentence-similarity", "document-names", "identifier-pages", "identifier-lift", "component-focus", "template-siblings", "point-relevance", "premise-terms", "section-lists", "speaker", "speaker-words", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
                            "answerability", "absent-words", "answer-type", "identifier-values"})
 ANSWER_FIELDS = frozenset({
     "passages_read", "document_name_df", "document_name_words", "identifier_boost", "value_boost", "max_points", "points_per_part", "section_list_points", "template_nearest", "premise_weight", "passage_floor", "support_floor", "facet_floor", "lexical_weight",

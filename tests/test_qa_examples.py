@@ -3,6 +3,8 @@ leads, that the lead states an answer (never a question), and that nothing off-t
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kfqa.qa import Assistant
@@ -330,3 +332,11 @@ def test_a_list_quoted_as_a_continuation_keeps_its_items_later_sentences(assista
                            "integration PR?")
     assert not answer.abstained
     assert "Integration PR: https://github.com/google/oss-fuzz/pull/13963" in answer.answer, answer.answer
+
+
+def test_a_question_naming_a_finding_hears_nothing_of_the_others(assistant):
+    # stage other-identifiers: the audit matrix's and the findings table's rows of other findings share the
+    # question's words ("status", "audit") but answer for another finding
+    answer = assistant.ask("What did the audit report say about ADA-KUBEFL-06, and what's its status?")
+    assert not answer.abstained
+    assert set(re.findall(r"ADA-KUBEFL-\d+", answer.answer)) == {"ADA-KUBEFL-06"}, answer.answer

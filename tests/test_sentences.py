@@ -3,7 +3,7 @@ leading, table rows rendered as their cells, what counts as a repeat."""
 
 from __future__ import annotations
 
-from kfqa.qa.compose import Composer, lift_quoted, render
+from kfqa.qa.compose import Composer, about_others, lift_quoted, render
 from kfqa.qa.selection import Candidate, _overlap
 from kfqa.qa.sentences import answerable_sentences, html_table_rows, listed_after, points_forward
 from kfqa.qa.stages import QAConfig
@@ -249,3 +249,14 @@ def test_a_sentence_pointing_at_what_follows_introduces_it():
     assert not points_forward(_chunk("The risks are described below.\nAttackers can reach the API server.\n",
                                      "audits/a.pdf"), "The risks are described below.")
     assert points_forward(_chunk("The steps are as follows.\n\n- one step\n- two steps\n"), "The steps are as follows.")
+
+
+def test_a_sentence_naming_only_other_items_of_the_asked_scheme_is_not_relevant():
+    hit = Retrieved(_chunk("x", "audits/a.pdf"), 1.0)
+    row = Candidate("ADA-KUBEFL-09 Command injection can lead to RCE Critical Reported", hit, 0)
+    asked = Candidate("ADA-KUBEFL-12 Model-Registry enables profiling endpoints Moderate Reported", hit, 0)
+    both = Candidate("ADA-KUBEFL-12 and ADA-KUBEFL-09 were found by the same tool.", hit, 0)
+    cve = Candidate("Kubernetes CVE-2019-11248: profiling endpoints were left open.", hit, 0)
+    lead_in = Candidate("The main deltas are:", hit, 0, listed=["ADA-KUBEFL-12 is now fixed.", "ADA-KUBEFL-04 is tracked."])
+    about_others([row, asked, both, cve, lead_in], ["ADA-KUBEFL-12"])
+    assert [c.relevant for c in (row, asked, both, cve, lead_in)] == [False, True, True, True, True]
