@@ -47,7 +47,14 @@ from kfqa.qa.query import (
 )
 from kfqa.qa.ranked import extremes
 from kfqa.qa.selection import Candidate, attributed, comment_authors, select, without_header
-from kfqa.qa.sentences import LIST_MARK_RE, answerable_sentences, is_code_line, listed_after, points_forward
+from kfqa.qa.sentences import (
+    LIST_MARK_RE,
+    answerable_sentences,
+    is_code_line,
+    is_row_or_code,
+    listed_after,
+    points_forward,
+)
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import TermWeights, coverage
 from kfqa.termstats import TermStats, terms
@@ -368,16 +375,19 @@ class Composer:
     @staticmethod
     def _listed(hit: Retrieved, sentence: str, seen: dict[str, int], config: QAConfig,
                 focus=()) -> tuple[list[str], list[str]]:
-        """The list a lead-in introduces (stage lead-in-lists), without bare links: a list of links
+        """The list a lead-in introduces (stage lead-in-lists; a sentence ending its line that says "below" or
+        "as follows" is a lead-in too, stage forward-lead-ins), without bare links: a list of links
         ("Some examples can be found here:") is navigation, not an answer; each item to its first sentence
         (what the lead-in is scored with), and as quoted: with stage item-sentences, on with a later
         sentence of the item holding a specific term of the question that the lead-in and what is quoted
         of the item lack ("The default value is `false`" for a question asking the default)."""
-        if not config.on("lead-in-lists") or not (
-                sentence.endswith(":") or config.on("forward-lead-ins") and points_forward(hit.chunk, sentence, seen.get(sentence, 0))):
-            return [], []
+        # (each occurrence counted, lead-in or not: a sentence continuing its line at one place may end it
+        # before a list at another)
         occurrence = seen.get(sentence, 0)
         seen[sentence] = occurrence + 1
+        if not config.on("lead-in-lists") or not (
+                sentence.endswith(":") or config.on("forward-lead-ins") and points_forward(hit.chunk, sentence, occurrence)):
+            return [], []
         items = [i for i in listed_after(hit.chunk, sentence, occurrence) if not _LINK_ONLY_RE.match(i)]
         # (a term the lead-in holds says nothing new of any item: "Katib" under "configure the Katib controller:")
         wanted = set(focus) - set(terms(sentence)) if config.on("item-sentences") else set()
@@ -496,9 +506,13 @@ def about_others(candidates: list[Candidate], identifiers) -> None:
     answered by a sentence naming only other items of that scheme (the findings table's row for
     ADA-KUBEFL-09), nor by a lead-in whose list names only such: it is about other items, however many of
     the question's words it shares."""
+    if not identifiers:
+        return
     asked = {i.upper() for i in identifiers}
     schemes = {_scheme(i) for i in asked}
     for cand in candidates:
+        if cand.on_item_page:  # (an asked item's own page naming another is still about the asked one)
+            continue
         named = set(identifiers_in(" ".join([cand.text, *cand.listed])))  # (a lead-in: with its list's)
         if named and not named & asked and {_scheme(i) for i in named} & schemes:
             cand.relevant = False
@@ -506,7 +520,7 @@ def about_others(candidates: list[Candidate], identifiers) -> None:
 
 def _scheme(identifier: str) -> str:
     """The scheme an identifier is numbered in: "ADA-KUBEFL" of "ADA-KUBEFL-12", "CVE" of "CVE-2019-11248"."""
-    return re.match(r"[A-Z]+(?:-[A-Z]+)*", identifier.upper()).group(0)
+    return re.match(r"[A-Z][A-Z0-9]*(?:-[A-Z][A-Z0-9]*)*", identifier.upper()).group(0)
 
 
 def lift_quoted(candidates: list[Candidate], phrases: list[str]) -> None:
@@ -538,9 +552,8 @@ def _with_marker(text: str, n: int) -> str:
 def _item_with_markers(item: str, n: int) -> str:
     """A list item cited: each of its sentences, when it is quoted with more than one (stage item-sentences:
     "`enableLeaderElection` - whether to ... [1]. The default value is `false` [1]."), so each is checked."""
-    # (a code line, "`kubectl apply ...`", or a table row is quoted as one piece: item-sentences never adds to one)
-    code_or_row = item.startswith("|") or is_code_line(item)
-    parts = split_sentences(item) if not code_or_row else []
+    # (a code line or a table row is cited as one piece, as listed_after cut it: item-sentences adds to neither)
+    parts = split_sentences(item) if not is_row_or_code(item) else []
     return " ".join(_with_marker(part, n) for part in parts) if len(parts) > 1 else _with_marker(item, n)
 
 

@@ -55,8 +55,9 @@ class Candidate:
 
 
 def dangling(cand: Candidate) -> bool:
-    """A lead-in whose list isn't there (or was left out as irrelevant) says nothing on its own."""
-    return cand.text.endswith(":") and not cand.items
+    """A lead-in whose list isn't there (or was left out as irrelevant) says nothing on its own; nor does a
+    sentence pointing at its list ("... in the table below.", stage forward-lead-ins) without it."""
+    return not cand.items and (cand.text.endswith(":") or bool(cand.listed))
 
 
 def bare_header(cand: Candidate) -> bool:

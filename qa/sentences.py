@@ -182,8 +182,14 @@ def is_code_line(text: str) -> bool:
     return text.startswith("`") and text.endswith("`") and text.count("`") == 2
 
 
+def is_row_or_code(text: str) -> bool:
+    """A table row or a code line: cited as one piece, never quoted on with a later sentence (its own
+    sentences would go uncited)."""
+    return text.startswith("|") or is_code_line(text)
+
+
 def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0, adds: Callable[[str, str], bool] | None = None) -> list[str]:
-    """The list items, table rows or code lines a lead-in sentence introduces, as they stand.
+    """The list items, table rows or code lines a lead-in sentence introduces, each to its first sentence.
 
     Structure comes from the raw text: items are lines indented deeper than the lead-in, or list,
     table and code lines right after a paragraph. A PDF page has no structure, so its following
@@ -203,10 +209,7 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0, adds: Callable
         if not sentences:
             continue
         quoted = sentences[0]
-        # (a code line or a table row is cut at its first sentence, not joined again: quoted whole as code or
-        # cells, its sentences would go uncited)
-        whole = body.startswith("|") or is_code_line(body)
-        for later in sentences[1:] if adds is not None and not whole else ():
+        for later in sentences[1:] if adds is not None and not is_row_or_code(body) else ():
             if adds(later, quoted):
                 quoted = f"{quoted} {later}"
         out.append(quoted)
@@ -214,20 +217,23 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0, adds: Callable
 
 
 # a sentence pointing at what comes after it: "We summarize the threat actors ... in the table below.", "...
-# as follows."
-_FORWARD_RE = re.compile(r"\b(?:below|as follows|the following)\b", re.I)
+# as follows." (not "versions below 1.29")
+_FORWARD_RE = re.compile(r"\b(?:below(?!\s*v?\d)|as follows|the following)\b", re.I)
+_TABLE_RE = re.compile(r"\btables?\b", re.I)
+_TABLE_RULE_RE = re.compile(r"\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?")  # "|---|:--:|", "--- | ---"
+_LINK_RE = re.compile(r"\[[^\]]*\]\([^)]*\)")  # (a link's text, "[below](#brand-names)", points at its target)
 
 
 def points_forward(chunk: Chunk, sentence: str, occurrence: int = 0) -> bool:
     """A sentence not ending on a colon that still introduces what follows it (stage forward-lead-ins): it
     says so, and ends its line, so what follows is no more of its paragraph. In a PDF's text, whose lines
     carry no marks of structure, it names a table, or the lines after it are marked as a list."""
-    if sentence.endswith(":") or not _FORWARD_RE.search(sentence):
+    if sentence.endswith(":") or not _FORWARD_RE.search(_LINK_RE.sub(" ", sentence)):
         return False
     end = _end_of(chunk.text, sentence, occurrence)
     if end < 0 or chunk.text[end:].split("\n", 1)[0].strip():
         return False
-    return not chunk.meta.source.endswith(".pdf") or "table" in sentence.lower() or opens_list(chunk, sentence, occurrence)
+    return not chunk.meta.source.endswith(".pdf") or bool(_TABLE_RE.search(sentence)) or opens_list(chunk, sentence, occurrence)
 
 
 def opens_list(chunk: Chunk, lead_in: str, occurrence: int = 0) -> bool:
@@ -278,6 +284,8 @@ def _following_items(chunk: Chunk, lead_in: str, occurrence: int) -> tuple[list[
                 continue
         if full:  # (the list's last item quoted is read to its end: "... service accounts, and" was cut)
             break
+        if not in_code and _TABLE_RULE_RE.fullmatch(text):
+            continue  # a table's rule says nothing (its header row above names the columns: quoted, it reads the rows)
         if _HEADING_RE.match(text) if not structured else text.startswith("#"):  # a PDF table's header row
             continue  # ("#1 Cluster Administrator ..." is a PDF paragraph's own label: an item)
         if in_code:

@@ -4,7 +4,7 @@ leading, table rows rendered as their cells, what counts as a repeat."""
 from __future__ import annotations
 
 from kfqa.qa.compose import Composer, about_others, lift_quoted, render
-from kfqa.qa.selection import Candidate, _overlap
+from kfqa.qa.selection import Candidate, _overlap, dangling
 from kfqa.qa.sentences import answerable_sentences, html_table_rows, listed_after, points_forward
 from kfqa.qa.stages import QAConfig
 from kfqa.termstats import TermStats, terms
@@ -213,8 +213,8 @@ def test_a_code_line_or_table_row_is_not_quoted_on():
     chunk = _chunk("Set these options:\n\n```yaml\nleaderElection: true # Enables it. Default is false\n```\n\n"
                    "Options:\n\n| leaderElection | Optional. The default value is false |\n")
     adds = lambda later, so_far: "default" in later.lower()  # noqa: E731
-    assert listed_after(chunk, "Set these options:", adds=adds) == ["`leaderElection: true # Enables it."]
-    assert listed_after(chunk, "Options:", adds=adds) == ["| leaderElection | Optional."]
+    assert not any("default" in item.lower() for item in listed_after(chunk, "Set these options:", adds=adds))
+    assert not any("default" in item.lower() for item in listed_after(chunk, "Options:", adds=adds))
 
 
 def test_each_sentence_of_a_quoted_item_is_cited_and_a_code_line_whole():
@@ -249,6 +249,23 @@ def test_a_sentence_pointing_at_what_follows_introduces_it():
     assert not points_forward(_chunk("The risks are described below.\nAttackers can reach the API server.\n",
                                      "audits/a.pdf"), "The risks are described below.")
     assert points_forward(_chunk("The steps are as follows.\n\n- one step\n- two steps\n"), "The steps are as follows.")
+    # not "stable", a link's text pointing elsewhere, nor "below" a version
+    assert not points_forward(_chunk("Releases below version one are not considered stable.\nThey may change.\n",
+                                     "audits/a.pdf"), "Releases below version one are not considered stable.")
+    assert not points_forward(_chunk("See more about names [below](#names).\n\n- one\n"), "See more about names [below](#names).")
+    assert not points_forward(_chunk("Clusters below 1.29 are not supported.\n\n- one\n"), "Clusters below 1.29 are not supported.")
+    # a sentence said twice: continuing its line at one place, ending it before a list at the other
+    twice = _chunk("Run the steps described below to install it. Then check the pods.\n\n"
+                   "Run the steps described below to install it.\n\n- apply the manifests\n- wait for the pods\n")
+    seen: dict[str, int] = {}
+    said = [Composer._listed(Retrieved(twice, 1.0), "Run the steps described below to install it.", seen, QAConfig())
+            for _ in range(2)]
+    assert said == [([], []), (["apply the manifests", "wait for the pods"],) * 2]
+
+
+def test_a_table_is_listed_without_its_rule():
+    chunk = _chunk("The following table lists the versions.\n\n| Runtime | SDK |\n| --- | :---: |\n| 2.0 | 2.1 |\n")
+    assert listed_after(chunk, "The following table lists the versions.") == ["| Runtime | SDK |", "| 2.0 | 2.1 |"]
 
 
 def test_a_sentence_naming_only_other_items_of_the_asked_scheme_is_not_relevant():
@@ -258,5 +275,16 @@ def test_a_sentence_naming_only_other_items_of_the_asked_scheme_is_not_relevant(
     both = Candidate("ADA-KUBEFL-12 and ADA-KUBEFL-09 were found by the same tool.", hit, 0)
     cve = Candidate("Kubernetes CVE-2019-11248: profiling endpoints were left open.", hit, 0)
     lead_in = Candidate("The main deltas are:", hit, 0, listed=["ADA-KUBEFL-12 is now fixed.", "ADA-KUBEFL-04 is tracked."])
-    about_others([row, asked, both, cve, lead_in], ["ADA-KUBEFL-12"])
-    assert [c.relevant for c in (row, asked, both, cve, lead_in)] == [False, True, True, True, True]
+    own_page = Candidate("It is like ADA-KUBEFL-09 in kind.", hit, 0, on_item_page=True)
+    other_scheme = Candidate("TOB-K8S-001 is a finding of another audit.", hit, 0)
+    about_others([row, asked, both, cve, lead_in, own_page, other_scheme], ["ADA-KUBEFL-12", "TOB-KF-002"])
+    assert [c.relevant for c in (row, asked, both, cve, lead_in, own_page, other_scheme)] == [False, True, True, True,
+                                                                                             True, True, True]
+
+
+def test_a_forward_lead_in_without_its_list_says_nothing():
+    hit = Retrieved(_chunk("x"), 1.0)
+    assert dangling(Candidate("The versions are listed in the table below.", hit, 0, listed=["| 2.0 | 2.1 |"]))
+    assert not dangling(Candidate("The versions are listed in the table below.", hit, 0, listed=["| 2.0 | 2.1 |"],
+                                  items=["| 2.0 | 2.1 |"]))
+    assert not dangling(Candidate("The table below was removed.", hit, 0))
