@@ -52,7 +52,7 @@ from kfqa.qa.template_match import (
     opens_with_label,
     restated_prompt,
 )
-from kfqa.qa.terms import TermWeights
+from kfqa.qa.terms import GENERAL_SYNONYMS, TermWeights
 from kfqa.store import StaleStoreError, Store
 from kfqa.termstats import stem
 from kfqa.types import Answer, Filters, Generation, KfqaError, Retrieved
@@ -238,6 +238,7 @@ class Assistant:
                            identifiers=self._identifiers(config) if config.on("identifiers") else None,
                            ubiquitous=TermWeights(r.stats, config).ubiquitous if config.on("setting-statements") else None,
                            frequency=lambda word: r.stats.df.get(stem(word), 0), known_identifiers=r.stats.identifiers,
+                           synonyms=GENERAL_SYNONYMS if config.on("expand") and config.on("synonyms") else None,
                            home=not filters or not filters.projects or any(p.lower() == HOME_PROJECT for p in filters.projects))
         reader_kinds = filters.kinds if filters else []
         read = prepared.read  # (the rules below read the question as meant: its typos corrected)

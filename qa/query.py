@@ -314,6 +314,7 @@ def prepare(
     ubiquitous: Callable[[str], bool] | None = None,
     frequency: Callable[[str], int] | None = None,
     known_identifiers: Collection[str] = (),
+    synonyms: dict[str, str] | None = None,
 ) -> PreparedQuery:
     """The retrieval query for ``question``: follow-ups carry the previous question along.
 
@@ -332,6 +333,7 @@ def prepare(
     the word it clips ("permission").
     ``known_identifiers``: the store's identifiers ("ADA-KUBEFL-04"); one written without its middle part
     ("ADA-04") is read as the identifier it stands for, a correction like a typo's.
+    ``synonyms``: word -> the words sources say it in ("credentials": "username password"; stage "synonyms").
     """
     known = abbreviations if abbreviations is not None else GENERAL_ABBREVIATIONS
     context = ""
@@ -360,6 +362,9 @@ def prepare(
             expansions.append(" ".join(camel_words(token)).lower())
         elif frequency is not None and (whole := unclipped(token, vocabulary, frequency)):
             expansions.append(whole)  # "perms" -> permission: the word the sources write
+        if synonyms and (said := synonyms.get(token.lower())) and said not in expansions \
+                and not all(w in text.lower() for w in said.split()):
+            expansions.append(said)
     asked = asked_kinds(text)
     # (the project's name, not "the project", is what its passages say: searched with it, the Overview's
     # "Kubeflow aims to provide the following security properties" answers the template's Goals prompt)

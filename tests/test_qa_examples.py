@@ -340,3 +340,10 @@ def test_a_question_naming_a_finding_hears_nothing_of_the_others(assistant):
     answer = assistant.ask("What did the audit report say about ADA-KUBEFL-06, and what's its status?")
     assert not answer.abstained
     assert set(re.findall(r"ADA-KUBEFL-\d+", answer.answer)) == {"ADA-KUBEFL-06"}, answer.answer
+
+
+def test_a_default_login_is_found_where_the_docs_say_username_and_password(assistant):
+    # stage synonyms: the access page says "the default username and password, you may log in with", never "login"
+    answer = assistant.ask("Is there a default login for the Kubeflow dashboard that operators should change?")
+    assert not answer.abstained
+    assert "12341234" in answer.answer, answer.answer

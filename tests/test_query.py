@@ -25,7 +25,7 @@ from kfqa.qa.query import (
     without_setting,
 )
 from kfqa.qa.stages import QAConfig
-from kfqa.qa.terms import TermWeights
+from kfqa.qa.terms import GENERAL_SYNONYMS, TermWeights
 from kfqa.qa.typos import apply_corrections, correct_typos, restore_apostrophes, unclipped
 from kfqa.termstats import TermStats, find_definitions, find_identifiers, stem, terms
 from kfqa.types import Chunk, ChunkMeta, KfqaError
@@ -44,6 +44,15 @@ def test_abbreviations_expand_to_general_and_corpus_defined_phrases():
     assert "Pod Security Standards" in q.text
     assert "Kubeflow Pipelines" in q.text
     assert q.original == "Which PSS level does KFP enforce?"
+
+
+def test_a_word_for_credentials_is_searched_with_the_words_sources_use():
+    asked = "What are the default login creds?"
+    assert "username password" in prepare(asked, None, VOCAB, synonyms=GENERAL_SYNONYMS).text
+    assert "username password" not in prepare(asked, None, VOCAB).text
+    # (not again when the reader wrote them)
+    said = prepare("Is the default username and password login documented?", None, VOCAB, synonyms=GENERAL_SYNONYMS)
+    assert "username password" not in said.text
 
 
 def test_definitions_found_in_text():
