@@ -249,10 +249,10 @@ class Assistant:
         said = prepared.own_words or read
         releases = frozenset(asked_releases(said, r.windows.releases)) if config.on("release-focus") else frozenset()
         threads = frozenset(named_threads(said, r.windows.threads)[0]) if config.on("thread-references") else frozenset()
-        search = prepared.text
+        search = " ".join([prepared.text, *(f"({words})" for words in prepared.searched_with)])
         if match:  # its label is what the answering passages call it ("Security Provider"): searched for too
             prepared = replace(prepared, template_sections=match.sections)
-            search = f"{prepared.text} ({match.label})"
+            search = f"{search} ({match.label})"
             if not filters.kinds:  # the template's own prompt restates the question, it doesn't answer it
                 filters = replace(filters, kinds=sorted(self._store_kinds() - {"guide"}))
         if prepared.corrections and notices is not None:

@@ -95,6 +95,10 @@ class PreparedQuery:
     wants_history: bool
     corrections: dict[str, str]
     expansions: list[str]
+    # the words sources say a word of the question in (stage synonyms, "credentials": "username password"): searched
+    # for with ``text``, never scored as terms of the question (a sentence about passwords answers no question
+    # about rotating credentials)
+    searched_with: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)  # kinds of source the question asks about (boosted)
     # every kind it names, context too ("The audit found X. How does the assessment ..."): each gets a point
     named_kinds: list[str] = field(default_factory=list)
@@ -333,7 +337,8 @@ def prepare(
     the word it clips ("permission").
     ``known_identifiers``: the store's identifiers ("ADA-KUBEFL-04"); one written without its middle part
     ("ADA-04") is read as the identifier it stands for, a correction like a typo's.
-    ``synonyms``: word -> the words sources say it in ("credentials": "username password"; stage "synonyms").
+    ``synonyms``: word -> the words sources say it in ("creds": "username password"; stage "synonyms", with
+    ``expand`` only), in ``PreparedQuery.searched_with``.
     """
     known = abbreviations if abbreviations is not None else GENERAL_ABBREVIATIONS
     context = ""
@@ -352,6 +357,7 @@ def prepare(
     if ubiquitous is not None:
         text = without_setting(text, projects, ubiquitous)
     expansions = []
+    searched_with: list[str] = []  # (stage synonyms: searched for, but no words of what is asked)
     for token in set(_TOKEN_RE.findall(text)) if expand else ():
         # (a common word of four letters or more, in lower case, is that word, not an abbreviation: "what kind
         # of bug" asks nothing of KinD; "db", "sa" and "ui" typed in lower case are abbreviations all the same)
@@ -362,9 +368,9 @@ def prepare(
             expansions.append(" ".join(camel_words(token)).lower())
         elif frequency is not None and (whole := unclipped(token, vocabulary, frequency)):
             expansions.append(whole)  # "perms" -> permission: the word the sources write
-        if synonyms and (said := synonyms.get(token.lower())) and said not in expansions \
+        if synonyms and (said := synonyms.get(token.lower())) and said not in searched_with \
                 and not all(w in text.lower() for w in said.split()):
-            expansions.append(said)
+            searched_with.append(said)
     asked = asked_kinds(text)
     # (the project's name, not "the project", is what its passages say: searched with it, the Overview's
     # "Kubeflow aims to provide the following security properties" answers the template's Goals prompt)
@@ -389,6 +395,7 @@ def prepare(
         wants_history=wants_history(text) or (bool(context) and wants_history(context)),
         corrections=corrections,
         expansions=sorted(expansions),
+        searched_with=sorted(searched_with),
         kinds=kinds,
         named_kinds=list(dict.fromkeys(kind_hints(scope) + said_by)),
         projects=named_projects(scope, projects),

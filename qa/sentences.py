@@ -220,7 +220,7 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0, adds: Callable
 # as follows." (not "versions below 1.29")
 _FORWARD_RE = re.compile(r"\b(?:below(?!\s*v?\d)|as follows|the following)\b", re.I)
 _TABLE_RE = re.compile(r"\btables?\b", re.I)
-_TABLE_RULE_RE = re.compile(r"\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?")  # "|---|:--:|", "--- | ---"
+_TABLE_RULE_RE = re.compile(r"\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?")  # "|---|:--:|", "--- | ---"
 _LINK_RE = re.compile(r"\[[^\]]*\]\([^)]*\)")  # (a link's text, "[below](#brand-names)", points at its target)
 
 

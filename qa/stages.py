@@ -15,7 +15,7 @@ from kfqa.types import KfqaError
 # name -> what the stage does (the order is the order a question meets them)
 STAGES: dict[str, str] = {
     "expand": "query preparation: typo fixes, abbreviations (the corpus's own and general ones), clipped words (\"perms\": permission), names",
-    "synonyms": "query preparation: a word readers ask with for what documentation says in other words (\"login\", \"credentials\": \"username password\") is searched with those words too",
+    "synonyms": "query preparation: a word readers ask with for what documentation says in other words (\"login\", \"creds\": \"username password\") is searched with those words too, which score no sentence",
     "identifiers": "candidates: passages naming an identifier whose title the question describes (a finding's) join",
     "identifier-groups": "candidates: a question naming a value several identifiers' titles share (\"rated Critical\") gets the passages naming each of them, of the kinds of source it asks about",
     "setting-statements": "query preparation: a first-person statement naming only kinds of source (\"I'm going through the self-assessment for the TAG review.\") is no part of the question",

@@ -98,11 +98,9 @@ GENERAL_ABBREVIATIONS: dict[str, str] = {
 }
 
 # Stage synonyms: words a reader asks with for what documentation names in other words, in general English
-# (not this corpus's): a login, or credentials, is a username and a password ("If you have not changed the
-# default username and password, you may log in with: ...").
-GENERAL_SYNONYMS: dict[str, str] = {
-    word: "username password" for word in ("login", "logins", "credential", "credentials", "creds", "cred")
-}
+# (not this corpus's): a login is a username and a password ("If you have not changed the default username and
+# password, you may log in with: ..."). ("Credentials" alone are as often tokens, keys and certificates.)
+GENERAL_SYNONYMS: dict[str, str] = {word: "username password" for word in ("login", "logins", "creds")}
 
 CLIPPED_MIN = 4  # letters of a clipped word's stem that must begin a word of the sources
 

@@ -347,3 +347,5 @@ def test_a_default_login_is_found_where_the_docs_say_username_and_password(assis
     answer = assistant.ask("Is there a default login for the Kubeflow dashboard that operators should change?")
     assert not answer.abstained
     assert "12341234" in answer.answer, answer.answer
+    # ... and the words searched for score no sentence: a question about rotating secrets hears nothing of it
+    assert "12341234" not in assistant.ask("Are the registry logins and credentials rotated?").answer
