@@ -95,9 +95,9 @@ class PreparedQuery:
     wants_history: bool
     corrections: dict[str, str]
     expansions: list[str]
-    # the words sources say a word of the question in (stage synonyms, "credentials": "username password"): searched
-    # for with ``text``, never scored as terms of the question (a sentence about passwords answers no question
-    # about rotating credentials)
+    # the words sources say a word of the question in (stage synonyms, "login": "username password"): searched for
+    # with ``text``, never scored as terms of the question (a sentence about passwords answers no question about
+    # rotating registry logins)
     searched_with: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)  # kinds of source the question asks about (boosted)
     # every kind it names, context too ("The audit found X. How does the assessment ..."): each gets a point

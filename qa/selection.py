@@ -38,8 +38,8 @@ class Candidate:
     terms: set[str] = field(default_factory=set)
     position: int = 0  # index of the sentence in its passage
     items: list[str] = field(default_factory=list)  # what a lead-in ("... the following resources:") introduces
-    listed: list[str] = field(default_factory=list)  # its whole list as quoted, also when not relevant enough to
-    # quote alone
+    # its whole list as quoted, also when not relevant enough to quote alone
+    listed: list[str] = field(default_factory=list)
     coverage: float = 0.0  # share of the question's specific terms the sentence (and its list) holds
     relevant: bool = True  # holds at least one of the question's specific terms
     under_asked_heading: bool = False  # in the section the question names (or asks for in a template's words)
