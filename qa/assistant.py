@@ -238,7 +238,7 @@ class Assistant:
                            identifiers=self._identifiers(config) if config.on("identifiers") else None,
                            ubiquitous=TermWeights(r.stats, config).ubiquitous if config.on("setting-statements") else None,
                            frequency=lambda word: r.stats.df.get(stem(word), 0), known_identifiers=r.stats.identifiers,
-                           synonyms=GENERAL_SYNONYMS if config.on("expand") and config.on("synonyms") else None,
+                           synonyms=GENERAL_SYNONYMS if config.on("synonyms") else None,  # (prepare applies them with expand only)
                            home=not filters or not filters.projects or any(p.lower() == HOME_PROJECT for p in filters.projects))
         reader_kinds = filters.kinds if filters else []
         read = prepared.read  # (the rules below read the question as meant: its typos corrected)
