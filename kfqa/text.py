@@ -147,6 +147,12 @@ def marked_sentences(text: str, pdf: bool = False) -> list[tuple[str, bool]]:
 BULLETS = "-*+•◦▪‣●"
 ITEM_MARK = rf"(?:[{BULLETS}]|\d{{1,3}}[.)])"
 ITEM_START_RE = re.compile(rf"^\s*{ITEM_MARK}\s")  # a line that opens a list item
+# a Markdown table's rule row ("|---|:--:|", "--- | ---"): it draws the table and says nothing
+_TABLE_RULE_RE = re.compile(r"\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*")
+
+
+def is_table_rule(line: str) -> bool:
+    return _TABLE_RULE_RE.fullmatch(line) is not None
 
 
 # an identifier of a numbered scheme: "ADA-KUBEFL-02", "CVE-2024-1234" (upper case, ending in a number)

@@ -277,7 +277,7 @@ class Composer:
             for position, sentence in enumerate(sentences):
                 if _LINK_ONLY_RE.match(LIST_MARK_RE.sub("", sentence)):
                     continue  # a bare link (a table of contents' line) is navigation, not an answer
-                listed, quoted = self._listed(hit, sentence, seen, config, focus)
+                listed, quoted, introduces = self._listed(hit, sentence, seen, config, focus)
                 items = listed if self._relevant_list(sentence, listed, focus) else []
                 # (what it says, not where its links point: a link's path names whatever its target holds)
                 body = without_link_targets(without_header(sentence) if authors else sentence)
@@ -292,7 +292,7 @@ class Composer:
                 candidates.append(Candidate(
                     sentence, hit, item_rank,
                     lexical=_with_heading(fsum(weight[t] for t in q_terms & (s_terms | doc_name_terms | own_page)) / total, heading_lexical),
-                    terms=s_terms, position=position, items=quoted if items else [], listed=quoted,
+                    terms=s_terms, position=position, items=quoted if items else [], listed=quoted, introduces=introduces,
                     coverage=(own + passage_cover) / 2,
                     under_asked_heading=asked_section, on_item_page=bool(item),
                     relevant=not focus or not config.on("point-relevance") or asked_section or (
@@ -374,28 +374,31 @@ class Composer:
 
     @staticmethod
     def _listed(hit: Retrieved, sentence: str, seen: dict[str, int], config: QAConfig,
-                focus=()) -> tuple[list[str], list[str]]:
+                focus=()) -> tuple[list[str], list[str], bool]:
         """The list a lead-in introduces (stage lead-in-lists; a sentence ending its line that says "below" or
         "as follows" is a lead-in too, stage forward-lead-ins), without bare links: a list of links
         ("Some examples can be found here:") is navigation, not an answer; each item to its first sentence
         (what the lead-in is scored with), and as quoted: with stage item-sentences, on with a later
         sentence of the item holding a specific term of the question that the lead-in and what is quoted
-        of the item lack ("The default value is `false`" for a question asking the default)."""
+        of the item lack ("The default value is `false`" for a question asking the default). Last, whether
+        the sentence introduces what follows it at all: one that does says nothing without its list, also
+        when the passage ends before the list begins."""
         # (each occurrence counted, lead-in or not: a sentence continuing its line at one place may end it
         # before a list at another)
         occurrence = seen.get(sentence, 0)
         seen[sentence] = occurrence + 1
-        if not config.on("lead-in-lists") or not (
-                sentence.endswith(":") or config.on("forward-lead-ins") and points_forward(hit.chunk, sentence, occurrence)):
-            return [], []
+        introduces = sentence.endswith(":") or config.on("lead-in-lists") and config.on("forward-lead-ins") \
+            and points_forward(hit.chunk, sentence, occurrence)
+        if not config.on("lead-in-lists") or not introduces:
+            return [], [], introduces
         items = [i for i in listed_after(hit.chunk, sentence, occurrence) if not _LINK_ONLY_RE.match(i)]
         # (a term the lead-in holds says nothing new of any item: "Katib" under "configure the Katib controller:")
         wanted = set(focus) - set(terms(sentence)) if config.on("item-sentences") else set()
         if not items or not wanted:
-            return items, items
+            return items, items, introduces
         adds = lambda later, so_far: bool(wanted & set(terms(later)) - set(terms(so_far)))  # noqa: E731
         quoted = [i for i in listed_after(hit.chunk, sentence, occurrence, adds) if not _LINK_ONLY_RE.match(i)]
-        return items, quoted if len(quoted) == len(items) else items
+        return items, quoted if len(quoted) == len(items) else items, introduces
 
     @staticmethod
     def _relevant_list(sentence: str, items: list[str], focus) -> bool:

@@ -40,6 +40,7 @@ class Candidate:
     items: list[str] = field(default_factory=list)  # what a lead-in ("... the following resources:") introduces
     # its whole list as quoted, also when not relevant enough to quote alone
     listed: list[str] = field(default_factory=list)
+    introduces: bool = False  # it introduces what follows it: ends on a colon, or says "below" (forward-lead-ins)
     coverage: float = 0.0  # share of the question's specific terms the sentence (and its list) holds
     relevant: bool = True  # holds at least one of the question's specific terms
     under_asked_heading: bool = False  # in the section the question names (or asks for in a template's words)
@@ -55,9 +56,10 @@ class Candidate:
 
 
 def dangling(cand: Candidate) -> bool:
-    """A lead-in whose list isn't there (or was left out as irrelevant) says nothing on its own; nor does a
-    sentence pointing at its list ("... in the table below.", stage forward-lead-ins) without it."""
-    return not cand.items and (cand.text.endswith(":") or bool(cand.listed))
+    """A lead-in whose list isn't there (or was left out as irrelevant, or lies past the passage's end) says
+    nothing on its own; nor does a sentence pointing at its list ("... in the table below.", stage
+    forward-lead-ins) without it."""
+    return not cand.items and (cand.text.endswith(":") or cand.introduces)
 
 
 def bare_header(cand: Candidate) -> bool:

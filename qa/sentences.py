@@ -7,7 +7,7 @@ import itertools
 import re
 from collections.abc import Callable
 
-from kfqa.text import ITEM_MARK, ITEM_START_RE, code_lines, marked_sentences, split_sentences
+from kfqa.text import ITEM_MARK, ITEM_START_RE, code_lines, is_table_rule, marked_sentences, split_sentences
 from kfqa.types import Chunk
 
 # Hugo shortcodes ({{% alert ... %}}) around a sentence are markup, not words of it.
@@ -102,6 +102,7 @@ def is_contents(chunk: Chunk) -> bool:
 
 
 _HEADING_RE = re.compile(r"#{1,6}(?:\s|$)")
+_ALNUM_RE = re.compile(r"[^\W_]")
 
 
 def answerable_sentences(chunk: Chunk) -> list[str]:
@@ -111,7 +112,7 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
     headers = {  # a table's header row says nothing by itself
         re.sub(r"\s+", " ", line).strip()
         for line, after in zip(lines, lines[1:], strict=False)
-        if re.fullmatch(r"\s*\|[\s|:\-]+\|?\s*", after)
+        if after.lstrip().startswith("|") and is_table_rule(after)
     }
     pdf = chunk.meta.source.endswith(".pdf")
     labels: dict[str, int] = {}  # each label's occurrences so far ("Mitigations:" opens six lists of a page)
@@ -120,7 +121,8 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
         if code or "```" in sentence or _CODE_RE.match(sentence) or (pdf and _code_listing(sentence)):
             continue
         # (in a PDF's text a heading is "#" and a space: "#1 Cluster Administrator ..." is a sentence)
-        if (_HEADING_RE.match(sentence) if pdf else sentence.startswith("#")) or re.fullmatch(r"[|:\-\s]+", sentence) \
+        # (nor a line of no letter or digit: a table's rule row, "| --- | --- |", says nothing)
+        if (_HEADING_RE.match(sentence) if pdf else sentence.startswith("#")) or not _ALNUM_RE.search(sentence) \
                 or sentence in headers:
             continue
         if _LEADER_RE.search(sentence):  # a table of contents' line ("Risk scoring . . . . 8") navigates
@@ -220,7 +222,6 @@ def listed_after(chunk: Chunk, lead_in: str, occurrence: int = 0, adds: Callable
 # as follows." (not "versions below 1.29")
 _FORWARD_RE = re.compile(r"\b(?:below(?!\s*v?\d)|as follows|the following)\b", re.I)
 _TABLE_RE = re.compile(r"\btables?\b", re.I)
-_TABLE_RULE_RE = re.compile(r"\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?")  # "|---|:--:|", "--- | ---"
 _LINK_RE = re.compile(r"\[[^\]]*\]\([^)]*\)")  # (a link's text, "[below](#brand-names)", points at its target)
 
 
@@ -284,7 +285,7 @@ def _following_items(chunk: Chunk, lead_in: str, occurrence: int) -> tuple[list[
                 continue
         if full:  # (the list's last item quoted is read to its end: "... service accounts, and" was cut)
             break
-        if not in_code and _TABLE_RULE_RE.fullmatch(text):
+        if not in_code and is_table_rule(text):
             continue  # a table's rule says nothing (its header row above names the columns: quoted, it reads the rows)
         if _HEADING_RE.match(text) if not structured else text.startswith("#"):  # a PDF table's header row
             continue  # ("#1 Cluster Administrator ..." is a PDF paragraph's own label: an item)

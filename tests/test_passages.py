@@ -1040,7 +1040,7 @@ def test_a_named_subsection_not_its_named_parent_is_the_section_asked_for(compos
     def section(path, text, n):
         return Chunk(id=f"sa.md::0123456789ab::{n}", text=text,
                      meta=ChunkMeta(source="sa.md", kind="assessment", section=path))
-    parent = section("Overview > Actors", "Each project's actors are explained in the following sections.", 0)
+    parent = section("Overview > Actors", "Each project's actors are explained in its own section.", 0)
     child = section("Overview > Actors > Kubeflow Pipelines (KFP)",
                     "- KFP API Server: accepts user requests to manage pipelines.\n"
                     "- Persistence Agent: watches Workflow resources and reports their status.", 1)

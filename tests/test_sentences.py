@@ -261,7 +261,21 @@ def test_a_sentence_pointing_at_what_follows_introduces_it():
     seen: dict[str, int] = {}
     said = [Composer._listed(Retrieved(twice, 1.0), "Run the steps described below to install it.", seen, QAConfig())
             for _ in range(2)]
-    assert said == [([], []), (["apply the manifests", "wait for the pods"],) * 2]
+    assert said == [([], [], False), (["apply the manifests", "wait for the pods"],) * 2 + (True,)]
+
+
+def test_a_sentence_pointing_at_a_list_past_the_passage_end_is_not_quoted_alone():
+    """The passage (a window) ends where the table it points at begins: the sentence says nothing alone."""
+    cut = _chunk("Kubeflow threat actors differ in privilege. The threat actors are summarized in the table below.\n")
+    whole = _chunk("The threat actors are summarized in the table below.\n\n| Actor | Trust |\n| -- | -- |\n| Admin | High |\n")
+    question = "Which threat actors are summarized, by trust?"
+    cut_read = Composer(TermStats.build([cut, whole])).gather(question, [Retrieved(cut, 1.0)])
+    assert "table below" not in render(cut_read.candidates).answer
+    pointing = next(c for c in cut_read.scored if c.text.endswith("table below."))
+    assert pointing.introduces and dangling(pointing)
+    whole_read = Composer(TermStats.build([cut, whole])).gather(question, [Retrieved(whole, 1.0)])
+    listing = next(c for c in whole_read.candidates if c.text.endswith("table below."))
+    assert listing.items and not dangling(listing)
 
 
 def test_a_table_is_listed_without_its_rule():
@@ -285,7 +299,8 @@ def test_a_sentence_naming_only_other_items_of_the_asked_scheme_is_not_relevant(
 
 def test_a_forward_lead_in_without_its_list_says_nothing():
     hit = Retrieved(_chunk("x"), 1.0)
-    assert dangling(Candidate("The versions are listed in the table below.", hit, 0, listed=["| 2.0 | 2.1 |"]))
+    assert dangling(Candidate("The versions are listed in the table below.", hit, 0, listed=["| 2.0 | 2.1 |"],
+                              introduces=True))
     assert not dangling(Candidate("The versions are listed in the table below.", hit, 0, listed=["| 2.0 | 2.1 |"],
-                                  items=["| 2.0 | 2.1 |"]))
+                                  items=["| 2.0 | 2.1 |"], introduces=True))
     assert not dangling(Candidate("The table below was removed.", hit, 0))

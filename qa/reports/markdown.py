@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kfqa.text import is_table_rule
+
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+(.*)$")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
 
 
 @dataclass
@@ -141,7 +142,7 @@ def table_fields(section: Section, min_words: int = 3) -> list[Labelled]:
     out = []
     for offset, line in enumerate(section.lines):
         cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.lstrip().startswith("|") else []
-        if len(cells) < 2 or _TABLE_RULE.match(line) or not cells[0] or not cells[1]:
+        if len(cells) < 2 or is_table_rule(line) or not cells[0] or not cells[1]:
             continue
         prompt = plain(cells[1])
         if re.match(r"^<?https?://", cells[1]) or len(prompt.split()) < min_words:
