@@ -50,8 +50,10 @@ from kfqa.qa.selection import Candidate, attributed, comment_authors, select, wi
 from kfqa.qa.sentences import (
     LIST_MARK_RE,
     answerable_sentences,
+    goes_on_with_list,
     is_code_line,
     is_row_or_code,
+    list_runs_to_end,
     listed_after,
     points_forward,
 )
@@ -67,6 +69,7 @@ _LINK_ONLY_RE = re.compile(r"^\s*(?:\[[^\]]*\]\([^)]*\)|(?:\[!\[[^\]]*\]\([^)]*\
 SIMILARITY_CHARS = 600  # of a sentence and its list, compared with the question
 HEADING_TIE_BREAK = 0.05
 LIST_QUESTION_COVERAGE = 0.8  # a lead-in holding this share of the question's terms is what it asks about
+LIST_WINDOWS = 3  # windows a list running past its passage's end is read on into (quoted lists are cut at MAX_ITEM_CHARS)
 ITEM_PAGE_HEAD_LINES = 6  # an item's own page names it in its header: its title, severity, status, then "ID ..."
 
 __all__ = ["ABSTAIN_TEXT", "Candidate", "Composer", "Composition", "Evidence", "render"]
@@ -101,12 +104,23 @@ class Composer:
         self.encoder = encoder  # None: answerability from term coverage alone
         self.query_vector = query_vector  # question -> vector (the retriever's cached query embedding)
 
-    def _complete(self, hit: Retrieved) -> Retrieved:
+    def _complete(self, hit: Retrieved, config: QAConfig) -> Retrieved:
         """A passage that ends on a lead-in ("This could be achieved by:") is read together with
-        the next window of its section, which holds the list."""
-        if not hit.chunk.text.rstrip().endswith(":"):
+        the next window of its section, which holds the list; with stage list-windows, one whose
+        lead-in's list runs to its end is read on while the next windows go on with the list (a
+        window may hold a lead-in and only the first of its items)."""
+        if hit.chunk.text.rstrip().endswith(":"):
+            hit = with_following_window(hit, self.windows) or hit
+        if not config.on("list-windows") or hit.chunk.meta.source.endswith(".pdf"):
             return hit
-        return with_following_window(hit, self.windows) or hit
+        for _ in range(LIST_WINDOWS):
+            if not list_runs_to_end(hit.chunk.text):
+                break
+            longer = with_following_window(hit, self.windows, opens_with=goes_on_with_list)
+            if longer is None:
+                break
+            hit = longer
+        return hit
 
     # --- evidence --------------------------------------------------------------------------
     def gather(self, question: str, retrieved: list[Retrieved], facets=(), config: QAConfig | None = None,
@@ -224,7 +238,7 @@ class Composer:
         named_by = {p.lower(): q_terms & person_terms(p, q_terms) for p in speakers}
         aspects = self.windows.aspects if config.on("aspects") else frozenset()
         candidates: list[Candidate] = []
-        hits = [self._complete(h) for h in retrieved[: config.passages_read] if not h.chunk.meta.flagged]
+        hits = [self._complete(h, config) for h in retrieved[: config.passages_read] if not h.chunk.meta.flagged]
         asked = {h.chunk.id: self._asked_section(question, h, focus, sections, history, aspects) for h in hits}
         if config.on("aspects") and parts <= 1:  # (one part of several may ask about the parent)
             _narrowest_asked(hits, asked, sections)

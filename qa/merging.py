@@ -255,11 +255,15 @@ def expand_in_section(hits: list[Retrieved], windows: Windows, top: int, max_cha
     return out
 
 
-def with_following_window(hit: Retrieved, windows: Windows) -> Retrieved | None:
+def with_following_window(hit: Retrieved, windows: Windows, opens_with=None) -> Retrieved | None:
     """``hit`` read on into the next window of its section (a passage that ends on "... by:" has
-    its list there); None when there is no such window."""
+    its list there); None when there is no such window, or ``opens_with`` (a predicate on the next
+    window's text) says it doesn't go on with what ``hit`` ends on."""
     span = windows.span(hit.chunk)
-    if span is None or windows.at(span.key, span.hi + 1) is None:
+    following = windows.at(span.key, span.hi + 1) if span else None
+    if following is None:
+        return None
+    if opens_with is not None and not opens_with(following.text[following.meta.lead_chars:]):
         return None
     if not windows.contiguous(span, span.hi + 1, span.hi + 1, max_chars=10**9):
         return None

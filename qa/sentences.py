@@ -157,6 +157,27 @@ _ITEM_LINE_RE = re.compile(r"^\s*([-*+]\s|\d{1,3}[.)]\s|\|)")
 PDF_WRAP_SHARE = 0.7
 
 
+def list_runs_to_end(text: str) -> bool:
+    """The passage's last lead-in (a line ending on a colon) is followed by its list's lines only, to the
+    passage's end: list items, table rows and their indented wrapped lines. The list may go on in the next
+    window. (Markdown's: a PDF's text marks no wrapped line.)"""
+    lines = [line for line in text.rstrip().splitlines() if line.strip()]
+    for i in range(len(lines) - 1, -1, -1):
+        if not _list_line(lines[i]):  # (from the end, the first line that is none of a list's)
+            return lines[i].rstrip().endswith(":") and i < len(lines) - 1
+    return False
+
+
+def goes_on_with_list(text: str) -> bool:
+    """A window's first line goes on with a list: an item, a table row, or an item's indented wrapped line."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return _list_line(first)
+
+
+def _list_line(line: str) -> bool:
+    return bool(_ITEM_LINE_RE.match(line)) or (line[:1].isspace() and bool(line.strip()))
+
+
 def pdf_logical_lines(text: str, width: int) -> list[str]:
     """A PDF page's lines with the typesetter's wraps undone. A PDF keeps no paragraphs, only
     printed lines: a line continues the one before when that one ran to near the full ``width``

@@ -1340,3 +1340,19 @@ def test_the_premise_of_a_question_weighs_less_than_what_it_asks(assistant):
         assert assistant.ask(question).citations[0].chunk.meta.kind == "audit"
     finally:
         assistant.config = config
+
+
+def test_the_template_goals_prompt_gets_the_security_properties_listed_across_windows(assistant):
+    """The template files "What security guarantees is the project meant to provide?" under Goals; Kubeflow
+    states them in its Overview, "Kubeflow aims to provide the following security properties:", whose three
+    items run over three windows. Stage list-windows reads the list whole, so template-nearest quotes it."""
+    question = "What security guarantees is the project meant to provide?"
+    answer = assistant.ask(question)
+    for prop in ("**Authenticated and authorized access**", "**Tenant isolation**", "**Least-privilege control plane**"):
+        assert prop in answer.answer, answer.answer
+    config = assistant.config
+    assistant.config = config.without("list-windows")
+    try:
+        assert "**Tenant isolation**" not in assistant.ask(question).answer
+    finally:
+        assistant.config = config

@@ -4,6 +4,7 @@ leading, table rows rendered as their cells, what counts as a repeat."""
 from __future__ import annotations
 
 from kfqa.qa.compose import Composer, about_others, lift_quoted, render
+from kfqa.qa.merging import Windows
 from kfqa.qa.selection import Candidate, _overlap, dangling
 from kfqa.qa.sentences import answerable_sentences, html_table_rows, listed_after, points_forward
 from kfqa.qa.stages import QAConfig
@@ -304,3 +305,26 @@ def test_a_forward_lead_in_without_its_list_says_nothing():
     assert not dangling(Candidate("The versions are listed in the table below.", hit, 0, listed=["| 2.0 | 2.1 |"],
                                   items=["| 2.0 | 2.1 |"], introduces=True))
     assert not dangling(Candidate("The table below was removed.", hit, 0))
+
+
+def test_a_list_running_past_its_window_is_read_on_into_the_next_windows():
+    """Stage list-windows: a window holding a lead-in and only the first of its items is read on into the
+    section's next windows while they go on with the list, and no further."""
+    texts = ["Kubeflow aims to provide the following security properties:\n\n- **Authenticated access**: RBAC mediates "
+             "every API call.", "- **Tenant isolation**: namespaces isolate tenants from each other.\n  Shared "
+             "controllers are run by the administrator.", "- **Least privilege**: controllers run under scoped "
+             "service accounts.", "These properties rely on trust assumptions about the cluster."]
+    windows = [Chunk(f"sa.md::0123456789ab::{i}", text, ChunkMeta(source="sa.md", kind="assessment", section="Overview",
+                                                                    file_hash="0123456789ab", window=i))
+               for i, text in enumerate(texts)]
+    composer = Composer(TermStats.build(windows), Windows({w.id: w for w in windows}))
+    question = "Which security properties does Kubeflow aim to provide, such as tenant isolation?"
+
+    def lead_in(config: QAConfig) -> Candidate:
+        scored = composer.gather(question, [Retrieved(windows[0], 1.0)], config=config).scored
+        return next(c for c in scored if c.text.endswith("security properties:"))
+
+    assert [item.split("**")[1] for item in lead_in(QAConfig()).listed] == \
+        ["Authenticated access", "Tenant isolation", "Least privilege"]
+    assert not any("trust assumptions" in c.text for c in composer.gather(question, [Retrieved(windows[0], 1.0)]).scored)
+    assert len(lead_in(QAConfig().without("list-windows")).listed) == 1
