@@ -43,6 +43,29 @@ def camel_words(token: str) -> list[str]:
     return CAMEL_SPLIT_RE.split(token)
 
 
+# HTML as Markdown files carry it: tables, links, line breaks
+_HTML_ROW_RE = re.compile(r"<tr\b[^>]*>(.*?)</tr\s*>", re.I | re.S)
+_HTML_CELL_RE = re.compile(r"<(t[dh])\b[^>]*>(.*?)</t[dh]\s*>", re.I | re.S)
+_HTML_TABLE_TAG_RE = re.compile(r"</?(table|thead|tbody|tfoot|tr|caption|colgroup|col)\b[^>]*>", re.I)
+_HTML_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def html_table_rows(text: str) -> str:
+    """An HTML table's rows as table lines ("| Security Provider? | No. Kubeflow projects are not
+    security providers |"), so each row is a sentence like a Markdown table's; header rows (all
+    ``<th>``) say nothing by themselves and go."""
+    def row(match: re.Match) -> str:
+        cells = _HTML_CELL_RE.findall(match.group(1))
+        if not cells or all(tag.lower() == "th" for tag, _ in cells):
+            return "\n"
+        texts = [re.sub(r"\s+", " ", _HTML_TAG_RE.sub(" ", body)).strip() for _, body in cells]
+        return "\n| " + " | ".join(texts) + " |\n"
+
+    if "<tr" not in text.lower():
+        return text
+    return _HTML_TABLE_TAG_RE.sub("\n", _HTML_ROW_RE.sub(row, text))
+
+
 def bm25_text(text: str) -> str:
     """Text as BM25 tokenizes it on both sides (index and query): Markdown emphasis and code marks
     become spaces, so "_OpenSSF Best Practices_" yields the words "openssf" and "practices"; a
@@ -148,11 +171,11 @@ BULLETS = "-*+•◦▪‣●"
 ITEM_MARK = rf"(?:[{BULLETS}]|\d{{1,3}}[.)])"
 ITEM_START_RE = re.compile(rf"^\s*{ITEM_MARK}\s")  # a line that opens a list item
 # a Markdown table's rule row ("|---|:--:|", "--- | ---"): it draws the table and says nothing
-_TABLE_RULE_RE = re.compile(r"\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*")
+_TABLE_RULE_RE = re.compile(r"\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?")
 
 
 def is_table_rule(line: str) -> bool:
-    return _TABLE_RULE_RE.fullmatch(line) is not None
+    return _TABLE_RULE_RE.fullmatch(line.strip()) is not None
 
 
 # an identifier of a numbered scheme: "ADA-KUBEFL-02", "CVE-2024-1234" (upper case, ending in a number)

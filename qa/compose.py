@@ -25,7 +25,7 @@ from kfqa.qa.answerability import (
     answer_score,
     decide,
 )
-from kfqa.qa.merging import Windows, with_following_window
+from kfqa.qa.merging import Windows, with_following_window, with_list_read_on
 from kfqa.qa.names import (
     asked_releases,
     filed_under,
@@ -50,10 +50,8 @@ from kfqa.qa.selection import Candidate, attributed, comment_authors, select, wi
 from kfqa.qa.sentences import (
     LIST_MARK_RE,
     answerable_sentences,
-    goes_on_with_list,
     is_code_line,
     is_row_or_code,
-    list_runs_to_end,
     listed_after,
     points_forward,
 )
@@ -106,21 +104,13 @@ class Composer:
 
     def _complete(self, hit: Retrieved, config: QAConfig) -> Retrieved:
         """A passage that ends on a lead-in ("This could be achieved by:") is read together with
-        the next window of its section, which holds the list; with stage list-windows, one whose
-        lead-in's list runs to its end is read on while the next windows go on with the list (a
-        window may hold a lead-in and only the first of its items)."""
+        the next window of its section, which holds the list; with stage list-windows, a Markdown
+        passage whose lead-in's list runs to its end is read on while the next windows go on with it."""
         if hit.chunk.text.rstrip().endswith(":"):
             hit = with_following_window(hit, self.windows) or hit
-        if not config.on("list-windows") or hit.chunk.meta.source.endswith(".pdf"):
+        if not config.on("list-windows") or not hit.chunk.meta.source.endswith((".md", ".markdown")):
             return hit
-        for _ in range(LIST_WINDOWS):
-            if not list_runs_to_end(hit.chunk.text):
-                break
-            longer = with_following_window(hit, self.windows, opens_with=goes_on_with_list)
-            if longer is None:
-                break
-            hit = longer
-        return hit
+        return with_list_read_on(hit, self.windows, LIST_WINDOWS)
 
     # --- evidence --------------------------------------------------------------------------
     def gather(self, question: str, retrieved: list[Retrieved], facets=(), config: QAConfig | None = None,

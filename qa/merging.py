@@ -255,19 +255,36 @@ def expand_in_section(hits: list[Retrieved], windows: Windows, top: int, max_cha
     return out
 
 
-def with_following_window(hit: Retrieved, windows: Windows, opens_with=None) -> Retrieved | None:
+def with_following_window(hit: Retrieved, windows: Windows, list_goes_on: bool = False) -> Retrieved | None:
     """``hit`` read on into the next window of its section (a passage that ends on "... by:" has
-    its list there); None when there is no such window, or ``opens_with`` (a predicate on the next
-    window's text) says it doesn't go on with what ``hit`` ends on."""
+    its list there); None when there is no such window, or, with ``list_goes_on``, when that window
+    doesn't go on with the list ``hit`` ends in (past the text the two share: windows overlap)."""
     span = windows.span(hit.chunk)
     following = windows.at(span.key, span.hi + 1) if span else None
     if following is None:
         return None
-    if opens_with is not None and not opens_with(following.text[following.meta.lead_chars:]):
-        return None
+    if list_goes_on:
+        body = following.text[following.meta.lead_chars:]
+        first = next((line for line in body[_overlap(hit.chunk.text, body):].split("\n") if line.strip()), "")
+        if not (ITEM_START_RE.match(first) or first[:1] in (" ", "\t")):
+            return None
     if not windows.contiguous(span, span.hi + 1, span.hi + 1, max_chars=10**9):
         return None
     return Retrieved(chunk=windows.passage(Span(span.key, span.lo, span.hi + 1, span.section)), score=hit.score)
+
+
+def with_list_read_on(hit: Retrieved, windows: Windows, most: int) -> Retrieved:
+    """``hit`` read on, up to ``most`` windows, while the list its last lead-in opens runs past its end
+    (``_list_runs_to_end``) and the next window goes on with it (a window may hold a lead-in and only the
+    first of its items: "Kubeflow aims to provide the following security properties:")."""
+    for _ in range(most):
+        if not _list_runs_to_end(hit.chunk.text):
+            break
+        longer = with_following_window(hit, windows, list_goes_on=True)
+        if longer is None:
+            break
+        hit = longer
+    return hit
 
 
 def _join(text: str, prev: Chunk, nxt: Chunk) -> str:

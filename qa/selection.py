@@ -57,8 +57,8 @@ class Candidate:
 
 def dangling(cand: Candidate) -> bool:
     """A lead-in whose list isn't there (or was left out as irrelevant, or lies past the passage's end) says
-    nothing on its own; nor does a sentence pointing at its list ("... in the table below.", stage
-    forward-lead-ins) without it."""
+    nothing on its own; nor does a sentence pointing at what follows it ("... in the table below.", "...
+    explained in the following sections.", stage forward-lead-ins) without a list of it to quote."""
     return not cand.items and (cand.text.endswith(":") or cand.introduces)
 
 

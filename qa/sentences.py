@@ -7,7 +7,15 @@ import itertools
 import re
 from collections.abc import Callable
 
-from kfqa.text import ITEM_MARK, ITEM_START_RE, code_lines, is_table_rule, marked_sentences, split_sentences
+from kfqa.text import (
+    ITEM_MARK,
+    ITEM_START_RE,
+    code_lines,
+    html_table_rows,
+    is_table_rule,
+    marked_sentences,
+    split_sentences,
+)
 from kfqa.types import Chunk
 
 # Hugo shortcodes ({{% alert ... %}}) around a sentence are markup, not words of it.
@@ -44,28 +52,6 @@ def without_code(text: str) -> str:
 # a real HTML tag or comment (not an autolink "<https://...>", an address "<a@b.org>" or "<= 0.28")
 _MARKUP_RE = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>|<!--.*?-->")
 _LEADER_RE = re.compile(r"(?:\.\s?){5,}")  # dot leaders
-_HTML_ROW_RE = re.compile(r"<tr\b[^>]*>(.*?)</tr\s*>", re.I | re.S)
-_HTML_CELL_RE = re.compile(r"<(t[dh])\b[^>]*>(.*?)</t[dh]\s*>", re.I | re.S)
-_HTML_TABLE_TAG_RE = re.compile(r"</?(table|thead|tbody|tfoot|tr|caption|colgroup|col)\b[^>]*>", re.I)
-_HTML_TAG_RE = re.compile(r"<[^>]+>")
-
-
-def html_table_rows(text: str) -> str:
-    """An HTML table's rows as table lines ("| Security Provider? | No. Kubeflow projects are not
-    security providers |"), so each row is a sentence like a Markdown table's; header rows (all
-    ``<th>``) say nothing by themselves and go."""
-    def row(match: re.Match) -> str:
-        cells = _HTML_CELL_RE.findall(match.group(1))
-        if not cells or all(tag.lower() == "th" for tag, _ in cells):
-            return "\n"
-        texts = [re.sub(r"\s+", " ", _HTML_TAG_RE.sub(" ", body)).strip() for _, body in cells]
-        return "\n| " + " | ".join(texts) + " |\n"
-
-    if "<tr" not in text.lower():
-        return text
-    return _HTML_TABLE_TAG_RE.sub("\n", _HTML_ROW_RE.sub(row, text))
-
-
 def _code_listing(sentence: str) -> bool:
     """A run of source code as a PDF extracts it: numbered lines (n, n+1, n+2, ...) or dense with
     braces, parentheses and operators (not <>: prose may quote HTML)."""
@@ -155,27 +141,6 @@ _ITEM_LINE_RE = re.compile(r"^\s*([-*+]\s|\d{1,3}[.)]\s|\|)")
 # A PDF line at least this share of the page's widest line, not ending a sentence, was wrapped
 # by the typesetter: the next line goes on with it.
 PDF_WRAP_SHARE = 0.7
-
-
-def list_runs_to_end(text: str) -> bool:
-    """The passage's last lead-in (a line ending on a colon) is followed by its list's lines only, to the
-    passage's end: list items, table rows and their indented wrapped lines. The list may go on in the next
-    window. (Markdown's: a PDF's text marks no wrapped line.)"""
-    lines = [line for line in text.rstrip().splitlines() if line.strip()]
-    for i in range(len(lines) - 1, -1, -1):
-        if not _list_line(lines[i]):  # (from the end, the first line that is none of a list's)
-            return lines[i].rstrip().endswith(":") and i < len(lines) - 1
-    return False
-
-
-def goes_on_with_list(text: str) -> bool:
-    """A window's first line goes on with a list: an item, a table row, or an item's indented wrapped line."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    return _list_line(first)
-
-
-def _list_line(line: str) -> bool:
-    return bool(_ITEM_LINE_RE.match(line)) or (line[:1].isspace() and bool(line.strip()))
 
 
 def pdf_logical_lines(text: str, width: int) -> list[str]:

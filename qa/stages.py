@@ -177,7 +177,7 @@ class QAConfig:
     # +0.011, the other sets unchanged; 2 scores as 1: the relevant sentences run out first)
     points_per_part: int = 1
     premise_weight: float = 0.5  # stage premise-terms (0.25: one answerable question more declined, no key fact more)
-    template_nearest: float = 0.8  # stage template-nearest
+    template_nearest: float = 0.75  # stage template-nearest
     section_list_points: int = 8  # stage section-lists: points at most, for the items of an asked section's list
     # the sentence after a chosen one in its passage comes along when it has at most this many words
     # (it often completes the point: "... The projects follow the OpenSSF Best Practices.")

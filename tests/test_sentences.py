@@ -309,11 +309,14 @@ def test_a_forward_lead_in_without_its_list_says_nothing():
 
 def test_a_list_running_past_its_window_is_read_on_into_the_next_windows():
     """Stage list-windows: a window holding a lead-in and only the first of its items is read on into the
-    section's next windows while they go on with the list, and no further."""
-    texts = ["Kubeflow aims to provide the following security properties:\n\n- **Authenticated access**: RBAC mediates "
-             "every API call.", "- **Tenant isolation**: namespaces isolate tenants from each other.\n  Shared "
-             "controllers are run by the administrator.", "- **Least privilege**: controllers run under scoped "
-             "service accounts.", "These properties rely on trust assumptions about the cluster."]
+    section's next windows while they go on with the list, and no further: the last window opens with the
+    list's last item, and prose follows."""
+    # (windows overlap by a unit, as ingest cuts them: each opens with the item the one before ends on)
+    access = "- **Authenticated access**: RBAC mediates every API call."
+    isolation = "- **Tenant isolation**: namespaces isolate tenants from each other.\n  Shared controllers are run by the administrator."
+    least = "- **Least privilege**: controllers run under scoped service accounts."
+    texts = [f"Kubeflow aims to provide the following security properties:\n\n{access}", f"{access}\n{isolation}",
+             f"{isolation}\n{least}", f"{least}\n\nThese properties rely on trust assumptions about the cluster."]
     windows = [Chunk(f"sa.md::0123456789ab::{i}", text, ChunkMeta(source="sa.md", kind="assessment", section="Overview",
                                                                     file_hash="0123456789ab", window=i))
                for i, text in enumerate(texts)]
