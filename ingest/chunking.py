@@ -85,6 +85,7 @@ class Unit:
     kind: str = "text"  # text | heading | header (review comment header)
     group: int = 0  # comment / block index (reviews: which comment it belongs to)
     cont: bool = False  # starts inside a block (list, table, code, split sentence) begun in an earlier unit
+    fenced: bool = False  # part of a fenced code block: with ``cont``, its text opens inside the block
 
 
 @dataclass
@@ -210,6 +211,9 @@ def _clean_heading(title: str) -> str:
     return label(re.sub(r"\s+", " ", title).strip())
 
 
+_FENCE_OPEN_RE = re.compile(r"[ \t]*(```|~~~)")
+
+
 def block_units(text: str, kind: str, s: int, e: int, budget: int) -> list[Unit]:
     """Units of one block: short tables / items / code whole, paragraphs by sentence."""
     if kind in ("table", "code", "item", "quote"):
@@ -223,6 +227,9 @@ def block_units(text: str, kind: str, s: int, e: int, budget: int) -> list[Unit]
             units = fit_units(text, sentence_spans(text, s, e), budget)
         for unit in units[1:]:  # rows, lines or sentences after the first are inside the block
             unit.cont = True
+        if kind == "code" and _FENCE_OPEN_RE.match(text, s):
+            for unit in units:
+                unit.fenced = True
         return units
     return fit_units(text, sentence_spans(text, s, e), budget)
 

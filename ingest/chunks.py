@@ -53,6 +53,7 @@ def build_chunks(
             section_key=d.section_key or d.section,
             section_window=d.section_window,
             continued=d.continued,
+            opens_in_code=d.opens_in_code,
             lead_chars=d.lead_chars,
             author=d.author,
             date=d.date,

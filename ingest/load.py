@@ -18,7 +18,8 @@ from kfqa.manifest import Manifest
 
 # Bump when the chunker cuts the same file differently: unchanged files are then re-chunked
 # (their unchanged passages keep their vectors, matched by the hash of the embedded text).
-CHUNKER_VERSION = "8"  # 7: a PDF with an outline takes its sections from its bookmarks, mid-page too; 8: and first lines nest under them
+CHUNKER_VERSION = "9"  # 7: a PDF with an outline takes its sections from its bookmarks, mid-page too; 8: and first lines nest under them
+# 9: a window opening inside a fenced code block says so (ChunkMeta.opens_in_code); embedded text unchanged
 
 
 @dataclass

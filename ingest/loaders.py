@@ -41,6 +41,7 @@ class Draft:
     section_key: str = ""  # the section's identity: ``section`` without a PDF "Page N > " prefix
     section_window: int = 0  # position of this window within its section
     continued: bool = False  # starts inside a block (list, table, comment) begun in an earlier window
+    opens_in_code: bool = False  # starts inside a fenced code block (its text up to the closing fence is code)
     lead_chars: int = 0  # chars at the start of ``text`` the loader added (a repeated comment header)
     # review comments: the comment the window starts with
     author: str = ""

@@ -186,6 +186,7 @@ def _section_drafts(doc: _Doc, sec: Section) -> list[Draft]:
                 section_key=section,
                 section_window=k,
                 continued=units[i].cont,
+                opens_in_code=units[i].fenced and units[i].cont,
             )
         )
     return drafts
@@ -196,6 +197,8 @@ def _refit(text: str, unit: Unit, budget: int) -> list[Unit]:
         return [unit]
     pieces = fit_units(text, [(unit.start, unit.end)], budget, unit.kind)
     pieces[0].cont = unit.cont
+    for piece in pieces:
+        piece.fenced = unit.fenced
     return pieces
 
 

@@ -31,6 +31,9 @@ class ChunkMeta:
     section_key: str = ""  # the section's identity for merging: its heading path without a "Page N >" prefix
     section_window: int = 0  # position of this window within its section (0-based)
     continued: bool = False  # the window starts inside a unit (comment, list) begun in the previous window
+    # the window starts inside a fenced code block begun before it (its text up to the closing fence, or all
+    # of it, is code: a window cut from the middle of a long listing holds no fence to say so)
+    opens_in_code: bool = False
     lead_chars: int = 0  # chars at the start of ``text`` that ingest added (a repeated comment header), not source
     # review comments: the comment this window starts with
     author: str = ""

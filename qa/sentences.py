@@ -28,16 +28,20 @@ _CODE_RE = re.compile(r"^(-\s+)?(kubectl|helm|pip|docker|curl|export|apiVersion:
 _FENCE_LINE_RE = re.compile(r"^[ \t]*(```|~~~)(.*)$", re.M)
 
 
-def without_code(text: str) -> str:
+def without_code(text: str, opens_in_code: bool = False) -> str:
     """``text`` with its fenced code blocks blanked out: YAML keys and shell lines are no sentences.
-    A window may start inside a block (its first fence then closes one: a bare fence, odd count)
-    or end inside one (an opening fence with no close)."""
+    A window may start inside a block (``opens_in_code``, as ingest marks it: up to its first fence, or
+    all of it, is code; unmarked, the first fence is bare, the count odd and no prose before it) or end
+    inside one (an opening fence with no close)."""
     fences = list(_FENCE_LINE_RE.finditer(text))
     spans: list[tuple[int, int]] = []
     i = 0
     before = text[: fences[0].start()].rstrip() if fences else ""
+    if opens_in_code:
+        spans.append((0, fences[0].end() if fences else len(text)))
+        i = 1
     # odd count, a bare first fence and no prose before it: the window opened inside a block
-    if len(fences) % 2 == 1 and not fences[0].group(2).strip() and not before.endswith((".", ":", "!", "?")):
+    elif len(fences) % 2 == 1 and not fences[0].group(2).strip() and not before.endswith((".", ":", "!", "?")):
         spans.append((0, fences[0].end()))
         i = 1
     while i < len(fences):
@@ -102,7 +106,7 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
     }
     pdf = chunk.meta.source.endswith(".pdf")
     labels: dict[str, int] = {}  # each label's occurrences so far ("Mitigations:" opens six lists of a page)
-    for raw, code in marked_sentences(html_table_rows(without_code(chunk.text)), pdf):
+    for raw, code in marked_sentences(html_table_rows(without_code(chunk.text, chunk.meta.opens_in_code)), pdf):
         sentence = _SHORTCODE_RE.sub("", re.sub(r"\s+", " ", raw)).strip()
         if code or "```" in sentence or _CODE_RE.match(sentence) or (pdf and _code_listing(sentence)):
             continue
@@ -254,7 +258,9 @@ def _following_items(chunk: Chunk, lead_in: str, occurrence: int) -> tuple[list[
         if marked:
             following = list(itertools.takewhile(ITEM_START_RE.match, following))
     items: list[str] = []
-    in_code = full = has_code = False
+    # (a window opening inside a code block is in it until its first fence)
+    in_code = chunk.meta.opens_in_code and len(_FENCE_LINE_RE.findall(chunk.text[:end])) % 2 == 0
+    full = has_code = False
     for line in following:
         if _FENCE_LINE_RE.match(line):
             in_code = not in_code

@@ -372,3 +372,25 @@ def test_markdown_blocks_follow_commonmark():
     for d in drafts:  # line numbers of the original text, CRLF or not
         assert d.text.split("\n")[0] == lines[d.line_start - 1].rstrip("\r")
         assert d.text.split("\n")[-1] == lines[d.line_end - 1].rstrip("\r")
+
+
+def test_a_window_cut_from_inside_a_long_code_block_is_marked_and_quotes_no_code():
+    """A listing longer than a window is cut into windows holding no fence; ingest marks each window that
+    opens inside it (ChunkMeta.opens_in_code), so no line of code is quoted as a sentence, while the prose
+    after the closing fence still is."""
+    from kfqa.qa.sentences import answerable_sentences
+    from kfqa.types import Chunk, ChunkMeta
+
+    code = "\n\n".join(f'        # step {i}: if we were NOT redirected, the login credentials were probably invalid\n'
+                       f'        if len(resp.history) == {i}:\n            raise RuntimeError(\n'
+                       f'                f"Login credentials are probably invalid - "\n            )' for i in range(40))
+    text = (f"# Guide\n\nThe following Python code authenticates with Dex:\n\n```python\n{code}\n```\n\n"
+            "After the script runs, the client holds a session cookie for the dashboard.\n")
+    drafts = load_markdown(text, "guide.md").drafts
+    inside = [d for d in drafts if d.opens_in_code]
+    assert inside and all("```" not in d.text.split("\n")[0] for d in inside)
+    assert not drafts[0].opens_in_code
+    said = [s for i, d in enumerate(drafts) for s in answerable_sentences(
+        Chunk(f"guide.md::0123456789ab::{i}", d.text, ChunkMeta(source="guide.md", kind="docs", opens_in_code=d.opens_in_code)))]
+    assert not any("RuntimeError" in s for s in said), said
+    assert any(s.startswith("After the script runs") for s in said)
