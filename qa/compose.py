@@ -233,6 +233,10 @@ class Composer:
         if config.on("aspects") and parts <= 1:  # (one part of several may ask about the parent)
             _narrowest_asked(hits, asked, sections)
         continued: dict[tuple[str, str], tuple[str, int]] = {}  # (source, section key) of an item's page -> it, its rank
+        # (stage heading-terms: a sentence says, at this share of their weight, the question's words its heading
+        # path holds: "you may log in with:" under "Kubeflow Community Distribution > kubectl port-forwarding" is
+        # about that distribution, as much as a sentence naming it elsewhere)
+        heading_share = config.heading_share if config.on("heading-terms") else 0.0
         for rank, hit in enumerate(hits):
             heading = hit.chunk.meta.section_key or hit.chunk.meta.section
             title = heading_name(heading.rpartition(" > ")[2])
@@ -293,9 +297,12 @@ class Composer:
                 # a point is relevant by the question's terms it holds beyond its section heading's: under
                 # "Katib Controller Parameters" every line names the Katib controller
                 lead_in_terms = (set(terms(body)) if listed and not items else s_terms) - heading_terms
+                said_by_it = s_terms | doc_name_terms | own_page
                 candidates.append(Candidate(
                     sentence, hit, item_rank,
-                    lexical=_with_heading(fsum(weight[t] for t in q_terms & (s_terms | doc_name_terms | own_page)) / total, heading_lexical),
+                    lexical=_with_heading((fsum(weight[t] for t in q_terms & said_by_it)
+                                           + heading_share * fsum(weight[t] for t in (q_terms & heading_words) - said_by_it))
+                                          / total, heading_lexical),
                     terms=s_terms, position=position, items=quoted if items else [], listed=quoted, introduces=introduces,
                     coverage=(own + passage_cover) / 2,
                     under_asked_heading=asked_section, on_item_page=bool(item),

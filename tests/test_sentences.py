@@ -331,3 +331,20 @@ def test_a_list_running_past_its_window_is_read_on_into_the_next_windows():
         ["Authenticated access", "Tenant isolation", "Least privilege"]
     assert not any("trust assumptions" in c.text for c in composer.gather(question, [Retrieved(windows[0], 1.0)]).scored)
     assert len(lead_in(QAConfig().without("list-windows")).listed) == 1
+
+
+def test_a_sentence_holds_the_question_words_of_its_heading():
+    """Stage heading-terms: "log in with the default username" under "Community Distribution Installer > Access"
+    answers a question about the installer's default username, ahead of a sentence that names the distribution
+    and "default" only, and ranks first."""
+    def chunk(n: int, section: str, text: str) -> Chunk:
+        return Chunk(f"d{n}.md::0123456789ab::0", text, ChunkMeta(source=f"d{n}.md", kind="docs", section=section))
+
+    naming = chunk(1, "Overview", "The Community Distribution bundles the default manifests of every component.")
+    access = chunk(2, "Community Distribution Installer > Access", "If you never changed it, log in with the default username.")
+    others = [chunk(3 + i, "Other", f"Unrelated text {i} about pods, clusters and volumes.") for i in range(4)]
+    composer = Composer(TermStats.build([naming, access, *others]))
+    question = "What default username does the Community Distribution installer set?"
+    hits = [Retrieved(naming, 1.0), Retrieved(access, 0.9)]
+    assert composer.gather(question, hits).candidates[0].hit.chunk is access
+    assert composer.gather(question, hits, config=QAConfig().without("heading-terms")).candidates[0].hit.chunk is naming
