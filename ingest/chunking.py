@@ -219,17 +219,18 @@ def block_units(text: str, kind: str, s: int, e: int, budget: int) -> list[Unit]
     if kind in ("table", "code", "item", "quote"):
         whole = count(text[s:e])
         limit = TABLE_WHOLE_TOKENS if kind == "table" else budget
+        # (a fenced block's units say so, also one kept whole here: a longer heading path may split it again)
+        fenced = kind == "code" and bool(_FENCE_OPEN_RE.match(text, s))
         if whole <= min(limit, budget) and e - s <= limits.MAX_CHUNK_CHARS:
-            return [Unit(s, e, whole)]
+            return [Unit(s, e, whole, fenced=fenced)]
         if kind in ("table", "code"):
             units = fit_units(text, _line_spans(text, s, e), budget)
         else:
             units = fit_units(text, sentence_spans(text, s, e), budget)
         for unit in units[1:]:  # rows, lines or sentences after the first are inside the block
             unit.cont = True
-        if kind == "code" and _FENCE_OPEN_RE.match(text, s):
-            for unit in units:
-                unit.fenced = True
+        for unit in units:
+            unit.fenced = fenced
         return units
     return fit_units(text, sentence_spans(text, s, e), budget)
 

@@ -18,8 +18,9 @@ from kfqa.manifest import Manifest
 
 # Bump when the chunker cuts the same file differently: unchanged files are then re-chunked
 # (their unchanged passages keep their vectors, matched by the hash of the embedded text).
-CHUNKER_VERSION = "9"  # 7: a PDF with an outline takes its sections from its bookmarks, mid-page too; 8: and first lines nest under them
-# 9: a window opening inside a fenced code block says so (ChunkMeta.opens_in_code); embedded text unchanged
+CHUNKER_VERSION = "10"  # 7: a PDF with an outline takes its sections from its bookmarks, mid-page too; 8: and first lines nest under them
+# 9: a window opening inside a fenced code block says so (ChunkMeta.opens_in_code); 10: also one of a block split
+# again for a long heading path. Embedded text unchanged by either
 
 
 @dataclass

@@ -254,6 +254,10 @@ class Composer:
                 fsum(weight[t] for t in named_heading) / total if asked_section else 0.0)
             passage_cover = coverage(focus, f"{hit.chunk.text} {heading}")
             heading_words = set(terms(heading))  # (the whole path's: each sentence's coverage counts them)
+            # (what its heading path says of a sentence, stage heading-terms: not the document's title, which every
+            # section of an assessment is filed under, nor a review thread's path of numbers, dates and logins)
+            lifting_heading = set() if not heading_share or hit.chunk.meta.kind == "review" else \
+                heading_words - set(terms(hit.chunk.meta.title)) - name_terms
             # (stage document-names: the words naming the document, "the Ada Logics 2025 audit", say where
             # the answer is, not which of its sentences it is: each of its sentences holds them alike)
             doc_name_terms = self.windows.name_terms_asked(hit.chunk.meta, q_terms, config.document_name_df,
@@ -298,10 +302,12 @@ class Composer:
                 # "Katib Controller Parameters" every line names the Katib controller
                 lead_in_terms = (set(terms(body)) if listed and not items else s_terms) - heading_terms
                 said_by_it = s_terms | doc_name_terms | own_page
+                # (stage heading-terms: not under a heading the question asks for, which counts whole already)
+                from_heading = (q_terms & lifting_heading) - said_by_it if not asked_section else set()
                 candidates.append(Candidate(
                     sentence, hit, item_rank,
                     lexical=_with_heading((fsum(weight[t] for t in q_terms & said_by_it)
-                                           + heading_share * fsum(weight[t] for t in (q_terms & heading_words) - said_by_it))
+                                           + heading_share * fsum(weight[t] for t in from_heading))
                                           / total, heading_lexical),
                     terms=s_terms, position=position, items=quoted if items else [], listed=quoted, introduces=introduces,
                     coverage=(own + passage_cover) / 2,
