@@ -24,7 +24,7 @@ from kfqa.ingest import limits
 from kfqa.ingest.limits import label
 from kfqa.ingest.markdown_blocks import markdown_blocks
 from kfqa.model_files import fast_tokenizer
-from kfqa.text import ABBREVIATIONS
+from kfqa.text import ABBREVIATIONS, FENCE_LINE_RE
 
 TARGET_TOKENS = 190  # preferred text size of a window
 MAX_PREFIX_TOKENS = 48  # heading path / title prefixed to the embedded text
@@ -211,16 +211,13 @@ def _clean_heading(title: str) -> str:
     return label(re.sub(r"\s+", " ", title).strip())
 
 
-_FENCE_OPEN_RE = re.compile(r"[ \t]*(```|~~~)")
-
-
 def block_units(text: str, kind: str, s: int, e: int, budget: int) -> list[Unit]:
     """Units of one block: short tables / items / code whole, paragraphs by sentence."""
     if kind in ("table", "code", "item", "quote"):
         whole = count(text[s:e])
         limit = TABLE_WHOLE_TOKENS if kind == "table" else budget
         # (a fenced block's units say so, also one kept whole here: a longer heading path may split it again)
-        fenced = kind == "code" and bool(_FENCE_OPEN_RE.match(text, s))
+        fenced = kind == "code" and bool(FENCE_LINE_RE.match(text, s))
         if whole <= min(limit, budget) and e - s <= limits.MAX_CHUNK_CHARS:
             return [Unit(s, e, whole, fenced=fenced)]
         if kind in ("table", "code"):

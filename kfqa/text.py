@@ -170,6 +170,8 @@ def marked_sentences(text: str, pdf: bool = False) -> list[tuple[str, bool]]:
 BULLETS = "-*+•◦▪‣●"
 ITEM_MARK = rf"(?:[{BULLETS}]|\d{{1,3}}[.)])"
 ITEM_START_RE = re.compile(rf"^\s*{ITEM_MARK}\s")  # a line that opens a list item
+# a code fence's line ("```python", "~~~"): what it opens or closes is code
+FENCE_LINE_RE = re.compile(r"^[ \t]*(```|~~~)(.*)$", re.M)
 # a Markdown table's rule row ("|---|:--:|", "--- | ---"): it draws the table and says nothing
 _TABLE_RULE_RE = re.compile(r"\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?")
 

@@ -177,7 +177,12 @@ def _list_runs_to_end(text: str) -> bool:
     if opening < 0 or not tail or fences % 2 or "```" in "\n".join(lines[opening:]) \
             or lines[opening].startswith((" ", "\t")):
         return False
-    return bool(ITEM_START_RE.match(tail[0])) and all(ITEM_START_RE.match(line) or line[:1] in " \t" for line in tail)
+    return bool(ITEM_START_RE.match(tail[0])) and all(_list_line(line) for line in tail)
+
+
+def _list_line(line: str) -> bool:
+    """A list item's line, or an item's indented continuation."""
+    return bool(ITEM_START_RE.match(line)) or line[:1] in (" ", "\t")
 
 
 def _within(section: str, outer: str, subsections: bool) -> bool:
@@ -266,7 +271,7 @@ def with_following_window(hit: Retrieved, windows: Windows, list_goes_on: bool =
     if list_goes_on:
         body = following.text[following.meta.lead_chars:]
         first = next((line for line in body[_overlap(hit.chunk.text, body):].split("\n") if line.strip()), "")
-        if not (ITEM_START_RE.match(first) or first[:1] in (" ", "\t")):
+        if not _list_line(first):
             return None
     if not windows.contiguous(span, span.hi + 1, span.hi + 1, max_chars=10**9):
         return None

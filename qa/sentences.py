@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 
 from kfqa.text import (
+    FENCE_LINE_RE,
     ITEM_MARK,
     ITEM_START_RE,
     code_lines,
@@ -25,7 +26,6 @@ LIST_MARK_RE = re.compile(rf"^({ITEM_MARK}\s+)?(\[[ xX]\]\s+)?")  # list marks a
 _CODE_RE = re.compile(r"^(-\s+)?(kubectl|helm|pip|docker|curl|export|apiVersion:|kind:|name:|value:|\$ )")
 
 
-_FENCE_LINE_RE = re.compile(r"^[ \t]*(```|~~~)(.*)$", re.M)
 
 
 def without_code(text: str, opens_in_code: bool = False) -> str:
@@ -33,7 +33,7 @@ def without_code(text: str, opens_in_code: bool = False) -> str:
     A window may start inside a block (``opens_in_code``, as ingest marks it: up to its first fence, or
     all of it, is code; unmarked, the first fence is bare, the count odd and no prose before it) or end
     inside one (an opening fence with no close)."""
-    fences = list(_FENCE_LINE_RE.finditer(text))
+    fences = list(FENCE_LINE_RE.finditer(text))
     spans: list[tuple[int, int]] = []
     i = 0
     before = text[: fences[0].start()].rstrip() if fences else ""
@@ -259,10 +259,10 @@ def _following_items(chunk: Chunk, lead_in: str, occurrence: int) -> tuple[list[
             following = list(itertools.takewhile(ITEM_START_RE.match, following))
     items: list[str] = []
     # (a window opening inside a code block is in it until its first fence)
-    in_code = chunk.meta.opens_in_code and len(_FENCE_LINE_RE.findall(chunk.text[:end])) % 2 == 0
+    in_code = chunk.meta.opens_in_code and len(FENCE_LINE_RE.findall(chunk.text[:end])) % 2 == 0
     full = has_code = False
     for line in following:
-        if _FENCE_LINE_RE.match(line):
+        if FENCE_LINE_RE.match(line):
             in_code = not in_code
             continue
         text = re.sub(r"\s+", " ", line).strip()
