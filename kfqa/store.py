@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 import uuid
+import warnings
 from collections import Counter
 from functools import cached_property
 from pathlib import Path
@@ -49,21 +51,32 @@ __all__ = ["FileEntry", "Manifest", "StaleStoreError", "Store", "store_stats", "
 # filter admits, and which ones changed from process to process. At 2000 the bundled corpus's filtered
 # queries return the exact 40 (checked against brute force) at the same cost: filtering dominates it.
 SEARCH_EF = 2000
+WIDEN_ATTEMPTS = 3
 
 
 def _widen_search(collection) -> None:
     """A collection made before SEARCH_EF (or by another tool) searches as widely from now on: the
     breadth is a query-time setting Chroma lets change. If Chroma refuses (a server that won't let this
-    client modify the collection, a store locked by an ingest), the collection keeps the breadth it has
-    and the next open tries again; any other error is a bug and raises."""
+    client modify the collection, a store locked by an ingest), it is asked twice more, then the
+    collection keeps the breadth it has, with a warning that says why, and the next open tries again;
+    any other error is a bug and raises."""
     hnsw = (collection.configuration or {}).get("hnsw") or {}
     if hnsw.get("ef_search", SEARCH_EF) >= SEARCH_EF:
         return
-    try:
-        collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
-    except Exception as exc:  # noqa: BLE001 - narrowed below: only Chroma's own refusals pass
-        if not is_chroma_failure(exc):
-            raise
+    for attempt in range(WIDEN_ATTEMPTS):
+        try:
+            collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+            return
+        except Exception as exc:  # noqa: BLE001 - narrowed below: only Chroma's own refusals pass
+            if not is_chroma_failure(exc):
+                raise
+            refusal = exc
+        time.sleep(0.2 * (attempt + 1))
+    warnings.warn(
+        f"kfqa couldn't widen the search breadth of Chroma collection {collection.name!r} to {SEARCH_EF} "
+        f"({type(refusal).__name__}: {refusal}); filtered queries may miss near chunks until it can.",
+        RuntimeWarning, stacklevel=2,
+    )
 
 
 class Store:

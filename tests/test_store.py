@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -235,4 +236,33 @@ def test_a_collection_made_at_chromas_default_breadth_is_widened_when_the_store_
     # a collection as an older kfqa made it: Chroma's default breadth
     old = store.client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"})
     assert old.configuration["hnsw"]["ef_search"] < SEARCH_EF
-    assert store.collection.configuration["hnsw"]["ef_search"] == SEARCH_EF
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        breadth = store.collection.configuration["hnsw"]["ef_search"]
+    assert breadth == SEARCH_EF, [str(w.message) for w in caught]
+    # and the breadth is Chroma's, not only this client's copy: a new client reads it back
+    assert Store(settings).client.get_collection(COLLECTION).configuration["hnsw"]["ef_search"] == SEARCH_EF
+
+
+def test_a_collection_chroma_wont_widen_still_opens_with_a_warning_that_says_why(tmp_path, monkeypatch):
+    from chromadb.api.models.Collection import Collection
+    from chromadb.errors import InternalError
+
+    from kfqa import store as store_module
+    from kfqa.config import COLLECTION
+
+    monkeypatch.setattr(store_module.time, "sleep", lambda _s: None)
+    settings = store_settings(tmp_path / "store", tmp_path / "corpus")
+    store = Store(settings)
+    store.client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"})
+    calls = []
+
+    def refuse(self, **kwargs):
+        calls.append(kwargs)
+        raise InternalError("database is locked")
+
+    monkeypatch.setattr(Collection, "modify", refuse)
+    with pytest.warns(RuntimeWarning, match="database is locked"):
+        collection = store.collection
+    assert len(calls) == store_module.WIDEN_ATTEMPTS
+    assert collection.count() == 0
