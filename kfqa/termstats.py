@@ -120,6 +120,31 @@ def terms(text: str) -> list[str]:
     return out
 
 
+# The particles of English phrasal verbs, whose closed compounds name the act: "log in" / "login", "set up" /
+# "setup", "roll out" / "rollout", "clean up" / "cleanup", "roll back" / "rollback".
+PARTICLES = frozenset({"in", "up", "out", "on", "off", "down", "over", "back"})
+
+
+def phrasal_compounds(text: str) -> set[str]:
+    """The closed compounds ``text`` writes open, as terms: "you may log in" holds "login". Not among its
+    ``terms`` (term statistics and the vocabulary would fill with "basedon"): a question's "login" is
+    matched against them."""
+    stops = stop_words()
+    found: set[str] = set()
+    previous = ""
+    for word in words(text):
+        if word in PARTICLES and previous.isalpha() and len(previous) >= 3 and previous not in stops:
+            found.add(stem(previous + word))
+        previous = word
+    return found
+
+
+def held_terms(text: str, asked, compounds: bool = True) -> set[str]:
+    """``text``'s terms, and of the ``asked`` terms those it writes as an open compound ("log in": login)."""
+    held = set(terms(text))
+    return held | (phrasal_compounds(text) & set(asked)) if compounds else held
+
+
 def passage_words(chunk: Chunk) -> str:
     """What a passage offers to term matching: its text plus its section path and title."""
     return f"{chunk.text} {chunk.meta.section} {chunk.meta.title}"

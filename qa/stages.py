@@ -37,6 +37,7 @@ STAGES: dict[str, str] = {
     "dense": "candidate retrieval: dense vectors (Chroma)",
     "bm25": "candidate retrieval: BM25",
     "navigation": "candidates: a table of contents (under a Contents heading, or lines ending in page numbers) is no answer",
+    "phrasal-compounds": "rerank and sentence scoring: a question's closed compound (\"login\", \"setup\") is held by a sentence writing it open (\"log in\", \"set up\")",
     "term-rerank": "rerank: passages holding more of the question's specific terms move up (a history question's words naming revisions, \"the first draft\", \"changed\", count for none)",
     "quoted-phrases": "candidates and rerank: passages holding a phrase the question quotes, as it stands, join and move up",
     "aspects": "prior and sentence selection: a subject a document treats aspect by aspect (a component's actors, actions, score and threat model) names none of those sections alone, only with the aspect's heading; named so, its section is asked for, not the aspect's section above it",

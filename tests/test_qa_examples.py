@@ -348,4 +348,15 @@ def test_a_default_login_is_found_where_the_docs_say_username_and_password(assis
     assert not answer.abstained
     assert "12341234" in answer.answer, answer.answer
     # ... and the words searched for score no sentence: a question about rotating secrets hears nothing of it
-    assert "12341234" not in assistant.ask("Are the registry logins and credentials rotated?").answer
+    # ("creds": searched as "username password"; "logins" would be the page's own "log in", stage phrasal-compounds)
+    assert "12341234" not in assistant.ask("Are the registry creds and credentials rotated?").answer
+
+
+def test_a_closed_compound_in_the_question_meets_the_docs_open_one(assistant):
+    # stage phrasal-compounds: the question's "login" is the access page's "you may log in with:"; without it
+    # the installation page's sentences naming the Community Distribution led and no credential was quoted
+    question = "What are the default login credentials on a fresh Kubeflow Community Distribution install?"
+    answer = assistant.ask(question)
+    assert not answer.abstained
+    assert "user@example.com" in answer.answer and "12341234" in answer.answer, answer.answer
+    assert answer.citations[0].chunk.meta.source == "docs/kubeflow/components/central-dash/access.md", answer.answer

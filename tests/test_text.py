@@ -77,3 +77,15 @@ def test_bm25_text_adds_the_words_of_camel_case_identifiers():
     assert bm25_text("the ValidatingWebhook for _NetworkPolicy_") == \
         "the ValidatingWebhook Validating Webhook for  NetworkPolicy Network Policy "
     assert bm25_text("plain words, OpenSSF and RBAC stay") == "plain words, OpenSSF and RBAC stay"
+
+
+def test_phrasal_compounds_are_held_only_when_asked():
+    from kfqa.termstats import held_terms, phrasal_compounds, terms
+
+    text = "If you have not changed the default password, you may log in with it; roll back and set up again."
+    assert {"login", "rollback", "setup"} <= phrasal_compounds(text)
+    assert "login" not in terms(text)  # (term statistics never count "basedon")
+    assert "login" in held_terms(text, {"login", "default"})
+    assert "setup" not in held_terms(text, {"login"})
+    assert "login" not in held_terms(text, {"login"}, compounds=False)
+    assert not phrasal_compounds("It is in the cluster; go on, it's up to us.")  # stop words and short words make none
