@@ -35,7 +35,8 @@ _MONTHS = "january february march april may june july august september october n
 # What each kind of value looks like in a sentence.
 VALUE_RES: dict[str, re.Pattern] = {
     "count": re.compile(_NUMBER, re.I),
-    "duration": re.compile(rf"{_NUMBER}\s?-?\s?{_UNIT}|(?<![\w.])\d+\s?[smhd]\b|\b(?:hourly|daily|weekly|monthly|yearly|annually)\b",
+    # ("3 working days", "two business days": a day counted a way)
+    "duration": re.compile(rf"{_NUMBER}\s?-?\s?(?:(?:working|business|calendar|consecutive)\s+)?{_UNIT}|(?<![\w.])\d+\s?[smhd]\b|\b(?:hourly|daily|weekly|monthly|yearly|annually)\b",
                            re.I),
     # a year, an ISO date, a quarter, or a month named with a day or a year ("May" alone is a verb)
     "date": re.compile(rf"\b(?:19|20)\d\d\b|\bQ[1-4]\b|\b(?:{'|'.join(_MONTHS)})\s+\d", re.I),
@@ -141,8 +142,8 @@ _FUTURE_RE = re.compile(r"\b(?:next|upcoming|will|plans?|planned|planning|schedu
 
 
 # "how many CVEs were ...", "the number of reviewers": the words naming what is counted
-_COUNTED_RE = re.compile(r"\b(?:how many|number of|count of)\s+([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,2})", re.I)
-COUNTED_WORDS = 3  # words of what is counted read after "how many", up to the first stop word
+_COUNTED_RE = re.compile(r"\b(?:how many|number of|count of)\s+([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,5})", re.I)
+COUNTED_WORDS = 3  # words of what is counted read after "how many", up to the first stop word (a name's aside)
 COUNTED_REACH = 4  # a number counts them when one of those words follows within this many words
 COUNTED_BEFORE = 3  # ... or comes within this many words before it
 _WORD_RE = re.compile(r"[A-Za-z][\w-]*")
@@ -247,9 +248,9 @@ def counted_words(question: str) -> frozenset[str]:
     found = _COUNTED_RE.search(question)
     words: list[str] = []
     for word in _WORD_RE.findall(found.group(1)) if found else ():
-        if word.lower() in stop_words() or len(words) == COUNTED_WORDS:
+        if word.lower() in stop_words() or sum(not w[0].isupper() for w in words) == COUNTED_WORDS:
             break
-        words.append(word)
+        words.append(word)  # (a name's words count for none: "how many Spark Operator admission webhooks")
     # a name among them only says whose ("how many Kubeflow maintainers"): the common words say what
     common = [w for w in words if not w[0].isupper()]
     return frozenset(stem(w.lower()) for w in common or words)

@@ -97,6 +97,8 @@ def test_a_time_to_do_something_is_no_length_of_time_unless_it_is_the_time_it_ta
     ("how many Ada Logics findings were still unresolved?", {"find"}),
     ("The docs say a limited number of maintainers. What's the actual number?", {"maintainer"}),
     ("What was the vote count?", set()),  # nothing named: any number answers
+    # a name's words don't use up the words read: its head noun is still what is counted
+    ("how many Spark Operator admission webhooks does the final version list?", {"admission", "webhook"}),
 ])
 def test_a_count_question_names_what_it_counts(question, counted):
     assert asked_value(question).counted == counted
@@ -236,6 +238,10 @@ def test_a_value_counts_only_when_the_sentence_states_it_and_not_in_a_link_or_a_
     assert not data.stated_in("The only checks are URL syntax, HTTP 200 status and a max size.")
     assert data.stated_in("up to two megabytes") and data.stated_in("memory: 1G") and not data.stated_in("within 100 mi")
     assert AskedValue("duration").stated_in("Tokens expire after 24h.")
+    # a day counted a way is still a length of time ("3 working days", "two business days")
+    assert AskedValue("duration").stated_in("We'll respond to valid reports within 3 working days.")
+    assert AskedValue("duration").stated_in("Fixes ship within two business days.")
+    assert not AskedValue("duration").stated_in("Reports reach 3 working maintainers.")
     assert not date.stated_in("Reviewers may ask for more.") and date.stated_in("It shipped in March 2025.")
     assert AskedValue("percentage").stated_in("Fuzzers cover 42% of it.") and not AskedValue("percentage").stated_in("Fuzzers cover most of it.")
     # a count can be stated by listing what is counted, not by a list of links
