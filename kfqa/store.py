@@ -71,7 +71,8 @@ def _widen_search(collection) -> None:
             if not is_chroma_failure(exc):
                 raise
             refusal = exc
-        time.sleep(0.2 * (attempt + 1))
+        if attempt + 1 < WIDEN_ATTEMPTS:
+            time.sleep(0.2 * (attempt + 1))
     warnings.warn(
         f"kfqa couldn't widen the search breadth of Chroma collection {collection.name!r} to {SEARCH_EF} "
         f"({type(refusal).__name__}: {refusal}); filtered queries may miss near chunks until it can.",

@@ -122,27 +122,42 @@ def terms(text: str) -> list[str]:
 
 # The particles of English phrasal verbs, whose closed compounds name the act: "log in" / "login", "set up" /
 # "setup", "roll out" / "rollout", "clean up" / "cleanup", "roll back" / "rollback".
-PARTICLES = frozenset({"in", "up", "out", "on", "off", "down", "over", "back"})
+PARTICLES = ("in", "up", "out", "on", "off", "down", "over", "back")
+# a verb and its particle, apart only by spaces or one line break (a wrapped line; not "log. In", nor a list's
+# next item); the verb in any form ("logged in", "sets up")
+_OPEN_RE = re.compile(rf"\b([A-Za-z]{{3,}})(?:[ \t]+|[ \t]*\n[ \t]*)({'|'.join(PARTICLES)})\b", re.I)
+_DOUBLED_END_RE = re.compile(r"([b-df-hj-np-tv-z])\1$")
 
 
-def phrasal_compounds(text: str) -> set[str]:
-    """The closed compounds ``text`` writes open, as terms: "you may log in" holds "login". Not among its
-    ``terms`` (term statistics and the vocabulary would fill with "basedon"): a question's "login" is
-    matched against them."""
-    stops = stop_words()
-    found: set[str] = set()
-    previous = ""
-    for word in words(text):
-        if word in PARTICLES and previous.isalpha() and len(previous) >= 3 and previous not in stops:
-            found.add(stem(previous + word))
-        previous = word
-    return found
+class OpenCompounds:
+    """Stage phrasal-compounds: of a question's terms, the closed compounds of a verb and its particle
+    ("login", "setup", "rollback"), and which of them a text writes open ("you may log in with:", "logged
+    in"). Not among a text's ``terms``: term statistics and the vocabulary would fill with "basedon"."""
+
+    def __init__(self, asked):
+        self.asked = frozenset(t for t in asked if any(t.endswith(p) and len(t) - len(p) >= 3 for p in PARTICLES))
+
+    def held(self, text: str) -> set[str]:
+        """The asked compounds ``text`` writes open."""
+        if not self.asked:
+            return set()
+        stops = stop_words()
+        found: set[str] = set()
+        for verb, particle in _OPEN_RE.findall(text):
+            verb, particle = verb.lower(), particle.lower()
+            if verb in stops:
+                continue
+            base = stem(verb)  # ("logged": logg, then log)
+            for form in {verb, base, _DOUBLED_END_RE.sub(r"\1", base)}:
+                if (compound := stem(form + particle)) in self.asked:
+                    found.add(compound)
+        return found
 
 
-def held_terms(text: str, asked, compounds: bool = True) -> set[str]:
-    """``text``'s terms, and of the ``asked`` terms those it writes as an open compound ("log in": login)."""
+def held_terms(text: str, compounds: OpenCompounds | None = None) -> set[str]:
+    """``text``'s terms, and the question's compounds it writes open (``compounds``: stage phrasal-compounds)."""
     held = set(terms(text))
-    return held | (phrasal_compounds(text) & set(asked)) if compounds else held
+    return held | compounds.held(text) if compounds else held
 
 
 def passage_words(chunk: Chunk) -> str:

@@ -143,7 +143,9 @@ _FUTURE_RE = re.compile(r"\b(?:next|upcoming|will|plans?|planned|planning|schedu
 
 # "how many CVEs were ...", "the number of reviewers": the words naming what is counted
 _COUNTED_RE = re.compile(r"\b(?:how many|number of|count of)\s+([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,5})", re.I)
-COUNTED_WORDS = 3  # words of what is counted read after "how many", up to the first stop word (a name's aside)
+COUNTED_WORDS = 3  # common words of what is counted read after "how many" (a name's words aside), up to the
+# first stop word or plural
+_PLURAL_RE = re.compile(r"^[a-z][\w-]*[a-z](?<![su])s$|^[A-Z]{2,}s$")  # "findings", "CVEs"; not "access", "status", "Logics"
 COUNTED_REACH = 4  # a number counts them when one of those words follows within this many words
 COUNTED_BEFORE = 3  # ... or comes within this many words before it
 _WORD_RE = re.compile(r"[A-Za-z][\w-]*")
@@ -251,6 +253,8 @@ def counted_words(question: str) -> frozenset[str]:
         if word.lower() in stop_words() or sum(not w[0].isupper() for w in words) == COUNTED_WORDS:
             break
         words.append(word)  # (a name's words count for none: "how many Spark Operator admission webhooks")
+        if _PLURAL_RE.search(word):
+            break  # the plural ends what is counted: "how many Ada Logics findings remain unresolved" counts findings
     # a name among them only says whose ("how many Kubeflow maintainers"): the common words say what
     common = [w for w in words if not w[0].isupper()]
     return frozenset(stem(w.lower()) for w in common or words)

@@ -57,7 +57,7 @@ from kfqa.qa.sentences import (
 )
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import TermWeights, coverage
-from kfqa.termstats import TermStats, held_terms, terms
+from kfqa.termstats import OpenCompounds, TermStats, terms
 from kfqa.text import identifiers_in, naming_re, normalize, split_sentences, without_link_targets
 from kfqa.types import AnswerSentence, Citation, Retrieved
 
@@ -237,7 +237,8 @@ class Composer:
         # path holds: "you may log in with:" under "Kubeflow Community Distribution > kubectl port-forwarding" is
         # about that distribution, as much as a sentence naming it elsewhere)
         heading_share = config.heading_share if config.on("heading-terms") else 0.0
-        compounds = config.on("phrasal-compounds")  # (a question's "login" is a sentence's "log in")
+        # (stage phrasal-compounds: a question's "login" is a sentence's "log in")
+        compounds = OpenCompounds(q_terms) if config.on("phrasal-compounds") else None
         for rank, hit in enumerate(hits):
             heading = hit.chunk.meta.section_key or hit.chunk.meta.section
             title = heading_name(heading.rpartition(" > ")[2])
@@ -295,13 +296,17 @@ class Composer:
                 # (what it says, not where its links point: a link's path names whatever its target holds)
                 body = without_link_targets(without_header(sentence) if authors else sentence)
                 said = " ".join([body, *map(without_link_targets, items)])
-                s_terms = held_terms(said, q_terms, compounds)
+                plain = set(terms(said))
+                # (a compound written open counts beside the question's other words only: the dashboard's "you may
+                # log in with:" is no point for "are the registry logins rotated?")
+                opened = compounds.held(said) if compounds and plain & focus.keys() else set()
+                s_terms = plain | opened
                 if name_terms:
                     s_terms = (s_terms - name_terms) | named_by.get(authors[position][1].lower() if authors else "", set())
                 own = coverage(focus, s_terms | heading_words)
                 # a point is relevant by the question's terms it holds beyond its section heading's: under
                 # "Katib Controller Parameters" every line names the Katib controller
-                lead_in_terms = (held_terms(body, q_terms, compounds) if listed and not items else s_terms) - heading_terms
+                lead_in_terms = (set(terms(body)) if listed and not items else s_terms) - heading_terms
                 said_by_it = s_terms | doc_name_terms | own_page
                 # (stage heading-terms: not under a heading the question asks for, which counts whole already)
                 from_heading = (q_terms & lifting_heading) - said_by_it if not asked_section else set()

@@ -39,7 +39,7 @@ from kfqa.qa.sentences import is_contents
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import DISCOURSE, TermWeights, coverage
 from kfqa.store import Store
-from kfqa.termstats import TermStats, held_terms, passage_words, terms
+from kfqa.termstats import OpenCompounds, TermStats, held_terms, passage_words, terms
 from kfqa.text import bm25_text, normalize, split_sentences
 from kfqa.types import Chunk, Filters, Retrieved
 
@@ -430,10 +430,10 @@ class HybridRetriever:
             # versions it compares, not which section: every section of both holds them alike)
             focus = without_revision_words(focus)
         phrases = quoted_phrases(query) if config.on("quoted-phrases") else []
-        compounds = config.on("phrasal-compounds")
+        compounds = OpenCompounds(focus) if config.on("phrasal-compounds") else None
         for hit in hits:
             if config.on("term-rerank"):  # passages holding more of the question's specific terms move up
-                hit.score *= config.rerank_floor + coverage(focus, held_terms(passage_words(hit.chunk), focus, compounds))
+                hit.score *= config.rerank_floor + coverage(focus, held_terms(passage_words(hit.chunk), compounds))
             if phrases and any(p in normalize(f"{hit.chunk.meta.section} {hit.chunk.text}") for p in phrases):
                 hit.score *= config.phrase_boost  # the reader quoted these words: a passage holding them as they stand
             if prefer and config.on("source-prior"):

@@ -99,6 +99,9 @@ def test_a_time_to_do_something_is_no_length_of_time_unless_it_is_the_time_it_ta
     ("What was the vote count?", set()),  # nothing named: any number answers
     # a name's words don't use up the words read: its head noun is still what is counted
     ("how many Spark Operator admission webhooks does the final version list?", {"admission", "webhook"}),
+    # ... and the plural ends it: what follows says what is asked of them
+    ("How many Ada Logics findings remain unresolved?", {"find"}),
+    ("How many CVEs affected Katib?", {"cve"}),
 ])
 def test_a_count_question_names_what_it_counts(question, counted):
     assert asked_value(question).counted == counted

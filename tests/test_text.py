@@ -80,12 +80,16 @@ def test_bm25_text_adds_the_words_of_camel_case_identifiers():
 
 
 def test_phrasal_compounds_are_held_only_when_asked():
-    from kfqa.termstats import held_terms, phrasal_compounds, terms
+    from kfqa.termstats import OpenCompounds, held_terms, terms
 
-    text = "If you have not changed the default password, you may log in with it; roll back and set up again."
-    assert {"login", "rollback", "setup"} <= phrasal_compounds(text)
+    text = "If you have not changed the default password, you may log in with it; roll back and set\nup again."
+    asked = OpenCompounds({"login", "rollback", "setup", "default", "isolation"})
+    assert {"login", "rollback", "setup"} <= asked.asked and "default" not in asked.asked
+    assert asked.held(text) == {"login", "rollback", "setup"}  # (a wrapped line is one sentence still)
     assert "login" not in terms(text)  # (term statistics never count "basedon")
-    assert "login" in held_terms(text, {"login", "default"})
-    assert "setup" not in held_terms(text, {"login"})
-    assert "login" not in held_terms(text, {"login"}, compounds=False)
-    assert not phrasal_compounds("It is in the cluster; go on, it's up to us.")  # stop words and short words make none
+    assert "login" in held_terms(text, OpenCompounds({"login"})) and "setup" not in held_terms(text, OpenCompounds({"login"}))
+    assert "login" not in held_terms(text)
+    # the verb in any form; not across a sentence's end or a list's next item, nor after a stop word
+    assert asked.held("Users who logged in, or who are setting up a profile, sign in.") == {"login", "setup"}
+    assert not asked.held("Rotate the log. In production ...") and not asked.held("- the audit log\n- In short")
+    assert not OpenCompounds({"goon"}).held("go on, it's up to us") and not OpenCompounds(set()).held(text)
