@@ -27,7 +27,7 @@ from kfqa.text import CAMEL_TOKEN_RE, IDENTIFIER, STOP_WORDS, camel_words, words
 from kfqa.types import Chunk
 
 TERMSTATS_FILE = "termstats.json"
-TERMSTATS_VERSION = "9"  # 2: -ing/-ed/-e stemming; 3: slash compounds split; 4: CamelCase words; 5: identifiers; 6: adverbs; 7: hedges kept; 8: irregular verbs; 9: -edly / -ingly
+TERMSTATS_VERSION = "10"  # 10: snake_case words; 2: -ing/-ed/-e stemming; 3: slash compounds split; 4: CamelCase words; 5: identifiers; 6: adverbs; 7: hedges kept; 8: irregular verbs; 9: -edly / -ingly
 _VOCABULARY_RE = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # "Pod Security Standards (PSS)": up to six words, then an abbreviation in parentheses
 # "ADA-KUBEFL-02 SSRF in Kserve HTTPSProvider Moderate Reported", "| CVE-2023-2975 | Affects v1.15.3 ...":
@@ -107,12 +107,20 @@ def stem(word: str) -> str:
     return word
 
 
-def terms(text: str) -> list[str]:
+_SNAKE_TOKEN_RE = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+(?![\w-])")
+
+
+def terms(text: str, snake_parts: bool = True) -> list[str]:
     """Stemmed words less stop words; "best/worst" and "katib/notebooks" count as their parts, and
-    a CamelCase identifier as itself and its words ("ValidatingWebhook": validat, webhook)."""
+    a CamelCase or snake_case identifier as itself and its words ("ValidatingWebhook": validat, webhook).
+    ``snake_parts=False``: a snake_case one as itself only (a question writing "INSECURE_SKIP_VERIFY" asks
+    for that setting, not for whatever is insecure or verified; a passage writing it says each word)."""
     stops = stop_words()
     out = [stem(part.lower()) for token in CAMEL_TOKEN_RE.findall(text) for part in camel_words(token)
            if part.lower() not in stops and len(part) > 1]
+    # (and a snake_case one as its words too: "ALLOWED_ARTIFACT_DOMAIN_REGEX" says artifact and domain)
+    out += [stem(part.lower()) for token in (_SNAKE_TOKEN_RE.findall(text) if snake_parts else ())
+            for part in token.split("_") if part.lower() not in stops and len(part) > 1 and not part.isdigit()]
     for word in words(text):
         for part in word.split("/") if "/" in word and "://" not in word else (word,):
             if part not in stops and len(part) > 1:
