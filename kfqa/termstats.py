@@ -27,7 +27,7 @@ from kfqa.text import CAMEL_TOKEN_RE, IDENTIFIER, STOP_WORDS, camel_words, words
 from kfqa.types import Chunk
 
 TERMSTATS_FILE = "termstats.json"
-TERMSTATS_VERSION = "10"  # 10: snake_case words; 2: -ing/-ed/-e stemming; 3: slash compounds split; 4: CamelCase words; 5: identifiers; 6: adverbs; 7: hedges kept; 8: irregular verbs; 9: -edly / -ingly
+TERMSTATS_VERSION = "9"  # 2: -ing/-ed/-e stemming; 3: slash compounds split; 4: CamelCase words; 5: identifiers; 6: adverbs; 7: hedges kept; 8: irregular verbs; 9: -edly / -ingly
 _VOCABULARY_RE = re.compile(r"[A-Za-z][A-Za-z\-]{2,}")
 # "Pod Security Standards (PSS)": up to six words, then an abbreviation in parentheses
 # "ADA-KUBEFL-02 SSRF in Kserve HTTPSProvider Moderate Reported", "| CVE-2023-2975 | Affects v1.15.3 ...":
@@ -107,20 +107,12 @@ def stem(word: str) -> str:
     return word
 
 
-_SNAKE_TOKEN_RE = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+(?![\w-])")
-
-
-def terms(text: str, snake_parts: bool = True) -> list[str]:
+def terms(text: str) -> list[str]:
     """Stemmed words less stop words; "best/worst" and "katib/notebooks" count as their parts, and
-    a CamelCase or snake_case identifier as itself and its words ("ValidatingWebhook": validat, webhook).
-    ``snake_parts=False``: a snake_case one as itself only (a question writing "INSECURE_SKIP_VERIFY" asks
-    for that setting, not for whatever is insecure or verified; a passage writing it says each word)."""
+    a CamelCase identifier as itself and its words ("ValidatingWebhook": validat, webhook)."""
     stops = stop_words()
     out = [stem(part.lower()) for token in CAMEL_TOKEN_RE.findall(text) for part in camel_words(token)
            if part.lower() not in stops and len(part) > 1]
-    # (and a snake_case one as its words too: "ALLOWED_ARTIFACT_DOMAIN_REGEX" says artifact and domain)
-    out += [stem(part.lower()) for token in (_SNAKE_TOKEN_RE.findall(text) if snake_parts else ())
-            for part in token.split("_") if part.lower() not in stops and len(part) > 1 and not part.isdigit()]
     for word in words(text):
         for part in word.split("/") if "/" in word and "://" not in word else (word,):
             if part not in stops and len(part) > 1:
@@ -133,14 +125,15 @@ def terms(text: str, snake_parts: bool = True) -> list[str]:
 PARTICLES = ("in", "up", "out", "on", "off", "down", "over", "back")
 # a verb and its particle, apart only by spaces or one line break (a wrapped line; not "log. In", nor a list's
 # next item); the verb in any form ("logged in", "sets up")
-_OPEN_RE = re.compile(rf"\b([A-Za-z]{{3,}})(?:[ \t]+|[ \t]*\n[ \t]*)({'|'.join(PARTICLES)})\b", re.I)
+_OPEN_RE = re.compile(rf"\b([A-Za-z]{{3,}})([ \t]+|[ \t]*\r?\n[ \t]*)({'|'.join(PARTICLES)})\b", re.I)
 _DOUBLED_END_RE = re.compile(r"([b-df-hj-np-tv-z])\1$")
 
 
 class OpenCompounds:
     """Stage phrasal-compounds: of a question's terms, the closed compounds of a verb and its particle
     ("login", "setup", "rollback"), and which of them a text writes open ("you may log in with:", "logged
-    in"). Not among a text's ``terms``: term statistics and the vocabulary would fill with "basedon"."""
+    in"). Not among a text's ``terms``: term statistics would fill with "basedon". (Any term ending in a
+    particle is asked about, "version" too; only a text writing it open, "versi on", would hold it.)"""
 
     def __init__(self, asked):
         self.asked = frozenset(t for t in asked if any(t.endswith(p) and len(t) - len(p) >= 3 for p in PARTICLES))
@@ -151,7 +144,9 @@ class OpenCompounds:
             return set()
         stops = stop_words()
         found: set[str] = set()
-        for verb, particle in _OPEN_RE.findall(text):
+        for verb, between, particle in _OPEN_RE.findall(text):
+            if "\n" in between and not particle.islower():
+                continue  # (a heading "Log" and a line "In production ..." are no "log in")
             verb, particle = verb.lower(), particle.lower()
             if verb in stops:
                 continue

@@ -144,7 +144,7 @@ _FUTURE_RE = re.compile(r"\b(?:next|upcoming|will|plans?|planned|planning|schedu
 # "how many CVEs were ...", "the number of reviewers": the words naming what is counted
 _COUNTED_RE = re.compile(r"\b(?:how many|number of|count of)\s+([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,5})", re.I)
 COUNTED_WORDS = 3  # common words of what is counted read after "how many" (a name's words aside), up to the
-# first stop word or plural
+# first stop word or the plural that ends the phrase
 _PLURAL_RE = re.compile(r"^[a-z][\w-]*[a-z](?<![su])s$|^[A-Z]{2,}s$")  # "findings", "CVEs"; not "access", "status", "Logics"
 COUNTED_REACH = 4  # a number counts them when one of those words follows within this many words
 COUNTED_BEFORE = 3  # ... or comes within this many words before it
@@ -245,16 +245,20 @@ def versioned_words(question: str) -> frozenset[str]:
 
 def counted_words(question: str) -> frozenset[str]:
     """Stems of the words naming what a count question counts: those after "how many" (or "number
-    of") up to the first stop word, less the names among them ("how many Ada Logics findings were ..."
+    of") up to the first stop word or the plural ending the phrase, less the names among them ("how many Ada Logics findings were ..."
     -> find; "how many CVEs" -> cve)."""
     found = _COUNTED_RE.search(question)
     words: list[str] = []
-    for word in _WORD_RE.findall(found.group(1)) if found else ():
+    read = _WORD_RE.findall(found.group(1)) if found else []
+    for i, word in enumerate(read):
         if word.lower() in stop_words() or sum(not w[0].isupper() for w in words) == COUNTED_WORDS:
             break
         words.append(word)  # (a name's words count for none: "how many Spark Operator admission webhooks")
-        if _PLURAL_RE.search(word):
-            break  # the plural ends what is counted: "how many Ada Logics findings remain unresolved" counts findings
+        following = read[i + 1] if i + 1 < len(read) else ""
+        if _PLURAL_RE.search(word) and not _PLURAL_RE.search(following):
+            # the plural ends what is counted ("how many Ada Logics findings remain unresolved" counts findings),
+            # unless another follows it ("how many aws accounts", "kubernetes clusters")
+            break
     # a name among them only says whose ("how many Kubeflow maintainers"): the common words say what
     common = [w for w in words if not w[0].isupper()]
     return frozenset(stem(w.lower()) for w in common or words)

@@ -306,7 +306,7 @@ class Composer:
                 own = coverage(focus, s_terms | heading_words)
                 # a point is relevant by the question's terms it holds beyond its section heading's: under
                 # "Katib Controller Parameters" every line names the Katib controller
-                lead_in_terms = (set(terms(body)) if listed and not items else s_terms) - heading_terms
+                lead_in_terms = (plain | opened if listed and not items else s_terms) - heading_terms
                 said_by_it = s_terms | doc_name_terms | own_page
                 # (stage heading-terms: not under a heading the question asks for, which counts whole already)
                 from_heading = (q_terms & lifting_heading) - said_by_it if not asked_section else set()

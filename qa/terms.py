@@ -130,14 +130,13 @@ class TermWeights:
         """The question's specific terms with their IDF weights."""
         return {
             t: self.stats.idf(t)
-            for t in set(terms(question, snake_parts=False))
+            for t in set(terms(question))
             if self.stats.known(t) and not self.ubiquitous(t) and t not in DISCOURSE_TERMS
         }
 
     def weights(self, question: str) -> dict[str, float]:
         """Every known question term with its IDF (sentence scoring weighs common terms in lightly)."""
-        return {t: self.stats.idf(t) for t in set(terms(question, snake_parts=False))
-                if self.stats.known(t) and t not in DISCOURSE_TERMS}
+        return {t: self.stats.idf(t) for t in set(terms(question)) if self.stats.known(t) and t not in DISCOURSE_TERMS}
 
     def unknown_names(self, question: str, scope=None) -> list[str]:
         """Names in the question that the sources never hold: acronyms and product names

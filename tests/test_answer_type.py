@@ -102,6 +102,7 @@ def test_a_time_to_do_something_is_no_length_of_time_unless_it_is_the_time_it_ta
     # ... and the plural ends it: what follows says what is asked of them
     ("How many Ada Logics findings remain unresolved?", {"find"}),
     ("How many CVEs affected Katib?", {"cve"}),
+    ("how many aws accounts were tested?", {"aws", "account"}),  # (a plural modifier goes on to its noun)
 ])
 def test_a_count_question_names_what_it_counts(question, counted):
     assert asked_value(question).counted == counted

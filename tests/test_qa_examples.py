@@ -360,11 +360,3 @@ def test_a_closed_compound_in_the_question_meets_the_docs_open_one(assistant):
     assert not answer.abstained
     assert "user@example.com" in answer.answer and "12341234" in answer.answer, answer.answer
     assert answer.citations[0].chunk.meta.source == "docs/kubeflow/components/central-dash/access.md", answer.answer
-
-
-def test_a_setting_named_in_snake_case_answers_in_its_words(assistant):
-    # "ALLOWED_ARTIFACT_DOMAIN_REGEX" says artifact and domain, as "ValidatingWebhook" says webhook: the reader
-    # asking which storage domains the UI fetches artifacts from is told of the setting
-    answer = assistant.ask("kfp ui fetches artifacts from object store - can i lock down which storage domains it'll hit?")
-    assert not answer.abstained
-    assert "ALLOWED_ARTIFACT_DOMAIN_REGEX" in answer.answer, answer.answer

@@ -92,14 +92,5 @@ def test_phrasal_compounds_are_held_only_when_asked():
     # the verb in any form; not across a sentence's end or a list's next item, nor after a stop word
     assert asked.held("Users who logged in, or who are setting up a profile, sign in.") == {"login", "setup"}
     assert not asked.held("Rotate the log. In production ...") and not asked.held("- the audit log\n- In short")
+    assert not asked.held("## Log\nIn production ...") and asked.held("you may log\r\nin with") == {"login"}
     assert not OpenCompounds({"goon"}).held("go on, it's up to us") and not OpenCompounds(set()).held(text)
-
-
-def test_a_snake_case_identifier_says_its_words_in_a_passage_not_in_a_question():
-    from kfqa.termstats import terms
-
-    said = terms("Configure `ALLOWED_ARTIFACT_DOMAIN_REGEX` to allowlist endpoints.")
-    assert {"allowedartifactdomainregex", "artifact", "domain", "regex"} <= set(said)
-    assert "domain" not in terms("Is ALLOWED_ARTIFACT_DOMAIN_REGEX set?", snake_parts=False)
-    assert "mysql" in terms("katib_mysql_1") and "1" not in terms("katib_mysql_1")
-    assert terms("set my-var_x") == terms("set my-var_x", snake_parts=False)  # (a hyphenated name's tail is no identifier)
