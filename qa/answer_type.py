@@ -245,8 +245,8 @@ def versioned_words(question: str) -> frozenset[str]:
 
 def counted_words(question: str) -> frozenset[str]:
     """Stems of the words naming what a count question counts: those after "how many" (or "number
-    of") up to the first stop word or the plural ending the phrase, less the names among them ("how many Ada Logics findings were ..."
-    -> find; "how many CVEs" -> cve)."""
+    of") up to the first stop word or the plural ending the phrase, less the names among them ("how
+    many Ada Logics findings were ..." -> find; "how many CVEs" -> cve)."""
     found = _COUNTED_RE.search(question)
     words: list[str] = []
     read = _WORD_RE.findall(found.group(1)) if found else []
