@@ -21,7 +21,7 @@ from functools import cached_property
 from kfqa.qa.names import aspect_headings, filed_releases, thread_key
 from kfqa.qa.ranked import scored_groups
 from kfqa.termstats import terms
-from kfqa.text import ITEM_START_RE
+from kfqa.text import FENCE_LINE_RE, ITEM_START_RE
 from kfqa.types import Chunk, ChunkMeta, Retrieved
 
 FileKey = tuple[str, str]  # (source, file_hash): one committed version of one file
@@ -173,8 +173,8 @@ def _list_runs_to_end(text: str) -> bool:
     lines = text.rstrip().split("\n")
     opening = max((i for i, line in enumerate(lines) if line.rstrip().endswith(":")), default=-1)
     tail = [line for line in lines[opening + 1:] if line.strip()]
-    fences = sum(line.lstrip().startswith("```") for line in lines[:opening])
-    if opening < 0 or not tail or fences % 2 or "```" in "\n".join(lines[opening:]) \
+    fences = sum(bool(FENCE_LINE_RE.match(line)) for line in lines[:opening])
+    if opening < 0 or not tail or fences % 2 or any(FENCE_LINE_RE.match(line) for line in lines[opening:]) \
             or lines[opening].startswith((" ", "\t")):
         return False
     return bool(ITEM_START_RE.match(tail[0])) and all(_list_line(line) for line in tail)

@@ -26,8 +26,6 @@ LIST_MARK_RE = re.compile(rf"^({ITEM_MARK}\s+)?(\[[ xX]\]\s+)?")  # list marks a
 _CODE_RE = re.compile(r"^(-\s+)?(kubectl|helm|pip|docker|curl|export|apiVersion:|kind:|name:|value:|\$ )")
 
 
-
-
 def without_code(text: str, opens_in_code: bool = False) -> str:
     """``text`` with its fenced code blocks blanked out: YAML keys and shell lines are no sentences.
     A window may start inside a block (``opens_in_code``, as ingest marks it: up to its first fence, or
