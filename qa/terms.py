@@ -159,7 +159,8 @@ class TermWeights:
         # "CVE Numbering Authority": capitalised words in a run are one name, whatever each word alone is
         if scope is not None:
             out += [phrase for phrase in name_phrases(question)
-                    if not any(word in out for word in phrase.split()) and not _held_as_name(phrase.split(), scope)]
+                    if not any(word in out for word in phrase.split()) and not _held_as_name(phrase.split(), scope)
+                    and not _names_side_by_side(phrase, question, scope)]
             # "mfa", "cvss", "2fa": an acronym typed in lower case, no English word, is a name all the same
             found = {t.lower() for t in out}
             out += [word for word in dict.fromkeys(_SHORT_LOWER_RE.findall(question))
@@ -353,6 +354,18 @@ def _held_as_name(words: list[str], scope) -> bool:
     Logics Audit": "Ada Logics" and an audit)."""
     return _held_together(words, scope) or (len(words) > 2 and is_common(words[-1].lower())
                                             and _held_together(words[:-1], scope))
+
+
+def _names_side_by_side(phrase: str, question: str, scope) -> bool:
+    """A run of capitalised words that is a held name, or one capitalised word, followed by another name
+    whose last capitalised word begins a phrase the sources hold with the question's next word ("the
+    Notebooks Go modules link": Kubeflow Notebooks' "Go modules"), names two things side by side."""
+    after = re.search(rf"{re.escape(phrase)}\s+([a-z][\w'’-]*)", question)
+    if not after:
+        return False
+    words = phrase.split()
+    return any(_held_together(words[:i], scope) and _held_together([*words[i:], after.group(1)], scope)
+               for i in range(1, len(words)))
 
 
 def _compound(name: str) -> bool:
