@@ -122,18 +122,23 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
                 out.append(sentence)
                 continue
         # (an image or a table's closing tags is markup: its words are attributes, "alt=... class=...")
-        if len(_MARKUP_RE.sub(" ", sentence).split()) < MIN_WORDS:
+        # (a label's value says it in few words: "OpenSSF Gold: Trainer, Katib.", "* Security: least secure")
+        least = 1 if _LABELLED_RE.fullmatch(sentence) else MIN_WORDS
+        if len(_MARKUP_RE.sub(" ", sentence).split()) < least:
             continue
         n_words = len(sentence.split())
         # Folding line breaks can join what the splitter would cut again; such a sentence would
         # lose its marker in the answer, so it is left out.
-        if MIN_WORDS <= n_words <= MAX_WORDS and len(split_sentences(sentence)) == 1:
+        if least <= n_words <= MAX_WORDS and len(split_sentences(sentence)) == 1:
             out.append(sentence)
     return out
 
 
 # a label of a word or a few ("Authors:", "Known issues:"), capitalised, ending on a colon
 _LABEL_RE = re.compile(r"[A-Z][\w'’-]*(?: [\w'’-]+){0,3}:")
+# a label of a word or a few and its value in two words or more (not a link), a list's item or not
+_VALUE_WORD = r"(?![^\s|]*(?:://|#))[^\s|]+"
+_LABELLED_RE = re.compile(rf"(?:[-*+] )?[A-Z][\w'’-]*(?: [\w'’-]+){{0,2}}: {_VALUE_WORD}(?: {_VALUE_WORD})+ ?\|?")
 
 
 MAX_ITEMS = 20  # lines of a list, table or code block quoted after its lead-in

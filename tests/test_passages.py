@@ -481,6 +481,20 @@ def test_a_listed_item_is_not_quoted_again_and_weak_passages_do_not_support():
     assert lead.items == ["Validating for apps checks every spec", "Mutating for pods sets defaults"]
 
 
+def test_a_labels_value_stands_as_a_sentence_in_few_words_a_link_or_a_fragment_does_not():
+    """A table cell or list item giving a label's value ("OpenSSF Gold: Trainer, Katib.") states it in fewer
+    words than a sentence needs; a label before links only, or a short fragment without a label, says nothing."""
+    row = _chunk("| Security | Audit published; findings tracked. OpenSSF Gold: Trainer, Katib. Passing: Hub, Pipelines |\n"
+                 "* Security: least secure\n\n"
+                 "Ref: https://github.com/kubeflow/community/pull/996 Ref: cncf/toc#1861\n\n"
+                 "Least secure of all.")
+    said = answerable_sentences(row)
+    assert "OpenSSF Gold: Trainer, Katib." in said
+    assert "* Security: least secure" in said
+    assert not any(s.startswith("Ref:") for s in said)
+    assert "Least secure of all." not in said
+
+
 def test_code_blocks_and_pdf_code_listings_yield_no_sentences():
     chunk = _chunk(
         "Apply the manifest below to expose the application on the gateway.\n\n```yaml\nkind: VirtualService\n"
