@@ -38,10 +38,12 @@ from kfqa.qa.names import (
     person_terms,
     subject_key,
 )
+from kfqa.qa.outline import Entry, asked_moves, moves, outline, quoted_lines
 from kfqa.qa.query import (
     abbreviations_for,
     asked_about,
     expansion_terms,
+    names_revisions,
     premise_and_asking,
     quoted_phrases,
 )
@@ -68,6 +70,9 @@ SIMILARITY_CHARS = 600  # of a sentence and its list, compared with the question
 HEADING_TIE_BREAK = 0.05
 LIST_QUESTION_COVERAGE = 0.8  # a lead-in holding this share of the question's terms is what it asks about
 LIST_WINDOWS = 3  # windows a list running past its passage's end is read on into (quoted lists are cut at MAX_ITEM_CHARS)
+# a question about a document's sections themselves ("Which sections were removed, moved or added?"), not
+# about one of them ("the authors section")
+_STRUCTURE_RE = re.compile(r"\b(?:sections|headings|structure[ds]?|restructur\w*|reorgani[sz]\w*|outline)\b", re.I)
 ITEM_PAGE_HEAD_LINES = 6  # an item's own page names it in its header: its title, severity, status, then "ID ..."
 
 __all__ = ["ABSTAIN_TEXT", "Candidate", "Composer", "Composition", "Evidence", "render"]
@@ -101,6 +106,7 @@ class Composer:
         self.windows = windows or Windows({})
         self.encoder = encoder  # None: answerability from term coverage alone
         self.query_vector = query_vector  # question -> vector (the retriever's cached query embedding)
+        self._outlines: dict[str, list[Entry]] = {}  # source -> its table of contents (stage outline-moves)
 
     def _complete(self, hit: Retrieved, config: QAConfig) -> Retrieved:
         """A passage that ends on a lead-in ("This could be achieved by:") is read together with
@@ -195,6 +201,8 @@ class Composer:
         # prompt's label, in the project's own words)
         if config.on("absent-words") and config.on("answerability") and scope and scope.texts and not sections:
             unknown += self._meaning_words(checked, weights.absent_words(checked, scope, unknown), config)
+        if history:  # ("how was it reorganised?": the words of a change between revisions name nothing)
+            unknown = [name for name in unknown if not names_revisions(name)]
         decision = decide([c.answer_score for c in candidates[: config.semantic_candidates]], unknown, config,
                           scope.label if scope else "")
         if decision.answerable and asked and config.on("answer-type") and config.on("answerability") \
@@ -206,6 +214,8 @@ class Composer:
         chosen = select(candidates, facets, config, kinds, parts, identifiers, speakers) if decision.answerable else []
         if chosen and sections and config.on("template-nearest"):
             chosen += self._nearest_elsewhere(question, candidates, chosen, sections, config)
+        if chosen and history and config.on("outline-moves"):  # (after the lead: what moved, in each revision)
+            chosen = chosen[:1] + self._outline_moves(question, retrieved[: config.passages_read], weight, chosen) + chosen[1:]
         if chosen and config.on("ranked-sections"):
             chosen = _ranked_first(chosen, extremes(asking, retrieved[: config.passages_read], self.windows.scored_groups))
         if config.on("attribution"):
@@ -354,6 +364,35 @@ class Composer:
         sims = self.encoder.similarities(self.query_vector(question), [c.text for c in others])
         best, near = max(zip(others, sims, strict=True), key=lambda pair: pair[1])
         return [replace(best, items=best.listed)] if near >= config.template_nearest else []
+
+    def _outline_moves(self, question: str, retrieved: list[Retrieved], weight: dict[str, float],
+                       chosen: list[Candidate]) -> list[Candidate]:
+        """Stage outline-moves: for a history question about a revised document the passages come from, the
+        lines of its revisions' tables of contents placing each section the question names that moved (each
+        revision's own line, under the entry it nests in), quoted from each revision."""
+        sources = {h.chunk.meta.source for h in retrieved}
+        said = {c.text for c in chosen} | {item for c in chosen for item in c.items}
+        lead = chosen[0]
+        out: list[Candidate] = []
+        for before, after in self.windows.revision_pairs:
+            if not {before, after} & sources:
+                continue
+            found = moves(self._outline(before), self._outline(after))
+            for move in asked_moves(found, set(weight), terms, bool(_STRUCTURE_RE.search(question))):
+                for entry, nested in quoted_lines(move):
+                    text = entry.line.strip()
+                    if text in said:
+                        continue
+                    said.add(text)
+                    out.append(Candidate(text, Retrieved(entry.chunk, lead.hit.score), lead.rank, lexical=1.0,
+                                         score=lead.score, coverage=1.0,
+                                         items=[LIST_MARK_RE.sub("", e.line.strip(), count=1) for e in nested]))
+        return out
+
+    def _outline(self, source: str) -> list[Entry]:
+        if source not in self._outlines:
+            self._outlines[source] = outline(self.windows.of_source(source))
+        return self._outlines[source]
 
     @staticmethod
     def _asked_section(question: str, hit: Retrieved, focus, sections, history: bool, aspects) -> bool:

@@ -36,6 +36,24 @@ def _name_terms(meta: ChunkMeta) -> frozenset[str]:
     return frozenset(terms(f"{title} {re.sub(r'[-_]', ' ', file_name)}"))
 
 
+def upstream_document(chunk: Chunk) -> str:
+    """The document a chunk is a revision of: its upstream path without the commit (else its file)."""
+    return re.sub(r"/blob/[0-9a-f]{7,40}/", "/", chunk.meta.url.split("#")[0]) or chunk.meta.source
+
+
+def revised_sources(chunks) -> set[str]:
+    """Files of documents held in more than one revision (current and superseded), by upstream path."""
+    by_document: dict[str, dict[str, bool]] = {}  # upstream document -> {source: superseded}
+    for chunk in chunks:
+        by_document.setdefault(upstream_document(chunk), {})[chunk.meta.source] = chunk.meta.superseded
+    return {
+        source
+        for sources in by_document.values()
+        if len(sources) > 1 and any(sources.values()) and not all(sources.values())
+        for source in sources
+    }
+
+
 @dataclass(frozen=True)
 class Span:
     key: FileKey
@@ -58,6 +76,20 @@ class Windows:
 
     def at(self, key: FileKey, window: int) -> Chunk | None:
         return self._at.get((key, window))
+
+    def of_source(self, source: str) -> list[Chunk]:
+        """The windows of one file (of each version the store holds of it), in order."""
+        return sorted((c for (key, _), c in self._at.items() if key[0] == source), key=lambda c: c.meta.window)
+
+    @cached_property
+    def revision_pairs(self) -> list[tuple[str, str]]:
+        """(superseded file, current file) of each document held in more than one revision."""
+        by_document: dict[str, dict[str, bool]] = {}
+        for chunk in self._at.values():
+            by_document.setdefault(upstream_document(chunk), {})[chunk.meta.source] = chunk.meta.superseded
+        return sorted((old, new) for files in by_document.values()
+                      for old, superseded in files.items() if superseded
+                      for new, current in files.items() if not current)
 
     @cached_property
     def scored_groups(self) -> dict:

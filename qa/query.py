@@ -283,8 +283,16 @@ def lead_kinds(kinds: list[str], question: str) -> list[str]:
 _REVISION_TERMS = frozenset(stem(w) for w in (
     "revision revisions draft drafts version versions submitted submission first original initial earlier previous "
     "prior older current latest final change changed changes changing evolve evolved "
-    # (and the words asking how two revisions differ)
-    "compare compared comparing comparison differ differs difference differences").split())
+    # (and the words asking how two revisions differ, or that their structure did)
+    "compare compared comparing comparison differ differs difference differences "
+    "reorganise reorganize reorganised reorganized restructure restructured rearrange rearranged").split())
+
+
+def names_revisions(word: str) -> bool:
+    """Each term of ``word`` names revisions or how they differ ("reorganised"): what a history question
+    compares, not a name its sources must hold."""
+    found = terms(word)
+    return bool(found) and all(t in _REVISION_TERMS for t in found)
 
 
 def without_revision_words(focus: dict[str, float]) -> dict[str, float]:

@@ -24,7 +24,7 @@ from llama_index.retrievers.bm25 import BM25Retriever
 from kfqa.config import HOME_PROJECT
 from kfqa.embedding import get_query_embed_model
 from kfqa.qa.filters import admits, chroma_where, metadata_filters
-from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours
+from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours, revised_sources, upstream_document
 from kfqa.qa.names import (
     compares,
     filed_under_another_release,
@@ -524,24 +524,6 @@ def joined(hits: list[Retrieved], found: list[Retrieved], weight: float, weigh=N
         else:
             by_id[h.chunk.id] = Retrieved(h.chunk, lift * (weigh(h.chunk) if weigh else 1.0))
     return list(by_id.values())
-
-
-def upstream_document(chunk: Chunk) -> str:
-    """The document a chunk is a revision of: its upstream path without the commit (else its file)."""
-    return re.sub(r"/blob/[0-9a-f]{7,40}/", "/", chunk.meta.url.split("#")[0]) or chunk.meta.source
-
-
-def revised_sources(chunks) -> set[str]:
-    """Files of documents held in more than one revision (current and superseded), by upstream path."""
-    by_document: dict[str, dict[str, bool]] = {}  # upstream document -> {source: superseded}
-    for chunk in chunks:
-        by_document.setdefault(upstream_document(chunk), {})[chunk.meta.source] = chunk.meta.superseded
-    return {
-        source
-        for sources in by_document.values()
-        if len(sources) > 1 and any(sources.values()) and not all(sources.values())
-        for source in sources
-    }
 
 
 def add_document_prior(hits: list[Retrieved], share: float) -> None:

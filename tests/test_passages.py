@@ -23,9 +23,9 @@ from kfqa.qa import Assistant
 from kfqa.qa.answer_type import asked_value
 from kfqa.qa.assistant import composer_for
 from kfqa.qa.compose import Composer
-from kfqa.qa.merging import Windows, _list_runs_to_end, expand_in_section, merge_neighbours
+from kfqa.qa.merging import Windows, _list_runs_to_end, expand_in_section, merge_neighbours, revised_sources
 from kfqa.qa.names import aspect_headings
-from kfqa.qa.retrieval import Preference, heading_anchor, pair_revisions, revised_sources
+from kfqa.qa.retrieval import Preference, heading_anchor, pair_revisions
 from kfqa.qa.selection import Candidate, select
 from kfqa.qa.sentences import MAX_ITEMS, answerable_sentences, listed_after
 from kfqa.qa.stages import QAConfig

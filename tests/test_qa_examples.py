@@ -360,3 +360,31 @@ def test_a_closed_compound_in_the_question_meets_the_docs_open_one(assistant):
     assert not answer.abstained
     assert "user@example.com" in answer.answer and "12341234" in answer.answer, answer.answer
     assert answer.citations[0].chunk.meta.source == "docs/kubeflow/components/central-dash/access.md", answer.answer
+
+
+def test_a_section_that_moved_between_revisions_is_placed_by_each_revisions_table_of_contents(assistant):
+    # stage outline-moves: where a section went shows in no sentence of either revision, only in their
+    # outlines; before it, the question was declined ("reorganised": no word of the sources) or answered
+    # with the SBOM command alone
+    first = "assessments/kubeflow/history/self-assessment.first-revision.md"
+    question = "Between the first revision and now, how were the security links and the SBOM reorganised?"
+    answer = assistant.ask(question)
+    assert not answer.abstained, answer.notices
+    cited = {(c.chunk.meta.source, c.chunk.meta.section) for c in answer.citations}
+    assert {(first, "Table of Contents"), (SELF_ASSESSMENT, "Table of Contents")} <= cited, answer.answer
+    assert "[Security links](#security-links)" in answer.answer
+    # the current revision's line for the SBOM under the entry it now nests in
+    lines = answer.answer.splitlines()
+    at = lines.index(next(line for line in lines if "[Secure Development Practices]" in line))
+    assert "[Software Bill of Materials]" in lines[at + 1] and lines[at + 1].startswith("  - ")
+    # a history question about a section that stayed in place hears no outline
+    stayed = assistant.ask("How did the Goals section change between the first revision and now?")
+    assert "Table of Contents" not in {c.chunk.meta.section for c in stayed.citations}, stayed.answer
+    # and with the stage off, neither does this one
+    original = assistant.config
+    assistant.config = original.without("outline-moves")
+    try:
+        off = assistant.ask(question)
+    finally:
+        assistant.config = original
+    assert "Table of Contents" not in {c.chunk.meta.section for c in off.citations}
