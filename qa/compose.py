@@ -38,7 +38,7 @@ from kfqa.qa.names import (
     person_terms,
     subject_key,
 )
-from kfqa.qa.outline import Entry, asked_moves, moves, outline, quoted_lines
+from kfqa.qa.outline import Entry, asked_moves, moves, outline, quotes
 from kfqa.qa.query import (
     abbreviations_for,
     asked_about,
@@ -201,7 +201,7 @@ class Composer:
         # prompt's label, in the project's own words)
         if config.on("absent-words") and config.on("answerability") and scope and scope.texts and not sections:
             unknown += self._meaning_words(checked, weights.absent_words(checked, scope, unknown), config)
-        if history:  # ("how was it reorganised?": the words of a change between revisions name nothing)
+        if history and config.on("revision-words"):  # ("how was it reorganised?": a change names nothing)
             unknown = [name for name in unknown if not names_revisions(name)]
         decision = decide([c.answer_score for c in candidates[: config.semantic_candidates]], unknown, config,
                           scope.label if scope else "")
@@ -214,8 +214,13 @@ class Composer:
         chosen = select(candidates, facets, config, kinds, parts, identifiers, speakers) if decision.answerable else []
         if chosen and sections and config.on("template-nearest"):
             chosen += self._nearest_elsewhere(question, candidates, chosen, sections, config)
-        if chosen and history and config.on("outline-moves"):  # (after the lead: what moved, in each revision)
-            chosen = chosen[:1] + self._outline_moves(question, retrieved[: config.passages_read], weight, chosen) + chosen[1:]
+        if history and config.on("outline-moves") and retrieved and (chosen or not (unknown or decision.unstated)):
+            # (after the lead: what moved, in each revision; what moved answers a question no sentence answers,
+            # "Which sections were moved or removed?", unless it names what the sources never mention)
+            moved = self._outline_moves(question, retrieved[: config.passages_read], weight, chosen)
+            if moved and not chosen:
+                decision = replace(decision, answerable=True)
+            chosen = chosen[:1] + moved + chosen[1:]
         if chosen and config.on("ranked-sections"):
             chosen = _ranked_first(chosen, extremes(asking, retrieved[: config.passages_read], self.windows.scored_groups))
         if config.on("attribution"):
@@ -371,22 +376,20 @@ class Composer:
         lines of its revisions' tables of contents placing each section the question names that moved (each
         revision's own line, under the entry it nests in), quoted from each revision."""
         sources = {h.chunk.meta.source for h in retrieved}
-        said = {c.text for c in chosen} | {item for c in chosen for item in c.items}
-        lead = chosen[0]
-        out: list[Candidate] = []
-        for before, after in self.windows.revision_pairs:
-            if not {before, after} & sources:
-                continue
-            found = moves(self._outline(before), self._outline(after))
-            for move in asked_moves(found, set(weight), terms, bool(_STRUCTURE_RE.search(question))):
-                for entry, nested in quoted_lines(move):
-                    text = entry.line.strip()
-                    if text in said:
-                        continue
-                    said.add(text)
-                    out.append(Candidate(text, Retrieved(entry.chunk, lead.hit.score), lead.rank, lexical=1.0,
-                                         score=lead.score, coverage=1.0,
-                                         items=[LIST_MARK_RE.sub("", e.line.strip(), count=1) for e in nested]))
+        # (a document held in several earlier revisions: those the passages come from, else all of them)
+        pairs = [p for p in self.windows.revision_pairs if p[1] in sources or p[0] in sources]
+        pairs = [p for p in pairs if p[0] in sources] or pairs
+        said = {(c.hit.chunk.id, c.text) for c in chosen}
+        lead, out = chosen[0] if chosen else Candidate("", retrieved[0], 0, score=1.0), []
+        asks_sections = bool(_STRUCTURE_RE.search(question))
+        for before, after in pairs:
+            old, new = self._outline(before), self._outline(after)
+            for quote in quotes(asked_moves(moves(old, new), old + new, set(weight), asks_sections)):
+                if (quote.window.id, quote.line) in said:
+                    continue
+                said.add((quote.window.id, quote.line))
+                out.append(Candidate(quote.line, Retrieved(quote.window, lead.hit.score), lead.rank, lexical=1.0,
+                                     score=lead.score, coverage=1.0, items=list(quote.items)))
         return out
 
     def _outline(self, source: str) -> list[Entry]:

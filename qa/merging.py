@@ -43,15 +43,17 @@ def upstream_document(chunk: Chunk) -> str:
 
 def revised_sources(chunks) -> set[str]:
     """Files of documents held in more than one revision (current and superseded), by upstream path."""
+    return {source for pair in revision_pairs(chunks) for source in pair}
+
+
+def revision_pairs(chunks) -> list[tuple[str, str]]:
+    """(superseded file, current file) of each document held in more than one revision, by upstream path."""
     by_document: dict[str, dict[str, bool]] = {}  # upstream document -> {source: superseded}
     for chunk in chunks:
         by_document.setdefault(upstream_document(chunk), {})[chunk.meta.source] = chunk.meta.superseded
-    return {
-        source
-        for sources in by_document.values()
-        if len(sources) > 1 and any(sources.values()) and not all(sources.values())
-        for source in sources
-    }
+    return sorted((old, new) for files in by_document.values()
+                  for old, superseded in files.items() if superseded
+                  for new, current in files.items() if not current)
 
 
 @dataclass(frozen=True)
@@ -78,18 +80,15 @@ class Windows:
         return self._at.get((key, window))
 
     def of_source(self, source: str) -> list[Chunk]:
-        """The windows of one file (of each version the store holds of it), in order."""
-        return sorted((c for (key, _), c in self._at.items() if key[0] == source), key=lambda c: c.meta.window)
+        """The windows of one file, in order: of one version of it (a store holds each file's committed version;
+        should it hold several, the windows of one are never read as another's)."""
+        keys = sorted({key for key, _ in self._at if key[0] == source})
+        return sorted((c for (key, _), c in self._at.items() if keys and key == keys[0]), key=lambda c: c.meta.window)
 
     @cached_property
     def revision_pairs(self) -> list[tuple[str, str]]:
-        """(superseded file, current file) of each document held in more than one revision."""
-        by_document: dict[str, dict[str, bool]] = {}
-        for chunk in self._at.values():
-            by_document.setdefault(upstream_document(chunk), {})[chunk.meta.source] = chunk.meta.superseded
-        return sorted((old, new) for files in by_document.values()
-                      for old, superseded in files.items() if superseded
-                      for new, current in files.items() if not current)
+        """(superseded file, current file) of each document the store holds in more than one revision."""
+        return revision_pairs(self._at.values())
 
     @cached_property
     def scored_groups(self) -> dict:

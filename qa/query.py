@@ -285,7 +285,8 @@ _REVISION_TERMS = frozenset(stem(w) for w in (
     "prior older current latest final change changed changes changing evolve evolved "
     # (and the words asking how two revisions differ, or that their structure did)
     "compare compared comparing comparison differ differs difference differences "
-    "reorganise reorganize reorganised reorganized restructure restructured rearrange rearranged").split())
+    "reorganise reorganize reorganised reorganized reorganisation reorganization restructure restructured "
+    "restructuring rearrange rearranged rearrangement").split())
 
 
 def names_revisions(word: str) -> bool:

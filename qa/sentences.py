@@ -123,8 +123,9 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
                 continue
         # (an image or a table's closing tags is markup: its words are attributes, "alt=... class=...")
         # (a label's value says it in few words: "OpenSSF Gold: Trainer, Katib.", "* Security: least secure")
-        least = 1 if _LABELLED_RE.fullmatch(sentence) else MIN_WORDS
-        if len(_MARKUP_RE.sub(" ", sentence).split()) < least:
+        words = _MARKUP_RE.sub(" ", sentence).split()
+        least = LABELLED_MIN_WORDS if _LABELLED_RE.fullmatch(" ".join(words)) else MIN_WORDS
+        if len(words) < least:
             continue
         n_words = len(sentence.split())
         # Folding line breaks can join what the splitter would cut again; such a sentence would
@@ -136,9 +137,12 @@ def answerable_sentences(chunk: Chunk) -> list[str]:
 
 # a label of a word or a few ("Authors:", "Known issues:"), capitalised, ending on a colon
 _LABEL_RE = re.compile(r"[A-Z][\w'’-]*(?: [\w'’-]+){0,3}:")
-# a label of a word or a few and its value in two words or more (not a link), a list's item or not
-_VALUE_WORD = r"(?![^\s|]*(?:://|#))[^\s|]+"
-_LABELLED_RE = re.compile(rf"(?:[-*+] )?[A-Z][\w'’-]*(?: [\w'’-]+){{0,2}}: {_VALUE_WORD}(?: {_VALUE_WORD})+ ?\|?")
+# a label of a word or a few and its value in two words or more (no link, markup or trailer: "Signed-off-by:"),
+# a list's item or not
+_VALUE_WORD = r"(?![^\s|]*(?:://|#|<|>|=))[^\s|]+"
+_LABELLED_RE = re.compile(
+    rf"(?:[-*+] )?[A-Z][\w'’-]*(?: [\w'’-]+){{0,2}}(?<!-by): {_VALUE_WORD}(?: {_VALUE_WORD})+ ?\|?")
+LABELLED_MIN_WORDS = 3  # the label and two words of its value
 
 
 MAX_ITEMS = 20  # lines of a list, table or code block quoted after its lead-in

@@ -74,6 +74,7 @@ STAGES: dict[str, str] = {
     "attribution": "composition: a review comment's sentence that doesn't open it is said by its author (\"franciscojavierarceo: Added the ... PDF\"), once per comment quoted, after the comment's short opening (\"Thanks. This is much improved!\")",
     "answerability": "decline when no retrieved sentence answers the question, or what it asks names something the project's sources never mention",
     "absent-words": "answerability: a common word of the question the project's sources never hold, and that carries the question's meaning (leaving it out moves the question's vector), declines it (\"bounty\")",
+    "revision-words": "answerability: in a history question, a word naming a change between revisions (\"reorganised\", \"restructured\") is no name the sources must hold",
     "answer-type": "decline a question asking for a value (a number, date, version, ...) when no candidate sentence states one",
     "identifier-values": "answer-type: a question about identified items (\"ADA-KUBEFL-08's scores\") gets its value only from a passage naming one of them",
 }
@@ -81,7 +82,7 @@ STAGES: dict[str, str] = {
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
 ANSWER_STAGES = frozenset({"value-lift", "heading-terms", "list-windows", "item-sentences", "forward-lead-ins", "other-identifiers", "template-nearest", "attribution", "ranked-sections", "outline-moves", "sentence-similarity", "document-names", "identifier-pages", "identifier-lift", "component-focus", "template-siblings", "point-relevance", "premise-terms", "section-lists", "speaker", "speaker-words", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets",
-                           "answerability", "absent-words", "answer-type", "identifier-values"})
+                           "answerability", "absent-words", "revision-words", "answer-type", "identifier-values"})
 ANSWER_FIELDS = frozenset({
     "passages_read", "heading_share", "document_name_df", "document_name_words", "identifier_boost", "value_boost", "max_points", "points_per_part", "section_list_points", "template_nearest", "premise_weight", "passage_floor", "support_floor", "facet_floor", "lexical_weight",
     "answer_threshold", "semantic_weight", "similarity_weight", "support_coverage", "semantic_candidates",

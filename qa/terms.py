@@ -357,15 +357,15 @@ def _held_as_name(words: list[str], scope) -> bool:
 
 
 def _names_side_by_side(phrase: str, question: str, scope) -> bool:
-    """A run of capitalised words that is a held name, or one capitalised word, followed by another name
-    whose last capitalised word begins a phrase the sources hold with the question's next word ("the
-    Notebooks Go modules link": Kubeflow Notebooks' "Go modules"), names two things side by side."""
-    after = re.search(rf"{re.escape(phrase)}\s+([a-z][\w'’-]*)", question)
-    if not after:
-        return False
+    """A run of capitalised words that is two names side by side: a held name (or one capitalised word) and a
+    name the sources hold together with the question's next word ("the Notebooks Go modules link": Kubeflow
+    Notebooks' "Go modules"), wherever the question writes the run."""
     words = phrase.split()
-    return any(_held_together(words[:i], scope) and _held_together([*words[i:], after.group(1)], scope)
-               for i in range(1, len(words)))
+    followers = [m.group(1) for m in re.finditer(rf"{re.escape(phrase)}(?:\s+([a-z][\w'’-]*))?", question)]
+    return bool(followers) and all(
+        after is not None and any(_held_together(words[:i], scope) and _held_together([*words[i:], after], scope)
+                                  for i in range(1, len(words)))
+        for after in followers)
 
 
 def _compound(name: str) -> bool:

@@ -384,8 +384,11 @@ def test_a_run_of_capitalised_words_is_held_pair_by_pair_or_as_a_name_before_a_c
     # a held name beside another that goes on into the question's next word ("Go modules") is two names
     side = Scope("Kubeflow", [t.lower() for t in texts + ["Kubeflow Notebooks ships Go modules."]])
     assert weights.unknown_names("Where is the Katib Go modules link?", side) == []
-    # ... but not when that next phrase is one the sources never hold
+    # ... a held name of several words too ("Ada Logics")
+    assert weights.unknown_names("Where is the Ada Logics Go modules link?", side) == []
+    # ... but not when that next phrase is one the sources never hold, wherever the run is written
     assert weights.unknown_names("Where is the Katib Go bindings link?", side) == ["Katib Go"]
+    assert weights.unknown_names("Where are the Katib Go modules and what does Katib Go say?", side) == ["Katib Go"]
     # only the word after "how" that frames the question is left out of absent words, not any word
     assert weights.absent_words("How hidden is the Katib controller's account?", kubeflow) == ["hidden"]
 

@@ -4,7 +4,7 @@ question names."""
 
 from __future__ import annotations
 
-from kfqa.qa.outline import asked_moves, moves, outline, quoted_lines
+from kfqa.qa.outline import MAX_MOVES, asked_moves, moves, outline, quotes
 from kfqa.qa.query import names_revisions
 from kfqa.termstats import terms
 from kfqa.types import Chunk, ChunkMeta
@@ -34,7 +34,9 @@ def test_an_outline_is_read_once_from_overlapping_windows_with_its_nesting():
     sbom = entries[5]
     assert sbom.path == ("secure development practices", "software bill of materials")
     assert sbom.line == "  - [Software Bill of Materials](#software-bill-of-materials)"
-    assert sbom.chunk.meta.window == 1  # the line after the shared one is the second window's
+    assert [w.meta.window for w in sbom.windows] == [1]
+    # the line both windows hold is held by both
+    assert [w.meta.window for w in entries[3].windows] == [0, 1]
     # (a window of prose under another heading is no outline)
     prose = Chunk(id="b.md::0", text="- [Goals](#goals)", meta=ChunkMeta(source="b.md", kind="docs", section="Overview",
                                                                      line_start=1))
@@ -46,22 +48,54 @@ def test_moves_are_the_sections_placed_elsewhere_or_held_by_one_revision_only():
     by_title = {m.title: m for m in found}
     assert set(by_title) == {"Security links", "Software Bill of Materials", "Appendix"}
     assert by_title["Security links"].after is None and by_title["Appendix"].before is None
-    # each revision's line, a nested one under the entry it nests in: where the section went
-    sbom = quoted_lines(by_title["Software Bill of Materials"])
-    assert [(lead.title, [e.title for e in nested]) for lead, nested in sbom] == [
-        ("Software Bill of Materials", []), ("Secure Development Practices", ["Software Bill of Materials"])]
+    # each revision's line, a nested one under the entry it nests in, from a window holding both lines
+    said = quotes([by_title["Software Bill of Materials"]])
+    assert [(q.line, q.items, q.window.meta.source) for q in said] == [
+        ("- [Software Bill of Materials](#software-bill-of-materials)", (), "old.md"),
+        ("- [Secure Development Practices](#secure-development-practices)",
+         ("[Software Bill of Materials](#software-bill-of-materials)",), "new.md")]
+    # a title under several parents is matched by its place: "Goals" under Overview stayed
+    twice = FIRST + "  - [Goals](#goals-1)\n"
+    assert "Goals" not in {m.title for m in moves(outline(_windows("o.md", twice, cut=4)),
+                                                    outline(_windows("n.md", twice, cut=4)))}
+
+
+def test_a_nested_line_is_quoted_from_a_window_holding_its_parent_or_alone():
+    # the parent's line ends the first window, the moved entry opens the second: no window holds both
+    after = outline(_windows("new.md", CURRENT, cut=6))
+    before = outline(_windows("old.md", FIRST, cut=4))
+    sbom = next(m for m in moves(before, after) if m.title == "Software Bill of Materials")
+    new_quote = quotes([sbom])[-1]
+    assert (new_quote.line, new_quote.items) == ("- [Software Bill of Materials](#software-bill-of-materials)", ())
+    assert new_quote.line in new_quote.window.text
+    # with a window holding both, the parent leads
+    held = quotes([next(m for m in moves(before, outline(_windows("new.md", CURRENT, cut=5)))
+                        if m.title == "Software Bill of Materials")])[-1]
+    assert held.items and held.line in held.window.text and held.items[0] in held.window.text
+    # two moved entries under one parent are quoted together, each once
+    both = CURRENT.replace("- [Appendix](#appendix)", "  - [Security links](#security-links)\n- [Appendix](#appendix)")
+    found = moves(before, outline(_windows("new.md", both, cut=2)))
+    grouped = [q for q in quotes(found) if q.window.meta.source == "new.md" and q.items]
+    assert [q.items for q in grouped] == [("[Security links](#security-links)",
+                                           "[Software Bill of Materials](#software-bill-of-materials)")]
 
 
 def test_a_question_hears_the_moves_of_the_sections_it_names_or_all_when_it_asks_about_sections():
-    found = moves(outline(_windows("old.md", FIRST, cut=4)), outline(_windows("new.md", CURRENT, cut=4)))
+    before, after = outline(_windows("old.md", FIRST, cut=4)), outline(_windows("new.md", CURRENT, cut=4))
+    found = moves(before, after)
     asked = set(terms("Where did the per-project security policy links and the SBOM (software bill of materials) go?"))
-    assert [m.title for m in asked_moves(found, asked, terms, False)] == ["Security links", "Software Bill of Materials"]
-    # naming none: nothing, unless it asks about the sections themselves
-    other = set(terms("How did the Goals change?"))
-    assert asked_moves(found, other, terms, False) == []
-    assert len(asked_moves(found, other, terms, True)) == 3
+    assert [m.title for m in asked_moves(found, before + after, asked, False)] == [
+        "Security links", "Software Bill of Materials"]
+    # naming none: nothing, unless it asks about the sections themselves, then the first few
+    other = set(terms("Which were moved between the revisions?"))
+    assert asked_moves(found, before + after, other, False) == []
+    assert len(asked_moves(found, before + after, other, True)) == 3
+    many = found * 2
+    assert len(asked_moves(many, before + after, other, True)) == MAX_MOVES
+    # naming a section that stayed in place, it hears of no other
+    assert asked_moves(found, before + after, set(terms("How did the overview sections change?")), True) == []
 
 
 def test_words_of_a_change_between_revisions_name_nothing():
-    assert names_revisions("reorganised") and names_revisions("Restructured") and names_revisions("changed")
+    assert names_revisions("reorganised") and names_revisions("Restructured") and names_revisions("reorganisation")
     assert not names_revisions("moot") and not names_revisions("teammate")
