@@ -71,6 +71,17 @@ def write_files(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+def ask_without(assistant, question: str, *stages: str):
+    """``assistant``'s answer to ``question`` with ``stages`` switched off (its config restored after): what a
+    stage's test compares with."""
+    saved = assistant.config
+    assistant.config = saved.without(*stages)
+    try:
+        return assistant.ask(question)
+    finally:
+        assistant.config = saved
+
+
 def store_settings(store_dir: Path, corpus_dir: Path) -> Settings:
     """Settings independent of the caller's KFQA_* environment (embedded Chroma, no LLM)."""
     return Settings(store_dir=store_dir, corpus_dir=corpus_dir, chroma_host=None, chroma_port=None)

@@ -13,6 +13,7 @@ import re
 from dataclasses import replace
 
 import pytest
+from conftest import ask_without
 
 from kfqa.config import BUNDLED_CORPUS, EMBED_MAX_TOKENS, HOME_PROJECT
 from kfqa.embedding import count_tokens
@@ -1331,12 +1332,7 @@ def test_an_item_of_the_asked_sections_list_brings_the_rest_of_the_list(assistan
     said = " ".join(s.text for s in answer.sentences)
     assert "**DCO Check:**" in said and "**Branch Protection:**" in said, said
     assert {c.chunk.meta.section for c in answer.citations} == {answer.citations[0].chunk.meta.section}
-    config = assistant.config
-    assistant.config = config.without("section-lists")
-    try:
-        fewer = assistant.ask(question)
-    finally:
-        assistant.config = config
+    fewer = ask_without(assistant, question, "section-lists")
     assert len(fewer.sentences) < len(answer.sentences)
 
 
@@ -1350,12 +1346,7 @@ def test_the_premise_of_a_question_weighs_less_than_what_it_asks(assistant):
     answer = assistant.ask(question)
     assert answer.citations[0].chunk.meta.kind == "docs", answer.answer
     assert "is not spoofed" in answer.answer
-    config = assistant.config
-    assistant.config = config.without("premise-terms")
-    try:
-        assert assistant.ask(question).citations[0].chunk.meta.kind == "audit"
-    finally:
-        assistant.config = config
+    assert ask_without(assistant, question, "premise-terms").citations[0].chunk.meta.kind == "audit"
 
 
 def test_the_template_goals_prompt_gets_the_security_properties_listed_across_windows(assistant):
@@ -1366,9 +1357,4 @@ def test_the_template_goals_prompt_gets_the_security_properties_listed_across_wi
     answer = assistant.ask(question)
     for prop in ("**Authenticated and authorized access**", "**Tenant isolation**", "**Least-privilege control plane**"):
         assert prop in answer.answer, answer.answer
-    config = assistant.config
-    assistant.config = config.without("list-windows")
-    try:
-        assert "**Tenant isolation**" not in assistant.ask(question).answer
-    finally:
-        assistant.config = config
+    assert "**Tenant isolation**" not in ask_without(assistant, question, "list-windows").answer

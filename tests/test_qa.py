@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ask_without
 
 from kfqa.config import Settings
 from kfqa.qa import Assistant
@@ -337,9 +338,5 @@ def test_a_component_named_alone_names_none_of_the_sections_treating_it_aspect_b
     question = "does Model Registry act on k8s resources or orchestrate deployments itself?"
     assert assistant.ask(question).answer.startswith("The Model Registry is a passive repository for metadata")
     assert ("audits/kubeflow/ada-logics-security-audit-2025.pdf", "model registry") in assistant.retriever.windows.aspects
-    kept = assistant.config
-    assistant.config = kept.without("aspects")  # every heading named by itself, as before the stage
-    try:
-        assert not assistant.ask(question).answer.startswith("The Model Registry is a passive repository")
-    finally:
-        assistant.config = kept
+    # (without the stage every heading is named by itself)
+    assert not ask_without(assistant, question, "aspects").answer.startswith("The Model Registry is a passive repository")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import ask_without
 
 from kfqa.qa import Assistant
 from kfqa.qa.answerability import ABSTAIN_TEXT
@@ -181,12 +182,8 @@ def test_a_value_no_source_states_is_declined_and_one_a_source_states_is_answere
     assert not counted.abstained, counted.notices
     assert "Spark Operator" in counted.citations[0].chunk.meta.section
     # without the stage the count question gets an answer that states no count
-    saved = assistant.config
-    assistant.config = saved.without("answer-type")
-    try:
-        assert not assistant.ask("Exactly how many maintainers have access to incoming vulnerability reports?").abstained
-    finally:
-        assistant.config = saved
+    assert not ask_without(assistant, "Exactly how many maintainers have access to incoming vulnerability reports?",
+                           "answer-type").abstained
 
 
 def test_a_practice_the_sources_never_mention_is_declined_by_the_word_that_names_it(assistant):
@@ -196,11 +193,7 @@ def test_a_practice_the_sources_never_mention_is_declined_by_the_word_that_names
     assert answer.abstained and answer.answer.startswith(ABSTAIN_TEXT)
     assert any("'bounty'" in notice for notice in answer.notices), answer.notices
     # the stage is what declines it: off, the disclosure passages answer
-    assistant.config = assistant.config.without("absent-words")
-    try:
-        assert not assistant.ask(question).abstained
-    finally:
-        assistant.config = assistant.config.with_values(disabled=assistant.config.disabled - {"absent-words"})
+    assert not ask_without(assistant, question, "absent-words").abstained
     # a word the sources never hold that carries little of the question's meaning declines nothing
     assert not assistant.ask("How are Kubeflow's dependencies kept up to date?").abstained
 
@@ -262,12 +255,9 @@ def test_a_question_naming_a_release_is_answered_from_that_release(assistant):
     answer = assistant.ask(question)
     assert "2.45.0" in answer.answer
     assert {c.chunk.meta.source.rsplit("/", 1)[-1] for c in answer.citations} == {"kubeflow-26.03.md"}
-    saved = assistant.config
-    assistant.config = saved.without("release-focus")
-    try:  # without the stage, another release's table row is quoted
-        assert {c.chunk.meta.source.rsplit("/", 1)[-1] for c in assistant.ask(question).citations} != {"kubeflow-26.03.md"}
-    finally:
-        assistant.config = saved
+    # without the stage, another release's table row is quoted
+    off = ask_without(assistant, question, "release-focus")
+    assert {c.chunk.meta.source.rsplit("/", 1)[-1] for c in off.citations} != {"kubeflow-26.03.md"}
 
 
 def test_a_compound_of_english_words_is_weighed_as_english_not_as_an_unknown_name(assistant):
@@ -300,13 +290,9 @@ def test_a_question_naming_a_review_thread_by_number_is_answered_from_that_threa
     answer = assistant.ask(question)
     assert {c.chunk.meta.source for c in answer.citations} == {"reviews/cncf-tag-security-issue-1079.json"}
     assert "Sign off by 2 chairs on reviewer conflicts" in answer.answer
-    saved = assistant.config
-    assistant.config = saved.without("thread-references")
-    try:  # without the stage, TAG Security's guides on conflicts of interest answer first
-        off = assistant.ask(question)
-        assert not off.abstained and off.citations[0].chunk.meta.source != "reviews/cncf-tag-security-issue-1079.json"
-    finally:
-        assistant.config = saved
+    # without the stage, TAG Security's guides on conflicts of interest answer first
+    off = ask_without(assistant, question, "thread-references")
+    assert not off.abstained and off.citations[0].chunk.meta.source != "reviews/cncf-tag-security-issue-1079.json"
 
 
 def test_a_template_prompt_and_a_heading_named_beside_it_are_both_answered(assistant):
@@ -314,14 +300,10 @@ def test_a_template_prompt_and_a_heading_named_beside_it_are_both_answered(assis
     answer = assistant.ask("Communication channels: how do Kubeflow team members communicate internally, "
                            "and how does Kubeflow communicate outbound with users?")
     assert "kubeflow-contributors" in answer.answer and "kubeflow-announcements" in answer.answer
-    saved = assistant.config
-    assistant.config = saved.without("template-siblings")
-    try:  # without the stage the prompt's own section fills the answer
-        assert "kubeflow-announcements" not in assistant.ask("Communication channels: how do Kubeflow team members "
-                                                             "communicate internally, and how does Kubeflow communicate "
-                                                             "outbound with users?").answer
-    finally:
-        assistant.config = saved
+    # without the stage the prompt's own section fills the answer
+    assert "kubeflow-announcements" not in ask_without(
+        assistant, "Communication channels: how do Kubeflow team members communicate internally, and how does "
+        "Kubeflow communicate outbound with users?", "template-siblings").answer
 
 
 def test_a_list_quoted_as_a_continuation_keeps_its_items_later_sentences(assistant):
@@ -387,10 +369,5 @@ def test_a_section_that_moved_between_revisions_is_placed_by_each_revisions_tabl
                           "revision and now?")
     assert not which.abstained and "[Security links](#security-links)" in which.answer
     # and with the stage off, neither does this one
-    original = assistant.config
-    assistant.config = original.without("outline-moves")
-    try:
-        off = assistant.ask(question)
-    finally:
-        assistant.config = original
+    off = ask_without(assistant, question, "outline-moves")
     assert not off.abstained and "Table of Contents" not in {c.chunk.meta.section for c in off.citations}
