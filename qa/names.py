@@ -328,15 +328,31 @@ def thread_key(url: str) -> tuple[str, str] | None:
 
 
 def _thread_references(question: str, threads: dict[tuple[str, str], set[str]]):
-    """Each reference to a review thread in the question (its match) with the sources it names (``threads``:
-    (owner/repository, number) -> sources). A repository written with the number ("toc#2201") must be the
-    thread's, as owner/repository or as its name alone."""
+    """Each reference to a review thread in the question (the words making it) with the sources it names
+    (``threads``: (owner/repository, number) -> sources). A repository written with the number ("toc#2201") must
+    be the thread's, as owner/repository or as its name alone. Numbers listed after one ("PRs 975, 980 and 994")
+    refer alike."""
     for m in _THREAD_REF_RE.finditer(question):
-        repo, number = (m.group(1) or m.group(2) or "").lower(), m.group(3)
-        sources = set().union(*(sources for (owner_repo, n), sources in threads.items()
-                                if n == number and (not repo or repo in (owner_repo, owner_repo.split("/")[-1]))))
-        if sources:
-            yield m, sources
+        repo = (m.group(1) or m.group(2) or "").lower()
+        found = _thread_sources(threads, repo, m.group(3))
+        said, end = [m.group(0)] if found else [], m.end()
+        while more := _MORE_NUMBERS_RE.match(question, end):
+            if listed := _thread_sources(threads, repo, more.group(1)):
+                found |= listed
+                said.append(more.group(1))
+            end = more.end()
+        if found:
+            yield " ".join(said), found
+
+
+def _thread_sources(threads: dict[tuple[str, str], set[str]], repo: str, number: str) -> set[str]:
+    """The sources of thread ``number`` (of repository ``repo``, as owner/repository or its name, when given)."""
+    return set().union(*(sources for (owner_repo, n), sources in threads.items()
+                         if n == number and (not repo or repo in (owner_repo, owner_repo.split("/")[-1]))))
+
+
+# a number listed after a thread's ("PRs 975, 980 and 994", "#980/#994")
+_MORE_NUMBERS_RE = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+|\s*/\s*)#?(\d+)\b", re.I)
 
 
 def named_threads(question: str, threads: dict[tuple[str, str], set[str]]) -> tuple[set[str], str]:
@@ -344,4 +360,4 @@ def named_threads(question: str, threads: dict[tuple[str, str], set[str]]) -> tu
     2201", "#992"), and the words referring to them, which name where an answer is, not what it says (the
     thread's own passages never write them)."""
     found = list(_thread_references(question, threads))
-    return set().union(*(sources for _, sources in found)), " ".join(m.group(0) for m, _ in found)
+    return set().union(*(sources for _, sources in found)), " ".join(said for said, _ in found)

@@ -42,7 +42,7 @@ STAGES: dict[str, str] = {
     "quoted-phrases": "candidates and rerank: passages holding a phrase the question quotes, as it stands, join and move up",
     "aspects": "prior and sentence selection: a subject a document treats aspect by aspect (a component's actors, actions, score and threat model) names none of those sections alone, only with the aspect's heading; named so, its section is asked for, not the aspect's section above it",
     "source-prior": "prior: the kinds, projects, sections and revisions the question names; kind prior; a question naming projects reads theirs and Kubeflow's sources only (theirs alone when it asks what their own documents say and names nothing of Kubeflow's)",
-    "thread-references": "prior (with source-prior) and sentence selection: a question naming a review thread by its number (\"cncf/toc#2201\", \"PR 996\", \"issue #992\") reads that thread first, and the words naming it count for each of its sentences (its own passages never write its number; a thread linking to it does)",
+    "thread-references": "prior (with source-prior) and sentence selection: a question naming a review thread by its number (\"cncf/toc#2201\", \"PR 996\", \"issue #992\", each of \"PRs 975, 980 and 994\") reads that thread first, and the words naming it count for each of its sentences (its own passages never write its number; a thread linking to it does)",
     "document-prior": "prior: a file's best hit lifts its other hits",
     "feedback": "pseudo-relevance feedback: the best passages' telling terms searched for again (BM25)",
     "merge": "neighbouring windows of one section read as one passage",

@@ -579,6 +579,10 @@ def test_a_review_thread_is_named_by_its_number_as_readers_write_it():
     assert named_threads("What did issue #992 track?", threads)[0] == {"reviews/kf-992.json", "reviews/tag-992.json"}
     assert named_threads("What did kubeflow/community#992 track?", threads)[0] == {"reviews/kf-992.json"}
     assert named_threads("What did cncf/toc#992 track?", threads) == (set(), "")  # a repository none of them is
+    # numbers listed after one refer alike; a listed number no thread has is no reference
+    assert named_threads("How did PRs 2201, 992 and 7 change it?", threads) == (
+        {"reviews/toc-2201.json", "reviews/kf-992.json", "reviews/tag-992.json"}, "PRs 2201 992")
+    assert named_threads("What did kubeflow/community#992 and 2201 change?", threads)[0] == {"reviews/kf-992.json"}
     # numbers that are no thread's reference: a count, a finding, a port, a file's anchor, a heading's number
     assert named_threads("Did 2201 users see ADA-KUBEFL-992 on port 2201, as README.md#992 or #1 says?", threads) == (set(), "")
 
