@@ -38,7 +38,7 @@ from kfqa.qa.names import (
     person_terms,
     subject_key,
 )
-from kfqa.qa.outline import Entry, asked_moves, moves, outline, quotes
+from kfqa.qa.outline import Entry, asked_moves, asks_about_sections, moves, outline, quotes
 from kfqa.qa.query import (
     abbreviations_for,
     asked_about,
@@ -70,9 +70,6 @@ SIMILARITY_CHARS = 600  # of a sentence and its list, compared with the question
 HEADING_TIE_BREAK = 0.05
 LIST_QUESTION_COVERAGE = 0.8  # a lead-in holding this share of the question's terms is what it asks about
 LIST_WINDOWS = 3  # windows a list running past its passage's end is read on into (quoted lists are cut at MAX_ITEM_CHARS)
-# a question about a document's sections themselves ("Which sections were removed, moved or added?"), not
-# about one of them ("the authors section")
-_STRUCTURE_RE = re.compile(r"\b(?:sections|headings|structure[ds]?|restructur\w*|reorgani[sz]\w*|outline)\b", re.I)
 ITEM_PAGE_HEAD_LINES = 6  # an item's own page names it in its header: its title, severity, status, then "ID ..."
 
 __all__ = ["ABSTAIN_TEXT", "Candidate", "Composer", "Composition", "Evidence", "render"]
@@ -381,7 +378,7 @@ class Composer:
         pairs = [p for p in pairs if p[0] in sources] or pairs
         said = {(c.hit.chunk.id, c.text) for c in chosen}
         lead, out = chosen[0] if chosen else Candidate("", retrieved[0], 0, score=1.0), []
-        asks_sections = bool(_STRUCTURE_RE.search(question))
+        asks_sections = asks_about_sections(question)
         for before, after in pairs:
             old, new = self._outline(before), self._outline(after)
             for quote in quotes(asked_moves(moves(old, new), old + new, set(weight), asks_sections)):

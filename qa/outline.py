@@ -19,6 +19,9 @@ from kfqa.types import Chunk
 # "  - [Software Bill of Materials](#software-bill-of-materials)": an entry linking to a heading of its page
 _ENTRY_RE = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,3}[.)])[ \t]+\[(?P<title>[^\]]+)\]\(#[^)\s]*\)[ \t]*$")
 MAX_MOVES = 4  # a question asking about the sections, naming none, hears this many moves at most
+# a question about a document's sections themselves ("Which sections were removed, moved or added?"), not
+# about one of them ("the authors section")
+_STRUCTURE_RE = re.compile(r"\b(?:sections|headings|structure[ds]?|restructur\w*|reorgani[sz]\w*|outline)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,11 @@ def _by_title(entries: list[Entry]) -> dict[str, list[Entry]]:
     for entry in entries:
         out.setdefault(entry.title.lower(), []).append(entry)
     return out
+
+
+def asks_about_sections(question: str) -> bool:
+    """The question asks about a document's sections themselves, not about one of them."""
+    return bool(_STRUCTURE_RE.search(question))
 
 
 def asked_moves(found: list[Move], entries: list[Entry], question_terms: set[str], asks_sections: bool) -> list[Move]:

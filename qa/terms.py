@@ -159,8 +159,7 @@ class TermWeights:
         # "CVE Numbering Authority": capitalised words in a run are one name, whatever each word alone is
         if scope is not None:
             out += [phrase for phrase in name_phrases(question)
-                    if not any(word in out for word in phrase.split()) and not _held_as_name(phrase.split(), scope)
-                    and not _names_side_by_side(phrase, question, scope)]
+                    if not any(word in out for word in phrase.split()) and not _held_as_name(phrase, question, scope)]
             # "mfa", "cvss", "2fa": an acronym typed in lower case, no English word, is a name all the same
             found = {t.lower() for t in out}
             out += [word for word in dict.fromkeys(_SHORT_LOWER_RE.findall(question))
@@ -349,11 +348,13 @@ def _identifier_held(ident: str, scope) -> bool:
         or _held_together(words, scope)
 
 
-def _held_as_name(words: list[str], scope) -> bool:
+def _held_as_name(phrase: str, question: str, scope) -> bool:
     """A run of capitalised words is held together, or is a held name before a common noun ("the Ada
-    Logics Audit": "Ada Logics" and an audit)."""
+    Logics Audit": "Ada Logics" and an audit), or two names side by side (``_names_side_by_side``)."""
+    words = phrase.split()
     return _held_together(words, scope) or (len(words) > 2 and is_common(words[-1].lower())
-                                            and _held_together(words[:-1], scope))
+                                            and _held_together(words[:-1], scope)) \
+        or _names_side_by_side(phrase, question, scope)
 
 
 def _names_side_by_side(phrase: str, question: str, scope) -> bool:
