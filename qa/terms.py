@@ -151,7 +151,9 @@ class TermWeights:
             return bool(parts) and not any(self._mentioned(p, mentions) for p in parts)
 
         out = [token for token in dict.fromkeys(_NAME_RE.findall(question))  # each once
-               if (not _held_together(token.split("-"), scope) if _compound(token) and scope is not None
+               if (not _compound_held(token, scope) if _compound(token) and scope is not None
+                   # (an acronym held only as the head of a hyphenated word, "CWE" of "CWE-200", is held)
+                   else not _name_held(token, scope) if scope is not None and _ACRONYM_RE.fullmatch(token)
                    else unmentioned(token) or (scope is not None and not _name_held(token, scope)))]
         # "HashiCorp Vault": a common word written as a name is one
         out += [word for word in proper_nouns(question)
@@ -367,6 +369,18 @@ def _names_side_by_side(phrase: str, question: str, scope) -> bool:
         after is not None and any(_held_together(words[:i], scope) and _held_together([*words[i:], after], scope)
                                   for i in range(1, len(words)))
         for after in followers)
+
+
+def _compound_held(name: str, scope) -> bool:
+    """Hyphenated words held together ("SECURITY-INSIGHTS"), or a held name and a past participle saying what
+    it did ("TOC-reviewed": reviewed by the TOC, "GitHub-hosted"), which names nothing new."""
+    parts = name.split("-")
+    head, last = parts[:-1], parts[-1]
+    if _held_together(parts, scope):
+        return True
+    participle = last.islower() and last.endswith("ed") and is_common(last)
+    return participle and (scope.holds_whole(re.escape(head[0].lower())) and _name_held(head[0], scope)
+                           if len(head) == 1 else _held_together(head, scope))
 
 
 def _compound(name: str) -> bool:

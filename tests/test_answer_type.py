@@ -176,6 +176,8 @@ def test_a_number_answers_a_score_only_next_to_what_is_scored_and_a_ratio_anywhe
     "What is the size of the blast radius if the controller is compromised?", "Is there a formal SLA?",
     "What must the platform operator do to keep Kubeflow secure?",
     "How much of the isolation relies on Istio?",  # "how much" without a price is a degree
+    # time or effort spent is no money: hours, weeks answer it
+    "How much effort is a reviewer expected to spend on one assessment?",
     # the value word mentioned, not asked for
     "What does Kubeflow do about old versions of its components?",
     "What day-to-day security tasks do Kubeflow maintainers do?",

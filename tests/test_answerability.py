@@ -301,6 +301,22 @@ def test_a_hyphenated_name_is_one_name():
     assert weights.unknown_names("Does Katib use a Katib-Controller?", kubeflow) == []
     # lower-case compounds are ordinary words ("user-supplied"), not names
     assert weights.unknown_names("Does the Katib controller run user-supplied code?", kubeflow) == []
+    # a held name and a past participle saying what it did ("TOC-reviewed": reviewed by the TOC) names nothing new;
+    # an unheld name so joined is still unknown, and so is a name before a word of another kind
+    toc = Scope("Kubeflow", [*kubeflow.texts, "the toc approved it."])
+    assert weights.unknown_names("Which Katib release matched the TOC-reviewed version?", toc) == []
+    assert "FedRAMP-reviewed" in weights.unknown_names("Which Katib release matched the FedRAMP-reviewed version?", toc)
+    assert weights.unknown_names("Which Katib release matched the TOC-style version?", toc) == ["TOC-style"]
+
+
+def test_an_acronym_held_only_as_the_head_of_a_hyphenated_identifier_is_held():
+    # the audit writes "CWE-200: Information Exposure", never "CWE" alone
+    weights = TermWeights(_stats(KUBEFLOW + ["The finding maps to CWE-200: Information Exposure."]))
+    kubeflow = Scope("Kubeflow", [t.lower() for t in KUBEFLOW + ["The finding maps to CWE-200: Information Exposure."]])
+    assert weights.unknown_names("What CWE did the audit cite for the Katib finding?", kubeflow) == []
+    # inside a word it is no head: "cwex" holds no "CWE"
+    inside = Scope("Kubeflow", [t.lower() for t in KUBEFLOW + ["The cwex-200 tool ran."]])
+    assert weights.unknown_names("What CWE did the audit cite for the Katib finding?", inside) == ["CWE"]
 
 
 def test_absent_words_are_the_common_words_the_scope_never_holds():
