@@ -208,6 +208,8 @@ class Composer:
             decision = replace(decision, answerable=False, unstated=asked.what)
         if decision.answerable and people and config.on("speaker"):
             candidates = _heard_from(candidates, people, config)
+        if decision.answerable and written and config.on("identifier-voices"):
+            facets = [*facets, *_voices(candidates, written, config.voice_floor)]
         chosen = select(candidates, facets, config, kinds, parts, identifiers, speakers) if decision.answerable else []
         if chosen and sections and config.on("template-nearest"):
             chosen += self._nearest_elsewhere(question, candidates, chosen, sections, config)
@@ -554,6 +556,18 @@ def _with_heading(own: float, heading: float) -> float:
     heading's share, the sentence's own words filling the rest, and (a heading that holds every word
     ties its sentences) a little more for a sentence that says the question's words itself."""
     return heading + (1 - heading) * own + HEADING_TIE_BREAK * own if heading else own
+
+
+def _voices(candidates: list[Candidate], written, floor: float) -> list:
+    """Stage identifier-voices: a facet for each kind of source with a relevant sentence naming one of the
+    identifiers the question writes, scoring at least ``floor`` of the best. Why: the audit describes "ADA-KUBEFL-13"
+    and the DD thread settles it ("clarified as not a vulnerability"); a question in the audit's words ("is that
+    actually a vuln?") ranks only the audit."""
+    named = naming_re(written)
+    best = max((c.score for c in candidates), default=0.0)
+    kinds = dict.fromkeys(c.hit.chunk.meta.kind for c in candidates
+                          if c.relevant and c.score >= floor * best and named.search(c.text))
+    return [lambda chunk, kind=kind: chunk.meta.kind == kind for kind in kinds]
 
 
 def lift_naming(candidates: list[Candidate], identifiers, boost: float) -> None:

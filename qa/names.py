@@ -219,16 +219,24 @@ def names_section(question: str, source: str, section: str, skip: tuple[str, ...
         return names_heading(question, section, skip)
     if (source, subject_key(path[-1])) not in aspects:
         return names_heading(question, path[-1], skip)
-    return len(path) >= 2 and names_heading(question, _TRAILING_PARENTHESIS_RE.sub("", path[-1]), skip) \
-        and names_heading(question, path[-2], skip)
+    return len(path) >= 2 and names_subject(question, path[-1], skip) and names_heading(question, path[-2], skip)
 
 
-def names_heading(question: str, heading: str, skip: tuple[str, ...] = ()) -> bool:
+SHORTEST_SUBJECT = 4  # characters of a subject named with its parent ("Katib"): the pair is no accident
+
+
+def names_subject(question: str, heading: str, skip: tuple[str, ...]) -> bool:
+    """The question names the subject of a subsection, its heading without what it adds in parentheses
+    ("Katib (6.5/10)": "Katib"); asked with the parent's heading ("Katib's scorecard"), a short name will do."""
+    return names_heading(question, _TRAILING_PARENTHESIS_RE.sub("", heading), skip, shortest=SHORTEST_SUBJECT)
+
+
+def names_heading(question: str, heading: str, skip: tuple[str, ...] = (), shortest: int = 6) -> bool:
     """Whether the question names a section by its heading ("the Incident Response process",
-    "the Overview"): the heading (without the abbreviation it ends on), six characters or more and not
-    one of ``skip``, as a phrase."""
+    "the Overview"): the heading (without the abbreviation it ends on), ``shortest`` characters or more and
+    not one of ``skip``, as a phrase."""
     heading = heading_name(heading)
-    if len(heading) < 6 or heading.lower() in skip:
+    if len(heading) < shortest or heading.lower() in skip:
         return False
     return bool(re.search(rf"(?<!\w){re.escape(heading)}(?!\w)", question, re.IGNORECASE))
 

@@ -899,6 +899,9 @@ def test_a_subject_treated_aspect_by_aspect_is_named_with_the_aspect():
     assert names("What is the threat model of the Spark Operator?", "audit.pdf", "Page 21 > Threat model > Spark Operator")
     assert names("How did the Spark Operator do on the scorecard?", "audit.pdf", "Page 1 > Scorecard > Spark Operator (1.5/10)")
     assert not names("What is the threat model of Kubeflow Katib?", "sa.md", "Overview > Actions > Kubeflow Katib")
+    # a short subject ("Katib", five letters) named with its aspect is named: the pair is no accident
+    assert names("Why did Katib's scorecard lose points?", "audit.pdf", "Page 0 > Scorecard > Katib (0.5/10)")
+    assert not names("Why did Katib lose points?", "audit.pdf", "Page 0 > Scorecard > Katib (0.5/10)")
     # a heading merely repeated, or under one parent, is named by itself as before
     assert names("Who are the actors in Karmada?", "karmada.md", "Overview > Actors")
     assert names("What are the component versions of the release?", "release.md", "1.9.1 > Component versions")

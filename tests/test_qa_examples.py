@@ -371,3 +371,24 @@ def test_a_section_that_moved_between_revisions_is_placed_by_each_revisions_tabl
     # and with the stage off, neither does this one
     off = ask_without(assistant, question, "outline-moves")
     assert not off.abstained and "Table of Contents" not in {c.chunk.meta.section for c in off.citations}
+
+
+def test_another_kind_of_source_naming_the_asked_identifier_has_its_say(assistant):
+    # stage identifier-voices: the audit describes ADA-KUBEFL-04, the DD thread says what became of it; a
+    # question in the audit's words ranks only the audit
+    question = "ADA-KUBEFL-04 (GetFile reads whole objects into memory): did anything get done about it?"
+    thread = "reviews/kubeflow-community-issue-992.json"
+    answer = assistant.ask(question)
+    assert thread in {c.chunk.meta.source for c in answer.citations}, answer.answer
+    assert "kubeflow/pipelines#12394" in answer.answer
+    off = ask_without(assistant, question, "identifier-voices")
+    assert thread not in {c.chunk.meta.source for c in off.citations}, off.answer
+
+
+def test_a_subsection_named_by_its_subject_and_its_parent_joins(assistant):
+    # "Katib's scorecard" names "Scorecard > Katib (6.5/10)": a five-letter subject, with its parent named too
+    question = "Katib's scorecard in the audit: what pulled it down?"
+    asked = "Page 9 > Scorecard > Katib (6.5/10)"
+    answer = assistant.ask(question)
+    assert asked in {c.chunk.meta.section for c in answer.citations}, answer.answer
+    assert asked not in {c.chunk.meta.section for c in ask_without(assistant, question, "section-join").citations}
