@@ -48,7 +48,14 @@ from kfqa.qa.query import (
     quoted_phrases,
 )
 from kfqa.qa.ranked import extremes
-from kfqa.qa.selection import Candidate, attributed, comment_authors, select, without_header
+from kfqa.qa.selection import (
+    Candidate,
+    attributed,
+    comment_authors,
+    is_statement,
+    select,
+    without_header,
+)
 from kfqa.qa.sentences import (
     LIST_MARK_RE,
     answerable_sentences,
@@ -208,9 +215,8 @@ class Composer:
             decision = replace(decision, answerable=False, unstated=asked.what)
         if decision.answerable and people and config.on("speaker"):
             candidates = _heard_from(candidates, people, config)
-        if decision.answerable and written and config.on("identifier-voices"):
-            facets = [*facets, *_voices(candidates, written, config.voice_floor)]
-        chosen = select(candidates, facets, config, kinds, parts, identifiers, speakers) if decision.answerable else []
+        voices = _voices(candidates, written, config.voice_floor) if written and config.on("identifier-voices") else []
+        chosen = select(candidates, facets, config, kinds, parts, identifiers, speakers, voices) if decision.answerable else []
         if chosen and sections and config.on("template-nearest"):
             chosen += self._nearest_elsewhere(question, candidates, chosen, sections, config)
         if history and config.on("outline-moves") and retrieved and (chosen or not (unknown or decision.unstated)):
@@ -407,9 +413,13 @@ class Composer:
         parent, _, leaf = heading.rpartition(" > ")
         title = heading_name(leaf)
         # (... or with its parent's heading: "Communication channels, outbound: ..." names "Outbound")
-        one_word_named = history or bool(parent) and names_heading(question, parent.rpartition(" > ")[2])
+        parent_named = bool(parent) and names_heading(question, parent.rpartition(" > ")[2])
+        one_word_named = history or parent_named
+        # (a prompt asked under its parent's heading as a label, "Cloud native threat modeling: Explain the least
+        # minimal privileges ...": the label's words are the parent's, the rest the heading's)
         return (hit.chunk.meta.source, hit.chunk.meta.section) in sections or bool(focus) and (
             coverage(focus, title) >= LIST_QUESTION_COVERAGE
+            or (parent_named and coverage(focus, f"{title} {parent.rpartition(' > ')[2]}") >= LIST_QUESTION_COVERAGE)
             or ((len(re.split(r"[\s-]+", title)) > 1 or one_word_named)
                 and names_section(question, hit.chunk.meta.source, heading, (HOME_PROJECT,), aspects)))
 
@@ -558,16 +568,20 @@ def _with_heading(own: float, heading: float) -> float:
     return heading + (1 - heading) * own + HEADING_TIE_BREAK * own if heading else own
 
 
-def _voices(candidates: list[Candidate], written, floor: float) -> list:
-    """Stage identifier-voices: a facet for each kind of source with a relevant sentence naming one of the
-    identifiers the question writes, scoring at least ``floor`` of the best. Why: the audit describes "ADA-KUBEFL-13"
-    and the DD thread settles it ("clarified as not a vulnerability"); a question in the audit's words ("is that
-    actually a vuln?") ranks only the audit."""
+def _voices(candidates: list[Candidate], written, floor: float) -> list[Candidate]:
+    """Stage identifier-voices: for each kind of source, its best relevant statement naming one of the identifiers
+    the question writes, if it scores at least ``floor`` of the best (``select`` adds those of kinds it chose
+    nothing from). Why: the audit describes "ADA-KUBEFL-13" and the DD thread settles it ("clarified as not a
+    vulnerability"); a question in the audit's words ("is that actually a vuln?") ranks only the audit."""
     named = naming_re(written)
     best = max((c.score for c in candidates), default=0.0)
-    kinds = dict.fromkeys(c.hit.chunk.meta.kind for c in candidates
-                          if c.relevant and c.score >= floor * best and named.search(c.text))
-    return [lambda chunk, kind=kind: chunk.meta.kind == kind for kind in kinds]
+    voices: dict[str, Candidate] = {}
+    for cand in sorted(candidates, key=lambda c: c.score, reverse=True):
+        if cand.score < floor * best:
+            break
+        if cand.relevant and is_statement(cand) and named.search(cand.text):
+            voices.setdefault(cand.hit.chunk.meta.kind, cand)
+    return list(voices.values())
 
 
 def lift_naming(candidates: list[Candidate], identifiers, boost: float) -> None:

@@ -32,6 +32,7 @@ from kfqa.qa.names import (
     names_section,
     names_subject,
     replace_names,
+    subject_key,
     thread_key,
 )
 from kfqa.qa.query import quoted_phrases, without_revision_words
@@ -391,17 +392,21 @@ class HybridRetriever:
 
     def named_sections(self, question: str, filters: Filters) -> list[Retrieved]:
         """Passages (within the filters) of a section the question names by its heading and its parent's
-        heading both ("the actors in Kubeflow Pipelines": "Actors > Kubeflow Pipelines (KFP)"; "Katib's scorecard":
-        "Scorecard > Katib (6.5/10)", ``names_subject``); a heading alone names too little ("Kubeflow Community Distribution" heads a section of a dozen pages)."""
+        heading both ("the actors in Kubeflow Pipelines": "Actors > Kubeflow Pipelines (KFP)"); a subject its document
+        treats aspect by aspect by its name alone ("Katib's scorecard": "Scorecard > Katib (6.5/10)", ``names_subject``);
+        a heading alone names too little ("Kubeflow Community Distribution" heads a section of a dozen pages)."""
         low = question.lower()
         rules = metadata_filters(filters)
+        aspects = self.windows.aspects  # (a subject its document treats aspect by aspect is named short: "Katib")
         found = []
         for (parent, leaf), chunks in self._sections_by_path.items():
             # (a substring test first: the heading regex, per section, would cost every question ~10 ms)
-            if _words_in(leaf, low) and _words_in(parent, low) \
-                    and names_subject(question, leaf, (HOME_PROJECT,)) \
-                    and names_heading(question, parent, (HOME_PROJECT,)):
-                found += [Retrieved(c, 1.0) for c in chunks if admits(c.meta, rules, filters.source_glob)]
+            if not (_words_in(leaf, low) and _words_in(parent, low) and names_heading(question, parent, (HOME_PROJECT,))):
+                continue
+            whole = names_heading(question, leaf, (HOME_PROJECT,))
+            subject = not whole and names_subject(question, leaf, (HOME_PROJECT,))
+            found += [Retrieved(c, 1.0) for c in chunks if admits(c.meta, rules, filters.source_glob)
+                      and (whole or subject and (c.meta.source, subject_key(leaf)) in aspects)]
         return found
 
     @cached_property

@@ -84,12 +84,13 @@ def stated_question(cand: Candidate) -> bool:
 
 
 def select(candidates: list[Candidate], facets=(), config: QAConfig | None = None, kinds=(),
-           parts: int = 1, identifiers=(), speakers=()) -> list[Candidate]:
+           parts: int = 1, identifiers=(), speakers=(), voices=()) -> list[Candidate]:
     """The lead and up to ``max_points``-1 supporting sentences (``points_per_part`` more for each of a
     many-part question's ``parts`` beyond the first), then a sentence per uncovered facet.
     ``kinds``: the kinds of source the question asks about (stage kind-lead). ``identifiers``: those the
     question names or describes ("ADA-KUBEFL-13"): a facet's sentence naming one is about what it asks.
-    ``speakers``: logins of the people the question asks what they said (stage speaker-words: their words lead)."""
+    ``speakers``: logins of the people the question asks what they said (stage speaker-words: their words lead).
+    ``voices``: a sentence per kind of source, each added when no chosen sentence is of its kind (identifier-voices)."""
     config = config or QAConfig()
     points = config.max_points + (config.points_per_part * (parts - 1) if config.on("part-points") and parts > 1 else 0)
     if not candidates:
@@ -131,6 +132,9 @@ def select(candidates: list[Candidate], facets=(), config: QAConfig | None = Non
         chosen += _rest_of_asked_list(lead, chosen, pool, config.section_list_points + len(opening) - 1)
     if config.on("facets"):
         chosen += covering(chosen, candidates, facets, lead.score * config.facet_floor, identifiers)
+    for voice in voices:
+        if all(c.hit.chunk.meta.kind != voice.hit.chunk.meta.kind and not repeats(voice, c) for c in chosen):
+            chosen.append(voice)
     return without_repeats(with_continuations(chosen, by_passage, config.on("replies"), config.continuation_words))
 
 

@@ -152,9 +152,7 @@ class TermWeights:
 
         out = [token for token in dict.fromkeys(_NAME_RE.findall(question))  # each once
                if (not _compound_held(token, scope) if _compound(token) and scope is not None
-                   # (an acronym held only as the head of a hyphenated word, "CWE" of "CWE-200", is held)
-                   else not _name_held(token, scope) if scope is not None and _ACRONYM_RE.fullmatch(token)
-                   else unmentioned(token) or (scope is not None and not _name_held(token, scope)))]
+                   else (unmentioned(token) and not _hyphenated_head(token, scope)) or (scope is not None and not _name_held(token, scope)))]
         # "HashiCorp Vault": a common word written as a name is one
         out += [word for word in proper_nouns(question)
                 if word not in out and unmentioned(word) and not self._inside_a_word(word.lower(), scope)]
@@ -378,9 +376,17 @@ def _compound_held(name: str, scope) -> bool:
     head, last = parts[:-1], parts[-1]
     if _held_together(parts, scope):
         return True
-    participle = last.islower() and last.endswith("ed") and is_common(last)
-    return participle and (scope.holds_whole(re.escape(head[0].lower())) and _name_held(head[0], scope)
+    # (a past participle the sources hold in some form: "reviewed", not "red" nor "certified" they never write)
+    participle = last.islower() and len(last) > 4 and last.endswith("ed") and is_common(last) and scope.mentions(stem(last))
+    return participle and (scope.holds_whole(re.escape(head[0].lower()) + "s?") and _name_held(head[0], scope)
                            if len(head) == 1 else _held_together(head, scope))
+
+
+def _hyphenated_head(acronym: str, scope) -> bool:
+    """An acronym the sources in scope write only as the head of a hyphenated identifier ("CWE" of "CWE-200"),
+    which term statistics keep whole."""
+    return scope is not None and _ACRONYM_RE.fullmatch(acronym) is not None \
+        and scope.holds_whole(re.escape(acronym.lower()) + "-[a-z0-9]+")
 
 
 def _compound(name: str) -> bool:

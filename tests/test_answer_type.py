@@ -178,6 +178,7 @@ def test_a_number_answers_a_score_only_next_to_what_is_scored_and_a_ratio_anywhe
     "How much of the isolation relies on Istio?",  # "how much" without a price is a degree
     # time or effort spent is no money: hours, weeks answer it
     "How much effort is a reviewer expected to spend on one assessment?",
+    "How much of their time do reviewers spend on an assessment?",
     # the value word mentioned, not asked for
     "What does Kubeflow do about old versions of its components?",
     "What day-to-day security tasks do Kubeflow maintainers do?",

@@ -303,10 +303,12 @@ def test_a_hyphenated_name_is_one_name():
     assert weights.unknown_names("Does the Katib controller run user-supplied code?", kubeflow) == []
     # a held name and a past participle saying what it did ("TOC-reviewed": reviewed by the TOC) names nothing new;
     # an unheld name so joined is still unknown, and so is a name before a word of another kind
-    toc = Scope("Kubeflow", [*kubeflow.texts, "the toc approved it."])
+    toc = Scope("Kubeflow", [*kubeflow.texts, "the toc approved it after review."])
     assert weights.unknown_names("Which Katib release matched the TOC-reviewed version?", toc) == []
     assert "FedRAMP-reviewed" in weights.unknown_names("Which Katib release matched the FedRAMP-reviewed version?", toc)
     assert weights.unknown_names("Which Katib release matched the TOC-style version?", toc) == ["TOC-style"]
+    # ... and so is a participle the sources never write in any form: "certified" here
+    assert weights.unknown_names("Which Katib release matched the TOC-certified version?", toc) == ["TOC-certified"]
 
 
 def test_an_acronym_held_only_as_the_head_of_a_hyphenated_identifier_is_held():
@@ -314,9 +316,10 @@ def test_an_acronym_held_only_as_the_head_of_a_hyphenated_identifier_is_held():
     weights = TermWeights(_stats(KUBEFLOW + ["The finding maps to CWE-200: Information Exposure."]))
     kubeflow = Scope("Kubeflow", [t.lower() for t in KUBEFLOW + ["The finding maps to CWE-200: Information Exposure."]])
     assert weights.unknown_names("What CWE did the audit cite for the Katib finding?", kubeflow) == []
-    # inside a word it is no head: "cwex" holds no "CWE"
-    inside = Scope("Kubeflow", [t.lower() for t in KUBEFLOW + ["The cwex-200 tool ran."]])
-    assert weights.unknown_names("What CWE did the audit cite for the Katib finding?", inside) == ["CWE"]
+    # inside a word it is no head: "cwex" holds no "CWE"; nor is a part of a code name ("scan_cwe_keys")
+    for text in ("The cwex-200 tool ran.", "The job runs scan_cwe_keys nightly."):
+        inside = Scope("Kubeflow", [t.lower() for t in KUBEFLOW + [text]])
+        assert weights.unknown_names("What CWE did the audit cite for the Katib finding?", inside) == ["CWE"], text
 
 
 def test_absent_words_are_the_common_words_the_scope_never_holds():

@@ -392,3 +392,13 @@ def test_a_subsection_named_by_its_subject_and_its_parent_joins(assistant):
     answer = assistant.ask(question)
     assert asked in {c.chunk.meta.section for c in answer.citations}, answer.answer
     assert asked not in {c.chunk.meta.section for c in ask_without(assistant, question, "section-join").citations}
+
+
+def test_a_prompt_asked_under_its_parent_heading_as_a_label_is_the_section_asked_for(assistant):
+    # the label's words are the parent heading's ("Cloud Native Threat Modeling"), the rest the prompt's: each
+    # point under the prompt answers, though few share the question's words
+    question = ("Cloud Native Threat Modeling - explain the least minimal privileges the project requires, and the "
+                "reasons for additional privileges.")
+    answer = assistant.ask(question)
+    assert "rootless containers" in answer.answer, answer.answer
+    assert all(c.chunk.meta.section.endswith("reasons for additional privileges") for c in answer.citations)

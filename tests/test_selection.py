@@ -251,3 +251,21 @@ def test_a_point_under_another_named_section_is_no_repeat_of_the_lead():
     assert [c.text for c in chosen] == [inbound.text, internal.text]
     again = _under("Inbound", internal.text, 0.9, {"inbound": 0.3})
     assert [c.text for c in select([inbound, again], config=QAConfig())] == [inbound.text]
+
+
+# --- stage identifier-voices ----------------------------------------------------------------------------
+
+def test_each_kind_of_source_naming_the_asked_identifier_is_heard_by_its_naming_sentence():
+    from kfqa.qa.compose import _voices
+    audit = Retrieved(Chunk(id="audits/a.pdf::0123456789ab::0", text="", meta=ChunkMeta(source="audits/a.pdf", kind="audit")), 1.0)
+    lead = _said(audit, "ADA-KUBEFL-04 reads whole objects into memory.", 1.0, 0, "", 0)
+    # the thread's best sentence names no finding; its sentence naming the asked one is the voice
+    busy = _said(THREAD, "The pipelines server was rebuilt last spring for other reasons.", 0.55, 0, "", 0)
+    naming = _said(THREAD, "ADA-KUBEFL-04 was fixed in pipelines#12394.", 0.35, 1, "", 0)
+    weak = _said(GUIDE, "ADA-KUBEFL-04 is listed among the findings.", 0.2, 0, "", 0)
+    candidates = [lead, busy, naming, weak]
+    voices = _voices(candidates, ["ADA-KUBEFL-04"], floor=0.3)
+    assert voices == [lead, naming]  # (the docs sentence scores under the floor)
+    config = QAConfig(max_points=1, continuation_words=0)
+    assert select(candidates, config=config, voices=voices) == [lead, naming]
+    assert select(candidates, config=config) == [lead]
