@@ -30,6 +30,7 @@ from kfqa.qa.names import (
     asked_releases,
     filed_under,
     filed_under_another_release,
+    heading_anchor,
     heading_name,
     named_threads,
     names_heading,
@@ -51,8 +52,10 @@ from kfqa.qa.ranked import extremes
 from kfqa.qa.selection import (
     Candidate,
     attributed,
+    bare_header,
     comment_authors,
     is_statement,
+    repeats,
     select,
     without_header,
 )
@@ -70,6 +73,8 @@ from kfqa.termstats import OpenCompounds, TermStats, terms
 from kfqa.text import identifiers_in, naming_re, normalize, split_sentences, without_link_targets
 from kfqa.types import AnswerSentence, Citation, Retrieved
 
+# a sentence sending the reader to a section of its own page: "see [Current Limitations](#current-limitations)"
+_SEE_LINK_RE = re.compile(r"\bsee\s+(?:the\s+)?\[[^\]]+\]\(#([\w-]+)\)", re.I)
 # a link alone, or a row of badges ("[![OpenSSF Best Practices](.../badge)](...) [![Scorecard](...)](...)");
 # a row of named links ("[Katib](...), [KServe](...)") lists things, and stays
 _LINK_ONLY_RE = re.compile(r"^\s*(?:\[[^\]]*\]\([^)]*\)|(?:\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)\s*)+)[\s.;,]*$")
@@ -219,6 +224,8 @@ class Composer:
         chosen = select(candidates, facets, config, kinds, parts, identifiers, speakers, voices) if decision.answerable else []
         if chosen and sections and config.on("template-nearest"):
             chosen += self._nearest_elsewhere(question, candidates, chosen, sections, config)
+        if chosen and config.on("see-links"):
+            chosen = self._with_linked(question, chosen, focus, weight, config)
         if history and config.on("outline-moves") and retrieved and (chosen or not (unknown or decision.unstated)):
             # (after the lead: what moved, in each revision; what moved answers a question no sentence answers,
             # "Which sections were moved or removed?", unless it names what the sources never mention)
@@ -374,6 +381,25 @@ class Composer:
         sims = self.encoder.similarities(self.query_vector(question), [c.text for c in others])
         best, near = max(zip(others, sims, strict=True), key=lambda pair: pair[1])
         return [replace(best, items=best.listed)] if near >= config.template_nearest else []
+
+    def _with_linked(self, question: str, chosen: list[Candidate], focus, weight, config: QAConfig) -> list[Candidate]:
+        """Stage see-links: after a chosen sentence that sends the reader to a section of its own page ("... are
+        shared across all namespaces, see [Current Limitations](#current-limitations) for more details"), that
+        section's first statement, with its list: the rest of what the sentence says is there."""
+        out: list[Candidate] = []
+        for cand in chosen:
+            out.append(cand)
+            link = _SEE_LINK_RE.search(cand.text)
+            page = self.windows.of_source(cand.hit.chunk.meta.source) if link else []
+            linked = next((c for c in page if link.group(1) in map(heading_anchor, c.meta.section.split(" > "))), None)
+            if linked is None or linked.id == cand.hit.chunk.id:
+                continue
+            said = {c.text for c in chosen + out}
+            first = next((c for c in self._candidates(question, [Retrieved(linked, cand.hit.score)], focus, weight, config)
+                          if is_statement(c) and not bare_header(c) and c.text not in said), None)
+            if first is not None and not any(repeats(first, c) for c in chosen + out):
+                out.append(replace(first, items=first.listed, score=cand.score))
+        return out
 
     def _outline_moves(self, question: str, retrieved: list[Retrieved], weight: dict[str, float],
                        chosen: list[Candidate]) -> list[Candidate]:

@@ -177,6 +177,11 @@ _TRAILING_PARENTHESIS_RE = re.compile(r"\s*\([^()]*\)$")
 _PAGE_RE = re.compile(r"^Page \d+(?: > |$)")
 
 
+def heading_anchor(heading: str) -> str:
+    """The anchor Markdown renderers give a heading: lower case, punctuation dropped, spaces hyphens."""
+    return re.sub(r"\s+", "-", re.sub(r"[^\w\s-]", "", heading.strip().lower()))
+
+
 def heading_path(section: str) -> list[str]:
     """A section's headings, outermost first, without a PDF's "Page N" ("Page 12 > Scorecard > Katib")."""
     return [h for h in _PAGE_RE.sub("", section).split(" > ") if h]

@@ -28,6 +28,7 @@ from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours, revise
 from kfqa.qa.names import (
     compares,
     filed_under_another_release,
+    heading_anchor,
     names_heading,
     names_section,
     names_subject,
@@ -498,11 +499,6 @@ class HybridRetriever:
 
 # a link to a heading of the passage's own page ("[Current Limitations](#current-limitations)")
 _IN_PAGE_LINK_RE = re.compile(r"\]\(#([\w-]+)\)")
-
-
-def heading_anchor(heading: str) -> str:
-    """The anchor Markdown renderers give a heading: lower case, punctuation dropped, spaces hyphens."""
-    return re.sub(r"\s+", "-", re.sub(r"[^\w\s-]", "", heading.strip().lower()))
 
 
 # GitHub's closing keywords before a reference ("Fixes: #991", "closes org/repo#12",

@@ -70,6 +70,7 @@ STAGES: dict[str, str] = {
     "novelty": "sentence selection: a supporting point holding question terms no chosen point holds gains on one repeating them",
     "facets": "sentence selection: each kind of source the question names gets a relevant sentence",
     "identifier-voices": "sentence selection: each kind of source that writes an identifier the question writes (\"ADA-KUBEFL-13\": the audit that found it, the thread that settled it) gets its best relevant statement naming it, if it scores voice_floor of the best",
+    "see-links": "composition: a chosen sentence that sends the reader to a section of its own page (\"see [Current Limitations](#current-limitations)\") is followed by that section's first statement, with its list",
     "outline-moves": "composition: a history question naming sections of a revised document (or asking about its sections) hears, after the lead, where each that moved sat in each revision: the revisions' table-of-contents lines, each under the entry it nests in",
     "ranked-sections": "composition: a question asking which scored best or worst, over sibling sections whose headings carry a score (\"Katib (6.5/10)\"), leads with the highest and lowest headings",
     "attribution": "composition: a review comment's sentence that doesn't open it is said by its author (\"franciscojavierarceo: Added the ... PDF\"), once per comment quoted, after the comment's short opening (\"Thanks. This is much improved!\")",
@@ -82,7 +83,7 @@ STAGES: dict[str, str] = {
 
 
 # Stages and constants that act after retrieval: configs differing only in these share their retrieval.
-ANSWER_STAGES = frozenset({"value-lift", "heading-terms", "list-windows", "item-sentences", "forward-lead-ins", "other-identifiers", "template-nearest", "attribution", "ranked-sections", "outline-moves", "sentence-similarity", "document-names", "identifier-pages", "identifier-lift", "component-focus", "template-siblings", "point-relevance", "premise-terms", "section-lists", "speaker", "speaker-words", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets", "identifier-voices",
+ANSWER_STAGES = frozenset({"value-lift", "heading-terms", "list-windows", "item-sentences", "forward-lead-ins", "other-identifiers", "template-nearest", "attribution", "ranked-sections", "outline-moves", "see-links", "sentence-similarity", "document-names", "identifier-pages", "identifier-lift", "component-focus", "template-siblings", "point-relevance", "premise-terms", "section-lists", "speaker", "speaker-words", "part-points", "novelty", "lead-in-lists", "replies", "kind-lead", "facets", "identifier-voices",
                            "answerability", "absent-words", "revision-words", "answer-type", "identifier-values"})
 ANSWER_FIELDS = frozenset({
     "passages_read", "heading_share", "document_name_df", "document_name_words", "identifier_boost", "value_boost", "max_points", "points_per_part", "section_list_points", "template_nearest", "premise_weight", "passage_floor", "support_floor", "facet_floor", "voice_floor", "lexical_weight",

@@ -402,3 +402,15 @@ def test_a_prompt_asked_under_its_parent_heading_as_a_label_is_the_section_asked
     answer = assistant.ask(question)
     assert "rootless containers" in answer.answer, answer.answer
     assert all(c.chunk.meta.section.endswith("reasons for additional privileges") for c in answer.citations)
+
+
+def test_a_sentence_sending_the_reader_to_a_section_of_its_page_is_followed_by_that_section(assistant):
+    # stage see-links: "... shared across all namespaces, see [Current Limitations](#current-limitations)": what
+    # else is shared is only there, in words the question doesn't use
+    question = "In multi-user KFP, are pipeline definitions shared between namespaces?"
+    answer = assistant.ask(question)
+    lines = answer.answer.splitlines()
+    at = next(i for i, line in enumerate(lines) if "(#current-limitations)" in line)
+    assert "do not currently support isolation" in " ".join(lines[at:at + 4]), answer.answer
+    assert "Machine Learning Metadata (MLMD)" in answer.answer
+    assert "Machine Learning Metadata (MLMD)" not in ask_without(assistant, question, "see-links").answer
