@@ -205,11 +205,14 @@ class Composer:
         self._answer_scores(question, candidates, config)
         # (the template's label the question opens with names where the answer is filed, not what it asks)
         checked = asking[len(label):] if label and asking.startswith(label) else asking
-        unknown = weights.unknown_names(checked, scope if scope and scope.texts else None)
+        # (stage rare-word-meaning: a rare word declines as a common one does, when it carries the meaning)
+        meaningful = (lambda words: self._meaning_words(checked, words, config.rare_importance)) \
+            if config.on("rare-word-meaning") and self.encoder is not None else None
+        unknown = weights.unknown_names(checked, scope if scope and scope.texts else None, meaningful)
         # (a question restating a template prompt holds the prompt's words: its answer is filed under the
         # prompt's label, in the project's own words)
         if config.on("absent-words") and config.on("answerability") and scope and scope.texts and not sections:
-            unknown += self._meaning_words(checked, weights.absent_words(checked, scope, unknown), config)
+            unknown += self._meaning_words(checked, weights.absent_words(checked, scope, unknown), config.absent_importance)
         if history and config.on("revision-words"):  # ("how was it reorganised?": a change names nothing)
             unknown = [name for name in unknown if not names_revisions(name)]
         decision = decide([c.answer_score for c in candidates[: config.semantic_candidates]], unknown, config,
@@ -461,16 +464,16 @@ class Composer:
             named |= set(terms(heading_name(path[-2])))
         return named
 
-    def _meaning_words(self, question: str, words: list[str], config: QAConfig) -> list[str]:
-        """Stage absent-words: of ``words`` (the sources in scope never hold them), those that carry the
-        question's meaning: leaving one out moves the question's vector by ``absent_importance`` or more
+    def _meaning_words(self, question: str, words: list[str], importance: float) -> list[str]:
+        """Stages absent-words and rare-word-meaning: of ``words`` (the sources in scope never hold them), those
+        that carry the question's meaning: leaving one out moves the question's vector by ``importance`` or more
         ("Does Kubeflow run a bug bounty program?" without "bounty" asks something else; without
         "worried", "... rate-limit requests? worried a tenant could DoS it" asks the same)."""
         if not words or self.encoder is None:
             return []
         without = [" ".join(re.sub(rf"\b{re.escape(w)}\b", " ", question, flags=re.I).split()) for w in words]
         whole, *rest = self.encoder.vectors([question, *without])
-        return [w for w, vec in zip(words, rest, strict=True) if 1.0 - float(whole @ vec) >= config.absent_importance]
+        return [w for w, vec in zip(words, rest, strict=True) if 1.0 - float(whole @ vec) >= importance]
 
     @staticmethod
     def _listed(hit: Retrieved, sentence: str, seen: dict[str, int], config: QAConfig,

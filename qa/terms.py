@@ -138,12 +138,13 @@ class TermWeights:
         """Every known question term with its IDF (sentence scoring weighs common terms in lightly)."""
         return {t: self.stats.idf(t) for t in set(terms(question)) if self.stats.known(t) and t not in DISCOURSE_TERMS}
 
-    def unknown_names(self, question: str, scope=None) -> list[str]:
+    def unknown_names(self, question: str, scope=None, meaningful=None) -> list[str]:
         """Names in the question that the sources never hold: acronyms and product names
         ("FedRAMP"), and rare words ("payout": not common English nor a form of it, no typo of a
         store word, not part of a longer one such as a login, no noun derived from a word the sources hold: "leakage",
         nor two words they hold apart run together: "plaintext"). ``scope``: the sources in scope
-        (``qa.answerability.Scope``; default: every chunk of the store)."""
+        (``qa.answerability.Scope``; default: every chunk of the store). ``meaningful``: given the rare words, those
+        that carry the question's meaning (stage rare-word-meaning: "payout" does, "gotcha" or "vouch" doesn't)."""
         mentions = scope.mentions if scope is not None else None
 
         def unmentioned(word: str) -> bool:  # a word of the question the sources in scope never hold
@@ -178,6 +179,7 @@ class TermWeights:
         # (a name judged above, held or not, is not judged again as a rare word: "NetworkPolicy" held as
         # "network policies" is no unknown "networkpolicy")
         named = {t.lower() for t in [*out, *_NAME_RE.findall(question), *identifiers]}
+        rare = []
         for word in dict.fromkeys(_WORD_RE.findall(question.lower())):
             if word in named or word in stop_words() or word in DISCOURSE or is_common(word) \
                     or _common_compound(word, question):
@@ -185,7 +187,8 @@ class TermWeights:
             if unmentioned(word) and not self._inside_a_word(word, scope) and not self._hyphenated(word, mentions) \
                     and not (scope is not None and (scope.clipped_pair(word) or _held_apart(word, scope)
                                                     or _derived_from_held(word, scope))):
-                out.append(word)
+                rare.append(word)
+        out += meaningful(rare) if meaningful is not None and rare else rare
 
         def said(word: str) -> bool:  # the sources in scope hold it (not merely the store)
             return _all_mentioned(word, mentions, self.stats.known)

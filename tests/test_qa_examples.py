@@ -414,3 +414,15 @@ def test_a_sentence_sending_the_reader_to_a_section_of_its_page_is_followed_by_t
     assert "do not currently support isolation" in " ".join(lines[at:at + 4]), answer.answer
     assert "Machine Learning Metadata (MLMD)" in answer.answer
     assert "Machine Learning Metadata (MLMD)" not in ask_without(assistant, question, "see-links").answer
+
+
+def test_a_rare_word_declines_only_when_it_carries_the_meaning(assistant):
+    # stage rare-word-meaning: "gotcha" is in no source nor in the model's vocabulary, and says nothing the
+    # question doesn't say without it; "payout" is what the other question asks about
+    question = "any gotcha with giving the KFP API server IRSA instead of static object store keys?"
+    answer = assistant.ask(question)
+    assert not answer.abstained, answer.notices
+    assert "omit any Static credential configuration" in answer.answer
+    assert ask_without(assistant, question, "rare-word-meaning").abstained
+    declined = assistant.ask("What payout does Kubeflow offer for a critical bug?")
+    assert declined.abstained and "'payout'" in " ".join(declined.notices)
