@@ -83,7 +83,7 @@ _SCORE_RE = re.compile(r"\b(?:what|which)\b([^?.]{0,60}?)\b(?:sub-?)?scores?\b"
                        r"(?![^?]{0,30}\bmean\b)", re.I)
 _ASKS: list[tuple[str, re.Pattern]] = [
     # (not the time or effort one spends: "How much effort do reviewers spend?", "how much of their time")
-    ("money", re.compile(r"\bhow much\b(?!\s+(?:\w+\s+){0,2}?(?:time|effort|work|labou?r)\b)[^?]{0,80}?\b(?:cost|costs|pay|paid|spend|spent|charge|charged|fund|funded)\b"
+    ("money", re.compile(r"\bhow much\b(?!\s+(?:of\s+(?:\w+\s+)?)?(?:time|effort|work|labou?r)\b)[^?]{0,80}?\b(?:cost|costs|pay|paid|spend|spent|charge|charged|fund|funded)\b"
                          rf"|{_WHAT_IS}(?:cost|price|budget|fee)s?\b(?!\s+\w)", re.I)),
     # "is there a deadline / timeline": a date or a length of time answers it
     # ("In what time frame was the audit conducted?" is answered by dates as well)

@@ -52,7 +52,6 @@ from kfqa.qa.ranked import extremes
 from kfqa.qa.selection import (
     Candidate,
     attributed,
-    bare_header,
     comment_authors,
     is_statement,
     repeats,
@@ -386,22 +385,30 @@ class Composer:
         return [replace(best, items=best.listed)] if near >= config.template_nearest else []
 
     def _with_linked(self, question: str, chosen: list[Candidate], focus, weight, config: QAConfig) -> list[Candidate]:
-        """Stage see-links: after a chosen sentence that sends the reader to a section of its own page ("... are
-        shared across all namespaces, see [Current Limitations](#current-limitations) for more details"), that
-        section's first statement, with its list: the rest of what the sentence says is there."""
+        """Stage see-links: after a chosen sentence that sends the reader to another section of its own page ("...
+        are shared across all namespaces, see [Current Limitations](#current-limitations) for more details"), that
+        section's first statement, with its list: the rest of what the sentence says is there. Each section once;
+        nothing when its first statement is said already."""
         out: list[Candidate] = []
+        followed: set[tuple[str, str]] = set()
         for cand in chosen:
             out.append(cand)
             link = _SEE_LINK_RE.search(cand.text)
-            page = self.windows.of_source(cand.hit.chunk.meta.source) if link else []
-            linked = next((c for c in page if link.group(1) in map(heading_anchor, c.meta.section.split(" > "))), None)
-            if linked is None or linked.id == cand.hit.chunk.id:
+            meta = cand.hit.chunk.meta
+            anchor = link.group(1).lower() if link else ""
+            if not anchor or (meta.source, anchor) in followed or anchor in map(heading_anchor, meta.section.split(" > ")):
+                continue  # (a link to its own section says nothing more)
+            followed.add((meta.source, anchor))
+            linked = next((c for c in self.windows.of_source(meta.source)
+                           if anchor in map(heading_anchor, c.meta.section.split(" > "))), None)
+            if linked is None:
                 continue
-            said = {c.text for c in chosen + out}
-            first = next((c for c in self._candidates(question, [Retrieved(linked, cand.hit.score)], focus, weight, config)
-                          if is_statement(c) and not bare_header(c) and c.text not in said), None)
-            if first is not None and not any(repeats(first, c) for c in chosen + out):
-                out.append(replace(first, items=first.listed, score=cand.score))
+            first = next((replace(c, items=c.listed, score=cand.score)
+                          for c in self._candidates(question, [Retrieved(linked, cand.hit.score)], focus, weight, config)
+                          if is_statement(replace(c, items=c.listed))), None)
+            if first is not None and first.text not in {c.text for c in chosen + out} \
+                    and not any(repeats(first, c) for c in chosen + out):
+                out.append(first)
         return out
 
     def _outline_moves(self, question: str, retrieved: list[Retrieved], weight: dict[str, float],
@@ -434,7 +441,9 @@ class Composer:
     @staticmethod
     def _asked_section(question: str, hit: Retrieved, focus, sections, history: bool, aspects) -> bool:
         """Whether the passage's section is what the question asks about (each of its points is relevant):
-        filed under a template prompt the question restates, or named by its heading. (A one-word heading,
+        filed under a template prompt the question restates, or named by its heading (its parent's heading as the
+        question's label, the rest by its own: "Cloud native threat modeling: Explain the least minimal
+        privileges ..."). (A one-word heading,
         "Overview" or "Requirements", is under too many sections to say which, unless the question asks how
         one document changed: then it is that document's, or names its parent's heading too; a hyphenated
         one, "Non-Goals", is two words.)"""
@@ -442,13 +451,15 @@ class Composer:
         parent, _, leaf = heading.rpartition(" > ")
         title = heading_name(leaf)
         # (... or with its parent's heading: "Communication channels, outbound: ..." names "Outbound")
-        parent_named = bool(parent) and names_heading(question, parent.rpartition(" > ")[2])
+        parent_heading = parent.rpartition(" > ")[2]
+        parent_named = bool(parent) and names_heading(question, parent_heading)
         one_word_named = history or parent_named
         # (a prompt asked under its parent's heading as a label, "Cloud native threat modeling: Explain the least
-        # minimal privileges ...": the label's words are the parent's, the rest the heading's)
+        # minimal privileges ...": the label's words are the parent's, the rest must be the heading's)
+        rest = {t: w for t, w in focus.items() if t not in set(terms(parent_heading))} if parent_named else {}
         return (hit.chunk.meta.source, hit.chunk.meta.section) in sections or bool(focus) and (
             coverage(focus, title) >= LIST_QUESTION_COVERAGE
-            or (parent_named and coverage(focus, f"{title} {parent.rpartition(' > ')[2]}") >= LIST_QUESTION_COVERAGE)
+            or (bool(rest) and coverage(rest, title) >= LIST_QUESTION_COVERAGE)
             or ((len(re.split(r"[\s-]+", title)) > 1 or one_word_named)
                 and names_section(question, hit.chunk.meta.source, heading, (HOME_PROJECT,), aspects)))
 

@@ -69,7 +69,7 @@ STAGES: dict[str, str] = {
     "part-points": "sentence selection: a many-part question gets a supporting point more per part beyond the first",
     "novelty": "sentence selection: a supporting point holding question terms no chosen point holds gains on one repeating them",
     "facets": "sentence selection: each kind of source the question names gets a relevant sentence",
-    "identifier-voices": "sentence selection: each kind of source that writes an identifier the question writes (\"ADA-KUBEFL-13\": the audit that found it, the thread that settled it) gets its best relevant statement naming it, if it scores voice_floor of the best",
+    "identifier-voices": "sentence selection: each kind of source that writes an identifier the question writes (\"ADA-KUBEFL-13\": the audit that found it, the thread that settled it) no chosen sentence comes from gets its best relevant statement naming it, if it scores voice_floor of the best",
     "see-links": "composition: a chosen sentence that sends the reader to a section of its own page (\"see [Current Limitations](#current-limitations)\") is followed by that section's first statement, with its list",
     "outline-moves": "composition: a history question naming sections of a revised document (or asking about its sections) hears, after the lead, where each that moved sat in each revision: the revisions' table-of-contents lines, each under the entry it nests in",
     "ranked-sections": "composition: a question asking which scored best or worst, over sibling sections whose headings carry a score (\"Katib (6.5/10)\"), leads with the highest and lowest headings",

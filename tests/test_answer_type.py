@@ -18,6 +18,7 @@ from kfqa.qa.answerability import Decision
     ("On what date did the TOC vote?", "date", ""),
     ("Which TLS version does the API server require?", "version", ""),
     ("How much did the audit cost?", "money", ""),
+    ("How much does the work cost?", "money", ""),  # (the work's cost, not the time or effort spent)
     ("Which CVE identifiers were assigned to the findings?", "identifier", "CVE"),
     ("What GHSA ID did the advisory get?", "identifier", "GHSA"),
     # typed in lower case: a scheme all the same, as no English word is one

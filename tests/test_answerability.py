@@ -458,3 +458,20 @@ def test_words_framing_a_question_are_no_specific_terms():
     weights = TermWeights(_stats(KUBEFLOW + ["Let the controller retry.", "Each run needs a confirm step."]))
     focus = weights.focus("Does the Katib controller let a run skip the confirm step?")
     assert "let" not in focus and {"confirm", "katib"} <= set(focus)
+
+
+def test_rare_words_go_through_the_meaning_check_and_names_do_not():
+    # stage rare-word-meaning: ``meaningful`` judges the rare words only; an acronym or a name stays unknown
+    weights = TermWeights(_stats(KUBEFLOW + OTHERS))
+    kubeflow = Scope("Kubeflow", [t.lower() for t in KUBEFLOW])
+    question = "Does the Katib controller pay a bounty payout under FedRAMP?"
+    seen = []
+
+    def nothing_carries(words):
+        seen.extend(words)
+        return []
+
+    assert "payout" in weights.unknown_names(question, kubeflow)
+    kept = weights.unknown_names(question, kubeflow, nothing_carries)
+    assert "payout" not in kept and "FedRAMP" in kept
+    assert seen == ["payout"]

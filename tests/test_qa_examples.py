@@ -10,6 +10,7 @@ from conftest import ask_without
 
 from kfqa.qa import Assistant
 from kfqa.qa.answerability import ABSTAIN_TEXT
+from kfqa.types import Chunk, ChunkMeta, Retrieved
 
 SELF_ASSESSMENT = "assessments/kubeflow/self-assessment.md"
 REVIEW_2201 = "reviews/cncf-toc-pr-2201.json"
@@ -426,3 +427,23 @@ def test_a_rare_word_declines_only_when_it_carries_the_meaning(assistant):
     assert ask_without(assistant, question, "rare-word-meaning").abstained
     declined = assistant.ask("What payout does Kubeflow offer for a critical bug?")
     assert declined.abstained and "'payout'" in " ".join(declined.notices)
+
+
+def test_a_parent_heading_named_alone_makes_none_of_its_prompts_asked(assistant):
+    # the label rule: the parent's heading names the parent; the rest of the question must be the prompt's own
+    from kfqa.qa.compose import Composer
+    from kfqa.qa.terms import TermWeights
+    parent = "General Technical Review > Day 0 - Planning Phase > Security > Cloud Native Threat Modeling"
+    prompt = "Explain the least minimal privileges required by the project and reasons for additional privileges"
+    sibling = "Describe how the project is handling certificate rotation and mitigates any issues with certificates"
+    weights = TermWeights(assistant.retriever.stats, assistant.config)
+
+    def asked(question: str, leaf: str) -> bool:
+        meta = ChunkMeta(source="gtr.md", kind="assessment", section=f"{parent} > {leaf}")
+        hit = Retrieved(Chunk(id="gtr.md::0123456789ab::0", text="", meta=meta), 1.0)
+        return Composer._asked_section(question, hit, weights.focus(question), frozenset(), False, frozenset())
+
+    labelled = "Cloud native threat modeling: explain the least minimal privileges the project requires, and why more."
+    assert asked(labelled, prompt) and not asked(labelled, sibling)
+    about = "What does the Cloud Native Threat Modeling section say about containers?"
+    assert not asked(about, prompt) and not asked(about, sibling)
