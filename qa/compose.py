@@ -204,7 +204,7 @@ class Composer:
         self._answer_scores(question, candidates, config)
         # (the template's label the question opens with names where the answer is filed, not what it asks)
         checked = asking[len(label):] if label and asking.startswith(label) else asking
-        # (stage rare-word-meaning: a rare word declines as a common one does, when it carries the meaning)
+        # (stage rare-word-meaning: a rare word declines unless it carries almost none of the meaning, "any gotcha")
         meaningful = (lambda words: self._meaning_words(checked, words, config.rare_importance)) \
             if config.on("rare-word-meaning") and self.encoder is not None else None
         unknown = weights.unknown_names(checked, scope if scope and scope.texts else None, meaningful)
