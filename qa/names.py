@@ -178,8 +178,8 @@ _PAGE_RE = re.compile(r"^Page \d+(?: > |$)")
 
 
 def heading_anchor(heading: str) -> str:
-    """The anchor Markdown renderers give a heading: lower case, punctuation dropped, spaces hyphens."""
-    return re.sub(r"\s+", "-", re.sub(r"[^\w\s-]", "", heading.strip().lower()))
+    """The anchor Markdown renderers give a heading: lower case, punctuation dropped, each space a hyphen."""
+    return re.sub(r"\s", "-", re.sub(r"[^\w\s-]", "", heading.strip().lower()))
 
 
 def heading_path(section: str) -> list[str]:

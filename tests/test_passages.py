@@ -25,8 +25,8 @@ from kfqa.qa.answer_type import asked_value
 from kfqa.qa.assistant import composer_for
 from kfqa.qa.compose import Composer
 from kfqa.qa.merging import Windows, _list_runs_to_end, expand_in_section, merge_neighbours, revised_sources
-from kfqa.qa.names import aspect_headings
-from kfqa.qa.retrieval import Preference, heading_anchor, pair_revisions
+from kfqa.qa.names import aspect_headings, heading_anchor
+from kfqa.qa.retrieval import Preference, pair_revisions
 from kfqa.qa.selection import Candidate, select
 from kfqa.qa.sentences import MAX_ITEMS, answerable_sentences, listed_after
 from kfqa.qa.stages import QAConfig
@@ -1043,6 +1043,8 @@ def test_a_heading_anchor_is_as_markdown_renderers_make_it():
     assert heading_anchor("Current limitations") == "current-limitations"
     assert heading_anchor("How are resources separated?") == "how-are-resources-separated"
     assert heading_anchor("Kubeflow Pipelines (KFP)") == "kubeflow-pipelines-kfp"
+    # each space a hyphen, as GitHub and Hugo write it: the corpus links to "#related-projects--vendors"
+    assert heading_anchor("Related Projects / Vendors") == "related-projects--vendors"
 
 
 def test_a_thread_window_opening_with_the_asked_persons_comment_moves_up():
