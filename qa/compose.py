@@ -399,10 +399,10 @@ class Composer:
             if not anchor or (meta.source, anchor) in followed or anchor in map(heading_anchor, meta.section.split(" > ")):
                 continue  # (a link to its own section says nothing more)
             followed.add((meta.source, anchor))
-            linked = next((c for c in self.windows.of_source(meta.source)
-                           if anchor in map(heading_anchor, c.meta.section.split(" > "))), None)
-            if linked is None:
+            under = self.windows.under_anchor(meta.source, anchor)
+            if not under:
                 continue
+            linked = min(under, key=lambda c: c.meta.window)
             first = next((replace(c, items=c.listed, score=cand.score)
                           for c in self._candidates(question, [Retrieved(linked, cand.hit.score)], focus, weight, config)
                           if is_statement(replace(c, items=c.listed))), None)

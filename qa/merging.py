@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from kfqa.qa.names import aspect_headings, filed_releases, thread_key
+from kfqa.qa.names import aspect_headings, filed_releases, heading_anchor, thread_key
 from kfqa.qa.ranked import scored_groups
 from kfqa.termstats import terms
 from kfqa.text import FENCE_LINE_RE, ITEM_START_RE
@@ -84,6 +84,20 @@ class Windows:
         should it hold several, the windows of one are never read as another's)."""
         keys = sorted({key for key, _ in self._at if key[0] == source})
         return sorted((c for (key, _), c in self._at.items() if keys and key == keys[0]), key=lambda c: c.meta.window)
+
+    def under_anchor(self, source: str, anchor: str) -> list[Chunk]:
+        """The chunks of ``source`` under the heading an in-page link's ``anchor`` names ("#current-limitations"),
+        its subsections' too, in store order."""
+        return self._anchors.get((source, anchor.lower()), [])
+
+    @cached_property
+    def _anchors(self) -> dict[tuple[str, str], list[Chunk]]:
+        """(source, a heading's anchor) -> the chunks under that heading (``heading_anchor``)."""
+        out: dict[tuple[str, str], list[Chunk]] = {}
+        for chunk in self.chunks.values():
+            for heading in set(chunk.meta.section.split(" > ")) if chunk.meta.section else ():
+                out.setdefault((chunk.meta.source, heading_anchor(heading)), []).append(chunk)
+        return out
 
     @cached_property
     def revision_pairs(self) -> list[tuple[str, str]]:

@@ -28,12 +28,9 @@ from kfqa.qa.merging import Windows, expand_in_section, merge_neighbours, revise
 from kfqa.qa.names import (
     compares,
     filed_under_another_release,
-    heading_anchor,
     names_heading,
     names_section,
-    names_subject,
     replace_names,
-    subject_key,
     thread_key,
 )
 from kfqa.qa.query import quoted_phrases, without_revision_words
@@ -376,20 +373,10 @@ class HybridRetriever:
         found: dict[str, Retrieved] = {}
         for hit in hits:
             for anchor in _IN_PAGE_LINK_RE.findall(hit.chunk.text):
-                for chunk in self._anchors.get((hit.chunk.meta.source, anchor.lower()), []):
+                for chunk in self.windows.under_anchor(hit.chunk.meta.source, anchor):
                     if chunk.id != hit.chunk.id and admits(chunk.meta, rules, filters.source_glob):
                         found.setdefault(chunk.id, Retrieved(chunk, 1.0))
         return list(found.values())
-
-    @cached_property
-    def _anchors(self) -> dict[tuple[str, str], list[Chunk]]:
-        """(source, a heading's anchor) -> the chunks under that heading, its subsections' too (an anchor is
-        the heading in lower case, its spaces hyphens, other punctuation dropped: "#current-limitations")."""
-        out: dict[tuple[str, str], list[Chunk]] = {}
-        for chunk in self.chunks.values():
-            for heading in set(chunk.meta.section.split(" > ")) if chunk.meta.section else ():
-                out.setdefault((chunk.meta.source, heading_anchor(heading)), []).append(chunk)
-        return out
 
     def named_sections(self, question: str, filters: Filters) -> list[Retrieved]:
         """Passages (within the filters) of a section the question names by its heading and its parent's
@@ -404,10 +391,8 @@ class HybridRetriever:
             # (a substring test first: the heading regex, per section, would cost every question ~10 ms)
             if not (_words_in(leaf, low) and _words_in(parent, low) and names_heading(question, parent, (HOME_PROJECT,))):
                 continue
-            whole = names_heading(question, leaf, (HOME_PROJECT,))
-            subject = not whole and names_subject(question, leaf, (HOME_PROJECT,))
             found += [Retrieved(c, 1.0) for c in chunks if admits(c.meta, rules, filters.source_glob)
-                      and (whole or subject and (c.meta.source, subject_key(leaf)) in aspects)]
+                      and names_section(question, c.meta.source, c.meta.section, (HOME_PROJECT,), aspects)]
         return found
 
     @cached_property
