@@ -6,7 +6,8 @@ the [n] marker of the passage it comes from: nothing is stated that a cited pass
 say. ``Composer.gather`` reads the candidate sentences of the best passages and scores them
 (IDF-weighted overlap with the question's terms plus the rank of their passage, and for the best
 few their similarity to the question), decides answerability (``qa.answerability``) and selects
-the answer's sentences (``qa.selection``); ``render`` writes the answer.
+the answer's sentences (``qa.selection``); ``qa.answer_lines`` writes the answer. The score moves
+between scoring and selection (lifts, yields) are in ``qa.priors``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from math import fsum
 
 from kfqa.config import HOME_PROJECT
+from kfqa.qa.answer_lines import Composition, render
 from kfqa.qa.answer_type import AskedValue
 from kfqa.qa.answerability import (
     ABSTAIN_TEXT,
@@ -40,6 +42,16 @@ from kfqa.qa.names import (
     subject_key,
 )
 from kfqa.qa.outline import Entry, asked_moves, asks_about_sections, moves, outline, quotes
+from kfqa.qa.priors import (
+    about_others,
+    filed_elsewhere_yield,
+    heard_from,
+    identifier_voices,
+    lift_naming,
+    lift_quoted,
+    states_value,
+    value_stated,
+)
 from kfqa.qa.query import (
     abbreviations_for,
     asked_about,
@@ -61,16 +73,14 @@ from kfqa.qa.selection import (
 from kfqa.qa.sentences import (
     LIST_MARK_RE,
     answerable_sentences,
-    is_code_line,
-    is_row_or_code,
     listed_after,
     points_forward,
 )
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import TermWeights, coverage
 from kfqa.termstats import OpenCompounds, TermStats, terms
-from kfqa.text import identifiers_in, naming_re, normalize, split_sentences, without_link_targets
-from kfqa.types import AnswerSentence, Citation, Retrieved
+from kfqa.text import identifiers_in, without_link_targets
+from kfqa.types import Retrieved
 
 # a sentence sending the reader to a section of its own page: "see [Current Limitations](#current-limitations)"
 _SEE_LINK_RE = re.compile(r"\bsee\s+(?:the\s+)?\[[^\]]+\]\(#([\w-]+)\)", re.I)
@@ -95,15 +105,6 @@ class Evidence:
     @property
     def confident(self) -> bool:
         return self.decision.answerable and bool(self.candidates)
-
-
-@dataclass
-class Composition:
-    answer: str
-    abstained: bool
-    citations: list[Citation]
-    sentences: list[AnswerSentence]
-    notices: list[str] = field(default_factory=list)
 
 
 class Composer:
@@ -191,14 +192,14 @@ class Composer:
         if config.on("component-focus") and config.other_component_factor != 1.0 and components and parts <= 1:
             asked_components = names_in(own_words or question, components)
             if asked_components:
-                _filed_elsewhere_yield(candidates, config.other_component_factor, lambda chunk: bool(
+                filed_elsewhere_yield(candidates, config.other_component_factor, lambda chunk: bool(
                     (filed := names_in(f"{chunk.meta.section} {chunk.meta.source}", components)) and not filed & asked_components))
         if releases:
-            _filed_elsewhere_yield(candidates, config.other_release_factor,
+            filed_elsewhere_yield(candidates, config.other_release_factor,
                                    lambda chunk: filed_under_another_release(chunk, releases))
         if asked and config.on("value-lift"):  # (a relevant sentence stating the value asked for moves up)
             for cand in candidates:
-                if cand.relevant and _states(asked, cand):
+                if cand.relevant and states_value(asked, cand):
                     cand.score *= config.value_boost
         candidates.sort(key=lambda c: c.score, reverse=True)
         self._answer_scores(question, candidates, config)
@@ -217,12 +218,12 @@ class Composer:
         decision = decide([c.answer_score for c in candidates[: config.semantic_candidates]], unknown, config,
                           scope.label if scope else "")
         if decision.answerable and asked and config.on("answer-type") and config.on("answerability") \
-                and not _value_stated(asked, candidates, config,
+                and not value_stated(asked, candidates, config,
                                       written if config.on("identifier-values") else ()):
             decision = replace(decision, answerable=False, unstated=asked.what)
         if decision.answerable and people and config.on("speaker"):
-            candidates = _heard_from(candidates, people, config)
-        voices = _voices(candidates, written, config.voice_floor) if written and config.on("identifier-voices") else []
+            candidates = heard_from(candidates, people, config)
+        voices = identifier_voices(candidates, written, config.voice_floor) if written and config.on("identifier-voices") else []
         chosen = select(candidates, facets, config, kinds, parts, identifiers, speakers, voices) if decision.answerable else []
         if chosen and sections and config.on("template-nearest"):
             chosen += self._nearest_elsewhere(question, candidates, chosen, sections, config)
@@ -558,38 +559,7 @@ class Composer:
         return render(evidence.candidates)
 
 
-def _heard_from(candidates: list[Candidate], people, config: QAConfig) -> list[Candidate]:
-    """Stage speaker (after the answerability decision, which it never moves): sentences of the named
-    people's own comments score ``speaker_boost`` times, so what they wrote comes before comments naming them."""
-    spoke = {p.lower() for p in people}
-    for cand in candidates:
-        if cand.comment.lower() in spoke:
-            cand.score *= config.speaker_boost
-    return sorted(candidates, key=lambda c: c.score, reverse=True)
-
-
 SIMILARITY_POOL = 40  # best-scored sentences elsewhere that stage template-nearest compares with the question
-
-
-def _value_stated(asked: AskedValue, candidates: list[Candidate], config: QAConfig, identifiers=()) -> bool:
-    """A sentence near the question's topic states the value it asks for: a relevant candidate about as
-    close to the topic as the best of them ("close to 200 contributors" doesn't say how many maintainers
-    see the reports), however it ranks, states or lists it. A question naming identifiers (stage
-    identifier-values: "ADA-KUBEFL-08's exposure score") is answered only by a passage naming one, the
-    floor set among those: the audit's scale ("5: The security issue exists in core components") scores
-    no finding, and how close it is to the question's words says nothing of the finding's page."""
-    near = [c for c in candidates if c.relevant]
-    if named := naming_re(identifiers):
-        passages = {c.hit.chunk.id: c.hit.chunk.text for c in near}  # (each passage searched once)
-        naming = {pid for pid, text in passages.items() if named.search(text)}
-        near = [c for c in near if c.hit.chunk.id in naming]
-    floor = config.value_coverage * max((c.coverage for c in near), default=0.0)
-    return any(_states(asked, c) or asked.enumerated_by(c.listed, without_header(c.text)) for c in near if c.coverage >= floor)
-
-
-def _states(asked: AskedValue, candidate: Candidate) -> bool:
-    """The sentence, or the list it brings, states a value of the kind asked for."""
-    return any(asked.stated_in(piece) for piece in (candidate.text, *candidate.items))
 
 
 def _item_page(text: str, about: set[str]) -> str:
@@ -606,130 +576,6 @@ def _with_heading(own: float, heading: float) -> float:
     heading's share, the sentence's own words filling the rest, and (a heading that holds every word
     ties its sentences) a little more for a sentence that says the question's words itself."""
     return heading + (1 - heading) * own + HEADING_TIE_BREAK * own if heading else own
-
-
-def _voices(candidates: list[Candidate], written, floor: float) -> list[Candidate]:
-    """Stage identifier-voices: for each kind of source, its best relevant statement naming one of the identifiers
-    the question writes, if it scores at least ``floor`` of the best (``select`` adds those of kinds it chose
-    nothing from). Why: the audit describes "ADA-KUBEFL-13" and the DD thread settles it ("clarified as not a
-    vulnerability"); a question in the audit's words ("is that actually a vuln?") ranks only the audit."""
-    named = naming_re(written)
-    best = max((c.score for c in candidates), default=0.0)
-    voices: dict[str, Candidate] = {}
-    for cand in sorted(candidates, key=lambda c: c.score, reverse=True):
-        if cand.score < floor * best:
-            break
-        if cand.relevant and is_statement(cand) and named.search(cand.text):
-            voices.setdefault(cand.hit.chunk.meta.kind, cand)
-    return list(voices.values())
-
-
-def lift_naming(candidates: list[Candidate], identifiers, boost: float) -> None:
-    """Stage identifier-lift: a sentence naming one of the ``identifiers`` the question describes or names
-    a group of scores ``boost`` times (the rows of a table of findings, the thread's ruling on one), and so
-    does each sentence of an item's own page (stage identifier-pages: "The workflow should sanitize ...")."""
-    named = naming_re(identifiers)
-    for cand in candidates:
-        if cand.on_item_page or (named is not None and named.search(cand.text)):
-            cand.score *= boost
-
-
-def about_others(candidates: list[Candidate], identifiers) -> None:
-    """Stage other-identifiers: a question naming items of a numbered scheme ("ADA-KUBEFL-12") is not
-    answered by a sentence naming only other items of that scheme (the findings table's row for
-    ADA-KUBEFL-09), nor by a lead-in whose list names only such: it is about other items, however many of
-    the question's words it shares."""
-    if not identifiers:
-        return
-    asked = {i.upper() for i in identifiers}
-    schemes = {_scheme(i) for i in asked}
-    for cand in candidates:
-        if cand.on_item_page:  # (an asked item's own page naming another is still about the asked one)
-            continue
-        named = set(identifiers_in(" ".join([cand.text, *cand.listed])))  # (a lead-in: with its list's)
-        if named and not named & asked and {_scheme(i) for i in named} & schemes:
-            cand.relevant = False
-
-
-def _scheme(identifier: str) -> str:
-    """The scheme an identifier is numbered in: "ADA-KUBEFL" of "ADA-KUBEFL-12", "CVE" of "CVE-2019-11248"."""
-    return re.match(r"[A-Z][A-Z0-9]*(?:-[A-Z][A-Z0-9]*)*", identifier.upper()).group(0)
-
-
-def lift_quoted(candidates: list[Candidate], phrases: list[str]) -> None:
-    """Sentences holding a phrase the reader quoted, as it stands, come first: the best of them leads,
-    the others follow it before any other point. The rest keep their scores, so the support floor
-    (a share of the lead's score) admits the same points as before."""
-    holding = [c for c in candidates if any(p in normalize(" ".join([c.text, *c.items])) for p in phrases)]
-    if not holding:
-        return
-    top = max(c.score for c in candidates)
-    holding.sort(key=lambda c: c.score, reverse=True)
-    for i, cand in enumerate(holding):
-        cand.score = top * (1.0001 - 1e-6 * i)
-
-
-def _with_marker(text: str, n: int) -> str:
-    # The marker goes inside the sentence's own end mark ("... [1]?"), so a splitter keeps them together.
-    body = LIST_MARK_RE.sub("", text.rstrip())  # the answer's own list marks replace the source's
-    if body.startswith("|"):  # a table row reads as its cells: "Security Provider? — No. ..."
-        body = " — ".join(cell.strip() for cell in body.strip("| ").split("|") if cell.strip()) or body
-    if is_code_line(body):  # nothing to go inside
-        return f"{body} [{n}]"
-    if closing := re.search(r"\s*([.?!:])([\"')\]]+)$", body):  # "(... system?)": inside the closing marks
-        return f"{body[: closing.start()]} [{n}]{closing.group(1)}{closing.group(2)}"
-    end = body[-1] if body[-1] in ".?!:" else "."
-    return f"{body.rstrip('.?!:').rstrip()} [{n}]{end}"
-
-
-def _item_with_markers(item: str, n: int) -> str:
-    """A list item cited: each of its sentences, when it is quoted with more than one (stage item-sentences:
-    "`enableLeaderElection` - whether to ... [1]. The default value is `false` [1]."), so each is checked."""
-    # (a code line or a table row is cited as one piece, as listed_after cut it: item-sentences adds to neither)
-    parts = split_sentences(item) if not is_row_or_code(item) else []
-    return " ".join(_with_marker(part, n) for part in parts) if len(parts) > 1 else _with_marker(item, n)
-
-
-def render(chosen: list[Candidate]) -> Composition:
-    """Lead sentence, then supporting points as a list; one citation per passage, markers in order."""
-    numbers: dict[str, int] = {}
-    quotes: dict[str, list[str]] = {}
-    sentences: list[AnswerSentence] = []
-    lines: list[str] = []
-    for i, cand in enumerate(chosen):
-        chunk_id = cand.hit.chunk.id
-        n = numbers.setdefault(chunk_id, len(numbers) + 1)
-        quotes.setdefault(chunk_id, []).extend([*([cand.opening] if cand.opening else []), cand.text, *cand.items])
-        text = f"{cand.said_by}: {LIST_MARK_RE.sub('', cand.text, count=1)}" if cand.said_by else cand.text
-        line = _with_marker(text, n)
-        if cand.opening:  # "author: Thanks [1]. This is much improved [1]! I think ... [1]." (each cited)
-            point, opening = LIST_MARK_RE.sub("", cand.text, count=1), cand.opening
-            cited = " ".join(_with_marker(s, n) for s in split_sentences(opening))
-            text, line = f"{cand.said_by}: {opening} {point}", f"{cand.said_by}: {cited} {_with_marker(point, n)}"
-        sentences.append(AnswerSentence(text=text, citations=[n], verified=True))
-        lines.append(line if i == 0 else f"- {line}")
-        for item in cand.items:  # each line quoted and cited on its own, nested under its lead-in
-            sentences.append(AnswerSentence(text=item, citations=[n], verified=True))
-            lines.append(("  - " if i else "- ") + _item_with_markers(item, n))
-    answer = lines[0] + ("\n\n" + "\n".join(lines[1:]) if len(lines) > 1 else "")
-    hits = {c.hit.chunk.id: c.hit for c in chosen}
-    citations = [Citation(n=n, chunk=hits[cid].chunk, quote=" … ".join(quotes[cid])) for cid, n in numbers.items()]
-    return Composition(answer, False, citations, sentences)
-
-
-def _filed_elsewhere_yield(candidates: list[Candidate], factor: float, elsewhere) -> None:
-    """Stages component-focus and release-focus: a question about one component or release ("Notebook pods
-    ... what service account?", "Which dex version ships with Kubeflow Community Distribution 26.03?") is
-    answered from passages about it, or general ones; a sentence whose passage is filed under another one
-    (``elsewhere(chunk)``: its section or page names another: "Actions > Kubeflow Spark Operator", "... 1.9.1 >
-    Dependency Versions") scores ``factor`` of its score."""
-    filed: dict[str, bool] = {}  # chunk id -> filed elsewhere (read once)
-    for cand in candidates:
-        chunk = cand.hit.chunk
-        if chunk.id not in filed:
-            filed[chunk.id] = elsewhere(chunk)
-        if filed[chunk.id]:
-            cand.score *= factor
 
 
 def _template_sibling(meta, sections: frozenset) -> bool:

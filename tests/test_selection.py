@@ -201,7 +201,7 @@ def test_the_replies_run_on_until_a_comment_asks_or_quotes_them():
 
 def test_a_quoted_comment_point_comes_with_the_comments_short_opening():
     from kfqa.eval.metrics import Hit, check_sentences
-    from kfqa.qa.compose import render
+    from kfqa.qa.answer_lines import render
     from kfqa.qa.selection import attributed, short_opening
 
     text = ("bob (review, 2026-06-20): This needs a clearer threat model for the controllers.\n\n"
@@ -256,7 +256,7 @@ def test_a_point_under_another_named_section_is_no_repeat_of_the_lead():
 # --- stage identifier-voices ----------------------------------------------------------------------------
 
 def test_each_kind_of_source_naming_the_asked_identifier_is_heard_by_its_naming_sentence():
-    from kfqa.qa.compose import _voices
+    from kfqa.qa.priors import identifier_voices
     audit = Retrieved(Chunk(id="audits/a.pdf::0123456789ab::0", text="", meta=ChunkMeta(source="audits/a.pdf", kind="audit")), 1.0)
     lead = _said(audit, "ADA-KUBEFL-04 reads whole objects into memory.", 1.0, 0, "", 0)
     # the thread's best sentence names no finding; its sentence naming the asked one is the voice
@@ -264,7 +264,7 @@ def test_each_kind_of_source_naming_the_asked_identifier_is_heard_by_its_naming_
     naming = _said(THREAD, "ADA-KUBEFL-04 was fixed in pipelines#12394.", 0.35, 1, "", 0)
     weak = _said(GUIDE, "ADA-KUBEFL-04 is listed among the findings.", 0.2, 0, "", 0)
     candidates = [lead, busy, naming, weak]
-    voices = _voices(candidates, ["ADA-KUBEFL-04"], floor=0.3)
+    voices = identifier_voices(candidates, ["ADA-KUBEFL-04"], floor=0.3)
     assert voices == [lead, naming]  # (the docs sentence scores under the floor)
     config = QAConfig(max_points=1, continuation_words=0)
     assert select(candidates, config=config, voices=voices) == [lead, naming]

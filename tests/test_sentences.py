@@ -3,8 +3,10 @@ leading, table rows rendered as their cells, what counts as a repeat."""
 
 from __future__ import annotations
 
-from kfqa.qa.compose import Composer, about_others, lift_quoted, render
+from kfqa.qa.answer_lines import render
+from kfqa.qa.compose import Composer
 from kfqa.qa.merging import Windows
+from kfqa.qa.priors import about_others, lift_quoted
 from kfqa.qa.selection import Candidate, _overlap, dangling
 from kfqa.qa.sentences import answerable_sentences, html_table_rows, listed_after, points_forward
 from kfqa.qa.stages import QAConfig
