@@ -75,6 +75,7 @@ from kfqa.qa.sentences import (
     answerable_sentences,
     listed_after,
     points_forward,
+    setting_lines,
 )
 from kfqa.qa.stages import QAConfig
 from kfqa.qa.terms import TermWeights, coverage
@@ -269,6 +270,8 @@ class Composer:
         heading_share = config.heading_share if config.on("heading-terms") else 0.0
         # (stage phrasal-compounds: a question's "login" is a sentence's "log in")
         compounds = OpenCompounds(q_terms) if config.on("phrasal-compounds") else None
+        # (stage setting-lines: the keys the question writes that are specific terms, "expirationSeconds", "audience")
+        keys = setting_keys(question, focus) if config.on("setting-lines") else set()
         for rank, hit in enumerate(hits):
             heading = hit.chunk.meta.section_key or hit.chunk.meta.section
             title = heading_name(heading.rpartition(" > ")[2])
@@ -316,6 +319,8 @@ class Composer:
             own_page = q_terms & set(terms(f"{item} {title}" if not heading_said or item in written else item)) \
                 if item else set()
             sentences = answerable_sentences(hit.chunk)
+            if keys and hit.chunk.meta.kind != "review":  # (a thread's sentences are its comments', in order)
+                sentences += [line for line in setting_lines(hit.chunk, keys) if line not in sentences]
             authors = comment_authors(sentences, hit.chunk.meta.author) if hit.chunk.meta.kind == "review" else []
             seen: dict[str, int] = {}  # a lead-in said twice in a passage ("run the following command:")
             for position, sentence in enumerate(sentences):
@@ -606,6 +611,17 @@ def _narrowest_asked(hits: list[Retrieved], asked: dict[str, bool], sections=fro
         if asked[hit.chunk.id] and (source, hit.chunk.meta.section) not in sections \
                 and any(s == source and h.startswith(heading + " > ") for s, h in named):
             asked[hit.chunk.id] = False
+
+
+_KEY_RE = re.compile(r"[A-Za-z_][\w.-]*[A-Za-z0-9]")
+KEY_MIN_CHARS = 4
+
+
+def setting_keys(question: str, focus) -> set[str]:
+    """The words of the question that may name a setting's key (lower-cased): each of its terms specific (in
+    ``focus``), so "namespace" or "name", which set everything, name none."""
+    return {word.lower() for word in _KEY_RE.findall(question)
+            if len(word) >= KEY_MIN_CHARS and (parts := terms(word)) and set(parts) <= set(focus)}
 
 
 def _premise_lighter(weights: dict[str, float], only_premise: set[str], config: QAConfig) -> dict[str, float]:

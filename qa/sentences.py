@@ -176,6 +176,30 @@ def pdf_logical_lines(text: str, width: int) -> list[str]:
     return out
 
 
+# a line of a code block setting a key to a value: "expirationSeconds: 7200", "audience: pipelines.kubeflow.org",
+# "- name: KF_PIPELINES_SA_TOKEN_PATH", "ENABLE_X=true" (not a key opening a nested block: "projected:")
+_SETTING_RE = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w.-]*)\s*[:=]\s*([^\s#].*)$")
+
+
+def setting_lines(chunk: Chunk, keys: set[str]) -> list[str]:
+    """The lines of the passage's code blocks that set one of ``keys`` (lower-cased) to a value, quoted as code
+    lines ("`expirationSeconds: 7200`"): a setting's value is said there and nowhere in prose."""
+    if not keys:
+        return []
+    out: list[str] = []
+    in_code = chunk.meta.opens_in_code
+    for line in chunk.text.splitlines():
+        if FENCE_LINE_RE.match(line):
+            in_code = not in_code
+            continue
+        setting = _SETTING_RE.match(line) if in_code else None
+        if setting and setting.group(1).lower() in keys:
+            quoted = f"`{' '.join(line.split())}`"
+            if quoted not in out:
+                out.append(quoted)
+    return out
+
+
 def is_code_line(text: str) -> bool:
     """A code line as quoted, "`kubectl apply -k ...`": one code span, the whole of it."""
     return text.startswith("`") and text.endswith("`") and text.count("`") == 2

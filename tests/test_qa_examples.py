@@ -447,3 +447,12 @@ def test_a_parent_heading_named_alone_makes_none_of_its_prompts_asked(assistant)
     assert asked(labelled, prompt) and not asked(labelled, sibling)
     about = "What does the Cloud Native Threat Modeling section say about containers?"
     assert not asked(about, prompt) and not asked(about, sibling)
+
+
+def test_a_setting_the_question_names_is_answered_from_its_code_block(assistant):
+    # the KFP docs give the projected token's expiry and audience in YAML only (stage setting-lines)
+    answer = assistant.ask("in-cluster kfp sdk auth w/ the projected SA token - what audience + expirationSeconds do the docs use?")
+    assert not answer.abstained
+    assert "`expirationSeconds: 7200`" in answer.answer and "`audience: pipelines.kubeflow.org`" in answer.answer
+    assert all(c.chunk.meta.source.endswith("connect-api.md") for c in answer.citations)
+    assert "7200" not in ask_without(assistant, answer.question, "setting-lines").answer

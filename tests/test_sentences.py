@@ -8,7 +8,13 @@ from kfqa.qa.compose import Composer
 from kfqa.qa.merging import Windows
 from kfqa.qa.priors import about_others, lift_quoted
 from kfqa.qa.selection import Candidate, _overlap, dangling
-from kfqa.qa.sentences import answerable_sentences, html_table_rows, listed_after, points_forward
+from kfqa.qa.sentences import (
+    answerable_sentences,
+    html_table_rows,
+    listed_after,
+    points_forward,
+    setting_lines,
+)
 from kfqa.qa.stages import QAConfig
 from kfqa.termstats import TermStats, terms
 from kfqa.types import Chunk, ChunkMeta, Retrieved
@@ -350,3 +356,35 @@ def test_a_sentence_holds_the_question_words_of_its_heading():
     hits = [Retrieved(naming, 1.0), Retrieved(access, 0.9)]
     assert composer.gather(question, hits).candidates[0].hit.chunk is access
     assert composer.gather(question, hits, config=QAConfig().without("heading-terms")).candidates[0].hit.chunk is naming
+
+
+TOKEN_VOLUME = """## ServiceAccount Token Volume
+
+Mount a ServiceAccount token volume in the Pod that runs the SDK client.
+
+```yaml
+volumes:
+  - name: volume-kf-pipeline-token
+    projected:
+      sources:
+        - serviceAccountToken:
+            path: token
+            expirationSeconds: 7200
+            audience: pipelines.kubeflow.org
+```
+"""
+
+
+def test_a_code_line_setting_a_key_the_question_writes_answers_it():
+    """Stage setting-lines: a setting's value is said in its code block and nowhere in prose."""
+    chunk = _chunk(TOKEN_VOLUME, "docs/connect-api.md")
+    others = [_chunk(f"Passage {i} says the Pod mounts a volume for the client.", f"o{i}.md") for i in range(4)]
+    assert setting_lines(chunk, {"audience", "expirationseconds", "projected"}) == [
+        "`expirationSeconds: 7200`", "`audience: pipelines.kubeflow.org`"]  # ("projected:" opens a block)
+    assert setting_lines(_chunk("audience: pipelines.kubeflow.org is the audience."), {"audience"}) == []  # (prose)
+    composer = Composer(TermStats.build([chunk, *others]))
+    question = "Which audience and expirationSeconds does the token volume use?"
+    answer = render(composer.gather(question, [Retrieved(chunk, 1.0)]).candidates).answer
+    assert "`expirationSeconds: 7200` [1]" in answer and "`audience: pipelines.kubeflow.org` [1]" in answer
+    off = composer.gather(question, [Retrieved(chunk, 1.0)], config=QAConfig().without("setting-lines"))
+    assert "7200" not in render(off.candidates).answer
