@@ -7,7 +7,7 @@ say. ``Composer.gather`` reads the candidate sentences of the best passages and 
 (IDF-weighted overlap with the question's terms plus the rank of their passage, and for the best
 few their similarity to the question), decides answerability (``qa.answerability``) and selects
 the answer's sentences (``qa.selection``); ``qa.answer_lines`` writes the answer. The score moves
-between scoring and selection (lifts, yields) are in ``qa.priors``.
+between scoring and selection (lifts, yields) are in ``qa.score_moves``.
 """
 
 from __future__ import annotations
@@ -42,16 +42,6 @@ from kfqa.qa.names import (
     subject_key,
 )
 from kfqa.qa.outline import Entry, asked_moves, asks_about_sections, moves, outline, quotes
-from kfqa.qa.priors import (
-    about_others,
-    filed_elsewhere_yield,
-    heard_from,
-    identifier_voices,
-    lift_naming,
-    lift_quoted,
-    states_value,
-    value_stated,
-)
 from kfqa.qa.query import (
     abbreviations_for,
     asked_about,
@@ -61,6 +51,16 @@ from kfqa.qa.query import (
     quoted_phrases,
 )
 from kfqa.qa.ranked import extremes
+from kfqa.qa.score_moves import (
+    about_others,
+    filed_elsewhere_yield,
+    heard_from,
+    identifier_voices,
+    lift_naming,
+    lift_quoted,
+    states_value,
+    value_stated,
+)
 from kfqa.qa.selection import (
     Candidate,
     attributed,
@@ -75,6 +75,7 @@ from kfqa.qa.sentences import (
     answerable_sentences,
     listed_after,
     points_forward,
+    setting_keys,
     setting_lines,
 )
 from kfqa.qa.stages import QAConfig
@@ -178,9 +179,12 @@ class Composer:
         # (stage thread-references: the thread the question names by number)
         said = own_words or question
         threads, thread_words = named_threads(said, self.windows.threads) if config.on("thread-references") else (set(), "")
+        # (stage setting-lines: the keys the reader writes that are specific terms, "expirationSeconds", "audience")
+        keys = setting_keys(said, lambda word: bool(terms(word)) and set(terms(word)) <= focus.keys()) \
+            if config.on("setting-lines") else set()
         candidates = self._candidates(question, retrieved, focus, weight, config, sections, history,
                                       people if config.on("speaker-words") else (), speakers, about, parts,
-                                      set(written), releases, threads, thread_words)
+                                      set(written), releases, threads, thread_words, keys)
         for cand in candidates:
             cand.score = config.lexical_weight * cand.lexical + (1 - config.lexical_weight) / (1 + cand.rank)
         if config.on("quoted-phrases"):
@@ -197,7 +201,7 @@ class Composer:
                     (filed := names_in(f"{chunk.meta.section} {chunk.meta.source}", components)) and not filed & asked_components))
         if releases:
             filed_elsewhere_yield(candidates, config.other_release_factor,
-                                   lambda chunk: filed_under_another_release(chunk, releases))
+                                  lambda chunk: filed_under_another_release(chunk, releases))
         if asked and config.on("value-lift"):  # (a relevant sentence stating the value asked for moves up)
             for cand in candidates:
                 if cand.relevant and states_value(asked, cand):
@@ -220,7 +224,7 @@ class Composer:
                           scope.label if scope else "")
         if decision.answerable and asked and config.on("answer-type") and config.on("answerability") \
                 and not value_stated(asked, candidates, config,
-                                      written if config.on("identifier-values") else ()):
+                                     written if config.on("identifier-values") else ()):
             decision = replace(decision, answerable=False, unstated=asked.what)
         if decision.answerable and people and config.on("speaker"):
             candidates = heard_from(candidates, people, config)
@@ -247,7 +251,7 @@ class Composer:
                     sections: frozenset = frozenset(), history: bool = False, people=(), speakers=(),
                     about: set[str] = frozenset(), parts: int = 1, written=frozenset(),
                     releases: set[str] = frozenset(), threads: set[str] = frozenset(),
-                    thread_words: str = "") -> list[Candidate]:
+                    thread_words: str = "", keys: set[str] = frozenset()) -> list[Candidate]:
         q_terms = set(weight)
         release_terms = q_terms & set(terms(" ".join(releases)))
         thread_terms = q_terms & set(terms(thread_words))
@@ -270,8 +274,6 @@ class Composer:
         heading_share = config.heading_share if config.on("heading-terms") else 0.0
         # (stage phrasal-compounds: a question's "login" is a sentence's "log in")
         compounds = OpenCompounds(q_terms) if config.on("phrasal-compounds") else None
-        # (stage setting-lines: the keys the question writes that are specific terms, "expirationSeconds", "audience")
-        keys = setting_keys(question, focus) if config.on("setting-lines") else set()
         for rank, hit in enumerate(hits):
             heading = hit.chunk.meta.section_key or hit.chunk.meta.section
             title = heading_name(heading.rpartition(" > ")[2])
@@ -319,11 +321,13 @@ class Composer:
             own_page = q_terms & set(terms(f"{item} {title}" if not heading_said or item in written else item)) \
                 if item else set()
             sentences = answerable_sentences(hit.chunk)
+            numbered = list(enumerate(sentences))
             if keys and hit.chunk.meta.kind != "review":  # (a thread's sentences are its comments', in order)
-                sentences += [line for line in setting_lines(hit.chunk, keys) if line not in sentences]
+                # (numbered apart: a setting line continues no sentence, and none continues it)
+                numbered += [(len(sentences) + 1 + 2 * i, line) for i, line in enumerate(setting_lines(hit.chunk, keys))]
             authors = comment_authors(sentences, hit.chunk.meta.author) if hit.chunk.meta.kind == "review" else []
             seen: dict[str, int] = {}  # a lead-in said twice in a passage ("run the following command:")
-            for position, sentence in enumerate(sentences):
+            for position, sentence in numbered:
                 if _LINK_ONLY_RE.match(LIST_MARK_RE.sub("", sentence)):
                     continue  # a bare link (a table of contents' line) is navigation, not an answer
                 listed, quoted, introduces = self._listed(hit, sentence, seen, config, focus)
@@ -611,17 +615,6 @@ def _narrowest_asked(hits: list[Retrieved], asked: dict[str, bool], sections=fro
         if asked[hit.chunk.id] and (source, hit.chunk.meta.section) not in sections \
                 and any(s == source and h.startswith(heading + " > ") for s, h in named):
             asked[hit.chunk.id] = False
-
-
-_KEY_RE = re.compile(r"[A-Za-z_][\w.-]*[A-Za-z0-9]")
-KEY_MIN_CHARS = 4
-
-
-def setting_keys(question: str, focus) -> set[str]:
-    """The words of the question that may name a setting's key (lower-cased): each of its terms specific (in
-    ``focus``), so "namespace" or "name", which set everything, name none."""
-    return {word.lower() for word in _KEY_RE.findall(question)
-            if len(word) >= KEY_MIN_CHARS and (parts := terms(word)) and set(parts) <= set(focus)}
 
 
 def _premise_lighter(weights: dict[str, float], only_premise: set[str], config: QAConfig) -> dict[str, float]:

@@ -27,10 +27,16 @@ _CODE_RE = re.compile(r"^(-\s+)?(kubectl|helm|pip|docker|curl|export|apiVersion:
 
 
 def without_code(text: str, opens_in_code: bool = False) -> str:
-    """``text`` with its fenced code blocks blanked out: YAML keys and shell lines are no sentences.
-    A window may start inside a block (``opens_in_code``, as ingest marks it: up to its first fence, or
-    all of it, is code; unmarked, the first fence is bare, the count odd and no prose before it) or end
-    inside one (an opening fence with no close)."""
+    """``text`` with its fenced code blocks blanked out: YAML keys and shell lines are no sentences."""
+    for start, end in reversed(code_spans(text, opens_in_code)):
+        text = text[:start] + "\n\n" + text[end:]
+    return text
+
+
+def code_spans(text: str, opens_in_code: bool = False) -> list[tuple[int, int]]:
+    """The (start, end) offsets of ``text``'s fenced code blocks, fences included. A window may start inside
+    a block (``opens_in_code``, as ingest marks it: up to its first fence, or all of it, is code; unmarked, the
+    first fence is bare, the count odd and no prose before it) or end inside one (an opening fence with no close)."""
     fences = list(FENCE_LINE_RE.finditer(text))
     spans: list[tuple[int, int]] = []
     i = 0
@@ -46,9 +52,7 @@ def without_code(text: str, opens_in_code: bool = False) -> str:
         end = fences[i + 1].end() if i + 1 < len(fences) else len(text)
         spans.append((fences[i].start(), end))
         i += 2
-    for start, end in reversed(spans):
-        text = text[:start] + "\n\n" + text[end:]
-    return text
+    return spans
 
 
 # a real HTML tag or comment (not an autolink "<https://...>", an address "<a@b.org>" or "<= 0.28")
@@ -177,27 +181,40 @@ def pdf_logical_lines(text: str, width: int) -> list[str]:
 
 
 # a line of a code block setting a key to a value: "expirationSeconds: 7200", "audience: pipelines.kubeflow.org",
-# "- name: KF_PIPELINES_SA_TOKEN_PATH", "ENABLE_X=true" (not a key opening a nested block: "projected:")
-_SETTING_RE = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w.-]*)\s*[:=]\s*([^\s#].*)$")
+# "ENABLE_X=true"; not a comparison ("a == b"), a key opening a nested block ("projected:") or a YAML block
+# scalar ("script: |"), nor an argument in a call ("name=\"x\",")
+_SETTING_RE = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w.-]*)\s*(?::|=(?!=))\s*(?![|>][-+]?\d*\s*$)([^\s#].*?)\s*$")
+# a word of a question that may name a setting's key: "expirationSeconds", "audience", "TOKEN_REVIEW_AUDIENCE"
+_KEY_RE = re.compile(r"[A-Za-z_][\w.-]*[A-Za-z0-9]")
+KEY_MIN_CHARS = 4
+
+
+def setting_keys(question: str, specific: Callable[[str], bool]) -> set[str]:
+    """The words of the reader's question that may name a setting's key (lower-cased), each of them specific
+    (``specific(word)``: every term of it weighs in the question), so "namespace" or "name", which set
+    everything, name none."""
+    return {word.lower() for word in _KEY_RE.findall(question) if len(word) >= KEY_MIN_CHARS and specific(word)}
 
 
 def setting_lines(chunk: Chunk, keys: set[str]) -> list[str]:
     """The lines of the passage's code blocks that set one of ``keys`` (lower-cased) to a value, quoted as code
-    lines ("`expirationSeconds: 7200`"): a setting's value is said there and nowhere in prose."""
+    lines ("`expirationSeconds: 7200`"), each key's first: a setting's value is said there and nowhere in prose.
+    (Not a line whose value holds a backtick or runs on past a sentence's end: quoted, it would not be one piece.)"""
     if not keys:
         return []
-    out: list[str] = []
-    in_code = chunk.meta.opens_in_code
-    for line in chunk.text.splitlines():
-        if FENCE_LINE_RE.match(line):
-            in_code = not in_code
+    spans = code_spans(chunk.text, chunk.meta.opens_in_code)
+    out: dict[str, str] = {}
+    offset = 0
+    for line in chunk.text.split("\n"):
+        start, offset = offset, offset + len(line) + 1
+        setting = _SETTING_RE.match(line)
+        if not setting or setting.group(1).lower() not in keys or setting.group(1).lower() in out \
+                or FENCE_LINE_RE.match(line) or not any(a <= start < b for a, b in spans):
             continue
-        setting = _SETTING_RE.match(line) if in_code else None
-        if setting and setting.group(1).lower() in keys:
-            quoted = f"`{' '.join(line.split())}`"
-            if quoted not in out:
-                out.append(quoted)
-    return out
+        quoted = f"`{' '.join(line.split())}`"
+        if "`" not in setting.group(2) and len(split_sentences(quoted)) == 1:
+            out[setting.group(1).lower()] = quoted
+    return list(out.values())
 
 
 def is_code_line(text: str) -> bool:

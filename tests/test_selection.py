@@ -256,7 +256,7 @@ def test_a_point_under_another_named_section_is_no_repeat_of_the_lead():
 # --- stage identifier-voices ----------------------------------------------------------------------------
 
 def test_each_kind_of_source_naming_the_asked_identifier_is_heard_by_its_naming_sentence():
-    from kfqa.qa.priors import identifier_voices
+    from kfqa.qa.score_moves import identifier_voices
     audit = Retrieved(Chunk(id="audits/a.pdf::0123456789ab::0", text="", meta=ChunkMeta(source="audits/a.pdf", kind="audit")), 1.0)
     lead = _said(audit, "ADA-KUBEFL-04 reads whole objects into memory.", 1.0, 0, "", 0)
     # the thread's best sentence names no finding; its sentence naming the asked one is the voice

@@ -6,13 +6,14 @@ from __future__ import annotations
 from kfqa.qa.answer_lines import render
 from kfqa.qa.compose import Composer
 from kfqa.qa.merging import Windows
-from kfqa.qa.priors import about_others, lift_quoted
+from kfqa.qa.score_moves import about_others, lift_quoted
 from kfqa.qa.selection import Candidate, _overlap, dangling
 from kfqa.qa.sentences import (
     answerable_sentences,
     html_table_rows,
     listed_after,
     points_forward,
+    setting_keys,
     setting_lines,
 )
 from kfqa.qa.stages import QAConfig
@@ -382,6 +383,12 @@ def test_a_code_line_setting_a_key_the_question_writes_answers_it():
     assert setting_lines(chunk, {"audience", "expirationseconds", "projected"}) == [
         "`expirationSeconds: 7200`", "`audience: pipelines.kubeflow.org`"]  # ("projected:" opens a block)
     assert setting_lines(_chunk("audience: pipelines.kubeflow.org is the audience."), {"audience"}) == []  # (prose)
+    # not a comparison, a block scalar, a value running past a sentence's end or holding a backtick; each key once
+    odd = "```\naudience == expected\nscript: |\nmessage: Access denied. Ask the admin\ncmd: echo `date`\n" \
+          "path: token\npath: other\n```\nAudience: everyone.\n"
+    assert setting_lines(_chunk(odd), {"audience", "script", "message", "cmd", "path"}) == ["`path: token`"]
+    # the keys are the reader's specific words of four letters or more, lower-cased
+    assert setting_keys("Is the TTL or expirationSeconds kept?", lambda word: word != "kept") == {"expirationseconds"}
     composer = Composer(TermStats.build([chunk, *others]))
     question = "Which audience and expirationSeconds does the token volume use?"
     answer = render(composer.gather(question, [Retrieved(chunk, 1.0)]).candidates).answer

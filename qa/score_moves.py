@@ -1,7 +1,9 @@
-"""Score moves on the scored candidate sentences, each a named stage of ``QAConfig`` (the composer
-applies them in order): lifts for what the question quotes, names or asks the value of, yields for
-passages filed under another component or release or about other numbered items, and the choice of
-the voices and speakers an answer must hear from."""
+"""What moves the composer's scored candidate sentences between scoring and selection, each part of a named
+stage of ``QAConfig``: lifts for what the question quotes or names, yields for passages filed under another
+component or release or about other numbered items, the speakers and voices an answer must hear from, and
+the test that a value of the kind asked for is stated at all (``value_stated``, which stage answer-type
+declines on; ``states_value`` is what stage value-lift lifts). Not the retrieval priors, which move passages
+(``qa.retrieval``)."""
 
 from __future__ import annotations
 
