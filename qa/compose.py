@@ -320,6 +320,10 @@ class Composer:
             # (and so it does on its first page when the question writes its name: its other words describe it)
             own_page = q_terms & set(terms(f"{item} {title}" if not heading_said or item in written else item)) \
                 if item else set()
+            # (every sentence of it is about what the title says, though on its first page, under the title, that
+            # scores none above another: "that kfp minio GetFile issue — how big of an object?" is answered by "a
+            # large object can make Pipelines read 50 TiB into memory", under "MinioObjectStore.GetFile – ...")
+            about_page = q_terms & set(terms(f"{item} {title}")) if item else set()
             sentences = answerable_sentences(hit.chunk)
             numbered = list(enumerate(sentences))
             if keys and hit.chunk.meta.kind != "review":  # (a thread's sentences are its comments', in order)
@@ -358,8 +362,8 @@ class Composer:
                     coverage=(own + passage_cover) / 2,
                     under_asked_heading=asked_section, on_item_page=bool(item),
                     relevant=not focus or not config.on("point-relevance") or asked_section or (
-                        coverage(focus, s_terms | own_page) >= config.support_coverage
-                        and bool((lead_in_terms | own_page) & set(focus))),
+                        coverage(focus, s_terms | about_page) >= config.support_coverage
+                        and bool((lead_in_terms | about_page) & set(focus))),
                     comment=authors[position][1] if authors else "",
                     comment_no=authors[position][0] if authors else 0,
                     # (under a heading the question names, the heading's words are what the point says:

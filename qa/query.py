@@ -444,7 +444,8 @@ class Identifiers:
         # (named: BM25 reads "ADA-KUBEFL-10" as three common tokens, and missed the finding's own page)
         named = set(_HYPHENATED_RE.findall(low))
         return [ident for ident, titles in self.titles.items() if ident.lower() in named or (ident.lower() not in low and any(
-            fsum(w for t, w in title.items() if t in asked) >= self.share * fsum(title.values()) for title in titles))]
+            fsum(w for t, w in title.items() if _title_term_asked(t, asked)) >= self.share * fsum(title.values())
+            for title in titles))]
 
     def grouped_by(self, question: str, described: list[str]) -> list[str]:
         """The identifiers a question names by a value their titles share ("Which findings were rated
@@ -474,6 +475,12 @@ class Identifiers:
                 if 2 <= len(held) <= self.group_share * len(members):
                     groups.setdefault(term, set()).update(held)
         return {term: frozenset(held) for term, held in groups.items()}
+
+
+def _title_term_asked(term: str, asked: set[str]) -> bool:
+    """A title's term the question holds; a dotted code name, "MinioObjectStore.GetFile", is held by any of its
+    parts ("the GetFile issue": a method is named without its type)."""
+    return term in asked or ("." in term and any(part in asked for part in term.split(".") if part))
 
 
 # A phrase the reader put in quotes ("the 'security provider' answer"): opening quote after a space or

@@ -456,3 +456,10 @@ def test_a_setting_the_question_names_is_answered_from_its_code_block(assistant)
     assert "`expirationSeconds: 7200`" in answer.answer and "`audience: pipelines.kubeflow.org`" in answer.answer
     assert all(c.chunk.meta.source.endswith("connect-api.md") for c in answer.citations)
     assert "7200" not in ask_without(assistant, answer.question, "setting-lines").answer
+
+
+def test_a_finding_described_by_its_method_name_is_answered_from_its_page(assistant):
+    # "GetFile" names "MinioObjectStore.GetFile" (its finding's title); every sentence of the finding's page is
+    # about it, so the page's "50 TiB" answers "how big" though only the title shares the question's words
+    answer = assistant.ask("that kfp minio GetFile issue — how big of an object are we talking, and who can actually trigger it?")
+    assert "50 TiB" in answer.answer and "write permissions" in answer.answer, answer.answer

@@ -97,6 +97,14 @@ def test_a_question_describing_a_titled_identifier_searches_for_it():
     assert prepare("Which images does Katib validate?", None, set(), identifiers=index).identifiers == []
 
 
+def test_a_dotted_code_name_in_a_title_is_described_by_its_last_part():
+    # "MinioObjectStore.GetFile" is one term of the finding's title; a reader names the method alone
+    title = {"minioobjectstore.getfil": 6.0, "minio": 6.0, "object": 3.0, "file": 2.5, "reliability": 5.0, "issu": 2.0}
+    index = Identifiers({"ADA-X-04": [title]}, 0.5)
+    assert index.described_by("that kfp minio GetFile issue - how big of an object?") == ["ADA-X-04"]
+    assert index.described_by("that kfp minio issue - how big of an object?") == []  # (11 of 24.5: under half)
+
+
 def test_a_value_several_titles_share_names_a_group_of_identifiers():
     # an audit's table: a severity several findings share, a status all of them share; a matrix in a thread
     # lists some findings again with a status note ("needs tracking") the audit's own titles lack
