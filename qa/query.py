@@ -214,8 +214,21 @@ def before_and_from_first_question(question: str) -> tuple[str, str]:
 
 def asked_about(question: str, people) -> list[str]:
     """Of ``people`` (logins), those the question asks what they said: named from its first question on,
-    not only in a statement before it ("Justin asked whether ... What did the project answer?")."""
-    return named_people(from_first_question(question), set(people))
+    not only in a statement before it ("Justin asked whether ... What did the project answer?"), and not as
+    the one asked to do something ("what did andreyvelich ask franciscojavierarceo to change": the asker spoke)."""
+    asking = from_first_question(question)
+    named = named_people(asking, set(people))
+    return [login for login in named if not _addressed(asking, login)]
+
+
+# a person asked or told to do something: "ask franciscojavierarceo to change", "told Andrey to"
+_ADDRESSED_RE = re.compile(r"\b(?:ask|asks|asked|asking|tell|tells|told|telling|want|wants|wanted|request|requests|"
+                           r"requested)\s+@?([\w-]+)\s+to\b", re.I)
+
+
+def _addressed(question: str, login: str) -> bool:
+    return any(word.lower() == login.lower() or name_expansions(word, {login})
+               for word in (m.group(1) for m in _ADDRESSED_RE.finditer(question)))
 
 
 # the reader speaking of themselves ("I'm going through ...", "our platform team"), capitalised or not

@@ -463,3 +463,10 @@ def test_a_finding_described_by_its_method_name_is_answered_from_its_page(assist
     # about it, so the page's "50 TiB" answers "how big" though only the title shares the question's words
     answer = assistant.ask("that kfp minio GetFile issue — how big of an object are we talking, and who can actually trigger it?")
     assert "50 TiB" in answer.answer and "write permissions" in answer.answer, answer.answer
+
+
+def test_the_person_asked_to_do_something_is_not_the_speaker(assistant):
+    # "what did andreyvelich ask franciscojavierarceo to change": andreyvelich's request leads, not the PR author's notes
+    answer = assistant.ask("In kubeflow/community PR #994, what did andreyvelich ask franciscojavierarceo to change "
+                           "besides adding the audit PDF?")
+    assert answer.answer.startswith("andreyvelich") and "Assessment Stage" in answer.answer.splitlines()[0], answer.answer

@@ -493,6 +493,10 @@ def test_the_people_a_question_asks_about_are_named_from_its_question_on():
     assert asked_about("whats cappos top-level complaint about the draft", people) == ["JustinCappos"]
     assert asked_about("What was Justin's main complaint about the draft. Thanks", people) == ["JustinCappos"]
     assert asked_about("Justin asked whether tenants share controllers. What did the project answer?", people) == []
+    # the one asked to do something is not who spoke: the asker is
+    assert asked_about("What did andreyvelich ask kfaseela to change in the PR?", people) == ["andreyvelich"]
+    assert asked_about("What did Justin tell Andrey to fix?", people) == ["JustinCappos"]
+    assert sorted(asked_about("What did Andrey ask Justin about the draft?", people)) == ["JustinCappos", "andreyvelich"]
 
 
 def test_a_clipped_word_is_searched_with_the_word_it_clips():
