@@ -26,7 +26,6 @@ from kfqa.qa.names import (
     asks_beyond_named_projects,
     asks_own_document,
     compares,
-    named_threads,
     names_in,
     project_aliases,
     store_names,
@@ -248,7 +247,9 @@ class Assistant:
         # follow-up, "In cncf/toc#2201 ..." then "and the reply?")
         said = prepared.own_words or read
         releases = frozenset(asked_releases(said, r.windows.releases)) if config.on("release-focus") else frozenset()
-        threads = frozenset(named_threads(said, r.windows.threads)[0]) if config.on("thread-references") else frozenset()
+        weights = TermWeights(r.stats, config)
+        threads = frozenset(r.windows.threads_named(said, lambda t: not weights.ubiquitous(t))[0]) \
+            if config.on("thread-references") else frozenset()
         search = " ".join([prepared.text, *(f"({words})" for words in prepared.searched_with)])
         if match:  # its label is what the answering passages call it ("Security Provider"): searched for too
             prepared = replace(prepared, template_sections=match.sections)

@@ -34,7 +34,6 @@ from kfqa.qa.names import (
     filed_under_another_release,
     heading_anchor,
     heading_name,
-    named_threads,
     names_heading,
     names_in,
     names_section,
@@ -178,7 +177,8 @@ class Composer:
         releases = asked_releases(own_words or question, self.windows.releases) if config.on("release-focus") else set()
         # (stage thread-references: the thread the question names by number)
         said = own_words or question
-        threads, thread_words = named_threads(said, self.windows.threads) if config.on("thread-references") else (set(), "")
+        threads, thread_words = self.windows.threads_named(said, lambda t: not weights.ubiquitous(t)) \
+            if config.on("thread-references") else (set(), "")
         # (stage setting-lines: the keys the reader writes that are specific terms, "expirationSeconds", "audience")
         keys = setting_keys(said, lambda word: bool(terms(word)) and set(terms(word)) <= focus.keys()) \
             if config.on("setting-lines") else set()

@@ -18,7 +18,14 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from kfqa.qa.names import aspect_headings, filed_releases, heading_anchor, thread_key
+from kfqa.qa.names import (
+    aspect_headings,
+    filed_releases,
+    heading_anchor,
+    named_threads,
+    thread_key,
+    titled_threads,
+)
 from kfqa.qa.ranked import scored_groups
 from kfqa.termstats import terms
 from kfqa.text import FENCE_LINE_RE, ITEM_START_RE
@@ -128,6 +135,18 @@ class Windows:
             if key:
                 out.setdefault(key, set()).add(chunk.meta.source)
         return out
+
+    @cached_property
+    def thread_titles(self) -> dict[tuple[str, str], str]:
+        """(owner/repository, number) -> the review thread's title."""
+        return {key: chunk.meta.title for chunk in self.chunks.values()
+                if chunk.meta.kind == "review" and chunk.meta.title and (key := thread_key(chunk.meta.url))}
+
+    def threads_named(self, question: str, specific) -> tuple[set[str], str]:
+        """Stage thread-references: the sources of the review threads the question names, by number or else by
+        repository and title (``names.titled_threads``), and the words naming them."""
+        sources, said = named_threads(question, self.threads)
+        return (sources, said) if sources else titled_threads(question, self.thread_titles, self.threads, specific)
 
     @cached_property
     def _document_names(self) -> dict[str, frozenset[str]]:

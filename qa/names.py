@@ -368,6 +368,34 @@ def _thread_sources(threads: dict[tuple[str, str], set[str]], repo: str, number:
 _MORE_NUMBERS_RE = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+|\s*/\s*)#?(\d+)\b", re.I)
 
 
+# a kind of review thread: what a question names when it names one by its repository and title
+_THREAD_KIND_RE = re.compile(r"\b(?:prs?|pull requests?|issues?|threads?)\b", re.I)
+TITLE_COVERAGE = 0.8  # of a thread title's specific terms a question holds to name that thread by it
+
+
+def titled_threads(question: str, titles: Mapping[tuple[str, str], str], threads: Mapping[tuple[str, str], set[str]],
+                   specific) -> tuple[set[str], str]:
+    """The sources of the one review thread the question names by its repository and title, without its number
+    ("the kubeflow self assessment PR on cncf/toc": cncf/toc#2201, "Kubeflow Security Self Assessment"), and the
+    words naming it; nothing when several of that repository's threads fit. ``specific(term)``: the term says
+    which (a word every passage holds, "security", doesn't)."""
+    if not _THREAD_KIND_RE.search(question):
+        return set(), ""
+    low, asked = question.lower(), set(terms(question))
+    asked |= {part for term in asked if "-" in term for part in term.split("-")}  # "self-assessment": self, assessment
+    written = {repo for repo, _ in titles if re.search(rf"(?<![\w/-]){re.escape(repo)}(?![\w/-])", low)} or \
+        {repo for repo, _ in titles if re.search(rf"(?<![\w/-]){re.escape(repo.split('/')[-1])}(?![\w/-])", low)}
+    fits = []
+    for (repo, number), title in titles.items():
+        wanted = {t for t in terms(title) if specific(t)}
+        if repo in written and wanted and len(wanted & asked) >= TITLE_COVERAGE * len(wanted):
+            fits.append(((repo, number), wanted & asked))
+    if len(fits) != 1:
+        return set(), ""
+    key, said = fits[0]
+    return set(threads.get(key, ())), " ".join(sorted(said))
+
+
 def named_threads(question: str, threads: dict[tuple[str, str], set[str]]) -> tuple[set[str], str]:
     """The sources of the review threads the question refers to by number ("cncf/toc#2201", "the TOC PR
     2201", "#992"), and the words referring to them, which name where an answer is, not what it says (the

@@ -470,3 +470,19 @@ def test_the_person_asked_to_do_something_is_not_the_speaker(assistant):
     answer = assistant.ask("In kubeflow/community PR #994, what did andreyvelich ask franciscojavierarceo to change "
                            "besides adding the audit PDF?")
     assert answer.answer.startswith("andreyvelich") and "Assessment Stage" in answer.answer.splitlines()[0], answer.answer
+
+
+def test_a_review_thread_named_by_its_repository_and_title_is_read_first(assistant):
+    # "the kubeflow self-assessment pr" on the TOC's repository is cncf/toc#2201 (its title), though no number is given
+    question = "who did the toc review on the kubeflow self-assessment pr, and what was his first big complaint?"
+
+    def from_2201(config) -> int:
+        assistant.config = config
+        return sum(h.chunk.meta.source == "reviews/cncf-toc-pr-2201.json" for h in assistant.retrieve(question, k=5)[1])
+
+    on = assistant.config
+    try:
+        named, unnamed = from_2201(on), from_2201(on.without("thread-references"))
+    finally:
+        assistant.config = on
+    assert named >= 3 and named > unnamed, (named, unnamed)

@@ -577,6 +577,22 @@ def test_a_release_is_named_by_its_number_and_holds_its_patch_releases():
     assert asked_releases("Which KCD 1.11.0 page names TLS 1.2 or Go 1.22?", {"1.11", "26.03"}) == {"1.11"}
 
 
+def test_a_review_thread_is_named_by_its_repository_and_title():
+    from kfqa.qa.names import titled_threads
+    titles = {("cncf/toc", "2201"): "Kubeflow Security Self Assessment", ("cncf/toc", "2237"): "Kubeflow: Graduation Due Diligence",
+              ("kubeflow/community", "871"): "feat(docs): Kubeflow Security Self Assessment"}
+    threads = {("cncf/toc", "2201"): {"toc-2201.json"}, ("cncf/toc", "2237"): {"toc-2237.json"},
+               ("kubeflow/community", "871"): {"kf-871.json"}}
+    specific = lambda term: term not in {"kubeflow", "security"}  # noqa: E731 - (words every passage holds)
+    assert titled_threads("who reviewed the kubeflow self assessment PR on cncf/toc?", titles, threads, specific) == (
+        {"toc-2201.json"}, "assessment self")
+    assert titled_threads("who did the toc review on the self-assessment pr?", titles, threads, specific)[0] == {"toc-2201.json"}
+    # two repositories' threads of that title fit, a thread kind unnamed, or a title not held: none
+    assert titled_threads("who reviewed the self assessment PR?", titles, threads, specific) == (set(), "")
+    assert titled_threads("what did the TOC say about the self assessment?", titles, threads, specific) == (set(), "")
+    assert titled_threads("which toc PR covered the audit?", titles, threads, specific) == (set(), "")
+
+
 def test_a_review_thread_is_named_by_its_number_as_readers_write_it():
     from kfqa.qa.names import named_threads, thread_key
     threads = {thread_key("https://github.com/cncf/toc/pull/2201"): {"reviews/toc-2201.json"},
