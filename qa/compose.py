@@ -175,7 +175,7 @@ class Composer:
         about = set(written) | (set(described) if len(described) == 1 else set()) \
             if config.on("identifier-pages") else set()
         releases = asked_releases(own_words or question, self.windows.releases) if config.on("release-focus") else set()
-        # (stage thread-references: the thread the question names by number)
+        # (stage thread-references: the thread the question names by number, or by repository and title)
         said = own_words or question
         threads, thread_words = self.windows.threads_named(said, lambda t: not weights.ubiquitous(t)) \
             if config.on("thread-references") else (set(), "")

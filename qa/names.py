@@ -329,8 +329,9 @@ _THREAD_URL_RE = re.compile(r"github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/(\d+
 # a thread as a reader refers to it: its address, "PR 996", "PR#996", "issue #992", "cncf/toc#2201", "toc#2201",
 # "#2201" (the word naming a thread first: "PR#996" is no repository "PR"; a repository's name starts after no
 # other name character, so a long run of dots or hyphens is read once)
+_THREAD_KINDS = r"prs?|pull requests?|pulls?|issues?|threads?"  # what readers call a review thread
 _THREAD_REF_RE = re.compile(
-    r"(?:github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/|\b(?:prs?|pull requests?|pulls?|issues?|threads?)[\s#-]*|"
+    rf"(?:github\.com/([\w.-]+/[\w.-]+)/(?:issues|pull)/|\b(?:{_THREAD_KINDS})[\s#-]*|"
     r"(?<![\w./-])([\w.-]+(?:/[\w.-]+)?)#|(?<![\w&#])#)(\d+)\b", re.I)
 
 
@@ -369,7 +370,7 @@ _MORE_NUMBERS_RE = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+|\
 
 
 # a kind of review thread: what a question names when it names one by its repository and title
-_THREAD_KIND_RE = re.compile(r"\b(?:prs?|pull requests?|issues?|threads?)\b", re.I)
+_THREAD_KIND_RE = re.compile(rf"\b(?:{_THREAD_KINDS})\b", re.I)
 TITLE_COVERAGE = 0.8  # of a thread title's specific terms a question holds to name that thread by it
 
 
