@@ -247,8 +247,7 @@ class Assistant:
         # follow-up, "In cncf/toc#2201 ..." then "and the reply?")
         said = prepared.own_words or read
         releases = frozenset(asked_releases(said, r.windows.releases)) if config.on("release-focus") else frozenset()
-        weights = TermWeights(r.stats, config)
-        threads = frozenset(r.windows.threads_named(said, lambda t: not weights.ubiquitous(t))[0]) \
+        threads = frozenset(r.windows.threads_named(said, TermWeights(r.stats, config).ubiquitous)[0]) \
             if config.on("thread-references") else frozenset()
         search = " ".join([prepared.text, *(f"({words})" for words in prepared.searched_with)])
         if match:  # its label is what the answering passages call it ("Security Provider"): searched for too

@@ -177,7 +177,7 @@ class Composer:
         releases = asked_releases(own_words or question, self.windows.releases) if config.on("release-focus") else set()
         # (stage thread-references: the thread the question names by number, or by repository and title)
         said = own_words or question
-        threads, thread_words = self.windows.threads_named(said, lambda t: not weights.ubiquitous(t)) \
+        threads, thread_words = self.windows.threads_named(said, weights.ubiquitous) \
             if config.on("thread-references") else (set(), "")
         # (stage setting-lines: the keys the reader writes that are specific terms, "expirationSeconds", "audience")
         keys = setting_keys(said, lambda word: bool(terms(word)) and set(terms(word)) <= focus.keys()) \
@@ -315,15 +315,14 @@ class Composer:
                 continued.setdefault(section, (item, rank))
             elif section in continued:
                 (item, item_rank), heading_said = continued[section], False
-            # (each sentence of it holds the item's name; on a page going on under its heading, which names it
-            # nowhere, the title the question may describe it by too)
-            # (and so it does on its first page when the question writes its name: its other words describe it)
-            own_page = q_terms & set(terms(f"{item} {title}" if not heading_said or item in written else item)) \
-                if item else set()
-            # (every sentence of it is about what the title says, though on its first page, under the title, that
-            # scores none above another: "that kfp minio GetFile issue — how big of an object?" is answered by "a
-            # large object can make Pipelines read 50 TiB into memory", under "MinioObjectStore.GetFile – ...")
+            # (every sentence of it is about what the title says: relevant by those of its words the question holds,
+            # "that kfp minio GetFile issue — how big of an object?" answered by "a large object can make Pipelines
+            # read 50 TiB into memory", under "MinioObjectStore.GetFile – ...")
             about_page = q_terms & set(terms(f"{item} {title}")) if item else set()
+            # (each sentence scores as holding the item's name; on a page going on under its heading, which names it
+            # nowhere, or on its first page when the question writes its name, the title's words too: on the first
+            # page of an item the question only describes, they would score every sentence alike)
+            own_page = (about_page if not heading_said or item in written else q_terms & set(terms(item))) if item else set()
             sentences = answerable_sentences(hit.chunk)
             numbered = list(enumerate(sentences))
             if keys and hit.chunk.meta.kind != "review":  # (a thread's sentences are its comments', in order)

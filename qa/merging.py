@@ -142,11 +142,13 @@ class Windows:
         return {key: chunk.meta.title for chunk in self.chunks.values()
                 if chunk.meta.kind == "review" and chunk.meta.title and (key := thread_key(chunk.meta.url))}
 
-    def threads_named(self, question: str, specific) -> tuple[set[str], str]:
+    def threads_named(self, question: str, ubiquitous) -> tuple[set[str], str]:
         """Stage thread-references: the sources of the review threads the question names, by number or else by
-        repository and title (``names.titled_threads``), and the words naming them."""
+        repository and title (``names.titled_threads``; a title's words in nearly every passage, ``ubiquitous``,
+        say nothing of which), and the words naming them."""
         sources, said = named_threads(question, self.threads)
-        return (sources, said) if sources else titled_threads(question, self.thread_titles, self.threads, specific)
+        return (sources, said) if sources else \
+            titled_threads(question, self.thread_titles, self.threads, lambda term: not ubiquitous(term))
 
     @cached_property
     def _document_names(self) -> dict[str, frozenset[str]]:
